@@ -1,0 +1,237 @@
+/**
+ * The S3 layout: the only module that knows a key format. Stacks (IAM prefixes, lifecycle rules,
+ * base directories) and handlers (routing, moving) both call it; nothing else assembles a key.
+ *
+ * Keys are plain S3 keys (never URL-encoded). Names may hold any character except '/', and are
+ * never '.' or '..': S3 would accept them, but tools that sync buckets to disks would not.
+ */
+import { createHash } from "node:crypto";
+
+export type LayoutPreset = "mftgateway" | "as2gateway";
+export type InboxNaming = "folder" | "prefix" | "plain";
+export type Folder = "inbox" | "outbox" | "failed";
+
+/** Who a key belongs to. */
+export interface Route {
+  readonly station: string;
+  readonly partner: string;
+  readonly test: boolean;
+}
+
+export const SEND_PREFIX = "AS2/send/";
+/** Private working area of the gateway (Transfer's base directories and outbound staging). */
+export const WORK_PREFIX = "_gateway/";
+const TEST_SEGMENT = "test";
+const FILES_ROOT: Record<LayoutPreset, string> = { mftgateway: "AS2/files/", as2gateway: "as2gateway/" };
+
+/** Suffixes of the files written beside each routed payload. */
+export const MDN_SUFFIX = ".mdn";
+export const RECORD_SUFFIX = ".json";
+
+export class LayoutError extends Error {
+  constructor(message: string, readonly key?: string) {
+    super(message);
+    this.name = "LayoutError";
+  }
+}
+
+/** Why a name cannot be a key segment, or undefined when it can. */
+export function segmentProblem(name: string, what = "name"): string | undefined {
+  if (name.length === 0) return `empty ${what} (two '/' in a row or a trailing '/')`;
+  if (name === "." || name === "..") return `${what} '${name}' is a relative path segment`;
+  if (name.includes("/")) return `${what} '${name}' contains '/'`;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(name)) return `${what} contains control characters`;
+  return undefined;
+}
+
+function seg(name: string, what: string): string {
+  const problem = segmentProblem(name, what);
+  if (problem) throw new LayoutError(problem);
+  return name;
+}
+
+function routeBase(route: Route): string {
+  return `${seg(route.station, "station")}/${seg(route.partner, "partner")}/${route.test ? `${TEST_SEGMENT}/` : ""}`;
+}
+
+// ---------------------------------------------------------------- send (upload) keys
+
+/** Prefix a user uploads to for a partner: `AS2/send/<st>/<p>/[test/]`. */
+export function sendPrefix(route: Route): string {
+  return `${SEND_PREFIX}${routeBase(route)}`;
+}
+
+/** Key of an uploaded file; with `batch`, the file is part of a batch subdirectory. */
+export function sendKey(route: Route, fileName: string, batch?: string): string {
+  return `${sendPrefix(route)}${batch !== undefined ? `${seg(batch, "batch directory")}/` : ""}${seg(fileName, "file name")}`;
+}
+
+export interface ParsedSendKey extends Route {
+  /** Batch subdirectory, or undefined for a single file. */
+  readonly batch?: string;
+  readonly fileName: string;
+}
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+/**
+ * Turns any key under the send prefix into its route, or a reason a person can act on.
+ * The `test` level is read from the key; whether the partner really is a test partner is for the
+ * routing document to confirm.
+ */
+export function parseSendKey(key: string): ParseResult<ParsedSendKey> {
+  if (!key.startsWith(SEND_PREFIX)) return { ok: false, reason: `key is not under ${SEND_PREFIX}` };
+  const rest = key.slice(SEND_PREFIX.length);
+  if (rest.endsWith("/")) return { ok: false, reason: "key ends with '/': a folder marker, not a file" };
+  const parts = rest.split("/");
+  for (const [i, p] of parts.entries()) {
+    const problem = segmentProblem(p, i === parts.length - 1 ? "file name" : "folder name");
+    if (problem) return { ok: false, reason: problem };
+  }
+  if (parts.length < 3) {
+    return { ok: false, reason: `expected ${SEND_PREFIX}<station>/<partner>/<file>; a file must be inside a partner folder` };
+  }
+  const [station, partner, ...tail] = parts as [string, string, ...string[]];
+  let test = false;
+  if (tail.length > 1 && tail[0] === TEST_SEGMENT) {
+    test = true;
+    tail.shift();
+  }
+  if (tail.length > 2) {
+    return {
+      ok: false,
+      reason: `nested folders are not sent: a batch is one subdirectory level (${SEND_PREFIX}<station>/<partner>/${test ? "test/" : ""}<batch>/<file>)`,
+    };
+  }
+  const fileName = tail[tail.length - 1]!;
+  const batch = tail.length === 2 ? tail[0] : undefined;
+  return { ok: true, value: batch === undefined ? { station, partner, test, fileName } : { station, partner, test, batch, fileName } };
+}
+
+// ---------------------------------------------------------------- routed (files) keys
+
+/** Folder of a route in the user-facing area: `AS2/files/<st>/<p>/[test/]<folder>/` or `as2gateway/...`. */
+export function folderPrefix(preset: LayoutPreset, route: Route, folder: Folder): string {
+  return `${FILES_ROOT[preset]}${routeBase(route)}${folder}/`;
+}
+
+/** Root of all user-facing routed files of a preset (IAM and lifecycle scopes). */
+export function filesRoot(preset: LayoutPreset): string {
+  return FILES_ROOT[preset];
+}
+
+/** `20261122T175432123Z`: sorts chronologically and is safe in every tool. */
+export function compactTimestamp(date: Date): string {
+  return date.toISOString().replace(/[-:.]/g, "");
+}
+
+/**
+ * A short random-looking tag derived from a seed, so that a retried handler writes the same key
+ * (handlers are idempotent) while two messages in the same millisecond still get distinct keys.
+ */
+export function stableTag(seed: string, length = 8): string {
+  return createHash("sha256").update(seed).digest("hex").slice(0, length);
+}
+
+export interface RoutedFile {
+  readonly route: Route;
+  readonly fileName: string;
+  /** When the message was received, sent or failed. */
+  readonly at: Date;
+  /** Seed for the disambiguating tag: the message id (or claim id). */
+  readonly seed: string;
+}
+
+/** Key of a received payload. `naming` applies to the as2gateway preset only. */
+export function inboxKey(preset: LayoutPreset, f: RoutedFile, naming: InboxNaming = "plain", collision = 0): string {
+  return messageKey(preset, "inbox", f, naming, collision);
+}
+
+/** Key of a sent payload. */
+export function outboxKey(preset: LayoutPreset, f: RoutedFile, naming: InboxNaming = "plain", collision = 0): string {
+  return messageKey(preset, "outbox", f, naming, collision);
+}
+
+/** Key of a failed payload: `.../failed/<timestamp>/<file>` in both presets. */
+export function failedKey(preset: LayoutPreset, f: RoutedFile): string {
+  return `${folderPrefix(preset, f.route, "failed")}${compactTimestamp(f.at)}/${seg(f.fileName, "file name")}`;
+}
+
+function messageKey(preset: LayoutPreset, folder: "inbox" | "outbox", f: RoutedFile, naming: InboxNaming, collision: number): string {
+  const base = folderPrefix(preset, f.route, folder);
+  const name = seg(f.fileName, "file name");
+  if (preset === "mftgateway") return `${base}${compactTimestamp(f.at)}-${stableTag(f.seed)}/${name}`;
+  switch (naming) {
+    case "folder":
+      return `${base}${compactTimestamp(f.at)}${collision ? `-${collision}` : ""}/${name}`;
+    case "prefix":
+      return `${base}${compactTimestamp(f.at)}${collision ? `-${collision}` : ""}_${name}`;
+    case "plain":
+      return `${base}${withCollisionSuffix(name, collision)}`;
+  }
+}
+
+/** `invoice.xml` → `invoice (1).xml`: what desktop tools do, so users recognise it. */
+export function withCollisionSuffix(name: string, n: number): string {
+  if (!n) return name;
+  const dot = name.lastIndexOf(".");
+  return dot > 0 ? `${name.slice(0, dot)} (${n})${name.slice(dot)}` : `${name} (${n})`;
+}
+
+/** The MDN stored beside a routed payload. */
+export function mdnKey(payloadKey: string): string {
+  return `${payloadKey}${MDN_SUFFIX}`;
+}
+
+/** The JSON record (message id, transfer id, status, reason, timestamps) beside a routed payload. */
+export function recordKey(payloadKey: string): string {
+  return `${payloadKey}${RECORD_SUFFIX}`;
+}
+
+// ---------------------------------------------------------------- private working paths
+
+/**
+ * Stable, key-safe name of a station/partner pair for private paths. Partner AS2 IDs may hold
+ * '<', '@', '%': Transfer's base directories and IAM ARNs are simpler without them, and the
+ * hash keeps two pairs that sanitise alike apart.
+ */
+export function workSlug(route: Pick<Route, "station" | "partner">): string {
+  const clean = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 40);
+  return `${clean(route.station)}--${clean(route.partner)}-${stableTag(`${route.station}\n${route.partner}`)}`;
+}
+
+/** Agreement base directory (without the bucket): Transfer writes received messages here. */
+export function inboundWorkPrefix(route: Pick<Route, "station" | "partner">): string {
+  return `${WORK_PREFIX}inbound/${workSlug(route)}/`;
+}
+
+/** Root of all inbound base directories (IAM scope of the agreement role). */
+export const INBOUND_WORK_ROOT = `${WORK_PREFIX}inbound/`;
+/** Root of all outbound staging directories (IAM scope of the connector role). */
+export const OUTBOUND_WORK_ROOT = `${WORK_PREFIX}outbound/`;
+/** Where the stack writes the routing document. */
+export const ROUTING_DOCUMENT_KEY = `${WORK_PREFIX}config/routing.json`;
+
+/**
+ * Staging directory of one claimed upload: Transfer writes its `processed/` and `failed/` status
+ * files under it, so each claim gets its own directory.
+ */
+export function outboundWorkPrefix(route: Pick<Route, "station" | "partner">, claimId: string): string {
+  return `${OUTBOUND_WORK_ROOT}${workSlug(route)}/${seg(claimId, "claim id")}/`;
+}
+
+/** Key of a claimed file in its staging directory. */
+export function outboundWorkKey(route: Pick<Route, "station" | "partner">, claimId: string, fileName: string): string {
+  return `${outboundWorkPrefix(route, claimId)}${seg(fileName, "file name")}`;
+}
+
+/** S3 URI-style path Transfer expects in StartFileTransfer (`/bucket/key`). */
+export function transferPath(bucket: string, key: string): string {
+  return `/${bucket}/${key}`;
+}
+
+/** Transfer's event keys start with '/': strip it (DESIGN.md). */
+export function keyFromTransferAttribute(key: string): string {
+  return key.startsWith("/") ? key.slice(1) : key;
+}

@@ -1,0 +1,75 @@
+/**
+ * The routing document: what the handlers know about a customer. The stack writes it as one S3
+ * object (ROUTING_DOCUMENT_KEY) from the validated customer and the ids of the resources it
+ * created; handlers read it and never the customer file. Bump `version` on any breaking change.
+ */
+import { z } from "zod";
+import { INBOX_NAMINGS } from "./customer";
+
+export const ROUTING_DOCUMENT_VERSION = 1;
+
+export const routingPartnerSchema = z.object({
+  station: z.string(),
+  partner: z.string(),
+  test: z.boolean(),
+  enabled: z.boolean(),
+  connectorId: z.string(),
+  agreementId: z.string(),
+  /** Agreement base directory key prefix (no bucket, trailing '/'). */
+  inboundPrefix: z.string(),
+});
+export type RoutingPartner = z.infer<typeof routingPartnerSchema>;
+
+export const routingDocumentSchema = z.object({
+  version: z.literal(ROUTING_DOCUMENT_VERSION),
+  customer: z.string(),
+  bucket: z.string(),
+  layout: z.enum(["mftgateway", "as2gateway"]),
+  settle: z.object({ fileSeconds: z.number(), directorySeconds: z.number() }),
+  retry: z.object({ initialSeconds: z.number(), maxSeconds: z.number(), maxAttempts: z.number() }),
+  send: z.object({ emptyFile: z.enum(["send", "fail"]), maxFileBytes: z.number() }),
+  stations: z.array(z.object({ station: z.string(), inboxNaming: z.enum(INBOX_NAMINGS) })),
+  partners: z.array(routingPartnerSchema),
+});
+export type RoutingDocument = z.infer<typeof routingDocumentSchema>;
+
+/** Transfer Family's per-file limit. */
+export const MAX_FILE_BYTES = 1024 ** 3;
+
+/** Indexed view for handlers: lookups by route and by agreement/connector id. */
+export class Routing {
+  private readonly byRoute = new Map<string, RoutingPartner>();
+  private readonly byAgreement = new Map<string, RoutingPartner>();
+  private readonly byConnector = new Map<string, RoutingPartner>();
+  private readonly stations = new Map<string, RoutingDocument["stations"][number]>();
+
+  constructor(readonly doc: RoutingDocument) {
+    for (const p of doc.partners) {
+      this.byRoute.set(routeId(p.station, p.partner), p);
+      this.byAgreement.set(p.agreementId, p);
+      this.byConnector.set(p.connectorId, p);
+    }
+    for (const s of doc.stations) this.stations.set(s.station, s);
+  }
+
+  static parse(json: unknown): Routing {
+    return new Routing(routingDocumentSchema.parse(json));
+  }
+
+  partner(station: string, partner: string): RoutingPartner | undefined {
+    return this.byRoute.get(routeId(station, partner));
+  }
+  station(station: string): RoutingDocument["stations"][number] | undefined {
+    return this.stations.get(station);
+  }
+  byAgreementId(id: string): RoutingPartner | undefined {
+    return this.byAgreement.get(id);
+  }
+  byConnectorId(id: string): RoutingPartner | undefined {
+    return this.byConnector.get(id);
+  }
+}
+
+function routeId(station: string, partner: string): string {
+  return `${station}\n${partner}`;
+}

@@ -1,0 +1,22 @@
+/** What a person sees after a successful synth: enough to act on without opening the JSON. */
+import type { Customer } from "./customer";
+import { sendPrefix, folderPrefix } from "./layout";
+
+export function customerSummary(c: Customer, file: string, outputFile: string): string {
+  const lines: string[] = [];
+  lines.push(`customer ${c.name} (${file}) → ${outputFile}`);
+  lines.push(`  region ${c.region}, layout ${c.layout}, ${c.stations.length} station(s), ${c.partners.length} partner(s)`);
+  for (const s of c.stations) {
+    lines.push(`  station ${s.as2Id}`);
+    const partners = c.partners.filter((p) => p.station === s.as2Id);
+    if (partners.length === 0) lines.push("    (no partners)");
+    for (const p of partners) {
+      const route = { station: s.as2Id, partner: p.as2Id, test: p.test };
+      const flags = [p.test ? "TEST" : "", p.enabled ? "" : "DISABLED"].filter(Boolean).join(", ");
+      lines.push(`    partner ${p.as2Id}${flags ? ` [${flags}]` : ""} ${p.url}`);
+      lines.push(`      send:    s3://<bucket>/${sendPrefix(route)}`);
+      lines.push(`      inbox:   s3://<bucket>/${folderPrefix(c.layout, route, "inbox")}`);
+    }
+  }
+  return lines.join("\n");
+}
