@@ -140,7 +140,7 @@ async function readRaw(file: string): Promise<unknown> {
     }
   }
   // TypeScript customers: loaded through the runtime's TypeScript support (tsx / jest).
-  const mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+  const mod = (await import(process.platform === "win32" ? pathToFileURL(file).href : file)) as { default?: unknown };
   const value = (mod.default as { default?: unknown } | undefined)?.default ?? mod.default;
   if (value === undefined) throw new CustomerFileError([{ file, path: "", message: "expected `export default defineCustomer({...})`" }]);
   return value;
