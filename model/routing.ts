@@ -73,3 +73,49 @@ export class Routing {
 function routeId(station: string, partner: string): string {
   return `${station}\n${partner}`;
 }
+
+export interface PartnerResourceIds {
+  readonly station: string;
+  readonly partner: string;
+  readonly connectorId: string;
+  readonly agreementId: string;
+}
+
+/**
+ * Builds the document from the validated customer and the ids of the resources the stack created
+ * (at synth time those ids are Terraform references; Terraform fills them in at apply).
+ */
+export function buildRoutingDocument(
+  customer: import("./customer").Customer,
+  bucket: string,
+  ids: readonly PartnerResourceIds[],
+  inboundPrefix: (route: { station: string; partner: string }) => string,
+): RoutingDocument {
+  const idOf = (station: string, partner: string) => {
+    const found = ids.find((i) => i.station === station && i.partner === partner);
+    if (!found) throw new Error(`no connector/agreement ids for ${station}/${partner}`);
+    return found;
+  };
+  return {
+    version: ROUTING_DOCUMENT_VERSION,
+    customer: customer.name,
+    bucket,
+    layout: customer.layout,
+    settle: customer.settle,
+    retry: customer.retry,
+    send: { emptyFile: customer.send.emptyFile, maxFileBytes: MAX_FILE_BYTES },
+    stations: customer.stations.map((s) => ({ station: s.as2Id, inboxNaming: s.inboxNaming })),
+    partners: customer.partners.map((p) => {
+      const id = idOf(p.station, p.as2Id);
+      return {
+        station: p.station,
+        partner: p.as2Id,
+        test: p.test,
+        enabled: p.enabled,
+        connectorId: id.connectorId,
+        agreementId: id.agreementId,
+        inboundPrefix: inboundPrefix({ station: p.station, partner: p.as2Id }),
+      };
+    }),
+  };
+}
