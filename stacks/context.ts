@@ -26,6 +26,8 @@ export interface GatewayContext {
   readonly bucket: BucketRef;
   /** Customer-managed key that encrypts the bucket, queues, table and topic. */
   readonly kmsKeyArn: string;
+  /** The gateway's DynamoDB table (claims, message index): see handlers/shared/ledger.ts. */
+  readonly stateTable: { readonly name: string; readonly arn: string };
   /** The customer's bus for domain events. */
   readonly eventBus: { readonly name: string; readonly arn: string };
   /** Operators' notifications (failures, full dead-letter queues, expiring certificates). */

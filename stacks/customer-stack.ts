@@ -7,6 +7,7 @@ import { ROUTING_DOCUMENT_KEY } from "../model/layout";
 import type { GatewayContext } from "./context";
 import { GatewayStorage } from "./storage";
 import { GatewayMessaging } from "./messaging";
+import { StateTable } from "./state-table";
 
 export interface CustomerStackProps {
   /** The validated customer declaration and the file it came from. */
@@ -32,6 +33,7 @@ export class CustomerStack extends TerraformStack {
 
     const storage = new GatewayStorage(this, "storage", { customer });
     const messaging = new GatewayMessaging(this, "messaging", { customer, kmsKeyArn: storage.kmsKey.arn });
+    const state = new StateTable(this, "state", { customerName: customer.name, kmsKeyArn: storage.kmsKey.arn });
 
     // Transfer resources (infrastructure issue): fills serverId and partners.
     const transfer = { serverId: "", serverArn: "", partners: [] };
@@ -43,6 +45,7 @@ export class CustomerStack extends TerraformStack {
       customerFile: file,
       bucket: storage.bucket,
       kmsKeyArn: storage.kmsKey.arn,
+      stateTable: { name: state.table.name, arn: state.table.arn },
       eventBus: { name: messaging.bus.name, arn: messaging.bus.arn },
       alarmTopicArn: messaging.alarmTopic.arn,
       transfer,

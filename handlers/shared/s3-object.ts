@@ -1,0 +1,182 @@
+/**
+ * The S3 operations every handler needs, written once: robust key resolution for events, safe
+ * server-side moves (nothing is deleted before its copy is verified), JSON records.
+ */
+import {
+  S3Client, HeadObjectCommand, CopyObjectCommand, DeleteObjectCommand, PutObjectCommand, GetObjectCommand,
+  type HeadObjectCommandOutput,
+} from "@aws-sdk/client-s3";
+
+export interface ObjectInfo {
+  readonly key: string;
+  readonly etag: string;
+  readonly size: number;
+  readonly lastModified?: Date;
+  readonly versionId?: string;
+  /** Server-side encryption: with aws:kms, ETags are not content digests. */
+  readonly sse?: string;
+  readonly checksum?: string;
+}
+
+function isNotFound(e: unknown): boolean {
+  const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return err?.name === "NotFound" || err?.name === "NoSuchKey" || err?.$metadata?.httpStatusCode === 404;
+}
+
+export function isPreconditionFailed(e: unknown): boolean {
+  const err = e as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
+  return err?.name === "PreconditionFailed" || err?.Code === "PreconditionFailed" || err?.$metadata?.httpStatusCode === 412;
+}
+
+function info(key: string, h: HeadObjectCommandOutput): ObjectInfo {
+  return {
+    key,
+    etag: h.ETag ?? "",
+    size: h.ContentLength ?? 0,
+    ...(h.LastModified ? { lastModified: h.LastModified } : {}),
+    ...(h.VersionId ? { versionId: h.VersionId } : {}),
+    ...(h.ServerSideEncryption ? { sse: h.ServerSideEncryption } : {}),
+    ...(h.ChecksumSHA256 || h.ChecksumCRC64NVME || h.ChecksumCRC32 ? { checksum: h.ChecksumSHA256 ?? h.ChecksumCRC64NVME ?? h.ChecksumCRC32 } : {}),
+  };
+}
+
+/** HeadObject, or undefined when the object does not exist. */
+export async function headObject(s3: S3Client, bucket: string, key: string): Promise<ObjectInfo | undefined> {
+  try {
+    return info(key, await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: "ENABLED" })));
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+}
+
+/** Decoding of S3 notification keys: URL-encoded, with '+' for space. */
+export function decodeEventKey(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, " "));
+  } catch {
+    return raw;
+  }
+}
+
+/**
+ * Finds the object an event names. S3 notifications URL-encode keys; whether EventBridge does is
+ * not settled in AWS's docs (DESIGN.md), so try the decoded key first, then the raw one. When the
+ * event carries the object's ETag, a candidate with another ETag is not it: `a+b.xml` and
+ * `a b.xml` may both exist.
+ */
+export async function resolveEventKey(s3: S3Client, bucket: string, rawKey: string, etag?: string): Promise<ObjectInfo | undefined> {
+  const matches = (o: ObjectInfo | undefined) => o !== undefined && (etag === undefined || sameEtag(o.etag, etag));
+  const decoded = decodeEventKey(rawKey);
+  const found = await headObject(s3, bucket, decoded);
+  if (matches(found) || decoded === rawKey) return matches(found) ? found : undefined;
+  const raw = await headObject(s3, bucket, rawKey);
+  if (matches(raw)) return raw;
+  // Neither matches the ETag: the object changed after the event. Report the decoded key's object.
+  return found ?? raw;
+}
+
+/** Events carry ETags without quotes; S3 responses with them. */
+export function sameEtag(a: string, b: string): boolean {
+  return a.replace(/"/g, "") === b.replace(/"/g, "");
+}
+
+/** CopySource for CopyObject: each key segment encodeURIComponent-encoded (what real S3 requires). */
+export function copySource(bucket: string, key: string, versionId?: string): string {
+  const path = `${bucket}/${key.split("/").map(encodeURIComponent).join("/")}`;
+  return versionId ? `${path}?versionId=${encodeURIComponent(versionId)}` : path;
+}
+
+export class MoveError extends Error {
+  override readonly name = "MoveError";
+  constructor(message: string, readonly reason: "source-changed" | "source-missing" | "verify-failed") {
+    super(message);
+  }
+}
+
+/** Whether `copy` is a faithful copy of `source`. With SSE-KMS, ETags are not content digests. */
+export function copyMatches(source: ObjectInfo, copy: ObjectInfo): boolean {
+  if (copy.size !== source.size) return false;
+  if (source.checksum && copy.checksum) return source.checksum === copy.checksum;
+  if (source.sse === "aws:kms" || copy.sse === "aws:kms") return true;
+  return copy.etag === source.etag;
+}
+
+export interface MoveResult {
+  readonly to: ObjectInfo;
+  /** False when the source had already been moved (a retried event): the copy was found in place. */
+  readonly moved: boolean;
+}
+
+/**
+ * Server-side move: copy only if the source still has `source.etag`, verify the copy, then delete the
+ * source only if it still has that ETag. Idempotent: when the source is gone but a verified copy
+ * exists at `to`, the earlier attempt completed and nothing is done twice.
+ */
+export async function safeMove(
+  s3: S3Client,
+  bucket: string,
+  source: ObjectInfo,
+  to: string,
+  extra: { contentType?: string; metadata?: Record<string, string> } = {},
+): Promise<MoveResult> {
+  const current = await headObject(s3, bucket, source.key);
+  if (!current) {
+    const existing = await headObject(s3, bucket, to);
+    if (existing && existing.size === source.size) return { to: existing, moved: false };
+    throw new MoveError(`s3://${bucket}/${source.key} no longer exists and no copy is at ${to}`, "source-missing");
+  }
+  if (current.etag !== source.etag) {
+    throw new MoveError(`s3://${bucket}/${source.key} changed since it was claimed (ETag ${current.etag}, expected ${source.etag})`, "source-changed");
+  }
+  try {
+    await s3.send(
+      new CopyObjectCommand({
+        Bucket: bucket,
+        Key: to,
+        CopySource: copySource(bucket, source.key),
+        CopySourceIfMatch: source.etag,
+        ...(extra.metadata ? { MetadataDirective: "REPLACE", Metadata: extra.metadata, ...(extra.contentType ? { ContentType: extra.contentType } : {}) } : {}),
+      }),
+    );
+  } catch (e) {
+    if (isPreconditionFailed(e)) throw new MoveError(`s3://${bucket}/${source.key} changed during the copy`, "source-changed");
+    throw e;
+  }
+  const copy = await headObject(s3, bucket, to);
+  if (!copy || !copyMatches(current, copy)) {
+    throw new MoveError(`copy of s3://${bucket}/${source.key} at ${to} does not match its source; the source was kept`, "verify-failed");
+  }
+  try {
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: source.key, IfMatch: source.etag }));
+  } catch (e) {
+    // The source changed after the copy: a new upload under the same name. Keep it; it is a new file.
+    if (!isPreconditionFailed(e)) throw e;
+  }
+  return { to: copy, moved: true };
+}
+
+export async function putJson(s3: S3Client, bucket: string, key: string, value: unknown): Promise<void> {
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: `${JSON.stringify(value, null, 2)}\n`, ContentType: "application/json" }));
+}
+
+export async function getText(s3: S3Client, bucket: string, key: string): Promise<string | undefined> {
+  try {
+    const r = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return await r.Body!.transformToString();
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+}
+
+/** Reads a JSON object, or undefined when absent. Throws on malformed JSON with the key in the message. */
+export async function getJson(s3: S3Client, bucket: string, key: string): Promise<unknown> {
+  const text = await getText(s3, bucket, key);
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(`s3://${bucket}/${key} is not valid JSON: ${(e as Error).message}`);
+  }
+}
