@@ -1,0 +1,37 @@
+import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
+import { mockClient } from "aws-sdk-client-mock";
+import { publishDomainEvents, PublishError } from "../../../handlers/shared/domain-events";
+import type { DomainEvent } from "../../../model/events";
+
+const event = (i: number): DomainEvent => ({
+  eventType: "MESSAGE.SEND.SUCCESS", eventId: `e${i}`, messageId: `m${i}`, timestamp: "2026-11-22T10:00:00.000Z",
+  customer: "acme", stationId: "ST", partnerId: "P", test: false, attachments: [],
+});
+
+describe("publishDomainEvents", () => {
+  const eb = mockClient(EventBridgeClient);
+  afterEach(() => eb.reset());
+
+  it("sends at most 10 entries per call, on the given bus, with source and detail-type", async () => {
+    eb.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
+    await publishDomainEvents(new EventBridgeClient({}), "bus", Array.from({ length: 23 }, (_, i) => event(i)));
+    const calls = eb.commandCalls(PutEventsCommand).map((c) => c.args[0].input.Entries!);
+    expect(calls.map((c) => c.length)).toEqual([10, 10, 3]);
+    expect(calls[0]![0]).toMatchObject({ EventBusName: "bus", Source: "as2-transfer-gateway", DetailType: "MESSAGE.SEND.SUCCESS" });
+    expect(JSON.parse(calls[2]![2]!.Detail!).eventId).toBe("e22");
+  });
+
+  it("retries only the refused entries, then throws if they keep failing", async () => {
+    eb.on(PutEventsCommand)
+      .resolvesOnce({ FailedEntryCount: 1, Entries: [{ EventId: "1" }, { ErrorCode: "InternalFailure" }] })
+      .resolves({ FailedEntryCount: 0, Entries: [{ EventId: "2" }] });
+    await publishDomainEvents(new EventBridgeClient({}), "bus", [event(1), event(2)]);
+    const second = eb.commandCalls(PutEventsCommand)[1]!.args[0].input.Entries!;
+    expect(second.map((e) => JSON.parse(e.Detail!).eventId)).toEqual(["e2"]);
+
+    eb.reset();
+    eb.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: "ThrottlingException" }] });
+    await expect(publishDomainEvents(new EventBridgeClient({}), "bus", [event(3)])).rejects.toThrow(PublishError);
+    expect(eb.commandCalls(PutEventsCommand)).toHaveLength(3);
+  });
+});
