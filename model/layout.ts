@@ -235,3 +235,45 @@ export function transferPath(bucket: string, key: string): string {
 export function keyFromTransferAttribute(key: string): string {
   return key.startsWith("/") ? key.slice(1) : key;
 }
+
+// ---------------------------------------------------------------- event archive (Firehose)
+
+export type ArchivePartitioning = "HOURLY" | "DAILY";
+
+/**
+ * Root of the event archive: beside the working paths but outside `inbound/` and `outbound/`,
+ * which a lifecycle rule expires; the archive is kept until the customer decides otherwise.
+ */
+export const ARCHIVE_ROOT = `${WORK_PREFIX}archive/`;
+
+const ARCHIVE_DAY = "year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/";
+const ARCHIVE_HOUR = "hour=!{timestamp:HH}/";
+
+/**
+ * Firehose custom prefix of archived events (Hive-style partitions, so Athena can project them).
+ * `!{timestamp:...}` is evaluated by Firehose in UTC from the arrival time of the oldest record of
+ * each object; Firehose then appends `<stream>-<version>-<yyyy-MM-dd-HH-mm-ss>-<uuid><extension>`.
+ */
+export function archivePrefix(partitioning: ArchivePartitioning): string {
+  return `${ARCHIVE_ROOT}events/${ARCHIVE_DAY}${partitioning === "HOURLY" ? ARCHIVE_HOUR : ""}`;
+}
+
+/** Firehose error output prefix: records it could not deliver, by error type and day. */
+export function archiveErrorPrefix(): string {
+  return `${ARCHIVE_ROOT}errors/!{firehose:error-output-type}/${ARCHIVE_DAY}`;
+}
+
+/** The static part of archivePrefix/archiveErrorPrefix: the IAM scope of the Firehose role. */
+export function archiveIamPrefix(): string {
+  return ARCHIVE_ROOT;
+}
+
+/** The key prefix of one day (and hour) of the archive, as Firehose evaluates archivePrefix: for readers. */
+export function archivePartitionPrefix(partitioning: ArchivePartitioning, at: Date): string {
+  const p = (n: number) => String(n).padStart(2, "0");
+  return archivePrefix(partitioning)
+    .replace("!{timestamp:yyyy}", String(at.getUTCFullYear()))
+    .replace("!{timestamp:MM}", p(at.getUTCMonth() + 1))
+    .replace("!{timestamp:dd}", p(at.getUTCDate()))
+    .replace("!{timestamp:HH}", p(at.getUTCHours()));
+}
