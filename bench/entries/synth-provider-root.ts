@@ -1,0 +1,3 @@
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+require("@cdktf/provider-aws");
+require("../../main");

@@ -1,0 +1,94 @@
+/**
+ * `npm run bench`: measures synth at scale, the handler bundles and the cost of moving a message,
+ * prints a table, writes bench/results.json and bench/results.md, and checks every target there
+ * (never in unit tests).
+ *
+ *   npm run bench                      everything
+ *   npm run bench -- --only=synth,bundles,move
+ *   npm run bench -- --quick           fewer repeats, no 200 MB case (a smoke run)
+ *   npm run bench -- --update-readme   also copy the table into the README's Benchmarks section
+ *   npm run bench -- --cpu-prof        also write a CPU profile of the largest synth to bench/tmp/
+ */
+import { execSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { join, resolve } from "node:path";
+import { benchSynth } from "./synth";
+import { benchBundles } from "./bundles";
+import { benchMove } from "./move";
+import { allTargets, renderMarkdown, renderText, replaceReadmeSection, type BenchResults, type SectionResult } from "./lib/report";
+
+const ROOT = resolve(__dirname, "..");
+const TMP = join(ROOT, "bench", "tmp");
+
+function parseArgs(argv: readonly string[]) {
+  const flag = (name: string) => argv.includes(`--${name}`);
+  const only = argv.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",");
+  return { quick: flag("quick"), updateReadme: flag("update-readme"), cpuProf: flag("cpu-prof"), only };
+}
+
+function commit(): string | undefined {
+  try {
+    const sha = execSync("git rev-parse --short HEAD", { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    const dirty = execSync("git status --porcelain --untracked-files=no", { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    return dirty ? `${sha}+changes` : sha;
+  } catch {
+    return undefined;
+  }
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const log = (s: string) => process.stderr.write(`${s}\n`);
+  const started = Date.now();
+  mkdirSync(TMP, { recursive: true });
+  const want = (s: string) => !args.only || args.only.includes(s);
+  const sections: SectionResult[] = [];
+  const run = async (name: string, fn: () => Promise<SectionResult>) => {
+    if (!want(name)) return;
+    log(`${name}...`);
+    const t = Date.now();
+    try {
+      sections.push(await fn());
+    } catch (e) {
+      log(`${name} failed: ${(e as Error).stack ?? e}`);
+      sections.push({ name, durationMs: Date.now() - t, tables: [], targets: [], data: null, error: (e as Error).message.split("\n")[0]! });
+    }
+    log(`${name} done in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  };
+
+  await run("synth", () =>
+    benchSynth({ root: ROOT, tmp: join(TMP, "synth"), sizes: [1, 100, 1000], repeats: args.quick ? 1 : 3, variants: true, cpuProfile: args.cpuProf, log }),
+  );
+  await run("bundles", () => benchBundles({ root: ROOT, tmp: join(TMP, "bundles"), loads: args.quick ? 1 : 5, log }));
+  await run("move", () => benchMove({ root: ROOT, tmp: join(TMP, "move"), quick: args.quick, log }));
+
+  const cpu = cpus();
+  const results: BenchResults = {
+    generatedAt: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+    ...(commit() ? { commit: commit()! } : {}),
+    machine: { cpus: cpu.length, cpuModel: cpu[0]?.model.trim() ?? "unknown", node: process.version, platform: `${process.platform}-${process.arch}` },
+    durationMs: Date.now() - started,
+    sections,
+  };
+  writeFileSync(join(ROOT, "bench", "results.json"), JSON.stringify(results, null, 2) + "\n");
+  const md = renderMarkdown(results);
+  writeFileSync(join(ROOT, "bench", "results.md"), md);
+  process.stdout.write(renderText(results));
+  if (args.updateReadme) {
+    const readme = join(ROOT, "README.md");
+    writeFileSync(readme, replaceReadmeSection(readFileSync(readme, "utf8"), md));
+    log("README.md Benchmarks section updated");
+  }
+  for (const dir of ["synth", "bundles", "move"]) rmSync(join(TMP, dir), { recursive: true, force: true });
+  const failed = allTargets(results).filter((t) => t.verdict === "fails");
+  const broken = sections.filter((s) => s.error);
+  log(`\n${failed.length} target(s) fail, ${broken.length} section(s) did not complete; results in bench/results.json and bench/results.md (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+  // Targets are reported, not enforced by exit code; a section that cannot run is an error.
+  process.exitCode = broken.length ? 1 : 0;
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,186 @@
+/**
+ * Synth at scale: `npm run synth` (tsx main.ts), `cdktf synth` and a variant that imports
+ * `@cdktf/provider-aws` from its package root, for customers with 1, 100 and 1000 partners.
+ */
+import { mkdirSync, writeFileSync, readFileSync, rmSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { customerWithPartners } from "../test/helpers/customer-factory";
+import { runMeasured, median, type RunResult } from "./lib/proc";
+import { check, fmtBytes, fmtMs, type SectionResult, type TargetCheck } from "./lib/report";
+import { marginalRatio, resourceCounts } from "./lib/synth-math";
+
+export interface SynthOptions {
+  readonly root: string;
+  readonly tmp: string;
+  readonly sizes: readonly number[];
+  /** Runs per size of `npm run synth` (median); the variants run once. */
+  readonly repeats: number;
+  readonly variants: boolean;
+  /** Write a V8 CPU profile of the largest synth to bench/tmp/. */
+  readonly cpuProfile: boolean;
+  readonly log: (s: string) => void;
+}
+
+interface Variant {
+  readonly id: string;
+  readonly label: string;
+  readonly command: (o: SynthOptions, outdir: string) => [string, string[]];
+}
+
+const TSX = (root: string) => join(root, "node_modules", ".bin", "tsx");
+
+const VARIANTS: readonly Variant[] = [
+  { id: "npm", label: "npm run synth (tsx main.ts)", command: (o) => [TSX(o.root), ["main.ts"]] },
+  {
+    id: "cdktf",
+    label: "cdktf synth",
+    command: (o, outdir) => [join(o.root, "node_modules", ".bin", "cdktf"), ["synth", "--app", `${TSX(o.root)} main.ts`, "--output", outdir]],
+  },
+  { id: "root-import", label: "provider-aws root import", command: (o) => [TSX(o.root), ["bench/entries/synth-provider-root.ts"]] },
+];
+
+export interface SynthRow {
+  readonly variant: string;
+  readonly partners: number;
+  readonly runs: number;
+  readonly wallMs: number;
+  readonly wallMsAll: readonly number[];
+  readonly peakRssBytes: number;
+  readonly jsonBytes: number;
+  readonly resources: number;
+}
+
+export async function benchSynth(o: SynthOptions): Promise<SectionResult> {
+  const started = Date.now();
+  const rows: SynthRow[] = [];
+  let countsAtMax: Record<string, number> = {};
+  for (const n of o.sizes) {
+    const dir = join(o.tmp, `customers-${n}`);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "scale.json"), JSON.stringify(customerWithPartners(n, "scale")));
+    for (const v of o.variants ? VARIANTS : VARIANTS.slice(0, 1)) {
+      const runs = v.id === "npm" ? o.repeats : 1;
+      const results: RunResult[] = [];
+      const outdir = join(o.tmp, `out-${v.id}-${n}`);
+      for (let i = 0; i < runs; i++) {
+        rmSync(outdir, { recursive: true, force: true });
+        const [cmd, args] = v.command(o, outdir);
+        const r = await runMeasured(cmd, args, {
+          cwd: o.root,
+          env: { ...process.env, AS2_CUSTOMERS_DIR: dir, CDKTF_OUTDIR: outdir, CI: "1", CHECKPOINT_DISABLE: "1", FORCE_COLOR: "0" },
+        });
+        if (r.exitCode !== 0) throw new Error(`${v.label} with ${n} partners exited ${r.exitCode}: ${(r.stderr || r.stdout).slice(-600)}`);
+        results.push(r);
+      }
+      const tfFile = join(outdir, "stacks", "customer-scale", "cdk.tf.json");
+      const json = existsSync(tfFile) ? readFileSync(tfFile, "utf8") : "";
+      const counts = json ? resourceCounts(JSON.parse(json)) : {};
+      if (v.id === "npm" && n === Math.max(...o.sizes)) countsAtMax = counts;
+      const row: SynthRow = {
+        variant: v.id,
+        partners: n,
+        runs,
+        wallMs: median(results.map((r) => r.wallMs)),
+        wallMsAll: results.map((r) => Math.round(r.wallMs)),
+        peakRssBytes: Math.max(...results.map((r) => r.peakRssBytes)),
+        jsonBytes: json.length,
+        resources: Object.values(counts).reduce((a, b) => a + b, 0),
+      };
+      rows.push(row);
+      o.log(`  synth ${v.id.padEnd(11)} ${String(n).padStart(4)} partners: ${fmtMs(row.wallMs)}, ${fmtBytes(row.peakRssBytes)}, ${row.resources} resources`);
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  }
+
+  if (o.cpuProfile) {
+    const n = Math.max(...o.sizes);
+    const profDir = join(o.tmp, "cpu-profile");
+    mkdirSync(profDir, { recursive: true });
+    await runMeasured(TSX(o.root), ["main.ts"], {
+      cwd: o.root,
+      env: { ...process.env, AS2_CUSTOMERS_DIR: join(o.tmp, `customers-${n}`), CDKTF_OUTDIR: join(o.tmp, "out-prof"), NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profDir}` },
+    });
+    o.log(`  cpu profile of ${n} partners written to ${profDir} (open in Chrome DevTools)`);
+  }
+
+  const get = (variant: string, n: number) => rows.find((r) => r.variant === variant && r.partners === n);
+  const sizes = [...o.sizes].sort((a, b) => a - b);
+  const lo = sizes[0]!;
+  const hi = sizes[sizes.length - 1]!;
+  const mid = sizes.find((s) => s === 100) ?? sizes[Math.floor(sizes.length / 2)]!;
+  const npmHi = get("npm", hi);
+  const npmMid = get("npm", mid);
+  const npmLo = get("npm", lo);
+  const targets: TargetCheck[] = [];
+  if (npmHi) {
+    targets.push({
+      id: "synth.time",
+      section: "synth",
+      description: `npm run synth, ${hi} partners: wall time`,
+      target: "< 3 s",
+      measured: fmtMs(npmHi.wallMs),
+      verdict: check(hi === 1000 ? npmHi.wallMs < 3000 : undefined),
+    });
+    targets.push({
+      id: "synth.rss",
+      section: "synth",
+      description: `npm run synth, ${hi} partners: peak RSS`,
+      target: "< 400 MB",
+      measured: fmtBytes(npmHi.peakRssBytes),
+      verdict: check(hi === 1000 ? npmHi.peakRssBytes < 400 * 1024 ** 2 : undefined),
+    });
+  }
+  if (npmHi && npmMid && npmLo && mid !== hi) {
+    const total = npmHi.wallMs / npmMid.wallMs;
+    const marginal = marginalRatio(npmLo.wallMs, npmMid.wallMs, npmHi.wallMs);
+    targets.push({
+      id: "synth.scaling",
+      section: "synth",
+      description: `cost of ${hi} partners vs ${mid} (wall time)`,
+      target: "≤ 12×",
+      measured: `${total.toFixed(2)}× total; ${marginal === undefined ? "marginal within noise" : `${marginal.toFixed(1)}× above the ${lo}-partner baseline`}`,
+      verdict: check(total <= 12 && (marginal === undefined || marginal <= 12)),
+    });
+  }
+
+  const variantLabel = (id: string) => VARIANTS.find((v) => v.id === id)!.label;
+  const variantIds = [...new Set(rows.map((r) => r.variant))];
+  const perPartner = (variant: string) => {
+    const a = get(variant, lo);
+    const b = get(variant, hi);
+    return a && b && hi > lo ? (b.wallMs - a.wallMs) / (hi - lo) : NaN;
+  };
+  const perPartnerRss = (variant: string) => {
+    const a = get(variant, lo);
+    const b = get(variant, hi);
+    return a && b && hi > lo ? (b.peakRssBytes - a.peakRssBytes) / (hi - lo) : NaN;
+  };
+  const tables = [
+    {
+      title: "Synth at scale (one customer, 2 stations)",
+      columns: ["partners", ...variantIds.map((v) => `${variantLabel(v)}: wall / peak RSS`), "resources", "cdk.tf.json"],
+      rows: sizes.map((n) => [
+        String(n),
+        ...variantIds.map((v) => {
+          const r = get(v, n);
+          return r ? `${fmtMs(r.wallMs)} / ${fmtBytes(r.peakRssBytes)}` : "–";
+        }),
+        String(get("npm", n)?.resources ?? "–"),
+        fmtBytes(get("npm", n)?.jsonBytes ?? NaN),
+      ]),
+      notes: [
+        `Marginal cost per partner (${lo} → ${hi}): ${variantIds.map((v) => `${variantLabel(v)} ${fmtMs(perPartner(v))} and ${fmtBytes(perPartnerRss(v))}`).join("; ")}.`,
+        `npm run synth is the median of ${o.repeats} runs; the other columns run once. Peak RSS is the largest process of the tree.`,
+      ],
+    },
+    {
+      title: `Resources per type at ${hi} partners (what the stack is made of)`,
+      columns: ["resource type", "count", "per partner"],
+      rows: Object.entries(countsAtMax)
+        .sort((a, b) => b[1] - a[1])
+        .map(([t, c]) => [t, String(c), (c / hi).toFixed(2)]),
+    },
+  ];
+  return { name: "synth", durationMs: Date.now() - started, tables, targets, data: { rows, resourcesAtMax: countsAtMax } };
+}
