@@ -113,10 +113,11 @@ export function domainEvent(input: DomainEventInput): DomainEvent {
       throw new DomainEventError(`${field} must be an ISO-8601 date-time, found ${JSON.stringify(value)}`);
     }
   }
-  const { eventId, ...rest } = input;
+  const { eventId, eventType, ...rest } = input;
   return {
-    ...rest,
+    eventType,
     eventId: eventId ?? stableEventId(input.customer, input.eventType, input.messageId),
+    ...rest,
     ...(failure ? { failureReason: input.failureMessage } : {}),
     schemaVersion: DOMAIN_EVENT_SCHEMA_VERSION,
   };

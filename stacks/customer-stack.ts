@@ -7,6 +7,7 @@ import { ROUTING_DOCUMENT_KEY } from "../model/layout";
 import type { GatewayContext } from "./context";
 import { GatewayStorage } from "./storage";
 import { GatewayMessaging } from "./messaging";
+import { EventDelivery } from "./event-delivery";
 import { StateTable } from "./state-table";
 
 export interface CustomerStackProps {
@@ -55,6 +56,6 @@ export class CustomerStack extends TerraformStack {
     // Pipelines (send and receive issues) and event delivery (webhooks issue) plug in here:
     // new SendPipeline(this, "send", this.context);
     // new ReceivePipeline(this, "receive", this.context);
-    // new EventDelivery(this, "events", this.context);
+    new EventDelivery(this, "events", { context: this.context, accountId: messaging.accountId, partition: messaging.partition });
   }
 }

@@ -2,7 +2,7 @@
 import { App, Testing, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { validateCustomer } from "../../model/load";
+import { validateCustomer, loadCustomerFile } from "../../model/load";
 import type { CustomerInput } from "../../model/customer";
 import { CustomerStack } from "../../stacks/customer-stack";
 import { EXAMPLE_DIR } from "../helpers/customer-factory";
@@ -25,6 +25,14 @@ export function synthCustomer(input: CustomerInput): TfJson {
   const customer = validateCustomer(input, file);
   const app = Testing.app();
   const stack = new CustomerStack(app as App, { loaded: { file, customer, dir: EXAMPLE_DIR } });
+  return JSON.parse(Testing.synth(stack)) as TfJson;
+}
+
+/** The customer stack of a customer file (JSON fixture), as Terraform JSON. */
+export async function synthCustomerFile(file: string): Promise<TfJson> {
+  const loaded = await loadCustomerFile(file);
+  const app = Testing.app();
+  const stack = new CustomerStack(app as App, { loaded });
   return JSON.parse(Testing.synth(stack)) as TfJson;
 }
 
