@@ -22,7 +22,8 @@ export function toCloudEvent(event: DomainEvent): CloudEvent<DomainEvent> {
     id: event.eventId,
     type: event.eventType,
     source: cloudEventSource(event.customer),
-    subject: `${event.stationId}/${event.partnerId}`,
+    // Failures that could not be attributed have no station: no subject then.
+    ...(event.stationId ? { subject: `${event.stationId}/${event.partnerId}` } : {}),
     time: new Date(event.timestamp).toISOString(),
     datacontenttype: "application/json",
     dataschema: DOMAIN_EVENT_SCHEMA_ID,

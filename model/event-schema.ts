@@ -55,6 +55,9 @@ export const successEventSchema = z.looseObject({
 export const failureEventSchema = z.looseObject({
   eventType: z.enum(FAILURE_TYPES).describe("EventBridge detail-type"),
   ...common,
+  // A message that cannot be attributed (unknown agreement, unparseable upload path) still fails loudly.
+  stationId: z.string().describe("our AS2 ID; empty when the failure could not be attributed to a station"),
+  partnerId: z.string().describe("the partner's AS2 ID; empty when the failure could not be attributed to a partner"),
   failureCode: z.string().min(1).describe("machine-readable reason, e.g. UNKNOWN_PARTNER, MDN_FAILED"),
   failureMessage: z.string().min(1).describe("what went wrong, for people"),
   failureReason: z.string().min(1).optional().describe("same text as failureMessage (MFT Gateway's name)"),

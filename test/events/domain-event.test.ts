@@ -126,3 +126,13 @@ describe("CloudEvents form", () => {
     expect(() => toCloudEvent({ ...sampleEvent("MESSAGE.SEND.SUCCESS"), eventType: "" as never })).toThrow(/invalid payload/);
   });
 });
+
+describe("failures that cannot be attributed", () => {
+  it("a failure may have an empty station or partner; a success may not", () => {
+    const validate = validator();
+    const failure = JSON.parse(JSON.stringify(sampleEvent("MESSAGE.RECEIVED.FAILED", { stationId: "", partnerId: "" })));
+    expect({ ok: validate(failure), errors: validate.errors }).toEqual({ ok: true, errors: null });
+    const success = JSON.parse(JSON.stringify(sampleEvent("MESSAGE.RECEIVED.SUCCESS", { stationId: "" })));
+    expect(validate(success)).toBe(false);
+  });
+});
