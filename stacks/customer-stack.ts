@@ -1,14 +1,21 @@
 import { Construct } from "constructs";
-import { TerraformStack, LocalBackend } from "cdktf";
+import { Aspects, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import type { LoadedCustomer } from "../model/load";
 import { stackName } from "../model/customer";
-import { ROUTING_DOCUMENT_KEY } from "../model/layout";
 import type { GatewayContext } from "./context";
 import { GatewayStorage } from "./storage";
 import { GatewayMessaging } from "./messaging";
 import { EventDelivery } from "./event-delivery";
 import { StateTable } from "./state-table";
+import { configureStateBackend } from "./backend";
+import { TransferRoles } from "./transfer-iam";
+import { As2Server } from "./as2-server";
+import { TradingPartners } from "./trading-partners";
+import { RoutingDocument } from "./routing-document";
+import { GatewayOutputs } from "./outputs";
+import { GuardRails } from "./guard-rails";
+import { disableTokenCreationStackTraces } from "./token-stack-traces";
 
 export interface CustomerStackProps {
   /** The validated customer declaration and the file it came from. */
@@ -26,20 +33,39 @@ export class CustomerStack extends TerraformStack {
   constructor(scope: Construct, props: CustomerStackProps) {
     const { customer, file } = props.loaded;
     super(scope, stackName(customer.name));
+    disableTokenCreationStackTraces();
     new AwsProvider(this, "aws", {
       region: customer.region,
       defaultTags: [{ tags: { "as2-gateway:customer": customer.name, ...customer.tags } }],
     });
-    new LocalBackend(this, { path: `terraform.${stackName(customer.name)}.tfstate` });
+    configureStateBackend(this, customer);
+    // Every synth checks the whole stack (stacks/guard-rails): errors fail it, quotas warn.
+    Aspects.of(this).add(new GuardRails());
 
     const storage = new GatewayStorage(this, "storage", { customer });
     const messaging = new GatewayMessaging(this, "messaging", { customer, kmsKeyArn: storage.kmsKey.arn });
     const state = new StateTable(this, "state", { customerName: customer.name, kmsKeyArn: storage.kmsKey.arn });
 
-    // Transfer resources (infrastructure issue): fills serverId and partners.
-    const transfer = { serverId: "", serverArn: "", partners: [] };
-    // Routing document (infrastructure issue): written from the model and the resource ids.
-    const routing = { key: ROUTING_DOCUMENT_KEY, etag: "" };
+    // Transfer resources: roles, the AS2 server, profiles, agreements and connectors.
+    const roles = new TransferRoles(this, "transfer-roles", { customer, bucket: storage.bucket, kmsKeyArn: storage.kmsKey.arn, account: storage.account });
+    const as2 = new As2Server(this, "as2-server", { customer, loggingRoleArn: roles.loggingRole.arn, kmsKeyArn: storage.kmsKey.arn });
+    const tradingPartners = new TradingPartners(this, "trading-partners", {
+      customer,
+      customerFile: file,
+      bucket: storage.bucket,
+      serverId: as2.server.id,
+      agreementRoleArn: roles.agreementRole.arn,
+      connectorRoleArn: roles.connectorRole.arn,
+      loggingRoleArn: roles.loggingRole.arn,
+      kmsKeyArn: storage.kmsKey.arn,
+      alarmTopicArn: messaging.alarmTopic.arn,
+      asyncMdnUrl: as2.httpsUrl ?? as2.httpUrls[0]!,
+    });
+    const transfer = { serverId: as2.server.id, serverArn: as2.server.arn, partners: tradingPartners.resources() };
+    // Routing document: written from the model and the resource ids.
+    const routingDocument = new RoutingDocument(this, "routing", { customer, bucket: storage.bucket, kmsKeyArn: storage.kmsKey.arn, partners: transfer.partners });
+    const routing = { key: routingDocument.key, etag: routingDocument.etag };
+    new GatewayOutputs(this, "outputs", { server: as2, tradingPartners, bucket: storage.bucket, kmsKeyArn: storage.kmsKey.arn });
 
     this.context = {
       customer,

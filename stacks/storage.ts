@@ -1,35 +1,198 @@
-/** The customer's bucket and the key that encrypts it. (Hardening: the infrastructure issue.) */
+/**
+ * The customer's bucket and the customer-managed key that encrypts it (and the queues, table,
+ * topic and log groups of the other constructs).
+ *
+ * A created bucket is hardened here: versioning, SSE-KMS with the key, public access blocked,
+ * bucket-owner ownership, TLS-only bucket policy, EventBridge notifications, and lifecycle rules
+ * that expire only the gateway's private working paths. A bring-your-own bucket is read with a
+ * data source and left as it is: its owner configures it (README, "What gets deployed").
+ */
 import { Construct } from "constructs";
+import { Lazy } from "cdktf";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
+import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
+import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
+import { S3BucketNotification } from "@cdktf/provider-aws/lib/s3-bucket-notification";
+import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { DataAwsS3Bucket } from "@cdktf/provider-aws/lib/data-aws-s3-bucket";
+import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
+import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import type { Customer } from "../model/customer";
+import { INBOUND_WORK_ROOT, OUTBOUND_WORK_ROOT, SEND_PREFIX, WORK_PREFIX } from "../model/layout";
 import type { BucketRef } from "./context";
 
 export interface GatewayStorageProps {
   readonly customer: Customer;
 }
 
+/** The account the stack deploys into, as Terraform references. */
+export interface AccountRef {
+  readonly accountId: string;
+  readonly partition: string;
+  readonly region: string;
+}
+
+/** A service that encrypts with the key on the customer's behalf (key policy statement). */
+export interface KeyServiceGrant {
+  /** e.g. `events.amazonaws.com` */
+  readonly service: string;
+  readonly actions: readonly string[];
+}
+
+/** Key administration and use by the account's IAM principals; IAM policies then decide who. */
+const KEY_ACCOUNT_ACTIONS = [
+  "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*", "kms:Revoke*",
+  "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource", "kms:UntagResource", "kms:ScheduleKeyDeletion",
+  "kms:CancelKeyDeletion", "kms:RotateKeyOnDemand", "kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*",
+  "kms:GenerateDataKey*", "kms:CreateGrant",
+];
+
 export class GatewayStorage extends Construct {
   readonly bucket: BucketRef;
   readonly kmsKey: KmsKey;
+  readonly account: AccountRef;
+  /** False for a bring-your-own bucket: nothing on it is managed by the stack. */
+  readonly managesBucket: boolean;
+  private readonly serviceGrants: KeyServiceGrant[] = [];
 
   constructor(scope: Construct, id: string, props: GatewayStorageProps) {
     super(scope, id);
     const { customer } = props;
+    const caller = new DataAwsCallerIdentity(this, "caller");
+    const partition = new DataAwsPartition(this, "partition");
+    this.account = { accountId: caller.accountId, partition: partition.partition, region: customer.region };
+
+    // Services that write encrypted data for the gateway: logs (log groups), EventBridge (to
+    // encrypted queues and topics), CloudWatch alarms and SNS (to the encrypted alarm topic).
+    for (const service of ["events.amazonaws.com", "cloudwatch.amazonaws.com", "sns.amazonaws.com"]) {
+      this.allowServiceToUseKey({ service, actions: ["kms:Decrypt", "kms:GenerateDataKey*"] });
+    }
     this.kmsKey = new KmsKey(this, "key", {
       description: `as2-transfer-gateway ${customer.name}: bucket, queues, table, logs`,
       enableKeyRotation: true,
       deletionWindowInDays: 30,
+      policy: Lazy.stringValue({ produce: () => this.keyPolicy() }),
     });
+    new KmsAlias(this, "key-alias", { name: `alias/as2-${customer.name}`, targetKeyId: this.kmsKey.keyId });
+
     if (customer.bucket.existing) {
       const b = new DataAwsS3Bucket(this, "bucket", { bucket: customer.bucket.existing });
       this.bucket = { name: b.bucket, arn: b.arn };
-    } else {
-      const b = new S3Bucket(this, "bucket", {
-        ...(customer.bucket.name ? { bucket: customer.bucket.name } : { bucketPrefix: `as2-${customer.name}-` }),
-      });
-      this.bucket = { name: b.bucket, arn: b.arn };
+      this.managesBucket = false;
+      return;
     }
+    const b = new S3Bucket(this, "bucket", {
+      ...(customer.bucket.name ? { bucket: customer.bucket.name } : { bucketPrefix: `as2-${customer.name}-` }),
+    });
+    this.bucket = { name: b.bucket, arn: b.arn };
+    this.managesBucket = true;
+    this.harden(b, customer.bucket.workingPathExpiryDays);
+  }
+
+  /** Adds a key policy statement for an AWS service acting in this account. */
+  allowServiceToUseKey(grant: KeyServiceGrant): void {
+    this.serviceGrants.push(grant);
+  }
+
+  private keyPolicy(): string {
+    const { accountId, partition, region } = this.account;
+    return JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "AccountPrincipalsThroughIam",
+          Effect: "Allow",
+          Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
+          Action: KEY_ACCOUNT_ACTIONS,
+          Resource: "*",
+        },
+        {
+          Sid: "CloudWatchLogsOfThisAccount",
+          Effect: "Allow",
+          Principal: { Service: `logs.${region}.amazonaws.com` },
+          Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+          Resource: "*",
+          Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:${partition}:logs:${region}:${accountId}:log-group:*` } },
+        },
+        ...this.serviceGrants.map((g) => ({
+          Sid: `Service${g.service.split(".")[0]!.replace(/[^A-Za-z0-9]/g, "")}`,
+          Effect: "Allow",
+          Principal: { Service: g.service },
+          Action: [...g.actions],
+          Resource: "*",
+          Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+        })),
+      ],
+    });
+  }
+
+  private harden(b: S3Bucket, expiryDays: number): void {
+    new S3BucketOwnershipControls(this, "ownership", {
+      bucket: b.id,
+      rule: { objectOwnership: "BucketOwnerEnforced" },
+    });
+    new S3BucketPublicAccessBlock(this, "public-access-block", {
+      bucket: b.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    const versioning = new S3BucketVersioningA(this, "versioning", {
+      bucket: b.id,
+      versioningConfiguration: { status: "Enabled" },
+    });
+    new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
+      bucket: b.id,
+      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: this.kmsKey.arn }, bucketKeyEnabled: true }],
+    });
+    new S3BucketPolicy(this, "tls-only", {
+      bucket: b.id,
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "DenyInsecureTransport",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:*",
+            Resource: [b.arn, `${b.arn}/*`],
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          },
+        ],
+      }),
+    });
+    new S3BucketNotification(this, "eventbridge", { bucket: b.id, eventbridge: true });
+
+    // Only the private working paths expire; routed files (inbox/, outbox/, failed/) are the
+    // user's and are never touched. Noncurrent versions left by the gateway's moves (send
+    // uploads, working files) are kept as long as the working files themselves, then expire.
+    const abort = [{ daysAfterInitiation: 1 }];
+    new S3BucketLifecycleConfiguration(this, "lifecycle", {
+      bucket: b.id,
+      dependsOn: [versioning],
+      rule: [
+        ...[INBOUND_WORK_ROOT, OUTBOUND_WORK_ROOT].map((prefix) => ({
+          id: `expire-${prefix.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "")}`,
+          status: "Enabled",
+          filter: [{ prefix }],
+          expiration: [{ days: expiryDays }],
+          abortIncompleteMultipartUpload: abort,
+        })),
+        ...[WORK_PREFIX, SEND_PREFIX].map((prefix) => ({
+          id: `noncurrent-${prefix.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "")}`,
+          status: "Enabled",
+          filter: [{ prefix }],
+          noncurrentVersionExpiration: [{ noncurrentDays: expiryDays }],
+          expiration: [{ expiredObjectDeleteMarker: true }],
+          abortIncompleteMultipartUpload: abort,
+        })),
+      ],
+    });
   }
 }

@@ -1,0 +1,201 @@
+/**
+ * The trading relationships: per station a LOCAL profile, per partner a PARTNER profile, an
+ * agreement (inbound, into the gateway's private base directory for that station/partner) and a
+ * connector (outbound, with the declared AS2 settings).
+ *
+ * hashicorp/aws 6.25 does not model every AS2 option. Per partner, the agreement goes through
+ * Cloud Control (`aws_cloudcontrolapi_resource`, AWS::Transfer::Agreement) only when it needs
+ * PreserveFilename or EnforceMessageSigning set, and the connector (AWS::Transfer::Connector) only
+ * when it needs asynchronous MDNs or basic authentication; every other partner uses the native
+ * resources, whose plans are more readable. Changing such an option later replaces that one
+ * agreement or connector (new id; the routing document follows).
+ */
+import { Construct } from "constructs";
+import { Fn, Token } from "cdktf";
+import { TransferAgreement } from "@cdktf/provider-aws/lib/transfer-agreement";
+import { TransferConnector } from "@cdktf/provider-aws/lib/transfer-connector";
+import { CloudcontrolapiResource } from "@cdktf/provider-aws/lib/cloudcontrolapi-resource";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import type { Customer, Partner } from "../model/customer";
+import { inboundWorkPrefix, stableTag, transferPath, workSlug } from "../model/layout";
+import type { BucketRef, PartnerResources } from "./context";
+import { PartnerProfile, StationProfile } from "./profiles";
+
+export interface TradingPartnersProps {
+  readonly customer: Customer;
+  readonly customerFile: string;
+  readonly bucket: BucketRef;
+  readonly serverId: string;
+  readonly agreementRoleArn: string;
+  readonly connectorRoleArn: string;
+  readonly loggingRoleArn: string;
+  readonly kmsKeyArn: string;
+  readonly alarmTopicArn: string;
+  /** Where partners send asynchronous MDNs (our public AS2 URL). */
+  readonly asyncMdnUrl: string;
+}
+
+/** AWS's defaults for both are DISABLED: anything else needs Cloud Control. */
+export function agreementNeedsCloudControl(p: Partner): boolean {
+  return p.inbound.preserveFilename || p.inbound.enforceMessageSigning;
+}
+
+export function connectorNeedsCloudControl(p: Partner): boolean {
+  return p.outbound.mdn === "ASYNC" || p.outbound.basicAuthSecretArn !== undefined;
+}
+
+/** Agreement base directory: `/<bucket>/_gateway/inbound/<slug>` (Transfer adds `/processed/`...). */
+export function agreementBaseDirectory(bucket: string, p: Pick<Partner, "station" | "as2Id">): string {
+  return transferPath(bucket, inboundWorkPrefix({ station: p.station, partner: p.as2Id }).replace(/\/$/, ""));
+}
+
+const enabled = (b: boolean) => (b ? "ENABLED" : "DISABLED");
+const propertyOf = (r: CloudcontrolapiResource, name: string) => Token.asString(Fn.lookup(Fn.jsondecode(r.properties), name));
+
+export class TradingPartners extends Construct {
+  readonly stations = new Map<string, StationProfile>();
+  readonly partners: TradingPartner[] = [];
+
+  constructor(scope: Construct, id: string, props: TradingPartnersProps) {
+    super(scope, id);
+    const { customer } = props;
+    for (const station of customer.stations) {
+      const slug = stationSlug(station.as2Id);
+      this.stations.set(
+        station.as2Id,
+        new StationProfile(this, `station-${slug}`, { customerName: customer.name, station, customerFile: props.customerFile, alarmTopicArn: props.alarmTopicArn, slug }),
+      );
+    }
+    for (const partner of customer.partners) {
+      const local = this.stations.get(partner.station)!;
+      this.partners.push(new TradingPartner(this, `partner-${workSlug({ station: partner.station, partner: partner.as2Id })}`, { ...props, partner, localProfileId: local.profile.profileId }));
+    }
+  }
+
+  /** What the other constructs and the routing document need, per partner. */
+  resources(): PartnerResources[] {
+    return this.partners.map((p) => p.resources);
+  }
+}
+
+/** Key-safe, stable name of a station for construct ids and alarm names. */
+export function stationSlug(as2Id: string): string {
+  return `${as2Id.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 40)}-${stableTag(as2Id)}`;
+}
+
+export interface TradingPartnerProps extends TradingPartnersProps {
+  readonly partner: Partner;
+  readonly localProfileId: string;
+}
+
+/** One partner: its profile, agreement, connector and the connector's log group. */
+export class TradingPartner extends Construct {
+  readonly profile: PartnerProfile;
+  readonly agreement: TransferAgreement | CloudcontrolapiResource;
+  readonly connector: TransferConnector | CloudcontrolapiResource;
+  readonly resources: PartnerResources;
+
+  constructor(scope: Construct, id: string, props: TradingPartnerProps) {
+    super(scope, id);
+    const { partner: p, customer } = props;
+    const slug = workSlug({ station: p.station, partner: p.as2Id });
+    this.profile = new PartnerProfile(this, "profile", {
+      customerName: customer.name,
+      partner: p,
+      customerFile: props.customerFile,
+      alarmTopicArn: props.alarmTopicArn,
+      slug,
+    });
+    const partnerProfileId = this.profile.profile.profileId;
+    const description = `${p.station} <- ${p.as2Id}`.slice(0, 200);
+    const baseDirectory = agreementBaseDirectory(props.bucket.name, p);
+
+    let agreementId: string, agreementArn: string;
+    if (agreementNeedsCloudControl(p)) {
+      const r = new CloudcontrolapiResource(this, "agreement", {
+        typeName: "AWS::Transfer::Agreement",
+        desiredState: Fn.jsonencode({
+          ServerId: props.serverId,
+          LocalProfileId: props.localProfileId,
+          PartnerProfileId: partnerProfileId,
+          BaseDirectory: baseDirectory,
+          AccessRole: props.agreementRoleArn,
+          Status: "ACTIVE",
+          Description: description,
+          PreserveFilename: enabled(p.inbound.preserveFilename),
+          EnforceMessageSigning: enabled(p.inbound.enforceMessageSigning),
+        }),
+      });
+      this.agreement = r;
+      agreementId = propertyOf(r, "AgreementId");
+      agreementArn = propertyOf(r, "Arn");
+    } else {
+      const a = new TransferAgreement(this, "agreement", {
+        serverId: props.serverId,
+        localProfileId: props.localProfileId,
+        partnerProfileId,
+        baseDirectory,
+        accessRole: props.agreementRoleArn,
+        description,
+      });
+      this.agreement = a;
+      agreementId = a.agreementId;
+      agreementArn = a.arn;
+    }
+
+    const o = p.outbound;
+    let connectorId: string, connectorArn: string;
+    if (connectorNeedsCloudControl(p)) {
+      const r = new CloudcontrolapiResource(this, "connector", {
+        typeName: "AWS::Transfer::Connector",
+        desiredState: Fn.jsonencode({
+          Url: p.url,
+          AccessRole: props.connectorRoleArn,
+          LoggingRole: props.loggingRoleArn,
+          As2Config: {
+            LocalProfileId: props.localProfileId,
+            PartnerProfileId: partnerProfileId,
+            SigningAlgorithm: o.signing,
+            EncryptionAlgorithm: o.encryption,
+            Compression: o.compression,
+            MdnResponse: o.mdn,
+            MdnSigningAlgorithm: o.mdnSigning,
+            ...(o.subject !== undefined ? { MessageSubject: o.subject } : {}),
+            ...(o.basicAuthSecretArn ? { BasicAuthSecretId: o.basicAuthSecretArn } : {}),
+            ...(o.mdn === "ASYNC" ? { AsyncMdnConfig: { Url: props.asyncMdnUrl, ServerIds: [props.serverId] } } : {}),
+          },
+        }),
+      });
+      this.connector = r;
+      connectorId = propertyOf(r, "ConnectorId");
+      connectorArn = propertyOf(r, "Arn");
+    } else {
+      const c = new TransferConnector(this, "connector", {
+        url: p.url,
+        accessRole: props.connectorRoleArn,
+        loggingRole: props.loggingRoleArn,
+        as2Config: {
+          localProfileId: props.localProfileId,
+          partnerProfileId,
+          signingAlgorithm: o.signing,
+          encryptionAlgorithm: o.encryption,
+          compression: o.compression,
+          mdnResponse: o.mdn,
+          mdnSigningAlgorithm: o.mdnSigning,
+          ...(o.subject !== undefined ? { messageSubject: o.subject } : {}),
+        },
+      });
+      this.connector = c;
+      connectorId = c.connectorId;
+      connectorArn = c.arn;
+    }
+    // Transfer logs a connector to /aws/transfer/<connector-id>: declared here for retention and encryption.
+    new CloudwatchLogGroup(this, "connector-logs", {
+      name: `/aws/transfer/${connectorId}`,
+      retentionInDays: customer.logRetentionDays,
+      kmsKeyId: props.kmsKeyArn,
+    });
+
+    this.resources = { station: p.station, partner: p.as2Id, test: p.test, connectorId, connectorArn, agreementId, agreementArn };
+  }
+}

@@ -1,0 +1,48 @@
+import { App, Testing } from "cdktf";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { customerInput, customerWithPartners, EXAMPLE_DIR } from "../helpers/customer-factory";
+import { CustomerStack } from "../../stacks/customer-stack";
+import { collectFindings } from "../../stacks/guard-rails/annotations";
+import { all, customerFrom, synthCustomer } from "./helpers";
+
+describe("a customer with 2 stations and 200 partners", () => {
+  const { tf, findings } = synthCustomer(customerWithPartners(200));
+
+  it("synthesizes every agreement, connector and profile", () => {
+    const cc = (type: string) => all(tf, "aws_cloudcontrolapi_resource").filter((r) => r.type_name === type).length;
+    expect(all(tf, "aws_transfer_agreement").length + cc("AWS::Transfer::Agreement")).toBe(200);
+    expect(all(tf, "aws_transfer_connector").length + cc("AWS::Transfer::Connector")).toBe(200);
+    expect(all(tf, "aws_transfer_profile")).toHaveLength(202);
+    expect(findings.errors).toEqual([]);
+  });
+
+  it("warns, naming the quota, where AWS's default quotas are exceeded (and only there)", () => {
+    const messages = findings.warnings.map((w) => w.message);
+    expect(messages).toEqual([
+      expect.stringMatching(/^\[TransferQuotas\] quota "Agreements per server" \(default 100\): this stack declares 200 agreements on 1 server/),
+      expect.stringMatching(/^\[TransferQuotas\] quota "Connectors per account" \(default 100\): this stack declares 200 connectors/),
+    ]);
+    expect(findings.warnings.every((w) => w.path === "customer-scale")).toBe(true);
+  });
+});
+
+describe("guard rails on the customer stack", () => {
+  it("run on every synth and stop it, naming the construct, when a construct breaks a rule", () => {
+    const { customer, file } = customerFrom(customerInput());
+    const app = new App({ outdir: mkdtempSync(join(tmpdir(), "guard-")) });
+    const stack = new CustomerStack(app, { loaded: { file, customer, dir: EXAMPLE_DIR } });
+    new CloudwatchLogGroup(stack, "forever", { name: "/added/by/someone" });
+    expect(() => app.synth()).toThrow(/LogGroupRetention/);
+    expect(collectFindings(app).errors).toEqual([{ path: "customer-acme/forever", message: expect.stringContaining("[LogGroupRetention]") }]);
+  });
+
+  it("pass on a compliant customer (Testing.synth runs them too)", () => {
+    const { customer, file } = customerFrom(customerInput({ network: { vpcId: "vpc-0abc", subnetIds: ["subnet-0a"], httpsCertificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/x" } }));
+    const stack = new CustomerStack(Testing.app() as App, { loaded: { file, customer, dir: EXAMPLE_DIR } });
+    Testing.synth(stack);
+    expect(collectFindings(stack)).toEqual({ errors: [], warnings: [] });
+  });
+});

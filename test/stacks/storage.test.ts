@@ -1,0 +1,91 @@
+import { customerInput } from "../helpers/customer-factory";
+import { folderPrefix, INBOUND_WORK_ROOT, OUTBOUND_WORK_ROOT, ROUTING_DOCUMENT_KEY, sendPrefix } from "../../model/layout";
+import { all, one, ref, synthCustomer } from "./helpers";
+
+describe("storage: a created bucket", () => {
+  const { tf } = synthCustomer(customerInput({ bucket: { workingPathExpiryDays: 12 } }));
+  const bucketId = Object.keys(tf.resource.aws_s3_bucket!)[0]!;
+  const keyId = Object.keys(tf.resource.aws_kms_key!)[0]!;
+  const bucketRef = ref("aws_s3_bucket", bucketId, "id");
+
+  it("is versioned, SSE-KMS with the customer key (bucket key on), owner-enforced and not public", () => {
+    expect(one(tf, "aws_s3_bucket_versioning")).toMatchObject({ bucket: bucketRef, versioning_configuration: { status: "Enabled" } });
+    const sse = one(tf, "aws_s3_bucket_server_side_encryption_configuration");
+    expect(sse.bucket).toBe(bucketRef);
+    expect(sse.rule).toEqual([
+      { apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: ref("aws_kms_key", keyId, "arn") }, bucket_key_enabled: true },
+    ]);
+    expect(one(tf, "aws_s3_bucket_ownership_controls")).toMatchObject({ bucket: bucketRef, rule: { object_ownership: "BucketOwnerEnforced" } });
+    expect(one(tf, "aws_s3_bucket_public_access_block")).toMatchObject({
+      bucket: bucketRef,
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
+    });
+    expect(one(tf, "aws_s3_bucket_notification")).toMatchObject({ bucket: bucketRef, eventbridge: true });
+  });
+
+  it("denies every request that does not use TLS", () => {
+    const policy = JSON.parse(one(tf, "aws_s3_bucket_policy").policy);
+    expect(policy.Statement).toEqual([
+      expect.objectContaining({
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [ref("aws_s3_bucket", bucketId, "arn"), `${ref("aws_s3_bucket", bucketId, "arn")}/*`],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      }),
+    ]);
+  });
+
+  it("expires only the private working paths, after workingPathExpiryDays", () => {
+    const rules: any[] = one(tf, "aws_s3_bucket_lifecycle_configuration").rule;
+    const expiring = rules.filter((r) => r.expiration?.some((e: any) => e.days !== undefined));
+    expect(expiring.map((r) => r.filter[0].prefix).sort()).toEqual([INBOUND_WORK_ROOT, OUTBOUND_WORK_ROOT].sort());
+    expect(expiring.every((r) => r.expiration[0].days === 12)).toBe(true);
+    const noncurrent = rules.filter((r) => r.noncurrent_version_expiration);
+    expect(noncurrent.length).toBeGreaterThan(0);
+    expect(noncurrent.every((r) => r.noncurrent_version_expiration[0].noncurrent_days === 12)).toBe(true);
+    // No rule's prefix covers a user-facing folder, in either layout.
+    const route = { station: "ACME", partner: "PARTNER", test: false };
+    const userKeys = (["mftgateway", "as2gateway"] as const).flatMap((l) => (["inbox", "outbox", "failed"] as const).map((f) => `${folderPrefix(l, route, f)}x.edi`));
+    for (const r of rules) {
+      const prefix: string = r.filter[0].prefix;
+      expect(prefix.length).toBeGreaterThan(0);
+      for (const key of userKeys) expect(key.startsWith(prefix)).toBe(false);
+    }
+    // The send prefix only loses noncurrent versions (files the gateway moved away), never current ones.
+    const sendRules = rules.filter((r) => sendPrefix(route).startsWith(r.filter[0].prefix));
+    expect(sendRules.every((r) => !r.expiration?.some((e: any) => e.days !== undefined))).toBe(true);
+    expect(ROUTING_DOCUMENT_KEY.startsWith(INBOUND_WORK_ROOT) || ROUTING_DOCUMENT_KEY.startsWith(OUTBOUND_WORK_ROOT)).toBe(false);
+  });
+
+  it("uses a rotating customer-managed key whose policy lets logs and event services use it", () => {
+    const key = one(tf, "aws_kms_key");
+    expect(key.enable_key_rotation).toBe(true);
+    const policy = JSON.parse(key.policy);
+    const actions = policy.Statement.flatMap((s: any) => s.Action);
+    expect(actions).not.toContain("kms:*");
+    const services = policy.Statement.map((s: any) => s.Principal.Service).filter(Boolean);
+    expect(services).toEqual(expect.arrayContaining(["logs.eu-west-1.amazonaws.com", "events.amazonaws.com", "cloudwatch.amazonaws.com"]));
+    const logs = policy.Statement.find((s: any) => s.Principal.Service === "logs.eu-west-1.amazonaws.com");
+    expect(logs.Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"]).toMatch(/^arn:.*:logs:eu-west-1:.*:log-group:\*$/);
+  });
+});
+
+describe("storage: bring your own bucket", () => {
+  const { tf } = synthCustomer(customerInput({ bucket: { existing: "acme-edi" } }));
+
+  it("reads the bucket and manages nothing on it", () => {
+    expect(Object.values(tf.data.aws_s3_bucket ?? {})).toEqual([expect.objectContaining({ bucket: "acme-edi" })]);
+    for (const type of Object.keys(tf.resource)) expect(type.startsWith("aws_s3_bucket")).toBe(false);
+  });
+
+  it("still writes the routing document into it, encrypted with the gateway key", () => {
+    const obj = one(tf, "aws_s3_object");
+    expect(obj.bucket).toMatch(/^\$\{data\.aws_s3_bucket\./);
+    expect(obj.server_side_encryption).toBe("aws:kms");
+    expect(all(tf, "aws_kms_key")).toHaveLength(1);
+  });
+});

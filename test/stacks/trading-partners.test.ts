@@ -1,0 +1,154 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { customerInput, EXAMPLE_DIR, SAMPLE_CERT_PEM } from "../helpers/customer-factory";
+import { inboundWorkPrefix, workSlug } from "../../model/layout";
+import { stationSlug } from "../../stacks/trading-partners";
+import type { CustomerInput } from "../../model/customer";
+import { all, byPath, ref, synthCustomer, withoutMetadata, type Tf } from "./helpers";
+
+const cert = { signing: { pem: SAMPLE_CERT_PEM } };
+const serverRef = (tf: Tf) => ref("aws_transfer_server", Object.keys(tf.resource.aws_transfer_server!)[0]!, "id");
+const roleRef = (tf: Tf, suffix: string) => ref("aws_iam_role", Object.entries(tf.resource.aws_iam_role!).find(([, r]) => r.name.endsWith(suffix))![0], "arn");
+const slug = (station: string, partner: string) => `partner-${workSlug({ station, partner })}`;
+const profileRef = (tf: Tf, pathSuffix: string) => ref("aws_transfer_profile", byPath(tf, "aws_transfer_profile", pathSuffix)[0], "profile_id");
+
+describe("trading partners of the example customer", () => {
+  const example = JSON.parse(readFileSync(join(EXAMPLE_DIR, "example.json"), "utf8")) as CustomerInput;
+  const { tf, stack } = synthCustomer(example);
+
+  it("has a LOCAL profile per station and a PARTNER profile per partner, with signing and encryption certificates", () => {
+    const profiles = all(tf, "aws_transfer_profile");
+    expect(profiles.filter((p) => p.profile_type === "LOCAL").map((p) => p.as2_id).sort()).toEqual(["ACME-AS2", "ACME-EU"]);
+    expect(profiles.filter((p) => p.profile_type === "PARTNER").map((p) => p.as2_id).sort()).toEqual(["GLOBEX", "INITECH", "UMBRELLA-TEST"]);
+    const certs = tf.resource.aws_transfer_certificate!;
+    for (const p of profiles) {
+      expect(p.certificate_ids).toHaveLength(2);
+      const usages = p.certificate_ids.map((r: string) => certs[/^\$\{aws_transfer_certificate\.([^.]+)\./.exec(r)![1]!].usage);
+      expect(usages).toEqual(["SIGNING", "ENCRYPTION"]);
+    }
+  });
+
+  it("imports each partner's own certificates (INITECH has a separate encryption certificate)", () => {
+    const initech = (usage: string) => byPath(tf, "aws_transfer_certificate", `${slug("ACME-EU", "INITECH")}/profile/certificates/${usage}`)[1].certificate;
+    expect(initech("signing")).toBe(readFileSync(join(EXAMPLE_DIR, "certs", "initech-signing.pem"), "utf8"));
+    expect(initech("encryption")).toBe(readFileSync(join(EXAMPLE_DIR, "certs", "initech-encryption.pem"), "utf8"));
+  });
+
+  it("wires each agreement to the server, the station's and partner's profiles, the agreement role and a private base directory", () => {
+    const agreements = all(tf, "aws_cloudcontrolapi_resource").filter((r) => r.type_name === "AWS::Transfer::Agreement");
+    expect(agreements).toHaveLength(3);
+    const globex = byPath(tf, "aws_cloudcontrolapi_resource", `${slug("ACME-AS2", "GLOBEX")}/agreement`)[1].desired_state as string;
+    expect(globex).toContain(`"ServerId" = ${serverRef(tf).slice(2, -1)}`);
+    expect(globex).toContain(`"LocalProfileId" = ${profileRef(tf, `station-${stationSlug("ACME-AS2")}/profile`).slice(2, -1)}`);
+    expect(globex).toContain(`"PartnerProfileId" = ${profileRef(tf, `${slug("ACME-AS2", "GLOBEX")}/profile/profile`).slice(2, -1)}`);
+    expect(globex).toContain(`"AccessRole" = ${roleRef(tf, "-transfer-agreements").slice(2, -1)}`);
+    const bucket = Object.keys(tf.resource.aws_s3_bucket!)[0]!;
+    const prefix = inboundWorkPrefix({ station: "ACME-AS2", partner: "GLOBEX" }).replace(/\/$/, "");
+    expect(globex).toContain(`"BaseDirectory" = "/\${aws_s3_bucket.${bucket}.bucket}/${prefix}"`);
+    expect(globex).toContain(`"PreserveFilename" = "ENABLED"`);
+    expect(globex).toContain(`"EnforceMessageSigning" = "ENABLED"`);
+  });
+
+  it("gives each partner a connector with its URL and declared algorithms, and a log group with retention", () => {
+    const [, initech] = byPath(tf, "aws_transfer_connector", `${slug("ACME-EU", "INITECH")}/connector`);
+    expect(initech).toMatchObject({
+      url: "http://b2b.initech.example:4080/as2",
+      access_role: roleRef(tf, "-transfer-connectors"),
+      logging_role: roleRef(tf, "-transfer-logging"),
+      as2_config: {
+        signing_algorithm: "SHA512",
+        encryption_algorithm: "AES128_CBC",
+        compression: "DISABLED",
+        mdn_response: "SYNC",
+        mdn_signing_algorithm: "DEFAULT",
+        local_profile_id: profileRef(tf, `station-${stationSlug("ACME-EU")}/profile`),
+        partner_profile_id: profileRef(tf, `${slug("ACME-EU", "INITECH")}/profile/profile`),
+      },
+    });
+    expect(byPath(tf, "aws_transfer_connector", `${slug("ACME-AS2", "GLOBEX")}/connector`)[1].as2_config.message_subject).toBe("ACME invoice");
+    const [connectorId] = byPath(tf, "aws_transfer_connector", `${slug("ACME-EU", "INITECH")}/connector`);
+    expect(all(tf, "aws_cloudwatch_log_group").find((g) => g.name === `/aws/transfer/${ref("aws_transfer_connector", connectorId, "connector_id")}`)).toMatchObject({ retention_in_days: 90 });
+  });
+
+  it("fills the gateway context with the server and each partner's connector and agreement", () => {
+    const t = stack.context.transfer;
+    expect(t.partners.map((p) => `${p.station}/${p.partner}:${p.test}`)).toEqual(["ACME-AS2/GLOBEX:false", "ACME-EU/INITECH:false", "ACME-AS2/UMBRELLA-TEST:true"]);
+    for (const p of t.partners) for (const v of [p.connectorId, p.connectorArn, p.agreementId, p.agreementArn]) expect(v).toMatch(/\$\{/);
+    expect(t.serverId).toMatch(/\$\{/);
+    expect(stack.context.routing.etag).toMatch(/\$\{/);
+  });
+
+  it("alarms on DaysUntilExpiry of every distinct certificate, to the alarm topic", () => {
+    const alarms = all(tf, "aws_cloudwatch_metric_alarm").filter((a) => a.metric_name === "DaysUntilExpiry");
+    // stations: one key pair each (signing = encryption); partners: GLOBEX 1, INITECH 2, UMBRELLA 1
+    expect(alarms).toHaveLength(2 + 4);
+    const topic = Object.keys(tf.resource.aws_sns_topic!)[0]!;
+    for (const a of alarms) {
+      expect(a).toMatchObject({ namespace: "AWS/Transfer", statistic: "Minimum", period: 86400, threshold: 30, comparison_operator: "LessThanThreshold" });
+      expect(a.dimensions.CertificateId).toMatch(/^\$\{aws_transfer_certificate\..*\.certificate_id\}$/);
+      // Transfer publishes the metric with the imported description as a second dimension.
+      const certId = /^\$\{aws_transfer_certificate\.([^.]+)\./.exec(a.dimensions.CertificateId)![1]!;
+      expect(a.dimensions.Description).toBe(tf.resource.aws_transfer_certificate![certId].description);
+      expect(a.alarm_actions).toEqual([ref("aws_sns_topic", topic, "arn")]);
+    }
+  });
+});
+
+describe("which partners go through Cloud Control", () => {
+  const partner = (as2Id: string, extra: object) => ({ as2Id, station: "ACME", url: `https://${as2Id.toLowerCase()}.example/as2`, certificates: cert, ...extra });
+  const { tf } = synthCustomer(
+    customerInput({
+      partners: [
+        partner("PLAIN", { inbound: { preserveFilename: false, enforceMessageSigning: false } }),
+        partner("ASYNC", { outbound: { mdn: "ASYNC" }, inbound: { preserveFilename: false, enforceMessageSigning: false } }),
+        partner("BASIC", { outbound: { basicAuthSecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:basic-AbC" } }),
+      ],
+    }),
+  );
+  const cc = (type: string) => all(tf, "aws_cloudcontrolapi_resource").filter((r) => r.type_name === type);
+
+  it("uses native agreements and connectors unless an option needs Cloud Control", () => {
+    expect(all(tf, "aws_transfer_agreement")).toHaveLength(2);
+    expect(all(tf, "aws_transfer_agreement")[0]).toMatchObject({ server_id: serverRef(tf), access_role: roleRef(tf, "-transfer-agreements") });
+    expect(cc("AWS::Transfer::Agreement")).toHaveLength(1);
+    expect(all(tf, "aws_transfer_connector").map((c) => c.url)).toEqual(["https://plain.example/as2"]);
+    expect(cc("AWS::Transfer::Connector")).toHaveLength(2);
+  });
+
+  it("configures async MDNs back to this server, and basic auth from the declared secret", () => {
+    const state = (host: string) => cc("AWS::Transfer::Connector").find((c) => c.desired_state.includes(host))!.desired_state as string;
+    const [asyncMdn, basic] = [state("async.example"), state("basic.example")];
+    expect(asyncMdn).toContain(`"MdnResponse" = "ASYNC"`);
+    expect(asyncMdn).toMatch(/"AsyncMdnConfig" = \{"Url" = "http:\/\/\$\{aws_transfer_server\.[^.]+\.endpoint\}:5080", "ServerIds" = \[aws_transfer_server\.[^.]+\.id\]\}/);
+    expect(basic).toContain(`"BasicAuthSecretId" = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:basic-AbC"`);
+    expect(basic).not.toContain("AsyncMdnConfig");
+    const connectorPolicy = JSON.parse(Object.values(tf.resource.aws_iam_role_policy!).find((p) => p.name === "outbound-working-root")!.policy);
+    expect(connectorPolicy.Statement).toContainEqual(
+      expect.objectContaining({ Action: ["secretsmanager:GetSecretValue"], Resource: ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:basic-AbC"] }),
+    );
+  });
+});
+
+describe("a changed algorithm", () => {
+  const base = (signing: "SHA256" | "SHA384") =>
+    customerInput({
+      partners: [
+        { as2Id: "P1", station: "ACME", url: "https://p1.example/as2", certificates: cert, outbound: { signing } },
+        { as2Id: "P2", station: "ACME", url: "https://p2.example/as2", certificates: cert },
+      ],
+    });
+
+  it("changes only that partner's connector", () => {
+    const before = withoutMetadata(synthCustomer(base("SHA256")).tf);
+    const after = withoutMetadata(synthCustomer(base("SHA384")).tf);
+    const changed: string[] = [];
+    for (const type of new Set([...Object.keys(before.resource), ...Object.keys(after.resource)])) {
+      const ids = new Set([...Object.keys(before.resource[type] ?? {}), ...Object.keys(after.resource[type] ?? {})]);
+      for (const id of ids) {
+        if (JSON.stringify(before.resource[type]?.[id]) !== JSON.stringify(after.resource[type]?.[id])) changed.push(`${type}.${id}`);
+      }
+    }
+    expect(changed).toEqual([expect.stringMatching(/^aws_transfer_connector\.trading-partners_partner-ACME--P1-[0-9a-f]+_connector_/)]);
+    for (const k of ["data", "output", "locals", "variable", "terraform"] as const) expect(after[k]).toEqual(before[k]);
+  });
+});
