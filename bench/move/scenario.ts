@@ -1,0 +1,32 @@
+/** A way of moving one message, measured by the message benchmark. */
+import type { BenchServers } from "./servers";
+
+export const BUCKET = "bench-bucket";
+
+export interface MoveContext {
+  readonly servers: BenchServers;
+  readonly bucket: string;
+  readonly root: string;
+}
+
+export interface Scenario {
+  readonly id: string;
+  readonly label: string;
+  /** Gateway scenarios are held to the targets; baselines are shown beside them. */
+  readonly kind: "gateway" | "baseline";
+  /** Counts towards the "≤ 6 requests from upload to outbox/" target. */
+  readonly fullSend?: boolean;
+  /** Why it cannot run yet (the handlers it drives have not landed), or undefined. */
+  unavailable(root: string): string | undefined;
+  /** Once per run: buckets, tables, routing document. */
+  setup?(ctx: MoveContext): Promise<void>;
+  /**
+   * Puts a payload where the flow starts, without counting: an upload under AS2/send/ for sends,
+   * Transfer's processed/ folder for receipts. Returns a handle for `move`.
+   */
+  place(ctx: MoveContext, fileName: string, size: number): Promise<unknown>;
+  /** Moves it the way the scenario does (every S3 request it makes is counted). */
+  move(ctx: MoveContext, placed: unknown): Promise<void>;
+  /** Where it must be afterwards (checked without counting). */
+  landedAt(ctx: MoveContext, placed: unknown): Promise<string | undefined>;
+}
