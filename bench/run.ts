@@ -11,7 +11,7 @@
  */
 import { execSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { benchSynth } from "./synth";
 import { benchBundles } from "./bundles";
@@ -37,10 +37,17 @@ function commit(): string | undefined {
   }
 }
 
+// The SDK warns once that Node 20 support ends in 2027: true, and not what this run is about.
+process.removeAllListeners("warning");
+process.on("warning", (w) => {
+  if (!/NodeVersionSupportWarning/.test(`${w.name} ${w.message}`)) process.stderr.write(`${w.name}: ${w.message}\n`);
+});
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const log = (s: string) => process.stderr.write(`${s}\n`);
   const started = Date.now();
+  const loadAverage = loadavg()[0]!;
   mkdirSync(TMP, { recursive: true });
   const want = (s: string) => !args.only || args.only.includes(s);
   const sections: SectionResult[] = [];
@@ -67,7 +74,7 @@ async function main(): Promise<void> {
   const results: BenchResults = {
     generatedAt: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
     ...(commit() ? { commit: commit()! } : {}),
-    machine: { cpus: cpu.length, cpuModel: cpu[0]?.model.trim() ?? "unknown", node: process.version, platform: `${process.platform}-${process.arch}` },
+    machine: { cpus: cpu.length, cpuModel: cpu[0]?.model.trim() ?? "unknown", node: process.version, platform: `${process.platform}-${process.arch}`, loadAverage },
     durationMs: Date.now() - started,
     sections,
   };

@@ -40,7 +40,7 @@ export interface SectionResult {
 export interface BenchResults {
   readonly generatedAt: string;
   readonly commit?: string;
-  readonly machine: { readonly cpus: number; readonly cpuModel: string; readonly node: string; readonly platform: string };
+  readonly machine: { readonly cpus: number; readonly cpuModel: string; readonly node: string; readonly platform: string; readonly loadAverage?: number };
   readonly durationMs: number;
   readonly sections: readonly SectionResult[];
 }
@@ -83,7 +83,7 @@ export function allTargets(r: BenchResults): TargetCheck[] {
 export function renderMarkdown(r: BenchResults): string {
   const m = r.machine;
   const out: string[] = [
-    `Measured ${r.generatedAt}${r.commit ? ` at \`${r.commit}\`` : ""} on ${m.cpus} × ${m.cpuModel}, Node ${m.node}; the whole run took ${fmtMs(r.durationMs)}.`,
+    `Measured ${r.generatedAt}${r.commit ? ` at \`${r.commit}\`` : ""} on ${m.cpus} × ${m.cpuModel}, Node ${m.node}${m.loadAverage !== undefined ? ` (load average ${m.loadAverage.toFixed(1)} at the start: other work on the machine slows the timings)` : ""}; the whole run took ${fmtMs(r.durationMs)}.`,
     "",
     markdownTable({
       title: "Targets",
