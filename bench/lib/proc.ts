@@ -12,6 +12,8 @@ export interface RunResult {
   readonly wallMs: number;
   /** Peak RSS of the largest process in the tree, bytes. */
   readonly peakRssBytes: number;
+  /** User + system CPU time of the tree (NaN without GNU time): less sensitive to a busy machine than wall time. */
+  readonly cpuMs: number;
   readonly exitCode: number | null;
   readonly stdout: string;
   readonly stderr: string;
@@ -35,6 +37,13 @@ export function hasGnuTime(): boolean {
 export function parseGnuTimeRss(text: string): number | undefined {
   const m = /Maximum resident set size \(kbytes\):\s*(\d+)/.exec(text);
   return m ? Number(m[1]) * 1024 : undefined;
+}
+
+/** `User time (seconds): 1.5` + `System time (seconds): 0.25` → ms, from `time -v` output. */
+export function parseGnuTimeCpuMs(text: string): number | undefined {
+  const u = /User time \(seconds\):\s*([\d.]+)/.exec(text);
+  const s = /System time \(seconds\):\s*([\d.]+)/.exec(text);
+  return u && s ? Math.round((Number(u[1]) + Number(s[1])) * 1000) : undefined;
 }
 
 /** `VmHWM:   123 kB` → bytes, from /proc/<pid>/status. */
@@ -103,12 +112,14 @@ export function runMeasured(cmd: string, args: readonly string[], opts: RunOptio
       clearTimeout(timer);
       if (poll) clearInterval(poll);
       let peakRssBytes = Math.max(0, ...peaks.values());
+      let cpuMs = NaN;
       if (useTime) {
         const text = existsSync(timeFile!) ? readFileSync(timeFile!, "utf8") : "";
         peakRssBytes = parseGnuTimeRss(text) ?? 0;
+        cpuMs = parseGnuTimeCpuMs(text) ?? NaN;
         rmSync(timeDir!, { recursive: true, force: true });
       }
-      resolvePromise({ wallMs, peakRssBytes, exitCode: code, stdout, stderr, method: useTime ? "time -v" : "proc" });
+      resolvePromise({ wallMs, peakRssBytes, cpuMs, exitCode: code, stdout, stderr, method: useTime ? "time -v" : "proc" });
     });
   });
 }

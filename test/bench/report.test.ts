@@ -103,3 +103,11 @@ describe("bench helpers", () => {
     expect(m.get("receive.zip")).toEqual({});
   });
 });
+
+describe("GNU time parsing", () => {
+  it("adds user and system CPU time", () => {
+    const { parseGnuTimeCpuMs } = jest.requireActual<typeof import("../../bench/lib/proc")>("../../bench/lib/proc");
+    expect(parseGnuTimeCpuMs("\tUser time (seconds): 1.50\n\tSystem time (seconds): 0.25\n")).toBe(1750);
+    expect(parseGnuTimeCpuMs("nothing")).toBeUndefined();
+  });
+});
