@@ -39,7 +39,7 @@ const common = {
     .optional()
     .describe("the MDN stored beside the payload"),
   record: z.looseObject(s3Location).optional().describe("the JSON record stored beside the payload"),
-  attempts: z.number().int().min(1).optional().describe("attempts made (sends)"),
+  attempts: z.number().int().min(0).optional().describe("attempts made (sends); 0 when it failed before any attempt"),
   lastAttemptTime: isoDateTime.optional().describe("ISO-8601 time of the last attempt (MFT Gateway's name)"),
   schemaVersion: z.literal(DOMAIN_EVENT_SCHEMA_VERSION).optional().describe("version of this shape; fields are only ever added"),
 };

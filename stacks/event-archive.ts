@@ -14,6 +14,7 @@ import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { KinesisFirehoseDeliveryStream } from "@cdktf/provider-aws/lib/kinesis-firehose-delivery-stream";
+import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import type { Customer } from "../model/customer";
 import { EVENT_SOURCE } from "../model/events";
 import { archiveErrorPrefix, archiveIamPrefix, archivePrefix } from "../model/layout";
@@ -25,6 +26,11 @@ import { eventsTrustPolicy } from "./webhooks";
 
 /** Firehose appends this to every object name (after its unique suffix). */
 export const ARCHIVE_FILE_EXTENSION = ".jsonl";
+
+/** Age of the oldest undelivered record that means delivery is stuck: the buffer interval plus 15 minutes. */
+export function archiveStaleSeconds(bufferIntervalSeconds: number): number {
+  return bufferIntervalSeconds + 900;
+}
 
 export function domainEventArchivePattern(): Record<string, unknown> {
   return { source: [EVENT_SOURCE] };
@@ -50,6 +56,7 @@ export class EventArchive extends Construct {
   readonly rules: readonly CloudwatchEventRule[];
   readonly deadLetter: DeadLetterQueue;
   readonly logGroup: CloudwatchLogGroup;
+  readonly freshnessAlarm: CloudwatchMetricAlarm;
 
   constructor(scope: Construct, id: string, props: EventArchiveProps) {
     super(scope, id);
@@ -117,6 +124,24 @@ export class EventArchive extends Construct {
         processingConfiguration: { enabled: true, processors: [{ type: "AppendDelimiterToRecord" }] },
         cloudwatchLoggingOptions: { enabled: true, logGroupName: this.logGroup.name, logStreamName: logStream.name },
       },
+    });
+
+    // Firehose retries S3 for 24 h before writing to the error prefix: a growing age of the oldest
+    // buffered record is the early sign (wrong key or bucket policy, deleted bucket).
+    this.freshnessAlarm = new CloudwatchMetricAlarm(this, "freshness", {
+      alarmName: `${streamName}-not-delivering`,
+      alarmDescription: `The event archive ${streamName} has not delivered to S3 for ${archiveStaleSeconds(archive.bufferIntervalSeconds)} s; see the log group ${this.logGroup.name}.`,
+      namespace: "AWS/Firehose",
+      metricName: "DeliveryToS3.DataFreshness",
+      dimensions: { DeliveryStreamName: streamName },
+      statistic: "Maximum",
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: archiveStaleSeconds(archive.bufferIntervalSeconds),
+      comparisonOperator: "GreaterThanThreshold",
+      treatMissingData: "notBreaching",
+      alarmActions: [props.alarmTopicArn],
+      okActions: [props.alarmTopicArn],
     });
 
     const rules = [

@@ -68,6 +68,17 @@ describe("event archive", () => {
     expect(stream.server_side_encryption.enabled).toBe(true);
   });
 
+  it("alarms when Firehose stops delivering to S3", () => {
+    const alarm = resourceList(tf, "aws_cloudwatch_metric_alarm").find((a) => a.namespace === "AWS/Firehose");
+    expect(alarm).toMatchObject({
+      metric_name: "DeliveryToS3.DataFreshness",
+      dimensions: { DeliveryStreamName: "as2-acme-event-archive" },
+      threshold: 900,
+      comparison_operator: "GreaterThanThreshold",
+    });
+    expect(alarm.alarm_actions).toEqual([expect.stringMatching(/^\$\{aws_sns_topic\./)]);
+  });
+
   it("is absent when the archive is disabled", () => {
     const off = synthCustomer(customerInput({ archive: { enabled: false } }));
     expect(resourceList(off, "aws_kinesis_firehose_delivery_stream")).toHaveLength(0);
