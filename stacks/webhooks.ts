@@ -67,6 +67,10 @@ export class WebhookDelivery extends Construct {
   constructor(scope: Construct, id: string, props: WebhookDeliveryProps) {
     super(scope, id);
     const { customer, webhook } = props;
+    if (webhook.auth.type === "oauth" && !webhook.auth.tokenUrl.startsWith("https://")) {
+      // EventBridge refuses it at deploy time; say so at synth, with the field.
+      throw new Error(`webhooks '${webhook.name}': auth.tokenUrl must be an https:// URL, found ${webhook.auth.tokenUrl}`);
+    }
     const base = ["as2", customer.name, "webhook", webhook.name];
     const secret = new DataAwsSecretsmanagerSecretVersion(this, "secret", { secretId: webhook.auth.secretArn });
 

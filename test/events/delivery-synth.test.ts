@@ -96,6 +96,12 @@ describe("webhooks", () => {
     expect(JSON.stringify(tf)).not.toMatch(/"password":\s*"[^$]/);
   });
 
+  it("refuses an OAuth token URL that is not https at synth", () => {
+    expect(() =>
+      synthCustomer(customerInput({ webhooks: [{ name: "o", url: "https://h.example/x", auth: { type: "oauth", tokenUrl: "http://login.example/token", clientId: "c", secretArn: SECRET } }] })),
+    ).toThrow(/webhooks 'o': auth.tokenUrl must be an https:\/\/ URL/);
+  });
+
   it("none declared: no connection, destination or webhook rule", () => {
     const tf = synthCustomer(customerInput());
     expect(resourceList(tf, "aws_cloudwatch_event_connection")).toHaveLength(0);
