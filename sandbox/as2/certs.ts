@@ -3,7 +3,7 @@
  * self-signed certificates when a customer file references keys it cannot read (Secrets Manager,
  * Terraform variables, keys the stack generates at apply time).
  */
-import { generateKeyPairSync, randomBytes, X509Certificate, createPrivateKey } from "node:crypto";
+import { generateKeyPairSync, randomBytes, X509Certificate, createPrivateKey, createPublicKey } from "node:crypto";
 import forge from "node-forge";
 
 export interface KeyPair {
@@ -21,7 +21,14 @@ export interface GenerateOptions {
 }
 
 export function generateKeyPair(options: GenerateOptions): KeyPair {
-  const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: options.bits ?? 2048 });
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: options.bits ?? 2048 });
+  return certificateForKey(privateKey.export({ type: "pkcs8", format: "pem" }).toString(), options);
+}
+
+/** A self-signed certificate for an existing private key (what `tls_self_signed_cert` makes). */
+export function certificateForKey(privateKeyPem: string, options: Omit<GenerateOptions, "bits">): KeyPair {
+  const privateKey = createPrivateKey(privateKeyPem);
+  const publicKey = createPublicKey(privateKey);
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: "spki", format: "pem" }).toString());
   // Positive serial: clear the top bit.

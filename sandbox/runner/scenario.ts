@@ -1,0 +1,166 @@
+/**
+ * Scripted rehearsals: a JSON scenario uploads files, makes partners send or misbehave, and states
+ * what must happen (a file in outbox/ with a verified MDN, a file in inbox/ under its original
+ * name, a file in failed/ with a failure code, a domain event). Every expectation waits up to the
+ * scenario's timeout. The result says which expectations failed and why.
+ */
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
+import { z } from "zod";
+import { folderPrefix, ROUTING_DOCUMENT_KEY, sendKey } from "../../model/layout";
+import type { Folder } from "../../model/layout";
+import { Routing } from "../../model/routing";
+import { parseMdn } from "../as2/mdn";
+import { PARTNER_MODES } from "../partner/partner";
+import type { PartnerMode } from "../partner/partner";
+import type { Sandbox } from "./sandbox";
+
+/** File content: text (`content`) or bytes (`base64`). */
+const content = { content: z.string().optional(), base64: z.string().optional() };
+const route = { station: z.string(), partner: z.string(), file: z.string() };
+
+export const stepSchema = z.union([
+  z.strictObject({ upload: z.strictObject({ ...route, batch: z.string().optional(), ...content }) }),
+  z.strictObject({ sendInbound: z.strictObject({ partner: z.string(), file: z.string(), forgeSignature: z.boolean().optional(), ...content }) }),
+  z.strictObject({ partnerMode: z.strictObject({ partner: z.string(), mode: z.enum(PARTNER_MODES as [PartnerMode, ...PartnerMode[]]) }) }),
+  z.strictObject({ runSchedules: z.literal(true) }),
+  z.strictObject({
+    expect: z.union([
+      z.strictObject({ folder: z.enum(["inbox", "outbox", "failed"]), ...route, verifiedMdn: z.boolean().optional(), failureCode: z.string().optional(), sameContentAs: z.string().optional() }),
+      z.strictObject({ partnerReceived: z.strictObject({ partner: z.string(), file: z.string() }) }),
+      z.strictObject({ domainEvent: z.string(), count: z.number().int().min(1).optional() }),
+    ]),
+  }),
+]);
+export type ScenarioStep = z.infer<typeof stepSchema>;
+
+export const scenarioSchema = z.strictObject({
+  $schema: z.string().optional(),
+  description: z.string().optional(),
+  /** Customer name or file; @default example */
+  customer: z.string().default("example"),
+  /** Merged into a copy of a JSON customer file (e.g. a short settle time). */
+  overrides: z.record(z.string(), z.unknown()).optional(),
+  /** How long each expectation may take. */
+  timeoutSeconds: z.number().positive().default(120),
+  steps: z.array(stepSchema).min(1),
+});
+export type Scenario = z.infer<typeof scenarioSchema>;
+
+export interface ScenarioResult {
+  readonly ok: boolean;
+  readonly failures: string[];
+  readonly passed: string[];
+}
+
+function bytesOf(c: { content?: string; base64?: string }): Buffer {
+  return c.base64 !== undefined ? Buffer.from(c.base64, "base64") : Buffer.from(c.content ?? "", "utf8");
+}
+
+async function read(sb: Sandbox, bucket: string, key: string): Promise<Buffer> {
+  const o = await sb.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return Buffer.from(await o.Body!.transformToByteArray());
+}
+
+async function routing(sb: Sandbox, bucket: string): Promise<Routing> {
+  return Routing.parse(JSON.parse((await read(sb, bucket, ROUTING_DOCUMENT_KEY)).toString("utf8")));
+}
+
+function describe(step: ScenarioStep): string {
+  if ("expect" in step) {
+    const e = step.expect;
+    if ("folder" in e) return `${e.file} in ${e.station}/${e.partner} ${e.folder}/${e.verifiedMdn ? " with a verified MDN" : ""}${e.failureCode ? ` (${e.failureCode})` : ""}`;
+    if ("partnerReceived" in e) return `partner ${e.partnerReceived.partner} received ${e.partnerReceived.file}`;
+    return `domain event ${e.domainEvent}${e.count ? ` ×${e.count}` : ""}`;
+  }
+  return JSON.stringify(step);
+}
+
+/** Checks one expectation once; returns undefined when met, else what is missing. */
+async function check(sb: Sandbox, bucket: string, step: Extract<ScenarioStep, { expect: unknown }>, uploads: Map<string, Buffer>): Promise<string | undefined> {
+  const e = step.expect;
+  if ("domainEvent" in e) {
+    const n = sb.domainEvents().filter((d) => d["detail-type"] === e.domainEvent).length;
+    return n >= (e.count ?? 1) ? undefined : `${n} ${e.domainEvent} event(s) so far`;
+  }
+  if ("partnerReceived" in e) {
+    const p = sb.partners.get(e.partnerReceived.partner);
+    if (!p) return `no partner ${e.partnerReceived.partner}`;
+    return p.received.some((r) => r.fileName === e.partnerReceived.file) ? undefined : `partner has received ${p.received.map((r) => r.fileName).join(", ") || "nothing"}`;
+  }
+  const r = await routing(sb, bucket);
+  const partner = r.partner(e.station, e.partner);
+  if (!partner) return `${e.station}/${e.partner} is not in the routing document`;
+  const prefix = folderPrefix(r.doc.layout, { station: e.station, partner: e.partner, test: partner.test }, e.folder as Folder);
+  const list = await sb.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+  const keys = (list.Contents ?? []).map((c) => c.Key!);
+  const payloadKey = keys.find((k) => k.split("/").pop() === e.file || k.endsWith(`_${e.file}`));
+  if (!payloadKey) return `nothing named ${e.file} under ${prefix} (found: ${keys.join(", ") || "nothing"})`;
+  const sent = uploads.get(e.sameContentAs ?? e.file);
+  if (sent && !(await read(sb, bucket, payloadKey)).equals(sent)) return `${payloadKey} differs from what was sent`;
+  if (e.verifiedMdn) {
+    if (!keys.includes(`${payloadKey}.mdn`)) return `no MDN beside ${payloadKey}`;
+    const raw = await read(sb, bucket, `${payloadKey}.mdn`);
+    const sep = raw.indexOf("\r\n\r\n");
+    const headers: Record<string, string> = {};
+    for (const line of raw.subarray(0, sep).toString("latin1").split("\r\n")) headers[line.slice(0, line.indexOf(":")).toLowerCase()] = line.slice(line.indexOf(":") + 1).trim();
+    const standIn = sb.partners.get(e.partner);
+    const mdn = await parseMdn(headers, raw.subarray(sep + 4), { verifyCertificates: standIn ? [standIn.o.signing.certificatePem] : [], requireSignature: true }).catch((err: Error) => err);
+    if (mdn instanceof Error) return `MDN beside ${payloadKey} does not verify: ${mdn.message}`;
+    if (mdn.status !== "processed") return `MDN says ${mdn.disposition}`;
+  }
+  if (e.failureCode) {
+    const recordKey = keys.find((k) => k === `${payloadKey}.json`);
+    if (!recordKey) return `no record beside ${payloadKey}`;
+    const record = (await read(sb, bucket, recordKey)).toString("utf8");
+    if (!record.includes(e.failureCode)) return `record ${recordKey} does not name ${e.failureCode}: ${record.slice(0, 300)}`;
+  }
+  return undefined;
+}
+
+export async function runScenario(sb: Sandbox, scenario: Scenario, log: (line: string) => void): Promise<ScenarioResult> {
+  const bucket = sb.buckets[0]!;
+  const failures: string[] = [];
+  const passed: string[] = [];
+  const uploads = new Map<string, Buffer>();
+  for (const step of scenario.steps) {
+    if ("upload" in step) {
+      const u = step.upload;
+      const r = await routing(sb, bucket);
+      const test = r.partner(u.station, u.partner)?.test ?? false;
+      const body = bytesOf(u);
+      uploads.set(u.file, body);
+      await sb.s3.send(new PutObjectCommand({ Bucket: bucket, Key: sendKey({ station: u.station, partner: u.partner, test }, u.file, u.batch), Body: body }));
+    } else if ("sendInbound" in step) {
+      const body = bytesOf(step.sendInbound);
+      uploads.set(step.sendInbound.file, body);
+      await sb.sendInbound(step.sendInbound.partner, step.sendInbound.file, body, step.sendInbound.forgeSignature ? { forgeSignature: true } : {});
+    } else if ("partnerMode" in step) {
+      const p = sb.partners.get(step.partnerMode.partner);
+      if (!p) {
+        failures.push(`partnerMode: no partner ${step.partnerMode.partner}`);
+        continue;
+      }
+      await p.setMode(step.partnerMode.mode);
+      log(`[scenario] partner ${step.partnerMode.partner} is now '${step.partnerMode.mode}'`);
+    } else if ("runSchedules" in step) {
+      await sb.runSchedules();
+    } else {
+      const what = describe(step);
+      const end = Date.now() + scenario.timeoutSeconds * 1000;
+      let last: string | undefined = "not checked";
+      while (Date.now() < end) {
+        last = await check(sb, bucket, step, uploads);
+        if (last === undefined) break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      if (last === undefined) {
+        passed.push(what);
+        log(`[scenario] ✔ ${what}`);
+      } else {
+        failures.push(`${what}: ${last}`);
+        log(`[scenario] ✘ ${what}: ${last}`);
+      }
+    }
+  }
+  return { ok: failures.length === 0, failures, passed };
+}

@@ -1,0 +1,162 @@
+/**
+ * Reads the Transfer Family resources of a synthesized stack (server, certificates, profiles,
+ * agreements, connectors; hashicorp/aws or Cloud Control) into the emulator's configuration.
+ *
+ * Key material: a station whose private key the sandbox cannot read (Secrets Manager, Terraform
+ * variable) gets a throwaway key pair. A partner's private key is never in the stack, so each
+ * partner stand-in gets a throwaway key pair too, and the emulator trusts that certificate in place
+ * of the declared one: the rehearsal exercises the same algorithms and checks with keys that exist.
+ */
+import { generateKeyPair } from "../as2/certs";
+import type { KeyPair } from "../as2/certs";
+import type { EncryptionAlgorithm, SigningAlgorithm } from "../as2/algorithms";
+import { UNKNOWN } from "./hcl";
+import type { Value } from "./hcl";
+import type { LocalState } from "./local-state";
+import type { Agreement, Connector, LocalProfile, PartnerProfile } from "../transfer-emulator/types";
+
+export interface PartnerSetup {
+  readonly as2Id: string;
+  /** The station's AS2 ID this partner trades with (from the agreement/connector). */
+  readonly stations: string[];
+  readonly keys: KeyPair;
+  /** URL the customer declared (replaced by the stand-in's). */
+  readonly declaredUrl?: string;
+}
+
+export interface TransferWiring {
+  readonly serverId?: string;
+  readonly locals: Map<string, LocalProfile>;
+  readonly partners: Map<string, PartnerSetup>;
+  readonly connectors: Array<Omit<Connector, "url"> & { declaredUrl: string }>;
+  readonly agreements: Agreement[];
+  readonly notes: string[];
+}
+
+function s(v: Value | undefined): string | undefined {
+  return typeof v === "string" ? v : undefined;
+}
+
+interface CertInfo {
+  readonly certificate?: string;
+  readonly privateKey?: string;
+  readonly usage?: string;
+  readonly unknownKey: boolean;
+}
+
+export function readTransfer(state: LocalState): TransferWiring {
+  const notes: string[] = [];
+  const certs = new Map<string, CertInfo>();
+  for (const c of state.resourcesOf("aws_transfer_certificate")) {
+    const privateKey = c.args["private_key"];
+    certs.set(String(c.attrs["certificate_id"]), {
+      ...(s(c.args["certificate"]) ? { certificate: s(c.args["certificate"])! } : {}),
+      ...(s(privateKey) ? { privateKey: s(privateKey)! } : {}),
+      ...(s(c.args["usage"]) ? { usage: s(c.args["usage"])! } : {}),
+      unknownKey: privateKey === UNKNOWN || c.args["certificate"] === UNKNOWN,
+    });
+  }
+  const profiles = new Map<string, { as2Id: string; type: string; certs: CertInfo[] }>();
+  for (const p of state.resourcesOf("aws_transfer_profile")) {
+    const ids = Array.isArray(p.args["certificate_ids"]) ? (p.args["certificate_ids"] as Value[]).map(String) : [];
+    profiles.set(String(p.attrs["profile_id"]), { as2Id: String(p.args["as2_id"]), type: String(p.args["profile_type"]), certs: ids.map((i) => certs.get(i)).filter((c): c is CertInfo => c !== undefined) });
+  }
+
+  const locals = new Map<string, LocalProfile>();
+  const localOf = (profileId: string): LocalProfile => {
+    const p = profiles.get(profileId);
+    if (!p) throw new Error(`profile ${profileId} is not in the stack`);
+    const hit = locals.get(p.as2Id);
+    if (hit) return hit;
+    const pick = (usage: string) => p.certs.find((c) => c.usage === usage && c.privateKey && c.certificate && !c.unknownKey);
+    const signing = pick("SIGNING");
+    const encryption = pick("ENCRYPTION") ?? signing;
+    let profile: LocalProfile;
+    if (signing?.certificate && signing.privateKey && encryption?.certificate && encryption.privateKey) {
+      profile = { as2Id: p.as2Id, signing: { certificatePem: signing.certificate, privateKeyPem: signing.privateKey }, encryption: { certificatePem: encryption.certificate, privateKeyPem: encryption.privateKey } };
+    } else {
+      const kp = generateKeyPair({ commonName: `${p.as2Id} (sandbox)` });
+      profile = { as2Id: p.as2Id, signing: kp, encryption: kp };
+      notes.push(`station ${p.as2Id}: its private key is not readable offline (Secrets Manager or a Terraform variable); the sandbox uses a throwaway key pair`);
+    }
+    locals.set(p.as2Id, profile);
+    return profile;
+  };
+
+  const partners = new Map<string, PartnerSetup>();
+  const partnerOf = (profileId: string, station: string, url?: string): { profile: PartnerProfile; setup: PartnerSetup } => {
+    const p = profiles.get(profileId);
+    if (!p) throw new Error(`profile ${profileId} is not in the stack`);
+    let setup = partners.get(p.as2Id);
+    if (!setup) {
+      setup = { as2Id: p.as2Id, stations: [], keys: generateKeyPair({ commonName: `${p.as2Id} (sandbox partner)` }), ...(url ? { declaredUrl: url } : {}) };
+      partners.set(p.as2Id, setup);
+    }
+    if (!setup.stations.includes(station)) setup.stations.push(station);
+    return { profile: { as2Id: p.as2Id, signingCertificates: [setup.keys.certificatePem], encryptionCertificate: setup.keys.certificatePem }, setup };
+  };
+
+  // Connectors: hashicorp/aws resources and Cloud Control AWS::Transfer::Connector.
+  const connectors: TransferWiring["connectors"] = [];
+  const addConnector = (id: string, url: string, cfg: Record<string, Value>) => {
+    const local = localOf(String(cfg["local_profile_id"]));
+    const { profile } = partnerOf(String(cfg["partner_profile_id"]), local.as2Id, url);
+    connectors.push({
+      connectorId: id,
+      declaredUrl: url,
+      local,
+      partner: profile,
+      signing: (s(cfg["signing_algorithm"]) ?? "NONE") as SigningAlgorithm | "NONE",
+      encryption: (s(cfg["encryption_algorithm"]) ?? "AES256_CBC") as EncryptionAlgorithm | "NONE",
+      compression: (s(cfg["compression"]) ?? "DISABLED") as "ZLIB" | "DISABLED",
+      mdnResponse: (s(cfg["mdn_response"]) ?? "NONE") as "SYNC" | "NONE" | "ASYNC",
+      mdnSigning: (s(cfg["mdn_signing_algorithm"]) ?? "NONE") as SigningAlgorithm | "NONE" | "DEFAULT",
+      ...(s(cfg["message_subject"]) ? { messageSubject: s(cfg["message_subject"])! } : {}),
+    });
+  };
+  for (const c of state.resourcesOf("aws_transfer_connector")) {
+    const cfg = (Array.isArray(c.args["as2_config"]) ? c.args["as2_config"][0] : c.args["as2_config"]) as Record<string, Value> | undefined;
+    if (!cfg) continue; // an SFTP connector
+    addConnector(String(c.attrs["connector_id"]), String(c.args["url"]), cfg);
+  }
+  const agreements: Agreement[] = [];
+  for (const r of state.resourcesOf("aws_cloudcontrolapi_resource")) {
+    const type = String(r.args["type_name"]);
+    const props = JSON.parse(String(r.attrs["properties"])) as Record<string, unknown>;
+    if (type === "AWS::Transfer::Connector") {
+      const a = (props["As2Config"] ?? {}) as Record<string, Value>;
+      addConnector(String(props["ConnectorId"]), String(props["Url"]), {
+        local_profile_id: a["LocalProfileId"] ?? null,
+        partner_profile_id: a["PartnerProfileId"] ?? null,
+        signing_algorithm: a["SigningAlgorithm"] ?? null,
+        encryption_algorithm: a["EncryptionAlgorithm"] ?? null,
+        compression: a["Compression"] ?? null,
+        mdn_response: a["MdnResponse"] ?? null,
+        mdn_signing_algorithm: a["MdnSigningAlgorithm"] ?? null,
+        message_subject: a["MessageSubject"] ?? null,
+      });
+    } else if (type === "AWS::Transfer::Agreement") {
+      const local = localOf(String(props["LocalProfileId"]));
+      agreements.push({
+        agreementId: String(props["AgreementId"]),
+        local,
+        partner: partnerOf(String(props["PartnerProfileId"]), local.as2Id).profile,
+        baseDirectory: String(props["BaseDirectory"]),
+        enforceMessageSigning: props["EnforceMessageSigning"] !== "DISABLED",
+      });
+    }
+  }
+  for (const a of state.resourcesOf("aws_transfer_agreement")) {
+    const local = localOf(String(a.args["local_profile_id"]));
+    agreements.push({
+      agreementId: String(a.attrs["agreement_id"]),
+      local,
+      partner: partnerOf(String(a.args["partner_profile_id"]), local.as2Id).profile,
+      baseDirectory: String(a.args["base_directory"]),
+      // hashicorp/aws cannot set it: Transfer's default applies.
+      enforceMessageSigning: false,
+    });
+  }
+  const server = state.resourcesOf("aws_transfer_server")[0];
+  return { ...(server ? { serverId: String(server.attrs["id"]) } : {}), locals, partners, connectors, agreements, notes };
+}
