@@ -14,7 +14,8 @@ export const as2IdSchema = z
   .regex(/^[\x21-\x7e]+$/, "an AS2 ID is printable ASCII without spaces")
   .refine((s) => !s.includes("/"), "an AS2 ID cannot contain '/': it is a folder name in S3 keys")
   .refine((s) => s !== "." && s !== "..", "an AS2 ID cannot be '.' or '..'")
-  .refine((s) => s !== "test", "'test' is reserved: it marks the test level in S3 keys");
+  .refine((s) => s !== "test", "'test' is reserved: it marks the test level in S3 keys")
+  .refine((s) => !/[$%]\{/.test(s), "an AS2 ID cannot contain '${' or '%{': Terraform would read it as an expression");
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/;
 

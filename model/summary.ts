@@ -1,6 +1,7 @@
 /** What a person sees after a successful synth: enough to act on without opening the JSON. */
 import type { Customer } from "./customer";
 import { sendPrefix, folderPrefix } from "./layout";
+import { stackName } from "./customer";
 
 export function customerSummary(c: Customer, file: string, outputFile: string): string {
   const lines: string[] = [];
@@ -18,5 +19,13 @@ export function customerSummary(c: Customer, file: string, outputFile: string): 
       lines.push(`      inbox:   s3://<bucket>/${folderPrefix(c.layout, route, "inbox")}`);
     }
   }
+  const reach = [
+    c.network.elasticIps ? "Elastic IPs" : "VPC endpoint only (no Elastic IPs)",
+    c.network.httpsCertificateArn ? "HTTPS load balancer on 443" : "HTTP 5080",
+  ].join(", ");
+  lines.push(`  AS2 server: ${reach}`);
+  lines.push(
+    `  after deploy, give partners: as2_endpoint_urls${c.network.httpsCertificateArn ? " / as2_https_url" : ""}${c.network.elasticIps ? ", elastic_ips" : ""}, station_certificates (npx cdktf output ${stackName(c.name)})`,
+  );
   return lines.join("\n");
 }

@@ -12,6 +12,7 @@ import type { Customer } from "../model/customer";
 import { ROUTING_DOCUMENT_KEY, inboundWorkPrefix } from "../model/layout";
 import { buildRoutingDocument, type PartnerResourceIds } from "../model/routing";
 import type { BucketRef } from "./context";
+import { terraformJson } from "./terraform-json";
 
 export interface RoutingDocumentProps {
   readonly customer: Customer;
@@ -29,7 +30,7 @@ export class RoutingDocument extends Construct {
   constructor(scope: Construct, id: string, props: RoutingDocumentProps) {
     super(scope, id);
     const doc = buildRoutingDocument(props.customer, props.bucket.name, props.partners, inboundWorkPrefix);
-    const content = new TerraformLocal(this, "content", Fn.jsonencode(doc));
+    const content = new TerraformLocal(this, "content", terraformJson(doc));
     this.object = new S3Object(this, "object", {
       bucket: props.bucket.name,
       key: ROUTING_DOCUMENT_KEY,

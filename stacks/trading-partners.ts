@@ -20,6 +20,7 @@ import type { Customer, Partner } from "../model/customer";
 import { inboundWorkPrefix, stableTag, transferPath, workSlug } from "../model/layout";
 import type { BucketRef, PartnerResources } from "./context";
 import { PartnerProfile, StationProfile } from "./profiles";
+import { terraformJson } from "./terraform-json";
 
 export interface TradingPartnersProps {
   readonly customer: Customer;
@@ -114,7 +115,7 @@ export class TradingPartner extends Construct {
     if (agreementNeedsCloudControl(p)) {
       const r = new CloudcontrolapiResource(this, "agreement", {
         typeName: "AWS::Transfer::Agreement",
-        desiredState: Fn.jsonencode({
+        desiredState: terraformJson({
           ServerId: props.serverId,
           LocalProfileId: props.localProfileId,
           PartnerProfileId: partnerProfileId,
@@ -148,7 +149,7 @@ export class TradingPartner extends Construct {
     if (connectorNeedsCloudControl(p)) {
       const r = new CloudcontrolapiResource(this, "connector", {
         typeName: "AWS::Transfer::Connector",
-        desiredState: Fn.jsonencode({
+        desiredState: terraformJson({
           Url: p.url,
           AccessRole: props.connectorRoleArn,
           LoggingRole: props.loggingRoleArn,

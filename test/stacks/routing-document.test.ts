@@ -1,7 +1,8 @@
 import { customerInput, SAMPLE_CERT_PEM } from "../helpers/customer-factory";
 import { ROUTING_DOCUMENT_KEY, inboundWorkPrefix } from "../../model/layout";
 import { resolve } from "cdktf/lib/_tokens";
-import { one, ref, synthCustomer } from "./helpers";
+import { customerFrom, one, ref, synthCustomer } from "./helpers";
+import { terraformJson } from "../../stacks/terraform-json";
 
 describe("routing document", () => {
   const input = customerInput({
@@ -23,15 +24,26 @@ describe("routing document", () => {
       server_side_encryption: "aws:kms",
       kms_key_id: ref("aws_kms_key", Object.keys(tf.resource.aws_kms_key!)[0]!, "arn"),
     });
-    expect(content).toMatch(/^\$\{jsonencode\(/);
-    expect(content).toContain(`"version" = 1`);
-    expect(content).toContain(`"inboundPrefix" = "${inboundWorkPrefix({ station: "ACME", partner: "P1" })}"`);
-    expect(content).toMatch(/"partner" = "P1", "test" = true/);
+    const doc = JSON.parse(content);
+    expect(doc).toMatchObject({ version: 1, customer: "acme", layout: "mftgateway", settle: { fileSeconds: 15, directorySeconds: 120 } });
+    expect(doc.bucket).toBe(ref("aws_s3_bucket", Object.keys(tf.resource.aws_s3_bucket!)[0]!, "bucket"));
+    expect(doc.partners[0]).toMatchObject({ station: "ACME", partner: "P1", test: true, enabled: true, inboundPrefix: inboundWorkPrefix({ station: "ACME", partner: "P1" }) });
   });
 
   it("maps each partner to its connector and agreement ids, whichever resource type holds them", () => {
-    expect(content).toMatch(/"connectorId" = aws_transfer_connector\.[^.]+\.connector_id, "agreementId" = jsondecode\(aws_cloudcontrolapi_resource\.[^.]+\.properties\)\.AgreementId/);
-    expect(content).toMatch(/"connectorId" = aws_transfer_connector\.[^.]+\.connector_id, "agreementId" = aws_transfer_agreement\.[^.]+\.agreement_id/);
+    const [p1, p2] = JSON.parse(content).partners;
+    expect(p1.connectorId).toMatch(/^\$\{aws_transfer_connector\.[^.]+\.connector_id\}$/);
+    expect(p1.agreementId).toMatch(/^\$\{jsondecode\(aws_cloudcontrolapi_resource\.[^.]+\.properties\)\.AgreementId\}$/);
+    expect(p2.agreementId).toMatch(/^\$\{aws_transfer_agreement\.[^.]+\.agreement_id\}$/);
+  });
+
+  it("escapes literal strings that Terraform would read as interpolation, not references", () => {
+    const text = resolve(stack, terraformJson({ literal: "a${x}%{y}$z", reference: stack.context.bucket.name }));
+    expect(JSON.parse(text)).toEqual({ literal: "a$${x}%%{y}$z", reference: expect.stringMatching(/^\$\{aws_s3_bucket\./) });
+  });
+
+  it("is never handed an AS2 ID that Terraform would read as an expression", () => {
+    expect(() => customerFrom(customerInput({ stations: [{ as2Id: "A${x}", signing: { generate: true } }], partners: [] }))).toThrow(/cannot contain '\$\{'/);
   });
 
   it("gives the pipelines its key and an etag that is the hash of its content", () => {

@@ -37,16 +37,20 @@ describe("trading partners of the example customer", () => {
   it("wires each agreement to the server, the station's and partner's profiles, the agreement role and a private base directory", () => {
     const agreements = all(tf, "aws_cloudcontrolapi_resource").filter((r) => r.type_name === "AWS::Transfer::Agreement");
     expect(agreements).toHaveLength(3);
-    const globex = byPath(tf, "aws_cloudcontrolapi_resource", `${slug("ACME-AS2", "GLOBEX")}/agreement`)[1].desired_state as string;
-    expect(globex).toContain(`"ServerId" = ${serverRef(tf).slice(2, -1)}`);
-    expect(globex).toContain(`"LocalProfileId" = ${profileRef(tf, `station-${stationSlug("ACME-AS2")}/profile`).slice(2, -1)}`);
-    expect(globex).toContain(`"PartnerProfileId" = ${profileRef(tf, `${slug("ACME-AS2", "GLOBEX")}/profile/profile`).slice(2, -1)}`);
-    expect(globex).toContain(`"AccessRole" = ${roleRef(tf, "-transfer-agreements").slice(2, -1)}`);
+    const globex = JSON.parse(byPath(tf, "aws_cloudcontrolapi_resource", `${slug("ACME-AS2", "GLOBEX")}/agreement`)[1].desired_state);
     const bucket = Object.keys(tf.resource.aws_s3_bucket!)[0]!;
     const prefix = inboundWorkPrefix({ station: "ACME-AS2", partner: "GLOBEX" }).replace(/\/$/, "");
-    expect(globex).toContain(`"BaseDirectory" = "/\${aws_s3_bucket.${bucket}.bucket}/${prefix}"`);
-    expect(globex).toContain(`"PreserveFilename" = "ENABLED"`);
-    expect(globex).toContain(`"EnforceMessageSigning" = "ENABLED"`);
+    expect(globex).toEqual({
+      ServerId: serverRef(tf),
+      LocalProfileId: profileRef(tf, `station-${stationSlug("ACME-AS2")}/profile`),
+      PartnerProfileId: profileRef(tf, `${slug("ACME-AS2", "GLOBEX")}/profile/profile`),
+      AccessRole: roleRef(tf, "-transfer-agreements"),
+      BaseDirectory: `/\${aws_s3_bucket.${bucket}.bucket}/${prefix}`,
+      Status: "ACTIVE",
+      Description: "ACME-AS2 <- GLOBEX",
+      PreserveFilename: "ENABLED",
+      EnforceMessageSigning: "ENABLED",
+    });
   });
 
   it("gives each partner a connector with its URL and declared algorithms, and a log group with retention", () => {
@@ -116,12 +120,23 @@ describe("which partners go through Cloud Control", () => {
   });
 
   it("configures async MDNs back to this server, and basic auth from the declared secret", () => {
-    const state = (host: string) => cc("AWS::Transfer::Connector").find((c) => c.desired_state.includes(host))!.desired_state as string;
+    const state = (host: string) => JSON.parse(cc("AWS::Transfer::Connector").find((c) => c.desired_state.includes(host))!.desired_state);
     const [asyncMdn, basic] = [state("async.example"), state("basic.example")];
-    expect(asyncMdn).toContain(`"MdnResponse" = "ASYNC"`);
-    expect(asyncMdn).toMatch(/"AsyncMdnConfig" = \{"Url" = "http:\/\/\$\{aws_transfer_server\.[^.]+\.endpoint\}:5080", "ServerIds" = \[aws_transfer_server\.[^.]+\.id\]\}/);
-    expect(basic).toContain(`"BasicAuthSecretId" = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:basic-AbC"`);
-    expect(basic).not.toContain("AsyncMdnConfig");
+    const serverId = Object.keys(tf.resource.aws_transfer_server!)[0]!;
+    expect(asyncMdn).toMatchObject({
+      Url: "https://async.example/as2",
+      AccessRole: roleRef(tf, "-transfer-connectors"),
+      LoggingRole: roleRef(tf, "-transfer-logging"),
+      As2Config: {
+        MdnResponse: "ASYNC",
+        SigningAlgorithm: "SHA256",
+        EncryptionAlgorithm: "AES256_CBC",
+        Compression: "ZLIB",
+        AsyncMdnConfig: { Url: `http://${ref("aws_transfer_server", serverId, "endpoint")}:5080`, ServerIds: [ref("aws_transfer_server", serverId, "id")] },
+      },
+    });
+    expect(basic.As2Config.BasicAuthSecretId).toBe("arn:aws:secretsmanager:eu-west-1:123456789012:secret:basic-AbC");
+    expect(basic.As2Config.AsyncMdnConfig).toBeUndefined();
     const connectorPolicy = JSON.parse(Object.values(tf.resource.aws_iam_role_policy!).find((p) => p.name === "outbound-working-root")!.policy);
     expect(connectorPolicy.Statement).toContainEqual(
       expect.objectContaining({ Action: ["secretsmanager:GetSecretValue"], Resource: ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:basic-AbC"] }),
