@@ -6,6 +6,7 @@
  * Without a scenario it stays up for you to upload files and type commands; with one it runs the
  * script and exits 0 when every expectation held.
  */
+import "./runner/quiet-warnings";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";

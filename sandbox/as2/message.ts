@@ -293,6 +293,11 @@ export interface ReceiveKeys {
   readonly verifyCertificates: readonly string[];
   /** Refuse unsigned messages (agreement `enforceMessageSigning`). */
   readonly requireSignature?: boolean;
+  /**
+   * Diagnostics only: take a message apart without checking its signature (to store what a
+   * refused message carried, as Transfer keeps a failed message's payload).
+   */
+  readonly skipSignatureVerification?: boolean;
 }
 
 export interface ReceivedMessage extends As2Envelope {
@@ -384,7 +389,9 @@ export async function unpackMessage(
       const [content, sigRaw] = parts as [Buffer, Buffer];
       const sigEntity = parseEntity(sigRaw);
       const signature = decodeBody(sigEntity);
-      const { bytes: verified, algorithm } = await verifySignedContent(signature, content, keys.verifyCertificates);
+      const { bytes: verified, algorithm } = keys.skipSignatureVerification
+        ? { bytes: content, algorithm: undefined }
+        : await verifySignedContent(signature, content, keys.verifyCertificates);
       signingAlgorithm = algorithm ?? signingAlgorithmFromName(ct.params["micalg"]);
       signed = true;
       micBytes = verified;

@@ -124,6 +124,8 @@ export class Sandbox {
       AWS_ENDPOINT_URL_TRANSFER: apiEndpoint,
       S3_FORCE_PATH_STYLE: "true",
       PATH: process.env["PATH"] ?? "",
+      // Lambda's runtime is Node 22; the SDK's warning about Node 20 is noise in the function logs.
+      NODE_NO_WARNINGS: "1",
     });
     // Cold starts happen here, not on the first message.
     await Promise.all([...this.functions.values()].map((f) => f.start()));
@@ -426,6 +428,7 @@ export class Sandbox {
           })),
         };
         if (this.o.verbose) this.say(`   ${fn.spec.name} ← ${messages.length} message(s) from ${q.name}`);
+        this.narrateInvocation(fn, messages.map((msg) => msg.body));
         const run = fn
           .invoke(event)
           .then((result) => {
@@ -439,6 +442,26 @@ export class Sandbox {
         this.track(run);
       };
       this.pollers.push(setInterval(poll, 50));
+    }
+  }
+
+  /** One line per file a function is handed (e.g. the settle check of an upload). */
+  private narrateInvocation(fn: LocalFunction, bodies: string[]): void {
+    const step = fn.spec.name.replace(/^as2-[a-z0-9-]+?-(send|receive|events?)-/, "$1-");
+    const seen = new Set<string>();
+    for (const body of bodies) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body);
+      } catch {
+        continue;
+      }
+      const p = parsed as { detail?: { object?: { key?: string }; "requester-file-name"?: string; "s3-attributes"?: { "file-key"?: string } }; key?: string };
+      const what = p.detail?.object?.key ?? p.detail?.["requester-file-name"] ?? p.detail?.["s3-attributes"]?.["file-key"] ?? p.key;
+      if (what && !seen.has(what)) {
+        seen.add(what);
+        this.say(`${step.padEnd(11)} ${what}`);
+      }
     }
   }
 

@@ -120,12 +120,17 @@ export class As2Server {
     } catch (e) {
       failure = e instanceof As2Error ? e : new As2Error("INTERNAL_ERROR", (e as Error).message);
     }
+    // A message refused for its signature still has a name and a payload: keep them in failed/.
+    let refused: ReceivedMessage | undefined;
+    if (failure?.code.startsWith("VERIFICATION_FAILED")) {
+      refused = await unpackMessage(req.headers, body, { decryptKeys: [agreement.local.encryption, agreement.local.signing], verifyCertificates: [], skipSignatureVerification: true }).catch(() => undefined);
+    }
 
     const outcome = failure ? "failed" : "processed";
-    const requesterFileName = received?.fileName;
+    const requesterFileName = received?.fileName ?? refused?.fileName;
     const storedName = requesterFileName ?? randomUUID();
     const keys = inboundKeys(basePrefix, outcome, storedName, messageId);
-    const payload = received?.payload ?? body;
+    const payload = received?.payload ?? refused?.payload ?? body;
     await this.o.s3.send(new PutObjectCommand({ Bucket: base.bucket, Key: keys.file, Body: payload }));
 
     let mdn: BuiltMdn | undefined;

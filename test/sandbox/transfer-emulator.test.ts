@@ -169,7 +169,8 @@ describe("the AS2 server", () => {
     await emulator.idle();
     const failed = parseTransferEvent(events[0]);
     expect(failed).toMatchObject({ detailType: "AS2 Payload Receive Failed", failureCode: "VERIFICATION_FAILED_NO_MATCHING_KEY_FOUND", statusCode: "FAILED" });
-    expect(failed.file!.key).toMatch(/^_gateway\/inbound\/globex\/failed\//);
+    expect(failed.file!.key).toBe(`_gateway/inbound/globex/failed/forged.${r.messageId}.edi`);
+    expect(failed.requesterFileName).toBe("forged.edi");
   });
 
   it("refuses an unknown AS2 ID with NOT_FOUND", async () => {
