@@ -277,3 +277,39 @@ export function archivePartitionPrefix(partitioning: ArchivePartitioning, at: Da
     .replace("!{timestamp:dd}", p(at.getUTCDate()))
     .replace("!{timestamp:HH}", p(at.getUTCHours()));
 }
+
+// ---------------------------------------------------------------- send pipeline helpers
+
+/** Folder of a batch upload: `AS2/send/<st>/<p>/[test/]<batch>/` (listed to settle the batch as a whole). */
+export function sendBatchPrefix(route: Route, batch: string): string {
+  return `${sendPrefix(route)}${seg(batch, "batch directory")}/`;
+}
+
+export interface ParsedOutboundWorkKey {
+  /** `workSlug` of the station/partner pair. */
+  readonly slug: string;
+  readonly claimId: string;
+  readonly fileName: string;
+}
+
+/**
+ * Reverse of `outboundWorkKey`: Transfer's events name the staged file (`s3-attributes.file-key`),
+ * which is how a result finds its claim even when the transfer id was never recorded.
+ * Status files Transfer writes under `processed/` or `failed/` of the staging directory are not
+ * staged payloads and are refused.
+ */
+export function parseOutboundWorkKey(key: string): ParsedOutboundWorkKey | undefined {
+  if (!key.startsWith(OUTBOUND_WORK_ROOT)) return undefined;
+  const parts = key.slice(OUTBOUND_WORK_ROOT.length).split("/");
+  if (parts.length !== 3 || parts.some((p) => segmentProblem(p) !== undefined)) return undefined;
+  const [slug, claimId, fileName] = parts as [string, string, string];
+  return { slug, claimId, fileName };
+}
+
+/**
+ * IAM resource pattern (S3 key part) matching every route's `folder` in a preset, test routes
+ * included: `AS2/files/*` + `/outbox/*`. For policies only; never a key.
+ */
+export function routedFolderPattern(preset: LayoutPreset, folder: Folder): string {
+  return `${FILES_ROOT[preset]}*/${folder}/*`;
+}

@@ -4,7 +4,7 @@
  * created; handlers read it and never the customer file. Bump `version` on any breaking change.
  */
 import { z } from "zod";
-import { INBOX_NAMINGS } from "./customer";
+import { INBOX_NAMINGS, MDN_RESPONSES } from "./customer";
 
 export const ROUTING_DOCUMENT_VERSION = 1;
 
@@ -17,6 +17,12 @@ export const routingPartnerSchema = z.object({
   agreementId: z.string(),
   /** Agreement base directory key prefix (no bucket, trailing '/'). */
   inboundPrefix: z.string(),
+  /**
+   * The MDN the connector asks the partner for: with NONE, "AS2 Payload Send Completed" is the
+   * final success; otherwise the send succeeds only with "AS2 MDN Receive Completed".
+   * Optional for documents written before it existed: absent means SYNC.
+   */
+  mdn: z.enum(MDN_RESPONSES).optional(),
 });
 export type RoutingPartner = z.infer<typeof routingPartnerSchema>;
 
@@ -115,6 +121,7 @@ export function buildRoutingDocument(
         connectorId: id.connectorId,
         agreementId: id.agreementId,
         inboundPrefix: inboundPrefix({ station: p.station, partner: p.as2Id }),
+        mdn: p.outbound.mdn,
       };
     }),
   };

@@ -16,6 +16,7 @@ import { RoutingDocument } from "./routing-document";
 import { GatewayOutputs } from "./outputs";
 import { GuardRails } from "./guard-rails";
 import { disableTokenCreationStackTraces } from "./token-stack-traces";
+import { SendPipeline } from "./send-pipeline";
 
 export interface CustomerStackProps {
   /** The validated customer declaration and the file it came from. */
@@ -80,7 +81,7 @@ export class CustomerStack extends TerraformStack {
     };
 
     // Pipelines (send and receive issues) and event delivery (webhooks issue) plug in here:
-    // new SendPipeline(this, "send", this.context);
+    new SendPipeline(this, "send", this.context);
     // new ReceivePipeline(this, "receive", this.context);
     new EventDelivery(this, "events", { context: this.context, accountId: messaging.accountId, partition: messaging.partition });
   }

@@ -1,0 +1,251 @@
+/**
+ * The end of a send: the payload, Transfer's MDN and a record go to `outbox/` or `failed/`, and
+ * once every file of the claim has an outcome, one domain event reports the claim (a batch is
+ * reported as one). Each step is idempotent: the destination is fixed in the ledger before any
+ * copy, copies are repeatable, the source is deleted last, and the event id is stable.
+ */
+import { CopyObjectCommand, DeleteObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { outboxKey, failedKey, mdnKey, recordKey, OUTBOUND_WORK_ROOT, type LayoutPreset, type Route } from "../../model/layout";
+import type { DomainEvent } from "../../model/events";
+import { copySource, headObject, putJson, isPreconditionFailed } from "../shared/s3-object";
+import { publishDomainEvents } from "../shared/domain-events";
+import { logger } from "../shared/logger";
+import { update, stateIn, getFile, getFiles, getClaim, filePk, claimPk, type ClaimItem, type FileItem, FINAL_FILE_STATES } from "./claims";
+
+export interface OutcomeContext {
+  readonly s3: S3Client;
+  readonly eventBridge: EventBridgeClient;
+  readonly bucket: string;
+  readonly eventBus: string;
+  readonly customer: string;
+  readonly preset: LayoutPreset;
+  readonly now: () => Date;
+}
+
+export interface Delivered {
+  readonly outcome: "delivered";
+  readonly transferId?: string;
+  readonly as2MessageId?: string;
+  readonly disposition?: string;
+  readonly mdnMessageId?: string;
+  readonly mdnSourceKey?: string;
+  readonly statusSourceKey?: string;
+  readonly subject?: string;
+}
+
+export interface Failed {
+  readonly outcome: "failed";
+  readonly failureCode: string;
+  readonly failureMessage: string;
+  /** What a person should do about it. */
+  readonly failureReason: string;
+  readonly transferId?: string;
+  readonly as2MessageId?: string;
+  readonly disposition?: string;
+  readonly mdnMessageId?: string;
+  readonly mdnSourceKey?: string;
+  readonly statusSourceKey?: string;
+}
+
+export type Outcome = Delivered | Failed;
+
+/** States from which a file may still reach an outcome. */
+const OPEN_STATES = ["staged", "sending", "sent", "retrying"] as const;
+
+function routeOf(claim: ClaimItem): Route {
+  return { station: claim.station, partner: claim.partner, test: claim.test };
+}
+
+function clean<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** Copies within the bucket; false when the source does not exist (or no longer has `ifMatch`). */
+async function copy(s3: S3Client, bucket: string, from: string, to: string, ifMatch?: string): Promise<"copied" | "missing" | "changed"> {
+  try {
+    await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: to, CopySource: copySource(bucket, from), ...(ifMatch ? { CopySourceIfMatch: ifMatch } : {}) }));
+    return "copied";
+  } catch (e) {
+    if (isPreconditionFailed(e)) return "changed";
+    const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+    if (err.name === "NoSuchKey" || err.$metadata?.httpStatusCode === 404) return "missing";
+    throw e;
+  }
+}
+
+/**
+ * Gives one file its outcome. Returns the file as it ends up (or undefined when the file was not in a
+ * state that allows it: a duplicate or superseded event).
+ */
+export async function finalizeFile(ctx: OutcomeContext, claim: ClaimItem, fileName: string, outcome: Outcome, allowedFrom: readonly string[] = OPEN_STATES): Promise<FileItem | undefined> {
+  const pk = filePk(claim.claimId, fileName);
+  const transient = outcome.outcome === "delivered" ? "delivering" : "failing";
+  const at = ctx.now().toISOString();
+  const details = clean({
+    transferId: outcome.transferId,
+    as2MessageId: outcome.as2MessageId,
+    disposition: outcome.disposition,
+    mdnMessageId: outcome.mdnMessageId,
+    mdnSourceKey: outcome.mdnSourceKey,
+    statusSourceKey: outcome.statusSourceKey,
+    ...(outcome.outcome === "failed" ? { failureCode: outcome.failureCode, failureMessage: outcome.failureMessage, failureReason: outcome.failureReason } : { subject: outcome.subject }),
+  });
+  let file = await update<FileItem>(pk, { set: { state: transient, outcomeAt: at, ...details }, condition: stateIn(allowedFrom) });
+  if (!file) {
+    const current = await getFile(claim.claimId, fileName);
+    if (!current) throw new Error(`no ledger entry for ${fileName} of claim ${claim.claimId}`);
+    if (current.state === "delivering" || current.state === "failing") {
+      file = current; // an earlier attempt stopped half-way: finish what it decided
+    } else if ((FINAL_FILE_STATES as readonly string[]).includes(current.state)) {
+      await report(ctx, claim.claimId, fileName);
+      return current;
+    } else {
+      logger.info("outcome ignored: file is not in a state that takes it", { claimId: claim.claimId, fileName, state: current.state, outcome: outcome.outcome });
+      return undefined;
+    }
+  }
+  return completeFile(ctx, claim, file);
+}
+
+async function chooseDestination(ctx: OutcomeContext, claim: ClaimItem, file: FileItem): Promise<string> {
+  if (file.outcomeKey) return file.outcomeKey;
+  const route = routeOf(claim);
+  let key: string;
+  if (file.state === "delivering") {
+    // mftgateway: outbox/<claim time>-<claim tag>/ holds the whole batch; as2gateway: plain names,
+    // where an existing file gets a numeric suffix instead of being overwritten.
+    let n = 0;
+    for (;;) {
+      key = outboxKey(ctx.preset, { route, fileName: file.fileName, at: new Date(claim.claimedAt), seed: claim.claimId }, "plain", n);
+      if (ctx.preset === "mftgateway" || !(await headObject(ctx.s3, ctx.bucket, key))) break;
+      n++;
+    }
+  } else {
+    key = failedKey(ctx.preset, { route, fileName: file.fileName, at: new Date(file.outcomeAt ?? ctx.now().toISOString()), seed: claim.claimId });
+  }
+  // Fix the destination once, so a repeated attempt writes to the same place.
+  const fixed = await update<FileItem>(file.pk, { set: { outcomeKey: key }, condition: { expression: "attribute_not_exists(outcomeKey)" } });
+  if (fixed) return key;
+  const again = await getFile(claim.claimId, file.fileName);
+  return again?.outcomeKey ?? key;
+}
+
+async function completeFile(ctx: OutcomeContext, claim: ClaimItem, file: FileItem): Promise<FileItem> {
+  const delivered = file.state === "delivering";
+  const dest = await chooseDestination(ctx, claim, file);
+  const fromUpload = !file.sourceKey.startsWith(OUTBOUND_WORK_ROOT);
+  const member = claim.members.find((m) => m.fileName === file.fileName);
+  const copied = await copy(ctx.s3, ctx.bucket, file.sourceKey, dest, fromUpload ? member?.etag : undefined);
+  if (copied === "changed") {
+    // A refused upload was replaced while it was being moved: the new version has its own event.
+    const withdrawn = await update<FileItem>(file.pk, { set: { state: "withdrawn" }, condition: stateIn(["failing"]) });
+    await report(ctx, claim.claimId, file.fileName);
+    return withdrawn ?? file;
+  }
+  const there = await headObject(ctx.s3, ctx.bucket, dest);
+  if (!there || there.size !== file.size) {
+    throw new Error(`copy of s3://${ctx.bucket}/${file.sourceKey} to ${dest} is ${there ? `${there.size} bytes, expected ${file.size}` : "missing"}; the source was kept`);
+  }
+  let mdn: string | undefined;
+  if (file.mdnSourceKey) {
+    const r = await copy(ctx.s3, ctx.bucket, file.mdnSourceKey, mdnKey(dest));
+    if (r === "copied") mdn = mdnKey(dest);
+    else logger.warn("MDN named by Transfer was not found", { claimId: claim.claimId, mdnKey: file.mdnSourceKey });
+  }
+  const record = recordKey(dest);
+  await putJson(ctx.s3, ctx.bucket, record, recordOf(claim, file, delivered ? "delivered" : "failed", dest, mdn));
+  await ctx.s3.send(new DeleteObjectCommand({ Bucket: ctx.bucket, Key: file.sourceKey, ...(fromUpload && member ? { IfMatch: member.etag } : {}) })).catch((e) => {
+    if (!isPreconditionFailed(e)) throw e;
+  });
+  const done = await update<FileItem>(file.pk, {
+    set: { state: delivered ? "delivered" : "failed", outcomeKey: dest, recordKey: record, ...(mdn ? { mdnKey: mdn } : {}) },
+    condition: stateIn([file.state]),
+  });
+  logger.info(delivered ? "sent file delivered" : "send failed", { claimId: claim.claimId, fileName: file.fileName, key: dest, failureCode: file.failureCode });
+  await report(ctx, claim.claimId, file.fileName);
+  return done ?? (await getFile(claim.claimId, file.fileName)) ?? file;
+}
+
+function recordOf(claim: ClaimItem, file: FileItem, status: "delivered" | "failed", dest: string, mdn: string | undefined): Record<string, unknown> {
+  const member = claim.members.find((m) => m.fileName === file.fileName);
+  return clean({
+    messageId: claim.claimId,
+    status,
+    station: claim.station,
+    partner: claim.partner,
+    test: claim.test,
+    batch: claim.batch,
+    fileName: file.fileName,
+    size: file.size,
+    uploadedKey: member?.key,
+    key: dest,
+    mdnKey: mdn,
+    as2MessageId: file.as2MessageId,
+    transferId: file.transferId,
+    subject: file.subject,
+    mdn: file.disposition || file.mdnMessageId ? clean({ disposition: file.disposition, messageId: file.mdnMessageId }) : undefined,
+    failureCode: file.failureCode,
+    failureMessage: file.failureMessage,
+    reason: file.failureReason,
+    attempts: file.attempts,
+    claimedAt: claim.claimedAt,
+    lastAttemptTime: file.lastAttemptTime,
+    completedAt: file.outcomeAt,
+  });
+}
+
+/**
+ * Counts the file as done on its claim; when the last file is done, publishes the claim's domain
+ * event (stable id: a repeated publication is deduplicated downstream) and marks it reported.
+ */
+export async function report(ctx: OutcomeContext, claimId: string, fileName: string): Promise<void> {
+  const claim = await update<ClaimItem>(claimPk(claimId), { add: { finals: new Set([fileName]) } });
+  if (!claim || claim.reported) return;
+  if ((claim.finals?.size ?? 0) < claim.members.length) return;
+  const files = await getFiles(claim);
+  if (files.some((f) => !(FINAL_FILE_STATES as readonly string[]).includes(f.state))) return;
+  const event = domainEventOf(ctx.customer, claim, files);
+  if (event) await publishDomainEvents(ctx.eventBridge, ctx.eventBus, [event]);
+  await update(claimPk(claimId), { set: { reported: true } });
+}
+
+export function domainEventOf(customer: string, claim: ClaimItem, files: readonly FileItem[]): DomainEvent | undefined {
+  const kept = files.filter((f) => f.state !== "withdrawn");
+  if (kept.length === 0) return undefined;
+  const failed = kept.filter((f) => f.state === "failed");
+  const first = failed[0] ?? kept[0]!;
+  const eventType = failed.length ? "MESSAGE.SEND.FAILED" : "MESSAGE.SEND.SUCCESS";
+  const lastAttempt = kept.map((f) => f.lastAttemptTime).filter((t): t is string => !!t).sort().at(-1);
+  const failureMessage = failed.length
+    ? failed.map((f) => (failed.length > 1 ? `${f.fileName}: ${f.failureMessage ?? f.failureCode}` : (f.failureMessage ?? f.failureCode ?? ""))).join("; ")
+    : undefined;
+  return clean({
+    eventType,
+    eventId: `${claim.claimId}:${eventType}`,
+    messageId: claim.claimId,
+    timestamp: kept.map((f) => f.outcomeAt).filter((t): t is string => !!t).sort().at(-1) ?? claim.claimedAt,
+    customer,
+    stationId: claim.station,
+    partnerId: claim.partner,
+    test: claim.test,
+    as2MessageId: first.as2MessageId,
+    transferId: first.transferId,
+    subject: first.subject,
+    attachments: kept.filter((f) => f.outcomeKey).map((f) => ({ bucket: claim.bucket, key: f.outcomeKey!, fileName: f.fileName, size: f.size })),
+    mdn: first.mdnKey ? clean({ bucket: claim.bucket, key: first.mdnKey, disposition: first.disposition }) : undefined,
+    record: first.recordKey ? { bucket: claim.bucket, key: first.recordKey } : undefined,
+    failureCode: failed.length ? first.failureCode : undefined,
+    failureMessage,
+    failureReason: failed.length ? failureMessage : undefined,
+    attempts: Math.max(0, ...kept.map((f) => f.attempts ?? 0)),
+    lastAttemptTime: lastAttempt,
+  }) as DomainEvent;
+}
+
+/** Re-reads a claim (for callers holding a stale copy). */
+export async function freshClaim(claimId: string): Promise<ClaimItem> {
+  const c = await getClaim(claimId);
+  if (!c) throw new Error(`claim ${claimId} is missing from the ledger`);
+  return c;
+}

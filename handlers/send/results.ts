@@ -1,0 +1,109 @@
+/**
+ * Transfer's outbound results (`AS2 Payload Send Completed|Failed`, `AS2 MDN Receive Completed|Failed`)
+ * applied to the ledger: success and permanent failures end the file (outcome.ts), transient
+ * failures schedule a retry of the same staged file with exponential backoff. Results of an earlier
+ * attempt, duplicates and out-of-order events change nothing (state conditions and transfer ids).
+ */
+import { parseOutboundWorkKey } from "../../model/layout";
+import { parseTransferEvent, NotATransferEvent, type TransferEvent } from "../shared/transfer-events";
+import { logger } from "../shared/logger";
+import { classifyFailure, isPositiveDisposition } from "./failure-classes";
+import { backoffSeconds } from "./decide";
+import { getClaim, getFile, lookupTransfer, update, filePk, type FileItem } from "./claims";
+import { finalizeFile } from "./outcome";
+import { enqueue } from "./messages";
+import type { SendContext } from "./context";
+
+const OUTBOUND_TYPES = new Set(["AS2 Payload Send Completed", "AS2 Payload Send Failed", "AS2 MDN Receive Completed", "AS2 MDN Receive Failed"]);
+
+async function locate(ev: TransferEvent): Promise<{ claimId: string; fileName: string } | undefined> {
+  const staged = ev.file?.key ? parseOutboundWorkKey(ev.file.key) : undefined;
+  if (staged) return { claimId: staged.claimId, fileName: staged.fileName };
+  if (!ev.transferId) return undefined;
+  const t = await lookupTransfer(ev.transferId);
+  if (!t) return undefined;
+  const fileName = t.fileNames.length === 1 ? t.fileNames[0] : t.fileNames.find((n) => n === ev.requesterFileName);
+  return fileName ? { claimId: t.claimId, fileName } : undefined;
+}
+
+export async function handleTransferEvent(ctx: SendContext, raw: unknown): Promise<void> {
+  let ev: TransferEvent;
+  try {
+    ev = parseTransferEvent(raw);
+  } catch (e) {
+    if (e instanceof NotATransferEvent) {
+      logger.warn("not a Transfer event; ignored", { reason: e.message });
+      return;
+    }
+    throw e;
+  }
+  if (!OUTBOUND_TYPES.has(ev.detailType)) return;
+  const where = await locate(ev);
+  if (!where) {
+    logger.warn("result for a transfer this gateway did not start; ignored", { detailType: ev.detailType, transferId: ev.transferId, connectorId: ev.connectorId });
+    return;
+  }
+  const [claim, file] = await Promise.all([getClaim(where.claimId), getFile(where.claimId, where.fileName)]);
+  if (!claim || !file) {
+    logger.warn("result for a claim missing from the ledger; ignored", { ...where, transferId: ev.transferId });
+    return;
+  }
+  if (ev.transferId && (file.previousTransferIds ?? []).includes(ev.transferId)) return; // an earlier attempt's result
+  if (ev.transferId && file.transferId && file.transferId !== ev.transferId) return;
+
+  const mdnMode = (claim.connectorId ? ctx.routing.byConnectorId(claim.connectorId)?.mdn : undefined) ?? "SYNC";
+  const mine = (loc?: { bucket?: string; key?: string }) => (loc?.key && (loc.bucket === undefined || loc.bucket === ctx.bucket) ? loc.key : undefined);
+  const common = {
+    transferId: ev.transferId,
+    as2MessageId: ev.as2MessageId,
+    disposition: ev.disposition,
+    mdnMessageId: ev.mdnMessageId,
+    mdnSourceKey: mine(ev.mdn),
+    statusSourceKey: mine(ev.json),
+  };
+
+  switch (ev.detailType) {
+    case "AS2 Payload Send Completed":
+      if (mdnMode === "NONE") {
+        await finalizeFile(ctx, claim, file.fileName, { outcome: "delivered", ...common, subject: ev.subject });
+      } else {
+        // The partner has the payload; the MDN (its receipt) decides.
+        await update(filePk(claim.claimId, file.fileName), { set: { payloadSent: true, as2MessageId: ev.as2MessageId, subject: ev.subject }, condition: { expression: "#state IN (:a, :b, :c)", names: { "#state": "state" }, values: { ":a": "staged", ":b": "sending", ":c": "sent" } } });
+      }
+      return;
+    case "AS2 MDN Receive Completed":
+      if (!isPositiveDisposition(ev.disposition)) {
+        const c = classifyFailure("NEGATIVE_MDN");
+        await finalizeFile(ctx, claim, file.fileName, { outcome: "failed", ...common, failureCode: c.code, failureMessage: `the partner's MDN says: ${ev.disposition}`, failureReason: c.advice });
+      } else {
+        await finalizeFile(ctx, claim, file.fileName, { outcome: "delivered", ...common, subject: ev.subject });
+      }
+      return;
+    default: {
+      const c = classifyFailure(ev.failureCode, ev.failureMessage);
+      const maxAttempts = ctx.routing.doc.retry.maxAttempts;
+      const attempts = Math.max(1, file.attempts);
+      if (c.class === "transient" && attempts < maxAttempts) {
+        await scheduleRetry(ctx, file, ev, attempts, c.code);
+        return;
+      }
+      const reason = c.class === "transient" ? `gave up after ${attempts} attempts: ${c.advice}` : c.advice;
+      await finalizeFile(ctx, claim, file.fileName, { outcome: "failed", ...common, failureCode: c.code, failureMessage: ev.failureMessage ?? `Transfer reported ${ev.detailType} without a message`, failureReason: reason });
+    }
+  }
+}
+
+async function scheduleRetry(ctx: SendContext, file: FileItem, ev: TransferEvent, attempts: number, code: string): Promise<void> {
+  const delay = backoffSeconds(attempts, ctx.routing.doc.retry);
+  const dueAt = new Date(ctx.now().getTime() + delay * 1000).toISOString();
+  // Enqueue first: if this invocation stops before the ledger update, the event is delivered again.
+  await enqueue(ctx.sqs, ctx.sendQueueUrl, { kind: "retry", claimId: file.claimId, fileName: file.fileName, attempt: attempts + 1, dueAt, throttled: 0 }, delay);
+  const previous = [...(file.previousTransferIds ?? []), ...(file.transferId ? [file.transferId] : ev.transferId ? [ev.transferId] : [])];
+  const values: Record<string, unknown> = { ":a": "staged", ":b": "sending", ":c": "sent", ":n": file.attempts };
+  const updated = await update(filePk(file.claimId, file.fileName), {
+    set: { state: "retrying", attempts, previousTransferIds: previous, failureCode: code, failureMessage: ev.failureMessage },
+    remove: ["transferId", "payloadSent"],
+    condition: { expression: "#state IN (:a, :b, :c) AND attempts = :n", names: { "#state": "state" }, values },
+  });
+  if (updated) logger.info("transient failure; retry scheduled", { claimId: file.claimId, fileName: file.fileName, failureCode: code, attempt: attempts + 1, delay });
+}

@@ -1,0 +1,209 @@
+/**
+ * From an upload to a staged claim: wait until the file (or its batch directory) has settled, claim
+ * each object version exactly once, refuse what routing refuses (to failed/, with the reason), and
+ * move the rest to a private staging directory per claim. Then hand over to transmitClaim.
+ */
+import { ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { parseSendKey, sendBatchPrefix, outboundWorkKey, compactTimestamp, stableTag, SEND_PREFIX, type ParsedSendKey } from "../../model/layout";
+import { headObject, resolveEventKey, safeMove, sameEtag, MoveError, type ObjectInfo } from "../shared/s3-object";
+import { logger } from "../shared/logger";
+import { checkUpload, remainingSettleSeconds, objectIdentity, routeOf, type UploadCheck } from "./decide";
+import { createClaim, claimObject, ownerOf, createFile, update, stateIn, getClaim, claimPk, scheduleBatchCheck, type ClaimItem, type Member } from "./claims";
+import { finalizeFile, report } from "./outcome";
+import { transmitClaim } from "./transmit";
+import { enqueue } from "./messages";
+import type { SendContext } from "./context";
+
+function fileNameOf(key: string): string {
+  return key.slice(key.lastIndexOf("/") + 1);
+}
+
+function memberOf(o: ObjectInfo, identity = objectIdentity(o)): Member {
+  return { key: o.key, etag: o.etag, size: o.size, identity, fileName: fileNameOf(o.key) };
+}
+
+/**
+ * A key under the send prefix that parseSendKey refuses but that still names a station and a
+ * partner (nested folders): refused into that partner's failed/ folder rather than left unexplained.
+ */
+function routeHint(key: string): ParsedSendKey | undefined {
+  const parts = key.slice(SEND_PREFIX.length).split("/");
+  if (parts.length < 3 || !parts[0] || !parts[1]) return undefined;
+  const test = parts[2] === "test" && parts.length > 3;
+  return { station: parts[0], partner: parts[1], test, fileName: fileNameOf(key) };
+}
+
+/** An S3 event or re-check for one key. */
+export async function handleFileMessage(ctx: SendContext, msg: { bucket: string; key: string; etag?: string; exact?: boolean }): Promise<void> {
+  if (msg.bucket !== ctx.bucket) {
+    logger.warn("event for another bucket ignored", { bucket: msg.bucket });
+    return;
+  }
+  const obj = msg.exact ? await headObject(ctx.s3, ctx.bucket, msg.key) : await resolveEventKey(ctx.s3, ctx.bucket, msg.key, msg.etag);
+  if (!obj) return; // already moved (a repeated event) or deleted by the user
+  if (msg.etag && !sameEtag(obj.etag, msg.etag)) return; // replaced since: the new upload's own event handles it
+  if (obj.key.endsWith("/")) return; // a folder marker, not a file
+  const parsed = parseSendKey(obj.key);
+  if (!parsed.ok) {
+    const hint = routeHint(obj.key);
+    if (!hint) {
+      logger.warn("upload outside any partner folder left in place", { key: obj.key, reason: parsed.reason });
+      return;
+    }
+    if (remainingSettleSeconds(obj.lastModified ?? ctx.now(), ctx.now(), ctx.routing.doc.settle.fileSeconds) > 0) {
+      await enqueue(ctx.sqs, ctx.sendQueueUrl, { kind: "file", bucket: ctx.bucket, key: obj.key, etag: obj.etag, exact: true }, remainingSettleSeconds(obj.lastModified ?? ctx.now(), ctx.now(), ctx.routing.doc.settle.fileSeconds));
+      return;
+    }
+    const member = memberOf(obj);
+    await claimAndAdvance(ctx, hint, [member], { ok: false, code: "BAD_LOCATION", reason: parsed.reason }, obj.lastModified ?? ctx.now());
+    return;
+  }
+  if (parsed.value.batch !== undefined) {
+    await handleBatch(ctx, sendBatchPrefix(routeOf(parsed.value), parsed.value.batch));
+    return;
+  }
+  const wait = remainingSettleSeconds(obj.lastModified ?? ctx.now(), ctx.now(), ctx.routing.doc.settle.fileSeconds);
+  if (wait > 0) {
+    await enqueue(ctx.sqs, ctx.sendQueueUrl, { kind: "file", bucket: ctx.bucket, key: obj.key, etag: obj.etag, exact: true }, wait);
+    return;
+  }
+  const member = memberOf(obj);
+  const owner = await ownerOf(ctx.bucket, member.key, member.identity);
+  if (owner) {
+    await advance(ctx, owner);
+    return;
+  }
+  const check = checkUpload(parsed.value, { size: obj.size }, ctx.routing);
+  await claimAndAdvance(ctx, parsed.value, [member], check, obj.lastModified ?? ctx.now());
+}
+
+async function listAll(ctx: SendContext, prefix: string): Promise<ObjectInfo[]> {
+  const out: ObjectInfo[] = [];
+  let token: string | undefined;
+  do {
+    const r = await ctx.s3.send(new ListObjectsV2Command({ Bucket: ctx.bucket, Prefix: prefix, ContinuationToken: token }));
+    for (const o of r.Contents ?? []) {
+      if (!o.Key || o.Key.endsWith("/")) continue;
+      out.push({ key: o.Key, etag: o.ETag ?? "", size: o.Size ?? 0, ...(o.LastModified ? { lastModified: o.LastModified } : {}) });
+    }
+    token = r.IsTruncated ? r.NextContinuationToken : undefined;
+  } while (token);
+  return out;
+}
+
+/** A batch directory: sent as one claim once nothing in it has changed for the directory settle time. */
+export async function handleBatch(ctx: SendContext, prefix: string): Promise<void> {
+  const all = await listAll(ctx, prefix);
+  // Deeper folders are not part of the batch; their own events refuse them.
+  const objects = all.filter((o) => !o.key.slice(prefix.length).includes("/")).sort((a, b) => (a.key < b.key ? -1 : 1));
+  if (objects.length === 0) return;
+  const newest = new Date(Math.max(...objects.map((o) => o.lastModified?.getTime() ?? 0)));
+  const settle = ctx.routing.doc.settle.directorySeconds;
+  const wait = remainingSettleSeconds(newest, ctx.now(), settle);
+  if (wait > 0) {
+    if (await scheduleBatchCheck(ctx.bucket, prefix, new Date(newest.getTime() + settle * 1000), ctx.now().getTime())) {
+      await enqueue(ctx.sqs, ctx.sendQueueUrl, { kind: "batch", bucket: ctx.bucket, prefix }, wait);
+    }
+    return;
+  }
+  const members = objects.map((o) => memberOf(o));
+  const owners = new Set<string>();
+  const free: Member[] = [];
+  for (const m of members) {
+    const owner = await ownerOf(ctx.bucket, m.key, m.identity);
+    if (owner) owners.add(owner);
+    else free.push(m);
+  }
+  for (const owner of owners) await advance(ctx, owner);
+  if (free.length === 0) return;
+  const parsed = parseSendKey(free[0]!.key);
+  if (!parsed.ok) return;
+  // The route first (size 1 passes the size checks), then each file's own size.
+  let check = checkUpload(parsed.value, { size: 1 }, ctx.routing);
+  if (check.ok) {
+    const problems = free
+      .map((m) => ({ m, c: checkUpload(parsed.value, { size: m.size }, ctx.routing) }))
+      .filter((x): x is { m: Member; c: Extract<UploadCheck, { ok: false }> } => !x.c.ok);
+    if (problems.length) {
+      check = { ok: false, code: problems[0]!.c.code, reason: `the batch was not sent because ${problems.map((p) => `${p.m.fileName}: ${p.c.reason}`).join("; ")}` };
+    }
+  }
+  await claimAndAdvance(ctx, parsed.value, free, check, newest);
+}
+
+async function claimAndAdvance(ctx: SendContext, parsed: ParsedSendKey, members: Member[], check: UploadCheck, settledAt: Date): Promise<void> {
+  const seed = `${ctx.bucket}\n${members.map((m) => `${m.key}\n${m.identity}`).join("\n")}`;
+  const claimId = `${compactTimestamp(settledAt)}-${stableTag(seed, 12)}`;
+  const { claim } = await createClaim(
+    {
+      claimId,
+      bucket: ctx.bucket,
+      station: parsed.station,
+      partner: parsed.partner,
+      test: parsed.test,
+      ...(parsed.batch !== undefined ? { batch: parsed.batch } : {}),
+      ...(check.ok ? { connectorId: check.partner.connectorId } : { rejectCode: check.code, rejectReason: check.reason }),
+      members,
+      state: check.ok ? "claiming" : "rejected",
+      claimedAt: ctx.now().toISOString(),
+    },
+    ctx.now().getTime(),
+  );
+  await advanceClaim(ctx, claim);
+}
+
+/** Continues a claim from wherever it stopped. */
+export async function advance(ctx: SendContext, claimId: string): Promise<void> {
+  const claim = await getClaim(claimId);
+  if (!claim) {
+    logger.warn("continuation for an unknown claim ignored", { claimId });
+    return;
+  }
+  await advanceClaim(ctx, claim);
+}
+
+async function advanceClaim(ctx: SendContext, start: ClaimItem): Promise<void> {
+  let claim = start;
+  if (claim.state === "claiming" || claim.state === "rejected") {
+    claim = await ownMembers(ctx, claim);
+    if (claim.state === "rejected") {
+      for (const m of claim.members) {
+        await createFile({ claimId: claim.claimId, fileName: m.fileName, sourceKey: m.key, size: m.size, state: "staged", attempts: 0 }, ctx.now().getTime());
+        await finalizeFile(ctx, claim, m.fileName, { outcome: "failed", failureCode: claim.rejectCode ?? "REFUSED", failureMessage: claim.rejectReason ?? "refused", failureReason: claim.rejectReason ?? "refused" }, ["staged"]);
+      }
+      return;
+    }
+    for (const m of claim.members) await stageMember(ctx, claim, m);
+    claim = (await update<ClaimItem>(claimPk(claim.claimId), { set: { state: "staged" }, condition: stateIn(["claiming"]) })) ?? (await getClaim(claim.claimId))!;
+    if (claim.members.length === 0) {
+      await update(claimPk(claim.claimId), { set: { state: "sent" }, condition: stateIn(["staged"]) });
+      return;
+    }
+  }
+  if (claim.state === "staged" || claim.state === "sending") await transmitClaim(ctx, claim.claimId);
+}
+
+/** Takes ownership of each member; members another claim owns leave this claim. */
+async function ownMembers(ctx: SendContext, claim: ClaimItem): Promise<ClaimItem> {
+  const won: Member[] = [];
+  for (const m of claim.members) {
+    if ((await claimObject(ctx.bucket, m, claim.claimId, ctx.now().getTime())) === claim.claimId) won.push(m);
+  }
+  if (won.length === claim.members.length) return claim;
+  logger.info("some files of the claim belong to another claim", { claimId: claim.claimId, kept: won.length, of: claim.members.length });
+  return (await update<ClaimItem>(claimPk(claim.claimId), { set: { members: won }, condition: stateIn([claim.state]) })) ?? (await getClaim(claim.claimId))!;
+}
+
+async function stageMember(ctx: SendContext, claim: ClaimItem, m: Member): Promise<void> {
+  const staged = outboundWorkKey({ station: claim.station, partner: claim.partner }, claim.claimId, m.fileName);
+  try {
+    await safeMove(ctx.s3, ctx.bucket, { key: m.key, etag: m.etag, size: m.size }, staged);
+    await createFile({ claimId: claim.claimId, fileName: m.fileName, sourceKey: staged, size: m.size, state: "staged", attempts: 0 }, ctx.now().getTime());
+  } catch (e) {
+    if (!(e instanceof MoveError) || e.reason === "verify-failed") throw e;
+    // Replaced or deleted by the user after it settled: this version is not sent (a replacement has its own event).
+    logger.info("upload withdrawn before it was staged", { claimId: claim.claimId, key: m.key, reason: e.reason });
+    await createFile({ claimId: claim.claimId, fileName: m.fileName, sourceKey: m.key, size: m.size, state: "withdrawn", attempts: 0 }, ctx.now().getTime());
+    await report(ctx, claim.claimId, m.fileName);
+  }
+}

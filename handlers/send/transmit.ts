@@ -1,0 +1,154 @@
+/**
+ * StartFileTransfer for a staged claim (≤ 10 paths per call) and for a file's retry. A lease on the
+ * claim (or file) makes one invocation send at a time; throttling and Transfer's own 5xx are retried
+ * later through the queue with backoff (never by sleeping in the function), and when they outlive
+ * their retries the files go to failed/ with the reason.
+ */
+import { StartFileTransferCommand } from "@aws-sdk/client-transfer";
+import { transferPath } from "../../model/layout";
+import { logger } from "../shared/logger";
+import { chunks, backoffSeconds, THROTTLE_RETRY } from "./decide";
+import { classifyFailure } from "./failure-classes";
+import { update, stateIn, getClaim, getFiles, recordTransfer, claimPk, filePk, type ClaimItem, type FileItem } from "./claims";
+import { finalizeFile } from "./outcome";
+import { enqueue, type RetryMessage } from "./messages";
+import type { SendContext } from "./context";
+
+/** A send in progress longer than this belongs to an invocation that stopped (Lambda timeout < 5 min). */
+export const SEND_LEASE_SECONDS = 300;
+
+type CallResult = { ok: true; transferId: string } | { ok: false; retryable: boolean; code: string; message: string };
+
+function isRetryable(e: unknown): boolean {
+  const err = e as { name?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
+  if (err.name === "ThrottlingException" || err.name === "ServiceUnavailableException" || err.name === "InternalServiceError") return true;
+  if (err.$retryable) return true;
+  return (err.$metadata?.httpStatusCode ?? 0) >= 500;
+}
+
+async function startTransfer(ctx: SendContext, connectorId: string, keys: readonly string[]): Promise<CallResult> {
+  try {
+    const r = await ctx.transfer.send(new StartFileTransferCommand({ ConnectorId: connectorId, SendFilePaths: keys.map((k) => transferPath(ctx.bucket, k)) }));
+    if (!r.TransferId) return { ok: false, retryable: true, code: "NO_TRANSFER_ID", message: "StartFileTransfer returned no transfer id" };
+    return { ok: true, transferId: r.TransferId };
+  } catch (e) {
+    const err = e as Error;
+    return { ok: false, retryable: isRetryable(e), code: err.name ?? "Error", message: err.message ?? String(e) };
+  }
+}
+
+function throttledOut(attempts: number, last: { code: string; message: string }) {
+  return {
+    outcome: "failed" as const,
+    failureCode: "THROTTLED_RETRIES_EXHAUSTED",
+    failureMessage: `StartFileTransfer did not succeed after ${attempts} attempts (last: ${last.code}: ${last.message})`,
+    failureReason: classifyFailure("THROTTLED_RETRIES_EXHAUSTED").advice,
+  };
+}
+
+function rejected(last: { code: string; message: string }) {
+  return {
+    outcome: "failed" as const,
+    failureCode: "START_FILE_TRANSFER_REJECTED",
+    failureMessage: `StartFileTransfer was refused: ${last.code}: ${last.message}`,
+    failureReason: classifyFailure("START_FILE_TRANSFER_REJECTED").advice,
+  };
+}
+
+/** Sends the staged files of a claim that have not been sent yet. */
+export async function transmitClaim(ctx: SendContext, claimId: string): Promise<void> {
+  const now = ctx.now();
+  const staleBefore = new Date(now.getTime() - SEND_LEASE_SECONDS * 1000).toISOString();
+  const claim = await update<ClaimItem>(claimPk(claimId), {
+    set: { state: "sending", sendingAt: now.toISOString() },
+    condition: {
+      expression: "#state = :staged OR (#state = :sending AND sendingAt < :stale)",
+      names: { "#state": "state" },
+      values: { ":staged": "staged", ":sending": "sending", ":stale": staleBefore },
+    },
+  });
+  if (!claim) {
+    const current = await getClaim(claimId);
+    if (current?.state === "sending") {
+      // Another invocation is sending (or stopped): look again once its lease has run out.
+      const leaseLeft = Math.max(1, SEND_LEASE_SECONDS - Math.floor((now.getTime() - Date.parse(current.sendingAt ?? now.toISOString())) / 1000));
+      await enqueue(ctx.sqs, ctx.sendQueueUrl, { kind: "resume", claimId }, leaseLeft);
+    }
+    return;
+  }
+  const files = await getFiles(claim);
+  const byName = new Map(files.map((f) => [f.fileName, f]));
+  const sendable = claim.members.map((m) => byName.get(m.fileName)).filter((f): f is FileItem => f !== undefined && f.state !== "withdrawn");
+  const sent = claim.sentChunks ?? new Set<string>();
+  const groups = chunks(sendable);
+  for (const [i, group] of groups.entries()) {
+    if (sent.has(String(i))) continue;
+    // After a stopped invocation: a chunk whose files already have results was sent.
+    if (group.some((f) => f.state !== "staged")) {
+      await update(claimPk(claimId), { add: { sentChunks: new Set([String(i)]) } });
+      continue;
+    }
+    const r = await startTransfer(ctx, claim.connectorId!, group.map((f) => f.sourceKey));
+    if (r.ok) {
+      await recordTransfer(r.transferId, claimId, group.map((f) => f.fileName), now.getTime());
+      for (const f of group) {
+        await update(filePk(claimId, f.fileName), { set: { state: "sent", transferId: r.transferId, attempts: 1, lastAttemptTime: now.toISOString() }, condition: stateIn(["staged"]) });
+      }
+      await update(claimPk(claimId), { add: { sentChunks: new Set([String(i)]) } });
+      logger.info("transfer started", { claimId, transferId: r.transferId, files: group.length });
+      continue;
+    }
+    if (r.retryable) {
+      const attempts = (claim.throttleAttempts ?? 0) + 1;
+      if (attempts < THROTTLE_RETRY.maxAttempts) {
+        const delay = backoffSeconds(attempts, THROTTLE_RETRY);
+        logger.warn("StartFileTransfer throttled or unavailable; retrying later", { claimId, attempts, delay, code: r.code });
+        await enqueue(ctx.sqs, ctx.sendQueueUrl, { kind: "resume", claimId }, delay);
+        await update(claimPk(claimId), { set: { state: "staged", throttleAttempts: attempts, lastError: `${r.code}: ${r.message}` }, condition: stateIn(["sending"]) });
+        return;
+      }
+      for (const rest of groups.slice(i)) {
+        for (const f of rest) await finalizeFile(ctx, claim, f.fileName, throttledOut(attempts, r), ["staged"]);
+      }
+      break;
+    }
+    for (const f of group) await finalizeFile(ctx, claim, f.fileName, rejected(r), ["staged"]);
+    await update(claimPk(claimId), { add: { sentChunks: new Set([String(i)]) } });
+  }
+  await update(claimPk(claimId), { set: { state: "sent" }, condition: stateIn(["sending"]) });
+}
+
+/** Sends one file again after a transient failure (the same staged file, a new AS2 message). */
+export async function retryFile(ctx: SendContext, msg: RetryMessage): Promise<void> {
+  const now = ctx.now();
+  if (msg.dueAt && Date.parse(msg.dueAt) > now.getTime()) {
+    await enqueue(ctx.sqs, ctx.sendQueueUrl, msg, (Date.parse(msg.dueAt) - now.getTime()) / 1000);
+    return;
+  }
+  const claim = await getClaim(msg.claimId);
+  if (!claim) return;
+  const staleBefore = new Date(now.getTime() - SEND_LEASE_SECONDS * 1000).toISOString();
+  const file = await update<FileItem>(filePk(msg.claimId, msg.fileName), {
+    set: { state: "sending", sendingAt: now.toISOString() },
+    condition: {
+      expression: "attempts = :prev AND (#state = :retrying OR (#state = :sending AND sendingAt < :stale))",
+      names: { "#state": "state" },
+      values: { ":prev": msg.attempt - 1, ":retrying": "retrying", ":sending": "sending", ":stale": staleBefore },
+    },
+  });
+  if (!file) return; // a duplicate retry message, or the file moved on
+  const r = await startTransfer(ctx, claim.connectorId!, [file.sourceKey]);
+  if (r.ok) {
+    await recordTransfer(r.transferId, msg.claimId, [msg.fileName], now.getTime());
+    await update(filePk(msg.claimId, msg.fileName), { set: { state: "sent", transferId: r.transferId, attempts: msg.attempt, lastAttemptTime: now.toISOString() }, condition: stateIn(["sending"]) });
+    logger.info("transfer retried", { claimId: msg.claimId, fileName: msg.fileName, attempt: msg.attempt, transferId: r.transferId });
+    return;
+  }
+  if (r.retryable && msg.throttled + 1 < THROTTLE_RETRY.maxAttempts) {
+    const delay = backoffSeconds(msg.throttled + 1, THROTTLE_RETRY);
+    await enqueue(ctx.sqs, ctx.sendQueueUrl, { ...msg, throttled: msg.throttled + 1, dueAt: new Date(now.getTime() + delay * 1000).toISOString() }, delay);
+    await update(filePk(msg.claimId, msg.fileName), { set: { state: "retrying" }, condition: stateIn(["sending"]) });
+    return;
+  }
+  await finalizeFile(ctx, claim, msg.fileName, r.retryable ? throttledOut(msg.throttled + 1, r) : rejected(r), ["sending"]);
+}

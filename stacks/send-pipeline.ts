@@ -1,0 +1,259 @@
+/**
+ * Send by upload: S3 "Object Created" under AS2/send/ → EventBridge → the send queue (delayed by
+ * the settle time) → settle function (claim, stage, StartFileTransfer); Transfer's outbound
+ * results → the results queue → result function (outbox/ or failed/, retries, domain events);
+ * a schedule → sweep function (uploads whose event was lost). Every queue has a dead-letter
+ * queue with an alarm; every function's role names exact prefixes, queues, the table and the bus.
+ */
+import { Construct } from "constructs";
+import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
+import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
+import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
+import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
+import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
+import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
+import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
+import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
+import { SEND_PREFIX, OUTBOUND_WORK_ROOT, routedFolderPattern } from "../model/layout";
+import type { GatewayContext } from "./context";
+import { GatewayFunction, type PolicyStatement } from "./gateway-function";
+
+/** Transfer's outbound results the pipeline consumes. */
+export const SEND_RESULT_DETAIL_TYPES = ["AS2 Payload Send Completed", "AS2 Payload Send Failed", "AS2 MDN Receive Completed", "AS2 MDN Receive Failed"] as const;
+
+/** Function timeouts; the send lease in handlers/send/transmit.ts (300 s) must stay longer. */
+const HANDLER_TIMEOUT_SECONDS = 60;
+const SWEEP_TIMEOUT_SECONDS = 120;
+/** AWS's advice for SQS event sources: visibility timeout ≥ 6 × the function timeout. */
+const VISIBILITY_TIMEOUT_SECONDS = 6 * HANDLER_TIMEOUT_SECONDS;
+/** Deliveries before a message goes to its dead-letter queue. */
+export const MAX_RECEIVE_COUNT = 5;
+const DLQ_RETENTION_SECONDS = 14 * 86400;
+
+interface QueuePair {
+  readonly queue: SqsQueue;
+  readonly dlq: SqsQueue;
+}
+
+export class SendPipeline extends Construct {
+  readonly sendQueue: SqsQueue;
+  readonly sendDlq: SqsQueue;
+  readonly resultsQueue: SqsQueue;
+  readonly resultsDlq: SqsQueue;
+  /** Dead letters of EventBridge deliveries and of the sweep's asynchronous invocations. */
+  readonly eventsDlq: SqsQueue;
+  readonly settle: GatewayFunction;
+  readonly result: GatewayFunction;
+  readonly sweep: GatewayFunction;
+  readonly uploadsRule: CloudwatchEventRule;
+  readonly resultsRule: CloudwatchEventRule;
+  readonly sweepRule: CloudwatchEventRule;
+
+  constructor(scope: Construct, id: string, ctx: GatewayContext) {
+    super(scope, id);
+    const { customer } = ctx;
+    const name = (suffix: string) => `as2-${customer.name}-send-${suffix}`;
+    const kmsKeyId = ctx.kmsKeyArn;
+
+    const pair = (suffix: string, delaySeconds: number): QueuePair => {
+      const dlq = new SqsQueue(this, `${suffix}-dlq`, { name: name(`${suffix}-dlq`), kmsMasterKeyId: kmsKeyId, messageRetentionSeconds: DLQ_RETENTION_SECONDS });
+      const queue = new SqsQueue(this, `${suffix}-queue`, {
+        name: name(suffix),
+        kmsMasterKeyId: kmsKeyId,
+        delaySeconds,
+        visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
+        messageRetentionSeconds: 4 * 86400,
+        redrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: MAX_RECEIVE_COUNT }),
+      });
+      return { queue, dlq };
+    };
+    const send = pair("uploads", customer.settle.fileSeconds);
+    const results = pair("results", 0);
+    this.sendQueue = send.queue;
+    this.sendDlq = send.dlq;
+    this.resultsQueue = results.queue;
+    this.resultsDlq = results.dlq;
+    this.eventsDlq = new SqsQueue(this, "events-dlq", { name: name("events-dlq"), kmsMasterKeyId: kmsKeyId, messageRetentionSeconds: DLQ_RETENTION_SECONDS });
+
+    // ------------------------------------------------------------------ EventBridge rules
+    this.uploadsRule = new CloudwatchEventRule(this, "uploads-rule", {
+      name: name("uploads"),
+      description: `Uploads under ${SEND_PREFIX} of the gateway's bucket`,
+      eventPattern: JSON.stringify({
+        source: ["aws.s3"],
+        "detail-type": ["Object Created"],
+        detail: { bucket: { name: [ctx.bucket.name] }, object: { key: [{ prefix: SEND_PREFIX }] } },
+      }),
+    });
+    // Filter on detail.connector-id (DESIGN.md: not on resources). Before the Transfer resources
+    // exist in the context, every connector of the account is matched; results the ledger does
+    // not know are ignored by the handler.
+    const connectorIds = ctx.transfer.partners.map((p) => p.connectorId);
+    this.resultsRule = new CloudwatchEventRule(this, "results-rule", {
+      name: name("results"),
+      description: "Transfer Family outbound AS2 results of this customer's connectors",
+      eventPattern: JSON.stringify({
+        source: ["aws.transfer"],
+        "detail-type": [...SEND_RESULT_DETAIL_TYPES],
+        detail: { "connector-id": connectorIds.length ? connectorIds : [{ exists: true }] },
+      }),
+    });
+    const retryPolicy = { maximumEventAgeInSeconds: 86400, maximumRetryAttempts: 185 };
+    new CloudwatchEventTarget(this, "uploads-target", { rule: this.uploadsRule.name, arn: send.queue.arn, retryPolicy, deadLetterConfig: { arn: this.eventsDlq.arn } });
+    new CloudwatchEventTarget(this, "results-target", { rule: this.resultsRule.name, arn: results.queue.arn, retryPolicy, deadLetterConfig: { arn: this.eventsDlq.arn } });
+    this.queuePolicy("uploads-policy", send.queue, [this.uploadsRule.arn]);
+    this.queuePolicy("results-policy", results.queue, [this.resultsRule.arn]);
+
+    // ------------------------------------------------------------------ functions
+    const partition = new DataAwsPartition(this, "partition").partition;
+    const account = new DataAwsCallerIdentity(this, "account").accountId;
+    const region = new DataAwsRegion(this, "region").region;
+    const obj = (keyPattern: string) => `${ctx.bucket.arn}/${keyPattern}`;
+    const preset = customer.layout;
+    const routed = [obj(routedFolderPattern(preset, "outbox")), obj(routedFolderPattern(preset, "failed"))];
+    const connectorArns = ctx.transfer.partners.length
+      ? ctx.transfer.partners.map((p) => p.connectorArn)
+      : [`arn:${partition}:transfer:${region}:${account}:connector/*`];
+
+    const common: Record<string, string> = {
+      BUCKET: ctx.bucket.name,
+      SEND_QUEUE_URL: send.queue.url,
+      EVENT_BUS_NAME: ctx.eventBus.name,
+      STATE_TABLE: ctx.stateTable.name,
+      ROUTING_BUCKET: ctx.bucket.name,
+      ROUTING_KEY: ctx.routing.key,
+      ROUTING_ETAG: ctx.routing.etag,
+      POWERTOOLS_SERVICE_NAME: "as2-send",
+    };
+    const kms: PolicyStatement = { sid: "Kms", actions: ["kms:Decrypt", "kms:GenerateDataKey"], resources: [ctx.kmsKeyArn] };
+    const routingDoc: PolicyStatement = { sid: "RoutingDocument", actions: ["s3:GetObject"], resources: [obj(ctx.routing.key)] };
+    const table: PolicyStatement = { sid: "Ledger", actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], resources: [ctx.stateTable.arn] };
+    const enqueue: PolicyStatement = { sid: "SendQueue", actions: ["sqs:SendMessage"], resources: [send.queue.arn] };
+    const consume = (q: SqsQueue): PolicyStatement => ({ sid: "Consume", actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"], resources: [q.arn] });
+    const publish: PolicyStatement = { sid: "DomainEvents", actions: ["events:PutEvents"], resources: [ctx.eventBus.arn] };
+    const listSend: PolicyStatement = { sid: "ListUploads", actions: ["s3:ListBucket"], resources: [ctx.bucket.arn], conditions: { StringLike: { "s3:prefix": [`${SEND_PREFIX}*`] } } };
+
+    this.settle = new GatewayFunction(this, "settle", {
+      entry: "handlers/send/settle.ts",
+      functionName: name("settle"),
+      description: "Settles uploads under AS2/send/, claims them once, stages them and starts their AS2 transfer",
+      environment: common,
+      logRetentionDays: customer.logRetentionDays,
+      kmsKeyArn: ctx.kmsKeyArn,
+      timeoutSeconds: HANDLER_TIMEOUT_SECONDS,
+      statements: [
+        { sid: "Uploads", actions: ["s3:GetObject", "s3:DeleteObject"], resources: [obj(`${SEND_PREFIX}*`)] },
+        listSend,
+        { sid: "Staging", actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], resources: [obj(`${OUTBOUND_WORK_ROOT}*`)] },
+        { sid: "Routed", actions: ["s3:GetObject", "s3:PutObject"], resources: routed },
+        routingDoc,
+        kms,
+        table,
+        enqueue,
+        consume(send.queue),
+        publish,
+        { sid: "StartFileTransfer", actions: ["transfer:StartFileTransfer"], resources: connectorArns },
+      ],
+    });
+    this.result = new GatewayFunction(this, "result", {
+      entry: "handlers/send/result.ts",
+      functionName: name("result"),
+      description: "Moves sent payloads, MDNs and records to outbox/ or failed/, retries transient failures, publishes MESSAGE.SEND.*",
+      environment: common,
+      logRetentionDays: customer.logRetentionDays,
+      kmsKeyArn: ctx.kmsKeyArn,
+      timeoutSeconds: HANDLER_TIMEOUT_SECONDS,
+      statements: [
+        { sid: "Staging", actions: ["s3:GetObject", "s3:DeleteObject"], resources: [obj(`${OUTBOUND_WORK_ROOT}*`)] },
+        { sid: "Routed", actions: ["s3:GetObject", "s3:PutObject"], resources: routed },
+        routingDoc,
+        kms,
+        table,
+        enqueue,
+        consume(results.queue),
+        publish,
+      ],
+    });
+    this.sweep = new GatewayFunction(this, "sweep", {
+      entry: "handlers/send/sweep.ts",
+      functionName: name("sweep"),
+      description: "Re-queues uploads under AS2/send/ whose S3 event was lost",
+      environment: common,
+      logRetentionDays: customer.logRetentionDays,
+      kmsKeyArn: ctx.kmsKeyArn,
+      timeoutSeconds: SWEEP_TIMEOUT_SECONDS,
+      deadLetterQueueArn: this.eventsDlq.arn,
+      reservedConcurrency: 1,
+      statements: [listSend, routingDoc, kms, { sid: "Ledger", actions: ["dynamodb:GetItem", "dynamodb:PutItem"], resources: [ctx.stateTable.arn] }, enqueue],
+    });
+
+    const mapping = (id: string, fn: GatewayFunction, q: SqsQueue) =>
+      new LambdaEventSourceMapping(this, id, {
+        eventSourceArn: q.arn,
+        functionName: fn.function.arn,
+        batchSize: 10,
+        maximumBatchingWindowInSeconds: 1,
+        functionResponseTypes: ["ReportBatchItemFailures"],
+      });
+    mapping("settle-source", this.settle, send.queue);
+    mapping("result-source", this.result, results.queue);
+
+    // ------------------------------------------------------------------ sweep schedule
+    const minutes = customer.send.sweepMinutes;
+    this.sweepRule = new CloudwatchEventRule(this, "sweep-rule", {
+      name: name("sweep"),
+      description: "Periodic sweep of AS2/send/ for uploads whose event was lost",
+      scheduleExpression: `rate(${minutes} ${minutes === 1 ? "minute" : "minutes"})`,
+    });
+    new CloudwatchEventTarget(this, "sweep-target", { rule: this.sweepRule.name, arn: this.sweep.function.arn, retryPolicy: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 3 }, deadLetterConfig: { arn: this.eventsDlq.arn } });
+    new LambdaPermission(this, "sweep-permission", {
+      statementId: "AllowSweepSchedule",
+      action: "lambda:InvokeFunction",
+      functionName: this.sweep.function.functionName,
+      principal: "events.amazonaws.com",
+      sourceArn: this.sweepRule.arn,
+    });
+    // EventBridge puts undeliverable events (both queue targets and the schedule) here.
+    this.queuePolicy("events-dlq-policy", this.eventsDlq, [this.uploadsRule.arn, this.resultsRule.arn, this.sweepRule.arn]);
+
+    // ------------------------------------------------------------------ alarms
+    for (const [id, q] of [["uploads", send.dlq], ["results", results.dlq], ["events", this.eventsDlq]] as const) {
+      new CloudwatchMetricAlarm(this, `${id}-dlq-alarm`, {
+        alarmName: name(`${id}-dlq-not-empty`),
+        alarmDescription: `Messages in ${id} dead-letter queue of the send pipeline: something was not sent or not reported; inspect and redrive`,
+        namespace: "AWS/SQS",
+        metricName: "ApproximateNumberOfMessagesVisible",
+        dimensions: { QueueName: q.name },
+        statistic: "Maximum",
+        period: 300,
+        evaluationPeriods: 1,
+        threshold: 0,
+        comparisonOperator: "GreaterThanThreshold",
+        treatMissingData: "notBreaching",
+        alarmActions: [ctx.alarmTopicArn],
+        okActions: [ctx.alarmTopicArn],
+      });
+    }
+  }
+
+  private queuePolicy(id: string, queue: SqsQueue, sourceArns: string[]): void {
+    new SqsQueuePolicy(this, id, {
+      queueUrl: queue.url,
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "EventBridge",
+            Effect: "Allow",
+            Principal: { Service: "events.amazonaws.com" },
+            Action: "sqs:SendMessage",
+            Resource: queue.arn,
+            Condition: { ArnEquals: { "aws:SourceArn": sourceArns } },
+          },
+        ],
+      }),
+    });
+  }
+}
