@@ -48,6 +48,7 @@ export async function handleTransferEvent(ctx: SendContext, raw: unknown): Promi
     logger.warn("result for a claim missing from the ledger; ignored", { ...where, transferId: ev.transferId });
     return;
   }
+  if (file.state === "delivered" || file.state === "failed" || file.state === "withdrawn") return; // already decided
   if (ev.transferId && (file.previousTransferIds ?? []).includes(ev.transferId)) return; // an earlier attempt's result
   if (ev.transferId && file.transferId && file.transferId !== ev.transferId) return;
 

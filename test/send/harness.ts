@@ -1,0 +1,266 @@
+/**
+ * The send pipeline's handlers as Lambda calls them, against S3 (s3rver) and DynamoDB (dynalite)
+ * served over HTTP. Transfer, SQS and EventBridge are mocked (no local server): the SQS mock keeps
+ * what the handlers enqueue so a test delivers it, after moving the injected clock on.
+ */
+import { mockClient } from "aws-sdk-client-mock";
+import { TransferClient, StartFileTransferCommand, type StartFileTransferCommandInput } from "@aws-sdk/client-transfer";
+import { SQSClient, SendMessageCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
+import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
+import { PutObjectCommand, ListObjectsV2Command, GetObjectCommand } from "@aws-sdk/client-s3";
+import type { SQSEvent, SQSRecord } from "aws-lambda";
+import { startLocalAws, type LocalAws } from "../helpers/local-servers";
+import { customerInput, SAMPLE_CERT_PEM } from "../helpers/customer-factory";
+import { validateCustomer } from "../../model/load";
+import { buildRoutingDocument } from "../../model/routing";
+import { inboundWorkPrefix, ROUTING_DOCUMENT_KEY } from "../../model/layout";
+import type { DomainEvent } from "../../model/events";
+import { headObject, type ObjectInfo } from "../../handlers/shared/s3-object";
+import { forgetRouting } from "../../handlers/shared/routing-loader";
+import { logger } from "../../handlers/shared/logger";
+import { setClock, resetClock } from "../../handlers/send/context";
+import { handler as settleHandler } from "../../handlers/send/settle";
+import { handler as resultHandler } from "../../handlers/send/result";
+import { handler as sweepHandler } from "../../handlers/send/sweep";
+import type { SweepResult } from "../../handlers/send/sweep";
+
+export const BUCKET = "acme-gateway";
+export const TABLE = "as2-acme-state";
+const QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/111122223333/as2-acme-send-uploads";
+export const BUS = "as2-acme";
+const cert = { signing: { pem: SAMPLE_CERT_PEM } };
+
+export interface Queued {
+  readonly body: Record<string, unknown>;
+  readonly delaySeconds: number;
+}
+
+export class SendHarness {
+  readonly transfer = mockClient(TransferClient);
+  readonly sqs = mockClient(SQSClient);
+  readonly eventBridge = mockClient(EventBridgeClient);
+  /** What StartFileTransfer was asked, in order. */
+  readonly transfers: StartFileTransferCommandInput[] = [];
+  /** The transfer id returned for each of `transfers`. */
+  readonly transferIds: string[] = [];
+  private queued: Queued[] = [];
+  private transferSeq = 0;
+  private now = new Date();
+  /** Next StartFileTransfer outcomes (errors to throw), consumed in order before succeeding. */
+  readonly transferFailures: Error[] = [];
+
+  private constructor(readonly aws: LocalAws) {}
+
+  static async start(): Promise<SendHarness> {
+    const aws = await startLocalAws();
+    const h = new SendHarness(aws);
+    await aws.createBucket(BUCKET);
+    await aws.createStateTable(TABLE);
+    const customer = validateCustomer(
+      customerInput({
+        partners: [
+          { as2Id: "PARTNER", station: "ACME", url: "https://p.example/as2", certificates: cert },
+          { as2Id: "QUICK", station: "ACME", url: "https://q.example/as2", certificates: cert, outbound: { mdn: "NONE" } },
+          { as2Id: "TESTER", station: "ACME", url: "https://t.example/as2", test: true, certificates: cert },
+        ],
+      }),
+      "<test>",
+    );
+    const ids = customer.partners.map((p) => ({ station: p.station, partner: p.as2Id, connectorId: `c-${p.as2Id.toLowerCase()}`, agreementId: `a-${p.as2Id.toLowerCase()}` }));
+    const doc = buildRoutingDocument(customer, BUCKET, ids, inboundWorkPrefix);
+    await aws.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: ROUTING_DOCUMENT_KEY, Body: JSON.stringify(doc) }));
+    Object.assign(process.env, {
+      BUCKET,
+      SEND_QUEUE_URL: QUEUE_URL,
+      EVENT_BUS_NAME: BUS,
+      STATE_TABLE: TABLE,
+      ROUTING_BUCKET: BUCKET,
+      ROUTING_KEY: ROUTING_DOCUMENT_KEY,
+      ROUTING_ETAG: "test",
+      POWERTOOLS_LOG_LEVEL: "SILENT",
+    });
+    logger.setLogLevel("SILENT");
+    forgetRouting();
+    h.reset();
+    setClock(() => h.now);
+    return h;
+  }
+
+  reset(): void {
+    this.transfer.reset();
+    this.sqs.reset();
+    this.eventBridge.reset();
+    this.transfers.length = 0;
+    this.transferIds.length = 0;
+    this.queued = [];
+    this.transferFailures.length = 0;
+    this.transfer.on(StartFileTransferCommand).callsFake((input: StartFileTransferCommandInput) => {
+      const failure = this.transferFailures.shift();
+      if (failure) throw failure;
+      this.transfers.push(input);
+      this.transferIds.push(`t-${++this.transferSeq}`);
+      return { TransferId: this.transferIds.at(-1) };
+    });
+    this.sqs.on(SendMessageCommand).callsFake((input: { MessageBody: string; DelaySeconds?: number }) => {
+      this.queued.push({ body: JSON.parse(input.MessageBody), delaySeconds: input.DelaySeconds ?? 0 });
+      return { MessageId: `m-${this.queued.length}` };
+    });
+    this.sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: { Id: string; MessageBody: string }[] }) => {
+      for (const e of input.Entries) this.queued.push({ body: JSON.parse(e.MessageBody), delaySeconds: 0 });
+      return { Successful: input.Entries.map((e) => ({ Id: e.Id, MessageId: e.Id, MD5OfMessageBody: "" })), Failed: [] };
+    });
+    this.eventBridge.on(PutEventsCommand).callsFake((input: { Entries: unknown[] }) => ({ FailedEntryCount: 0, Entries: input.Entries.map((_, i) => ({ EventId: `e-${i}` })) }));
+  }
+
+  async stop(): Promise<void> {
+    resetClock();
+    this.transfer.restore();
+    this.sqs.restore();
+    this.eventBridge.restore();
+    await this.aws.stop();
+  }
+
+  /** Sets the clock `seconds` after `from` (an object's LastModified, typically). */
+  at(from: Date, seconds: number): void {
+    this.now = new Date(from.getTime() + seconds * 1000);
+  }
+
+  async upload(key: string, body: string | Uint8Array): Promise<ObjectInfo> {
+    await this.aws.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+    const o = await headObject(this.aws.s3, BUCKET, key);
+    if (!o) throw new Error(`upload of ${key} not found`);
+    return o;
+  }
+
+  /** EventBridge "Object Created" envelope as the rule delivers it to SQS (key URL-encoded like S3 notifications). */
+  s3Event(o: ObjectInfo): Record<string, unknown> {
+    const encoded = o.key.split("/").map((s) => encodeURIComponent(s).replace(/%20/g, "+")).join("/");
+    return {
+      version: "0",
+      id: `ev-${o.key}`,
+      "detail-type": "Object Created",
+      source: "aws.s3",
+      account: "111122223333",
+      time: new Date().toISOString(),
+      region: "eu-west-1",
+      resources: [`arn:aws:s3:::${BUCKET}`],
+      detail: { version: "0", bucket: { name: BUCKET }, object: { key: encoded, size: o.size, etag: o.etag.replace(/"/g, ""), sequencer: "0" }, reason: "PutObject" },
+    };
+  }
+
+  private sqsEvent(bodies: readonly unknown[]): SQSEvent {
+    return {
+      Records: bodies.map(
+        (b, i) =>
+          ({
+            messageId: `msg-${i}-${Math.random().toString(36).slice(2)}`,
+            receiptHandle: "rh",
+            body: JSON.stringify(b),
+            attributes: {} as SQSRecord["attributes"],
+            messageAttributes: {},
+            md5OfBody: "",
+            eventSource: "aws:sqs",
+            eventSourceARN: "arn:aws:sqs:eu-west-1:111122223333:q",
+            awsRegion: "eu-west-1",
+          }) as SQSRecord,
+      ),
+    };
+  }
+
+  settle(...bodies: unknown[]) {
+    return settleHandler(this.sqsEvent(bodies), {} as never);
+  }
+
+  result(...events: unknown[]) {
+    return resultHandler(this.sqsEvent(events), {} as never);
+  }
+
+  sweep(): Promise<SweepResult> {
+    return sweepHandler({}, {} as never);
+  }
+
+  /** Messages enqueued since the last call. */
+  takeQueued(): Queued[] {
+    const q = this.queued;
+    this.queued = [];
+    return q;
+  }
+
+  /** Delivers messages once their delay has passed on the clock. */
+  async deliver(q: readonly Queued[]) {
+    this.at(this.now, Math.max(0, ...q.map((m) => m.delaySeconds)));
+    return this.settle(...q.map((m) => m.body));
+  }
+
+  /** Delivers what was enqueued (each after its delay on the clock) until nothing more is, at most `rounds` times. */
+  async drain(rounds = 20): Promise<number> {
+    let delivered = 0;
+    for (let i = 0; i < rounds; i++) {
+      const q = this.takeQueued();
+      if (!q.length) return delivered;
+      const delay = Math.max(...q.map((m) => m.delaySeconds));
+      this.at(this.now, delay);
+      const r = await this.settle(...q.map((m) => m.body));
+      if (r.batchItemFailures.length) throw new Error(`settle reported ${r.batchItemFailures.length} failure(s)`);
+      delivered += q.length;
+    }
+    throw new Error("the queue did not drain");
+  }
+
+  domainEvents(): DomainEvent[] {
+    return this.eventBridge.commandCalls(PutEventsCommand).flatMap((c) => (c.args[0].input.Entries ?? []).map((e) => JSON.parse(e.Detail!) as DomainEvent));
+  }
+
+  async keys(prefix: string): Promise<string[]> {
+    const r = await this.aws.s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
+    return (r.Contents ?? []).map((o) => o.Key!).sort();
+  }
+
+  async text(key: string): Promise<string> {
+    const r = await this.aws.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    return r.Body!.transformToString();
+  }
+
+  async json(key: string): Promise<Record<string, unknown>> {
+    return JSON.parse(await this.text(key));
+  }
+
+  /** A Transfer outbound event for a staged file, as Transfer would publish it. */
+  transferEvent(
+    detailType: "AS2 Payload Send Completed" | "AS2 Payload Send Failed" | "AS2 MDN Receive Completed" | "AS2 MDN Receive Failed",
+    stagedKey: string,
+    transferId: string,
+    extra: Record<string, unknown> = {},
+    s3Extra: Record<string, string> = {},
+  ): Record<string, unknown> {
+    const name = stagedKey.slice(stagedKey.lastIndexOf("/") + 1);
+    return {
+      version: "0",
+      id: `tev-${Math.random().toString(36).slice(2)}`,
+      "detail-type": detailType,
+      source: "aws.transfer",
+      account: "111122223333",
+      time: new Date().toISOString(),
+      region: "eu-west-1",
+      resources: ["arn:aws:transfer:eu-west-1:111122223333:connector/c-partner"],
+      detail: {
+        "connector-id": "c-partner",
+        "transfer-id": transferId,
+        "as2-from": "ACME",
+        "as2-to": "PARTNER",
+        "as2-message-id": `${transferId}-msg@acme`,
+        "requester-file-name": name,
+        "status-code": detailType.endsWith("Failed") ? "FAILED" : "COMPLETED",
+        "s3-attributes": { "file-bucket": BUCKET, "file-key": `/${stagedKey}`, ...s3Extra },
+        ...extra,
+      },
+    };
+  }
+}
+
+/** Where Transfer writes the MDN of a sent file (`<parent>/processed/name.<transferId>.<messageId>.ext.mdn`). */
+export function transferMdnKey(stagedKey: string, transferId: string): string {
+  const dir = stagedKey.slice(0, stagedKey.lastIndexOf("/") + 1);
+  const name = stagedKey.slice(dir.length);
+  return `${dir}processed/${name}.${transferId}.${transferId}-msg@acme.mdn`;
+}
