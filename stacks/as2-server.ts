@@ -151,7 +151,7 @@ export class As2Server extends Construct {
     });
 
     const lb = new Lb(this, "nlb", {
-      name: `${name}-as2`.slice(0, 32),
+      name: loadBalancerName(name),
       loadBalancerType: "network",
       // Internet-facing exactly when the server itself is (Elastic IPs): the same subnets serve both.
       internal: !net.elasticIps,
@@ -159,7 +159,7 @@ export class As2Server extends Construct {
       securityGroups: [lbSg.id],
     });
     const targets = new LbTargetGroup(this, "targets", {
-      name: `${name}-as2`.slice(0, 32),
+      name: loadBalancerName(name),
       port: AS2_PORT,
       protocol: "TCP",
       targetType: "ip",
@@ -191,4 +191,9 @@ export class As2Server extends Construct {
 /** Construct ids cannot hold '/'. */
 function cidrId(cidr: string): string {
   return cidr.replace(/[./]/g, "-");
+}
+
+/** Load balancer and target group names: at most 32 characters, not ending with '-'. */
+export function loadBalancerName(prefix: string): string {
+  return `${prefix}-as2`.slice(0, 32).replace(/-+$/, "");
 }

@@ -101,9 +101,12 @@ function privateKeyFrom(scope: Construct, id: string, source: PrivateKeySource):
   return keyVariable(scope, source.terraformVariable).stringValue;
 }
 
-/** `station ACME signing`: shown in the console and a dimension of the expiry metric. */
+/**
+ * `station/ACME/signing`: shown in the console and a dimension of the expiry metric. No spaces:
+ * Transfer's descriptions are `\p{Graph}` characters (AS2 IDs are too, and never hold '/').
+ */
 export function certificateDescription(kind: "station" | "partner", as2Id: string, usage: CertificateUsage): string {
-  return `${kind} ${as2Id} ${usage.toLowerCase()}`.slice(0, 200);
+  return `${kind}/${as2Id}/${usage.toLowerCase()}`.slice(0, 200);
 }
 
 export interface StationCertificatesProps {

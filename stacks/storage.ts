@@ -119,8 +119,8 @@ export class GatewayStorage extends Construct {
           Resource: "*",
           Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:${partition}:logs:${region}:${accountId}:log-group:*` } },
         },
-        ...this.serviceGrants.map((g) => ({
-          Sid: `Service${g.service.split(".")[0]!.replace(/[^A-Za-z0-9]/g, "")}`,
+        ...this.serviceGrants.map((g, i) => ({
+          Sid: `Service${i}${g.service.split(".")[0]!.replace(/[^A-Za-z0-9]/g, "")}`,
           Effect: "Allow",
           Principal: { Service: g.service },
           Action: [...g.actions],

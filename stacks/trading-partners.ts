@@ -108,7 +108,8 @@ export class TradingPartner extends Construct {
       slug,
     });
     const partnerProfileId = this.profile.profile.profileId;
-    const description = `${p.station} <- ${p.as2Id}`.slice(0, 200);
+    // Transfer's descriptions are `\p{Graph}` characters: no spaces.
+    const description = `${p.as2Id}->${p.station}`.slice(0, 200);
     const baseDirectory = agreementBaseDirectory(props.bucket.name, p);
 
     let agreementId: string, agreementArn: string;

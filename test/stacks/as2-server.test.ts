@@ -1,5 +1,6 @@
 import { customerInput, SAMPLE_CERT_PEM } from "../helpers/customer-factory";
 import { all, one, ref, synthCustomer } from "./helpers";
+import { loadBalancerName } from "../../stacks/as2-server";
 
 const cert = { signing: { pem: SAMPLE_CERT_PEM } };
 
@@ -86,5 +87,14 @@ describe("AS2 server options", () => {
     expect(rules.filter((r) => r.from_port === 443).map((r) => r.cidr_ipv4)).toEqual(["203.0.113.0/28"]);
     expect(rules.filter((r) => r.referenced_security_group_id)).toHaveLength(1);
     expect(tf.output.as2_https_url.value).toMatch(/^https:\/\/\$\{aws_lb\..*\.dns_name\}$/);
+  });
+});
+
+describe("load balancer names", () => {
+  it("fit in 32 characters and never end with '-'", () => {
+    // "as2-<31 characters>-as2" is cut right after the customer name's last character
+    expect(loadBalancerName("as2-abcdefghijklmnopqrstuvwxyz123")).toBe("as2-abcdefghijklmnopqrstuvwxyz12");
+    expect(loadBalancerName("as2-abcdefghijklmnopqrstuvwxyz1")).toBe("as2-abcdefghijklmnopqrstuvwxyz1");
+    expect(loadBalancerName("as2-acme")).toBe("as2-acme-as2");
   });
 });

@@ -47,7 +47,7 @@ describe("trading partners of the example customer", () => {
       AccessRole: roleRef(tf, "-transfer-agreements"),
       BaseDirectory: `/\${aws_s3_bucket.${bucket}.bucket}/${prefix}`,
       Status: "ACTIVE",
-      Description: "ACME-AS2 <- GLOBEX",
+      Description: "GLOBEX->ACME-AS2",
       PreserveFilename: "ENABLED",
       EnforceMessageSigning: "ENABLED",
     });
