@@ -153,9 +153,12 @@ export function outboxKey(preset: LayoutPreset, f: RoutedFile, naming: InboxNami
   return messageKey(preset, "outbox", f, naming, collision);
 }
 
-/** Key of a failed payload: `.../failed/<timestamp>/<file>` in both presets. */
-export function failedKey(preset: LayoutPreset, f: RoutedFile): string {
-  return `${folderPrefix(preset, f.route, "failed")}${compactTimestamp(f.at)}/${seg(f.fileName, "file name")}`;
+/**
+ * Key of a failed payload: `.../failed/<timestamp>/<file>` in both presets. `collision` (> 0) is
+ * for two different messages failing in the same millisecond: `.../failed/<timestamp>-<n>/<file>`.
+ */
+export function failedKey(preset: LayoutPreset, f: RoutedFile, collision = 0): string {
+  return `${folderPrefix(preset, f.route, "failed")}${compactTimestamp(f.at)}${collision ? `-${collision}` : ""}/${seg(f.fileName, "file name")}`;
 }
 
 function messageKey(preset: LayoutPreset, folder: "inbox" | "outbox", f: RoutedFile, naming: InboxNaming, collision: number): string {
@@ -204,6 +207,30 @@ export function workSlug(route: Pick<Route, "station" | "partner">): string {
 /** Agreement base directory (without the bucket): Transfer writes received messages here. */
 export function inboundWorkPrefix(route: Pick<Route, "station" | "partner">): string {
   return `${WORK_PREFIX}inbound/${workSlug(route)}/`;
+}
+
+/**
+ * Files Transfer writes beside a received payload in the agreement base directory
+ * (`processed/name.<messageId>.ext` → `.mdn` and `.json` next to it; DESIGN.md).
+ */
+export function inboundSidecarKeys(payloadKey: string): { readonly mdn: string; readonly status: string } {
+  return { mdn: `${payloadKey}${MDN_SUFFIX}`, status: `${payloadKey}${RECORD_SUFFIX}` };
+}
+
+/**
+ * Where Transfer stores a received payload in an agreement base directory: `processed/` or
+ * `failed/`, named `name.<messageId>.ext` (DESIGN.md). Handlers never parse this: they take keys
+ * from events. It exists for the emulators and tests that play Transfer's part.
+ */
+export function transferInboundKey(basePrefix: string, outcome: "processed" | "failed", fileName: string, messageId: string): string {
+  const dot = fileName.lastIndexOf(".");
+  const name = dot > 0 ? `${fileName.slice(0, dot)}.${messageId}${fileName.slice(dot)}` : `${fileName}.${messageId}`;
+  return `${basePrefix}${outcome}/${seg(name, "file name")}`;
+}
+
+/** Last segment of a key: the name Transfer stored a file under. */
+export function keyBaseName(key: string): string {
+  return key.slice(key.lastIndexOf("/") + 1);
 }
 
 /** Root of all inbound base directories (IAM scope of the agreement role). */
