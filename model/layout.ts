@@ -116,6 +116,14 @@ export function folderPrefix(preset: LayoutPreset, route: Route, folder: Folder)
   return `${FILES_ROOT[preset]}${routeBase(route)}${folder}/`;
 }
 
+/**
+ * IAM resource pattern (without the bucket ARN) covering one folder kind of every partner of a
+ * station, test partners included (`AS2/files/<st>/` + `*` + `/inbox/` + `*`).
+ */
+export function stationFolderPattern(preset: LayoutPreset, station: string, folder: Folder): string {
+  return `${FILES_ROOT[preset]}${seg(station, "station")}/*/${folder}/*`;
+}
+
 /** Root of all user-facing routed files of a preset (IAM and lifecycle scopes). */
 export function filesRoot(preset: LayoutPreset): string {
   return FILES_ROOT[preset];

@@ -8,6 +8,7 @@ import { GatewayStorage } from "./storage";
 import { GatewayMessaging } from "./messaging";
 import { EventDelivery } from "./event-delivery";
 import { StateTable } from "./state-table";
+import { ReceivePipeline } from "./receive-pipeline";
 import { configureStateBackend } from "./backend";
 import { TransferRoles } from "./transfer-iam";
 import { As2Server } from "./as2-server";
@@ -82,7 +83,7 @@ export class CustomerStack extends TerraformStack {
 
     // Pipelines (send and receive issues) and event delivery (webhooks issue) plug in here:
     new SendPipeline(this, "send", this.context);
-    // new ReceivePipeline(this, "receive", this.context);
+    new ReceivePipeline(this, "receive", this.context);
     new EventDelivery(this, "events", { context: this.context, accountId: messaging.accountId, partition: messaging.partition });
   }
 }
