@@ -1,5 +1,5 @@
 /** Domain events of received messages: MESSAGE.RECEIVED.SUCCESS / MESSAGE.RECEIVED.FAILED. */
-import type { DomainEvent, DomainEventType } from "../../model/events";
+import { domainEvent, type DomainEvent, type DomainEventType } from "../../model/events";
 import { stableTag } from "../../model/layout";
 import { publishDomainEvents } from "../shared/domain-events";
 import type { ReceiveContext } from "./context";
@@ -21,7 +21,9 @@ export function receivedEvent(ctx: ReceiveContext, item: MessageItem, at: string
   const customer = ctx.routing.doc.customer;
   const hasPayload = item.dest !== undefined && item.size !== undefined;
   const failureMessage = item.failureMessage ?? "Transfer Family reported a failure without a message";
-  return {
+  const disposition = item.mdn?.disposition ?? item.disposition;
+  // domainEvent() checks the shape (a failure carries code and message) and stamps the schema version.
+  return domainEvent({
     eventType: type,
     eventId: receivedEventId(customer, type, item),
     messageId: item.as2MessageId,
@@ -33,10 +35,10 @@ export function receivedEvent(ctx: ReceiveContext, item: MessageItem, at: string
     as2MessageId: item.as2MessageId,
     ...(item.subject !== undefined ? { subject: item.subject } : {}),
     attachments: hasPayload ? [{ bucket: ctx.bucket, key: item.dest!, fileName: item.fileName ?? "", size: item.size! }] : [],
-    ...(item.mdnDest !== undefined ? { mdn: { bucket: ctx.bucket, key: item.mdnDest, ...(item.mdn?.disposition ?? item.disposition ? { disposition: (item.mdn?.disposition ?? item.disposition)! } : {}) } } : {}),
+    ...(item.mdnDest !== undefined ? { mdn: { bucket: ctx.bucket, key: item.mdnDest, ...(disposition !== undefined ? { disposition } : {}) } } : {}),
     ...(item.dest !== undefined ? { record: { bucket: ctx.bucket, key: recordKey(item.dest) } } : {}),
-    ...(failed ? { failureCode: item.failureCode ?? "UNKNOWN", failureMessage, failureReason: failureMessage } : {}),
-  };
+    ...(failed ? { failureCode: item.failureCode ?? "UNKNOWN", failureMessage } : {}),
+  });
 }
 
 export async function publishReceived(ctx: ReceiveContext, item: MessageItem, at: string): Promise<DomainEvent> {

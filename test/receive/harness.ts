@@ -19,6 +19,7 @@ import { putJson } from "../../handlers/shared/s3-object";
 import { forgetRouting } from "../../handlers/shared/routing-loader";
 import { handler } from "../../handlers/receive/handler";
 import type { DomainEvent } from "../../model/events";
+import { domainEventSchema } from "../../model/event-schema";
 
 const FIXTURES = join(__dirname, "..", "fixtures", "aws-transfer");
 export const BUS = "as2-test-bus";
@@ -176,8 +177,11 @@ export function publishedEvents(): DomainEvent[] {
     .flatMap((c) => c.args[0].input.Entries ?? [])
     .map((e) => {
       expect(e.EventBusName).toBe(BUS);
-      expect(e.DetailType).toBe(JSON.parse(e.Detail!).eventType);
-      return JSON.parse(e.Detail!) as DomainEvent;
+      const detail = JSON.parse(e.Detail!);
+      expect(e.DetailType).toBe(detail.eventType);
+      // Every published event follows the documented schema (templates/domain-event.schema.json).
+      expect(domainEventSchema.safeParse(detail).error).toBeUndefined();
+      return detail as DomainEvent;
     });
 }
 
