@@ -8,7 +8,7 @@ import { loadCustomers, CustomerFileError, formatProblem } from "./model/load";
 import { customerSummary } from "./model/summary";
 import { stackName } from "./model/customer";
 import { CustomerStack } from "./stacks/customer-stack";
-import { collectFindings, formatFinding } from "./stacks/guard-rails/annotations";
+import { synthesizeWithGuardRails } from "./stacks/guard-rails/synthesize";
 
 async function main(): Promise<void> {
   let customers;
@@ -24,17 +24,8 @@ async function main(): Promise<void> {
   }
   const app = new App();
   for (const loaded of customers) new CustomerStack(app, { loaded });
-  try {
-    app.synth();
-  } catch (e) {
-    // Guard-rail errors (stacks/guard-rails): one line per finding, with the construct path.
-    const { errors } = collectFindings(app);
-    if (errors.length === 0) throw e;
-    console.error(`synth stopped: ${errors.length} guard-rail error(s)`);
-    for (const f of errors) console.error(`  ${formatFinding(f)}`);
-    process.exit(1);
-  }
-  for (const f of collectFindings(app).warnings) console.error(`warning: ${formatFinding(f)}`);
+  // Guard rails (stacks/guard-rails): errors stop here with the construct paths, quotas warn.
+  if (!synthesizeWithGuardRails(app).ok) process.exit(1);
   for (const { customer, file } of customers) {
     const out = join(app.outdir, "stacks", stackName(customer.name), "cdk.tf.json");
     console.log(customerSummary(customer, relative(process.cwd(), file), relative(process.cwd(), out)));

@@ -6,6 +6,7 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { customerInput, customerWithPartners, EXAMPLE_DIR } from "../helpers/customer-factory";
 import { CustomerStack } from "../../stacks/customer-stack";
 import { collectFindings } from "../../stacks/guard-rails/annotations";
+import { synthesizeWithGuardRails } from "../../stacks/guard-rails/synthesize";
 import { all, customerFrom, synthCustomer } from "./helpers";
 
 describe("a customer with 2 stations and 200 partners", () => {
@@ -35,8 +36,26 @@ describe("guard rails on the customer stack", () => {
     const app = new App({ outdir: mkdtempSync(join(tmpdir(), "guard-")) });
     const stack = new CustomerStack(app, { loaded: { file, customer, dir: EXAMPLE_DIR } });
     new CloudwatchLogGroup(stack, "forever", { name: "/added/by/someone" });
-    expect(() => app.synth()).toThrow(/LogGroupRetention/);
+    const lines: string[] = [];
+    const report = synthesizeWithGuardRails(app, (l) => lines.push(l));
+    expect(report.ok).toBe(false);
+    expect(lines).toEqual([
+      "synth stopped: 1 guard-rail error(s)",
+      "  customer-acme/forever: [LogGroupRetention] log group has no retention (retention_in_days); its logs would be kept forever",
+    ]);
     expect(collectFindings(app).errors).toEqual([{ path: "customer-acme/forever", message: expect.stringContaining("[LogGroupRetention]") }]);
+  });
+
+  it("print quota warnings and let synth go on", () => {
+    const { customer, file } = customerFrom(customerWithPartners(101));
+    const app = new App({ outdir: mkdtempSync(join(tmpdir(), "quota-")) });
+    new CustomerStack(app, { loaded: { file, customer, dir: EXAMPLE_DIR } });
+    const lines: string[] = [];
+    expect(synthesizeWithGuardRails(app, (l) => lines.push(l)).ok).toBe(true);
+    expect(lines).toEqual([
+      expect.stringMatching(/^warning: customer-scale: \[TransferQuotas\] quota "Agreements per server"/),
+      expect.stringMatching(/^warning: customer-scale: \[TransferQuotas\] quota "Connectors per account"/),
+    ]);
   });
 
   it("pass on a compliant customer (Testing.synth runs them too)", () => {
