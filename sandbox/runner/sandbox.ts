@@ -447,7 +447,7 @@ export class Sandbox {
 
   /** One line per file a function is handed (e.g. the settle check of an upload). */
   private narrateInvocation(fn: LocalFunction, bodies: string[]): void {
-    const step = fn.spec.name.replace(/^as2-[a-z0-9-]+?-(send|receive|events?)-/, "$1-");
+    const step = fn.spec.name.replace(/^as2-.+?-(?=(?:send|receive|events?)(?:-|$))/, "");
     const seen = new Set<string>();
     for (const body of bodies) {
       let parsed: unknown;
