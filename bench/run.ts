@@ -7,7 +7,7 @@
  *   npm run bench -- --only=synth,bundles,move
  *   npm run bench -- --quick           fewer repeats, no 200 MB case (a smoke run)
  *   npm run bench -- --update-readme   also copy the table into the README's Benchmarks section
- *   npm run bench -- --cpu-prof        also write a CPU profile of the largest synth to bench/tmp/
+ *   npm run bench -- --cpu-prof        always profile the largest synth (bench/tmp/cpu-profile/; done anyway when it is too slow)
  */
 import { execSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   };
 
   await run("synth", () =>
-    benchSynth({ root: ROOT, tmp: join(TMP, "synth"), sizes: [1, 100, 1000], repeats: args.quick ? 1 : 3, variants: true, cpuProfile: args.cpuProf, log }),
+    benchSynth({ root: ROOT, tmp: join(TMP, "synth"), sizes: [1, 100, 1000], repeats: args.quick ? 1 : 3, variants: true, cpuProfile: args.cpuProf, profileDir: join(TMP, "cpu-profile"), log }),
   );
   await run("bundles", () => benchBundles({ root: ROOT, tmp: join(TMP, "bundles"), loads: args.quick ? 1 : 5, log }));
   await run("move", () => benchMove({ root: ROOT, tmp: join(TMP, "move"), quick: args.quick, log }));
