@@ -134,6 +134,10 @@ export class SendPipeline extends Construct {
     const consume = (q: SqsQueue): PolicyStatement => ({ sid: "Consume", actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"], resources: [q.arn] });
     const publish: PolicyStatement = { sid: "DomainEvents", actions: ["events:PutEvents"], resources: [ctx.eventBus.arn] };
     const listSend: PolicyStatement = { sid: "ListUploads", actions: ["s3:ListBucket"], resources: [ctx.bucket.arn], conditions: { StringLike: { "s3:prefix": [`${SEND_PREFIX}*`] } } };
+    // HeadObject of a missing key answers 403 instead of 404 without s3:ListBucket, and a prefix
+    // condition does not apply to HeadObject: the functions that probe keys (event key decoding,
+    // idempotent moves, outbox collisions) need it on the bucket. Listing reveals names, not content.
+    const probe: PolicyStatement = { sid: "ProbeKeys", actions: ["s3:ListBucket"], resources: [ctx.bucket.arn] };
 
     this.settle = new GatewayFunction(this, "settle", {
       entry: "handlers/send/settle.ts",
@@ -145,7 +149,7 @@ export class SendPipeline extends Construct {
       timeoutSeconds: HANDLER_TIMEOUT_SECONDS,
       statements: [
         { sid: "Uploads", actions: ["s3:GetObject", "s3:DeleteObject"], resources: [obj(`${SEND_PREFIX}*`)] },
-        listSend,
+        probe,
         { sid: "Staging", actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], resources: [obj(`${OUTBOUND_WORK_ROOT}*`)] },
         { sid: "Routed", actions: ["s3:GetObject", "s3:PutObject"], resources: routed },
         routingDoc,
@@ -167,6 +171,7 @@ export class SendPipeline extends Construct {
       timeoutSeconds: HANDLER_TIMEOUT_SECONDS,
       statements: [
         { sid: "Staging", actions: ["s3:GetObject", "s3:DeleteObject"], resources: [obj(`${OUTBOUND_WORK_ROOT}*`)] },
+        probe,
         { sid: "Routed", actions: ["s3:GetObject", "s3:PutObject"], resources: routed },
         routingDoc,
         kms,

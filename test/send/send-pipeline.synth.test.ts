@@ -124,7 +124,9 @@ describe("send pipeline in the customer stack", () => {
     expect(sid("Uploads").Resource).toEqual([`${bucketArn}/AS2/send/*`]);
     expect(sid("Staging").Resource).toEqual([`${bucketArn}/_gateway/outbound/*`]);
     expect(sid("Routed").Resource).toEqual([`${bucketArn}/AS2/files/*/outbox/*`, `${bucketArn}/AS2/files/*/failed/*`]);
-    expect(sid("ListUploads").Condition).toEqual({ StringLike: { "s3:prefix": ["AS2/send/*"] } });
+    // Without s3:ListBucket, HeadObject of a missing key is 403, not 404 (the handlers probe keys).
+    expect(sid("ProbeKeys")).toMatchObject({ Action: ["s3:ListBucket"], Resource: [bucketArn] });
+    expect(policyOf(tf, "sweep").Statement.find((s) => s.Sid === "ListUploads")!.Condition).toEqual({ StringLike: { "s3:prefix": ["AS2/send/*"] } });
     expect(sid("StartFileTransfer")).toMatchObject({ Action: ["transfer:StartFileTransfer"], Resource: expect.arrayContaining(connectors.map((c) => ref("aws_transfer_connector", c, "arn"))) });
     expect(sid("StartFileTransfer").Resource).toHaveLength(2);
     expect(sid("Ledger").Resource).toEqual([expect.stringMatching(/^\$\{aws_dynamodb_table\..+\.arn\}$/)]);
