@@ -7,7 +7,7 @@
 import { CopyObjectCommand, DeleteObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { outboxKey, failedKey, mdnKey, recordKey, OUTBOUND_WORK_ROOT, type LayoutPreset, type Route } from "../../model/layout";
-import type { DomainEvent } from "../../model/events";
+import { domainEvent, type DomainEvent, type DomainEventInput } from "../../model/events";
 import { copySource, headObject, putJson, isPreconditionFailed } from "../shared/s3-object";
 import { publishDomainEvents } from "../shared/domain-events";
 import { logger } from "../shared/logger";
@@ -220,27 +220,28 @@ export function domainEventOf(customer: string, claim: ClaimItem, files: readonl
   const failureMessage = failed.length
     ? failed.map((f) => (failed.length > 1 ? `${f.fileName}: ${f.failureMessage ?? f.failureCode}` : (f.failureMessage ?? f.failureCode ?? ""))).join("; ")
     : undefined;
-  return clean({
-    eventType,
-    eventId: `${claim.claimId}:${eventType}`,
-    messageId: claim.claimId,
-    timestamp: kept.map((f) => f.outcomeAt).filter((t): t is string => !!t).sort().at(-1) ?? claim.claimedAt,
-    customer,
-    stationId: claim.station,
-    partnerId: claim.partner,
-    test: claim.test,
-    as2MessageId: first.as2MessageId,
-    transferId: first.transferId,
-    subject: first.subject,
-    attachments: kept.filter((f) => f.outcomeKey).map((f) => ({ bucket: claim.bucket, key: f.outcomeKey!, fileName: f.fileName, size: f.size })),
-    mdn: first.mdnKey ? clean({ bucket: claim.bucket, key: first.mdnKey, disposition: first.disposition }) : undefined,
-    record: first.recordKey ? { bucket: claim.bucket, key: first.recordKey } : undefined,
-    failureCode: failed.length ? first.failureCode : undefined,
-    failureMessage,
-    failureReason: failed.length ? failureMessage : undefined,
-    attempts: Math.max(0, ...kept.map((f) => f.attempts ?? 0)),
-    lastAttemptTime: lastAttempt,
-  }) as DomainEvent;
+  // domainEvent() gives the stable (UUID-shaped) event id, failureReason and the schema version.
+  return domainEvent(
+    clean({
+      eventType,
+      messageId: claim.claimId,
+      timestamp: kept.map((f) => f.outcomeAt).filter((t): t is string => !!t).sort().at(-1) ?? claim.claimedAt,
+      customer,
+      stationId: claim.station,
+      partnerId: claim.partner,
+      test: claim.test,
+      as2MessageId: first.as2MessageId,
+      transferId: first.transferId,
+      subject: first.subject,
+      attachments: kept.filter((f) => f.outcomeKey).map((f) => ({ bucket: claim.bucket, key: f.outcomeKey!, fileName: f.fileName, size: f.size })),
+      mdn: first.mdnKey ? clean({ bucket: claim.bucket, key: first.mdnKey, disposition: first.disposition }) : undefined,
+      record: first.recordKey ? { bucket: claim.bucket, key: first.recordKey } : undefined,
+      failureCode: failed.length ? (first.failureCode ?? "UNKNOWN") : undefined,
+      failureMessage: failed.length ? failureMessage || (first.failureCode ?? "the send failed") : undefined,
+      attempts: Math.max(0, ...kept.map((f) => f.attempts ?? 0)),
+      lastAttemptTime: lastAttempt,
+    }) as DomainEventInput,
+  );
 }
 
 /** Re-reads a claim (for callers holding a stale copy). */

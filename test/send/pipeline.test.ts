@@ -75,6 +75,8 @@ describe("a file from upload to outbox/", () => {
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({
       eventType: "MESSAGE.SEND.SUCCESS",
+      eventId: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
+      schemaVersion: "1",
       customer: "acme",
       stationId: "ACME",
       partnerId: "PARTNER",
