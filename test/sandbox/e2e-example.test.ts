@@ -48,6 +48,14 @@ describe("the example customer in the sandbox", () => {
     expect(lines.some((l) => /MDN .*invoice 4711\.edi: automatic-action\/MDN-sent-automatically; processed/.test(l))).toBe(true);
   }, 150_000);
 
+  it("files what Globex sends in inbox/ under its original name", async () => {
+    await run([
+      { sendInbound: { partner: "GLOBEX", file: "order-0815.edi", content: "UNB+UNOA:2+GLOBEX+ACME-AS2'\r\n" } },
+      { expect: { folder: "inbox", station: "ACME-AS2", partner: "GLOBEX", file: "order-0815.edi" } },
+      { expect: { domainEvent: "MESSAGE.RECEIVED.SUCCESS" } },
+    ]);
+  }, 150_000);
+
   it("retries while Initech is down, then files the upload in failed/ with the reason", async () => {
     await run([
       { partnerMode: { partner: "INITECH", mode: "down" } },
@@ -57,5 +65,13 @@ describe("the example customer in the sandbox", () => {
       { partnerMode: { partner: "INITECH", mode: "ok" } },
     ]);
     expect(sb.counters.transfers).toBeGreaterThanOrEqual(3); // Globex once, Initech at least twice
+  }, 150_000);
+
+  it("files a message with a bad signature in failed/ with Transfer's code", async () => {
+    await run([
+      { sendInbound: { partner: "GLOBEX", file: "forged.edi", content: "x", forgeSignature: true } },
+      { expect: { folder: "failed", station: "ACME-AS2", partner: "GLOBEX", file: "forged.edi", failureCode: "VERIFICATION_FAILED_NO_MATCHING_KEY_FOUND" } },
+      { expect: { domainEvent: "MESSAGE.RECEIVED.FAILED" } },
+    ]);
   }, 150_000);
 });
