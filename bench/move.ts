@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { check, fmtBytes, fmtMs, type SectionResult, type TargetCheck, type Table } from "./lib/report";
 import { startBenchServers } from "./move/servers";
 import { BUCKET, type MoveContext, type Scenario } from "./move/scenario";
+import type { StubCall } from "./move/aws-stub";
 import { naiveScenario, safeMoveScenario } from "./move/baselines";
 import { sendScenario } from "./move/send";
 import { receiveScenario } from "./move/receive";
@@ -27,6 +28,8 @@ interface SizeRun {
   readonly size: number;
   readonly requests: number;
   readonly byOperation: Record<string, number>;
+  readonly dynamoByOperation: Record<string, number>;
+  readonly otherCalls: Record<string, number>;
   readonly payloadBytes: number;
   readonly otherBytes: number;
   readonly wallMs: number;
@@ -44,19 +47,22 @@ interface ScenarioResult {
   throughput?: { messages: number; concurrency: number; wallMs: number; perSecond: number };
 }
 
-async function pool<T>(items: readonly T[], concurrency: number, fn: (t: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
+/** `AmazonSQS.SendMessage` ×2, `AWSEvents.PutEvents` ×1 → "SQS SendMessage ×2, EventBridge PutEvents ×1" */
+function describeStubCalls(calls: readonly StubCall[]): Record<string, number> {
+  const names: Record<string, string> = { AmazonSQS: "SQS", AWSEvents: "EventBridge", TransferService: "Transfer" };
+  const out: Record<string, number> = {};
+  for (const c of calls) {
+    const [svc = "", op = ""] = c.target.split(".");
+    const k = `${names[svc] ?? svc} ${op}`;
+    out[k] = (out[k] ?? 0) + 1;
+  }
+  return out;
 }
 
 export async function benchMove(o: MoveOptions): Promise<SectionResult> {
   const started = Date.now();
   const sizes = o.quick ? [KB, 10 * MB] : [KB, 10 * MB, 200 * MB];
-  const messages = o.quick ? 40 : 200;
+  const messages = o.quick ? 20 : 50;
   const concurrency = 10;
   const servers = await startBenchServers(join(o.tmp, "s3rver"));
   const ctx: MoveContext = { servers, bucket: BUCKET, root: o.root };
@@ -75,30 +81,41 @@ export async function benchMove(o: MoveOptions): Promise<SectionResult> {
       }
       try {
         await sc.setup?.(ctx);
-        // Warm up (client creation, connections, first-call code paths), as a warm Lambda would be.
-        await sc.move(ctx, await sc.place(ctx, `warmup-${sc.id}.edi`, KB));
+        // Warm up (client creation, connections, routing document, first-call code paths), as a warm Lambda would be.
+        await sc.moveAll(ctx, [await sc.place(ctx, `warmup-${sc.id}.edi`, KB)], 1);
         for (const size of sizes) {
           const stem = `bench-${sc.id}-${size}`;
           const placed = await sc.place(ctx, `${stem}.edi`, size);
           servers.proxy.reset();
+          servers.dynamoProxy.reset();
+          servers.stub.reset();
+          servers.stub.takeHistory();
           const t = process.hrtime.bigint();
-          await sc.move(ctx, placed);
+          await sc.moveAll(ctx, [placed], 1);
           const wallMs = Number(process.hrtime.bigint() - t) / 1e6;
           const reqs = servers.proxy.reset();
+          const dynamo = countByOperation(servers.dynamoProxy.reset());
+          const otherCalls = describeStubCalls(servers.stub.takeHistory());
           const isPayload = (k: string) => k.includes(stem) && !/\.(json|mdn)$/.test(k);
           const pb = payloadBytes(reqs, isPayload);
           const all = dataBytes(reqs);
           const landed = (await sc.landedAt(ctx, placed)) !== undefined;
-          r.sizes.push({ size, requests: reqs.length, byOperation: countByOperation(reqs), payloadBytes: pb, otherBytes: all - pb, wallMs, landed });
+          r.sizes.push({ size, requests: reqs.length, byOperation: countByOperation(reqs), dynamoByOperation: dynamo, otherCalls, payloadBytes: pb, otherBytes: all - pb, wallMs, landed });
           o.log(`  ${sc.id} ${fmtBytes(size)}: ${reqs.length} S3 requests (${describeCounts(countByOperation(reqs))}), payload through code ${fmtBytes(pb)}, ${fmtMs(wallMs)} [${reqs.map((q) => `${q.op} ${q.ms.toFixed(0)}ms`).join(", ")}]${landed ? "" : ", NOT LANDED"}`);
         }
         const placed: unknown[] = [];
         for (let i = 0; i < messages; i++) placed.push(await sc.place(ctx, `tp-${sc.id}-${i}.edi`, KB));
         servers.proxy.reset();
         const t = process.hrtime.bigint();
-        await pool(placed, concurrency, (p) => sc.move(ctx, p));
+        await sc.moveAll(ctx, placed, concurrency);
         const wallMs = Number(process.hrtime.bigint() - t) / 1e6;
         servers.proxy.reset();
+        servers.dynamoProxy.reset();
+        servers.stub.reset();
+        servers.stub.takeHistory();
+        for (const p of [placed[0], placed[placed.length - 1]]) {
+          if ((await sc.landedAt(ctx, p)) === undefined) throw new Error("a message of the throughput run did not land");
+        }
         r.throughput = { messages, concurrency, wallMs, perSecond: messages / (wallMs / 1000) };
         o.log(`  ${sc.id} throughput: ${r.throughput.perSecond.toFixed(0)} messages/s (${messages} × 1 KB, ${concurrency} at a time)`);
       } catch (e) {
@@ -140,13 +157,15 @@ export async function benchMove(o: MoveOptions): Promise<SectionResult> {
   const tables: Table[] = [
     {
       title: "Moving a message (S3 requests counted by a proxy in front of s3rver)",
-      columns: ["mover", "S3 requests per message", ...sizeCols.map((c) => `payload through code, ${c}`), ...sizeCols.map((c) => `time, ${c}`), "messages/s (1 KB)"],
+      columns: ["mover", "S3 requests per message", "DynamoDB requests", "other API calls", ...sizeCols.map((c) => `payload through code, ${c}`), ...sizeCols.map((c) => `time, ${c}`), "messages/s (1 KB)"],
       rows: results.map((r) => {
         const single = r.sizes.find((s) => s.size === KB);
         const why = r.unavailable ? `not measured: ${r.unavailable}` : r.error ? `error: ${r.error}` : "";
         return [
           r.label,
           single ? `${single.requests} (${describeCounts(single.byOperation)})` : why,
+          single ? `${Object.values(single.dynamoByOperation).reduce((a, b) => a + b, 0)}${Object.keys(single.dynamoByOperation).length ? ` (${describeCounts(single.dynamoByOperation)})` : ""}` : "–",
+          single ? describeCounts(single.otherCalls) || "none" : "–",
           ...sizes.map((sz) => {
             const s = r.sizes.find((x) => x.size === sz);
             return s ? `${fmtBytes(s.payloadBytes)}${s.landed ? "" : " (did not land)"}` : "–";
@@ -156,7 +175,8 @@ export async function benchMove(o: MoveOptions): Promise<SectionResult> {
         ];
       }),
       notes: [
-        `Throughput: ${messages} messages of 1 KB, ${concurrency} at a time, in one process against s3rver on loopback (disk-backed); relative figures, not Lambda's.`,
+        `Throughput: ${messages} messages of 1 KB, ${concurrency} invocations at a time (SQS batches of 10 for the real handlers), in one process against s3rver on loopback (disk-backed); relative figures, not Lambda's.`,
+        "Requests are those of a warm function (the routing document is already cached). The send pipeline's count includes the settle and result handlers; what Transfer itself reads and writes is not counted.",
         "Payload through code: object data on the payload's keys that crossed the code (GetObject responses, PutObject/UploadPart bodies); the MDN and JSON record beside it are not payload. Times are for one warm message.",
       ],
     },

@@ -16,8 +16,11 @@ export interface StubCall {
 
 export interface AwsStub {
   readonly endpoint: string;
+  /** Calls not yet taken by the driver (`reset` takes them). */
   readonly calls: StubCall[];
   reset(): StubCall[];
+  /** Every call since the last `takeHistory`, for counting (drivers' `reset` does not clear it). */
+  takeHistory(): StubCall[];
   close(): Promise<void>;
 }
 
@@ -50,6 +53,7 @@ export function stubResponse(target: string, input: Record<string, unknown>): Re
 
 export async function startAwsStub(): Promise<AwsStub> {
   const calls: StubCall[] = [];
+  const history: StubCall[] = [];
   const server: Server = createServer((req, res) => {
     let body = "";
     req.on("data", (c: Buffer) => (body += c.toString()));
@@ -63,6 +67,7 @@ export async function startAwsStub(): Promise<AwsStub> {
       }
       const output = stubResponse(target, input);
       calls.push({ target, input, output });
+      history.push({ target, input, output });
       const text = JSON.stringify(output);
       res.writeHead(200, { "content-type": "application/x-amz-json-1.1", "content-length": Buffer.byteLength(text), "x-amzn-requestid": randomUUID() });
       res.end(text);
@@ -73,6 +78,7 @@ export async function startAwsStub(): Promise<AwsStub> {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     calls,
     reset: () => calls.splice(0, calls.length),
+    takeHistory: () => history.splice(0, history.length),
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();

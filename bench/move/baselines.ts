@@ -4,12 +4,12 @@
  * delete) on its own, so the full pipelines can be read against both.
  */
 import { outboxKey, sendKey } from "../../model/layout";
-import { headObject, safeMove } from "../../handlers/shared/s3-object";
+import { headObject, safeMove, type ObjectInfo } from "../../handlers/shared/s3-object";
 import { naiveMove } from "./naive-mover";
 import { putPayload } from "./payload";
-import type { MoveContext, Scenario } from "./scenario";
+import { pool, type MoveContext, type Scenario } from "./scenario";
 
-const ROUTE = { station: "ST-A", partner: "P0001", test: false };
+const ROUTE = { station: "ST-A", partner: "P0002", test: false };
 
 interface Placed {
   readonly from: string;
@@ -35,10 +35,9 @@ export function naiveScenario(): Scenario {
     kind: "baseline",
     unavailable: () => undefined,
     place,
-    async move(ctx, placed) {
-      s3 ??= ctx.servers.counted();
-      const { from, to } = placed as Placed;
-      await naiveMove(s3, ctx.bucket, from, to);
+    async moveAll(ctx, placed, concurrency) {
+      const client = (s3 ??= ctx.servers.counted());
+      await pool(placed as Placed[], concurrency, ({ from, to }) => naiveMove(client, ctx.bucket, from, to));
     },
     landedAt,
   };
@@ -52,12 +51,14 @@ export function safeMoveScenario(): Scenario {
     kind: "gateway",
     unavailable: () => undefined,
     place,
-    async move(ctx, placed) {
-      s3 ??= ctx.servers.counted();
-      const { from, to } = placed as Placed;
-      // The ETag comes from the event in the real flow: reading it here is not the primitive's cost.
-      const source = await headObject(ctx.servers.direct, ctx.bucket, from);
-      await safeMove(s3, ctx.bucket, source!, to);
+    async moveAll(ctx, placed, concurrency) {
+      const client = (s3 ??= ctx.servers.counted());
+      // The ETag comes from the event in the real flow: reading it is not the primitive's cost.
+      const sources = new Map<Placed, ObjectInfo>();
+      for (const p of placed as Placed[]) sources.set(p, (await headObject(ctx.servers.direct, ctx.bucket, p.from))!);
+      await pool(placed as Placed[], concurrency, async (p) => {
+        await safeMove(client, ctx.bucket, sources.get(p)!, p.to);
+      });
     },
     landedAt,
   };

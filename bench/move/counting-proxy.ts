@@ -1,11 +1,13 @@
 /**
- * A loopback HTTP proxy in front of the S3 server that records every request the code under test
- * makes: operation, key, status and body bytes in each direction. The harness itself (uploads,
+ * A loopback HTTP proxy in front of a local API server (s3rver, dynalite) that records every
+ * request the code under test makes: operation, key, status and body bytes in each direction. The harness itself (uploads,
  * what the Transfer stub writes) talks to the server directly, so only the handlers are counted.
  */
 import { createServer, request, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { classifyS3Request, type CountedRequest } from "./s3-requests";
+
+type Classify = (method: string, url: string, headers: IncomingMessage["headers"]) => { op: string; bucket: string; key: string };
 
 export interface CountingProxy {
   readonly endpoint: string;
@@ -14,12 +16,11 @@ export interface CountingProxy {
   close(): Promise<void>;
 }
 
-export async function startCountingProxy(target: string, rewriteHeaders: (req: IncomingMessage) => void = () => {}): Promise<CountingProxy> {
+export async function startCountingProxy(target: string, classify: Classify = classifyS3Request): Promise<CountingProxy> {
   const t = new URL(target);
   const requests: CountedRequest[] = [];
   const server: Server = createServer((req, res) => {
-    rewriteHeaders(req);
-    const what = classifyS3Request(req.method ?? "GET", req.url ?? "/", req.headers);
+    const what = classify(req.method ?? "GET", req.url ?? "/", req.headers);
     const t0 = process.hrtime.bigint();
     let requestBytes = 0;
     let responseBytes = 0;

@@ -10,7 +10,7 @@ export function receiveScenario(): Scenario {
     kind: "gateway",
     unavailable: (root) => (existsSync(join(root, "handlers", "receive")) ? "the receive handler is not wired into the bench yet" : "handlers/receive/ has not landed on main yet"),
     place: async () => undefined,
-    move: async () => undefined,
+    moveAll: async () => undefined,
     landedAt: async () => undefined,
   };
 }

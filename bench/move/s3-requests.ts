@@ -62,13 +62,23 @@ export function classifyS3Request(method: string, url: string, headers: Record<s
   return { op, bucket: decodeURIComponent(bucket), key };
 }
 
-export interface CountedRequest extends S3Request {
+/** A request seen by the counting proxy: an S3 operation, or a JSON-protocol one (`PutItem`). */
+export interface CountedRequest {
+  readonly op: string;
+  readonly bucket: string;
+  readonly key: string;
   readonly status: number;
   /** Body bytes sent to S3 (PutObject, UploadPart) and received from it (GetObject). */
   readonly requestBytes: number;
   readonly responseBytes: number;
   /** From the request's arrival at the proxy to the end of the response. */
   readonly ms: number;
+}
+
+/** JSON-protocol services name the operation in a header: `DynamoDB_20120810.PutItem` → `PutItem`. */
+export function classifyJsonRequest(_method: string, _url: string, headers: Record<string, string | string[] | undefined>): { op: string; bucket: string; key: string } {
+  const target = String(headers["x-amz-target"] ?? "");
+  return { op: target.slice(target.lastIndexOf(".") + 1) || "Other", bucket: "", key: "" };
 }
 
 /** Requests per operation, `{ HeadObject: 3, CopyObject: 1 }`, in a stable order. */
@@ -86,8 +96,8 @@ export function describeCounts(counts: Record<string, number>): string {
 }
 
 /** Operations whose bodies are object data (the others carry XML about objects). */
-const DATA_IN: ReadonlySet<S3Operation> = new Set(["PutObject", "UploadPart"]);
-const DATA_OUT: ReadonlySet<S3Operation> = new Set(["GetObject"]);
+const DATA_IN: ReadonlySet<string> = new Set<S3Operation>(["PutObject", "UploadPart"]);
+const DATA_OUT: ReadonlySet<string> = new Set<S3Operation>(["GetObject"]);
 
 /** Object data sent to or read from S3 by the caller, all keys. */
 export function dataBytes(reqs: readonly CountedRequest[]): number {

@@ -3,6 +3,16 @@ import type { BenchServers } from "./servers";
 
 export const BUCKET = "bench-bucket";
 
+/** Runs `fn` over `items`, `concurrency` at a time. */
+export async function pool<T>(items: readonly T[], concurrency: number, fn: (t: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}
+
 export interface MoveContext {
   readonly servers: BenchServers;
   readonly bucket: string;
@@ -25,8 +35,11 @@ export interface Scenario {
    * Transfer's processed/ folder for receipts. Returns a handle for `move`.
    */
   place(ctx: MoveContext, fileName: string, size: number): Promise<unknown>;
-  /** Moves it the way the scenario does (every S3 request it makes is counted). */
-  move(ctx: MoveContext, placed: unknown): Promise<void>;
+  /**
+   * Moves them the way the scenario does, `concurrency` invocations at a time (every S3 and
+   * DynamoDB request it makes is counted).
+   */
+  moveAll(ctx: MoveContext, placed: readonly unknown[], concurrency: number): Promise<void>;
   /** Where it must be afterwards (checked without counting). */
   landedAt(ctx: MoveContext, placed: unknown): Promise<string | undefined>;
 }

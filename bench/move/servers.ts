@@ -10,6 +10,7 @@ import { S3Client, CreateBucketCommand } from "@aws-sdk/client-s3";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { reencodeCopySourceForS3rver } from "../../test/helpers/local-servers";
 import { startCountingProxy, type CountingProxy } from "./counting-proxy";
+import { classifyJsonRequest } from "./s3-requests";
 import { startAwsStub, type AwsStub } from "./aws-stub";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -23,6 +24,8 @@ export interface BenchServers {
   readonly s3Endpoint: string;
   readonly dynamoEndpoint: string;
   readonly proxy: CountingProxy;
+  /** Counts DynamoDB requests (in front of dynalite). */
+  readonly dynamoProxy: CountingProxy;
   readonly stub: AwsStub;
   /** Talks to s3rver directly: uploads and the Transfer stand-in are not counted. */
   readonly direct: S3Client;
@@ -50,6 +53,7 @@ export async function startBenchServers(dir: string): Promise<BenchServers> {
   const dyn = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((r) => dyn.listen(0, "127.0.0.1", () => r()));
   const dynamoEndpoint = `http://127.0.0.1:${(dyn.address() as AddressInfo).port}`;
+  const dynamoProxy = await startCountingProxy(dynamoEndpoint, classifyJsonRequest);
   const stub = await startAwsStub();
 
   Object.assign(process.env, {
@@ -57,7 +61,7 @@ export async function startBenchServers(dir: string): Promise<BenchServers> {
     AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
     AWS_ENDPOINT_URL_S3: proxy.endpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoProxy.endpoint,
     AWS_ENDPOINT_URL_TRANSFER: stub.endpoint,
     AWS_ENDPOINT_URL_EVENTBRIDGE: stub.endpoint,
     AWS_ENDPOINT_URL_SQS: stub.endpoint,
@@ -76,6 +80,7 @@ export async function startBenchServers(dir: string): Promise<BenchServers> {
     s3Endpoint,
     dynamoEndpoint,
     proxy,
+    dynamoProxy,
     stub,
     direct,
     ddb,
@@ -92,6 +97,7 @@ export async function startBenchServers(dir: string): Promise<BenchServers> {
       direct.destroy();
       ddb.destroy();
       await proxy.close();
+      await dynamoProxy.close();
       await stub.close();
       await s3rver.close();
       await new Promise<void>((r) => dyn.close(() => r()));
