@@ -12,7 +12,7 @@ import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-ru
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
 import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
-import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { dlqDepthAlarm } from "./dlq-alarm";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
@@ -225,20 +225,11 @@ export class SendPipeline extends Construct {
 
     // ------------------------------------------------------------------ alarms
     for (const [id, q] of [["uploads", send.dlq], ["results", results.dlq], ["events", this.eventsDlq]] as const) {
-      new CloudwatchMetricAlarm(this, `${id}-dlq-alarm`, {
+      dlqDepthAlarm(this, `${id}-dlq-alarm`, {
+        queueName: q.name,
         alarmName: name(`${id}-dlq-not-empty`),
-        alarmDescription: `Messages in ${id} dead-letter queue of the send pipeline: something was not sent or not reported; inspect and redrive`,
-        namespace: "AWS/SQS",
-        metricName: "ApproximateNumberOfMessagesVisible",
-        dimensions: { QueueName: q.name },
-        statistic: "Maximum",
-        period: 300,
-        evaluationPeriods: 1,
-        threshold: 0,
-        comparisonOperator: "GreaterThanThreshold",
-        treatMissingData: "notBreaching",
-        alarmActions: [ctx.alarmTopicArn],
-        okActions: [ctx.alarmTopicArn],
+        description: `Messages in ${id} dead-letter queue of the send pipeline: something was not sent or not reported; inspect and redrive`,
+        alarmTopicArn: ctx.alarmTopicArn,
       });
     }
   }
