@@ -30,7 +30,9 @@ async function main(): Promise<void> {
     const out = join(app.outdir, "stacks", stackName(customer.name), "cdk.tf.json");
     console.log(customerSummary(customer, relative(process.cwd(), file), relative(process.cwd(), out)));
   }
-  console.log(`\nsynthesized ${customers.length} customer stack(s). Deploy one with: npx cdktf deploy ${stackName(customers[0]!.customer.name)}`);
+  console.log(
+    `\nsynthesized ${customers.length} customer stack(s). Deploy one with: npx cdktf deploy ${stackName(customers[0]!.customer.name)}`,
+  );
 }
 
 main().catch((e: unknown) => {

@@ -113,7 +113,14 @@ export async function benchBundles(o: BundleOptions): Promise<SectionResult> {
   };
 
   // Anchors: each client alone, and the four the gateway uses together.
-  const anchors = [["s3"], ["dynamodb"], ["transfer"], ["eventbridge"], ["sqs"], ["s3", "transfer", "dynamodb", "eventbridge"]].map(baseline);
+  const anchors = [
+    ["s3"],
+    ["dynamodb"],
+    ["transfer"],
+    ["eventbridge"],
+    ["sqs"],
+    ["s3", "transfer", "dynamodb", "eventbridge"],
+  ].map(baseline);
 
   const entries = discoverHandlerEntries(o.root);
   const envs = lambdaEnvironments(o.root, join(o.tmp, "bundle-synth"));
@@ -135,8 +142,19 @@ export async function benchBundles(o: BundleOptions): Promise<SectionResult> {
     const zipName = b.zipPath.split("/").pop()!;
     const env = envs.get(zipName);
     const load = measureLoad(b.zipPath, join(o.tmp, "load", zipName), env ?? {}, o.loads);
-    handlers.push({ entry, bytes: b.bytes, zipBytes: statSync(b.zipPath).size, comp, audit, baseline: base, load, deployed: env !== undefined });
-    o.log(`  bundle ${entry}: ${fmtBytes(b.bytes)}, clients ${audit.inBundle.join("+") || "none"}, load ${fmtMs(load.deployedMs)}${load.error ? ` (${load.error})` : ""}`);
+    handlers.push({
+      entry,
+      bytes: b.bytes,
+      zipBytes: statSync(b.zipPath).size,
+      comp,
+      audit,
+      baseline: base,
+      load,
+      deployed: env !== undefined,
+    });
+    o.log(
+      `  bundle ${entry}: ${fmtBytes(b.bytes)}, clients ${audit.inBundle.join("+") || "none"}, load ${fmtMs(load.deployedMs)}${load.error ? ` (${load.error})` : ""}`,
+    );
   }
 
   const targets: TargetCheck[] = [];
@@ -151,7 +169,11 @@ export async function benchBundles(o: BundleOptions): Promise<SectionResult> {
       target: `≤ ${fmtBytes(limit)}`,
       measured: fmtBytes(h.bytes),
       verdict: check(h.bytes <= limit),
-      ...(over > 0 ? { note: `${fmtBytes(over)} over; largest non-SDK parts: ${biggestOther.map((p) => `${p.name} ${fmtBytes(p.bytes)}`).join(", ")}` } : {}),
+      ...(over > 0
+        ? {
+            note: `${fmtBytes(over)} over; largest non-SDK parts: ${biggestOther.map((p) => `${p.name} ${fmtBytes(p.bytes)}`).join(", ")}`,
+          }
+        : {}),
     });
     targets.push({
       id: `bundle.clients.${h.entry}`,
@@ -163,20 +185,47 @@ export async function benchBundles(o: BundleOptions): Promise<SectionResult> {
     });
   }
   if (handlers.length === 0) {
-    targets.push({ id: "bundle.size", section: "bundles", description: "handler bundles", target: "–", measured: "no handler under handlers/ yet", verdict: "n/a" });
+    targets.push({
+      id: "bundle.size",
+      section: "bundles",
+      description: "handler bundles",
+      target: "–",
+      measured: "no handler under handlers/ yet",
+      verdict: "n/a",
+    });
   }
 
   const tables = [
     {
       title: "Handler bundles (minified, as deployed)",
-      columns: ["handler", "bundle", "zip", "own code", "AWS SDK", "other packages", "clients in bundle", "clients called", "baseline (same clients)", "load + init", "load, no source maps"],
+      columns: [
+        "handler",
+        "bundle",
+        "zip",
+        "own code",
+        "AWS SDK",
+        "other packages",
+        "clients in bundle",
+        "clients called",
+        "baseline (same clients)",
+        "load + init",
+        "load, no source maps",
+      ],
       rows: handlers.map((h) => [
         h.entry,
         fmtBytes(h.bytes),
         fmtBytes(h.zipBytes),
         fmtBytes(h.comp.byOrigin.own),
         fmtBytes(h.comp.byOrigin["aws-sdk"]),
-        `${fmtBytes(h.comp.byOrigin.other)}${h.comp.byOrigin.other ? ` (${h.comp.byPackage.filter((p) => p.origin === "other").slice(0, 3).map((p) => `${p.name} ${fmtBytes(p.bytes)}`).join(", ")})` : ""}`,
+        `${fmtBytes(h.comp.byOrigin.other)}${
+          h.comp.byOrigin.other
+            ? ` (${h.comp.byPackage
+                .filter((p) => p.origin === "other")
+                .slice(0, 3)
+                .map((p) => `${p.name} ${fmtBytes(p.bytes)}`)
+                .join(", ")})`
+            : ""
+        }`,
         h.audit.inBundle.join(", ") || "none",
         h.audit.called.join(", ") || "none",
         fmtBytes(h.baseline.bytes),
@@ -190,8 +239,12 @@ export async function benchBundles(o: BundleOptions): Promise<SectionResult> {
     {
       title: "Baselines: bundles that only instantiate SDK clients",
       columns: ["clients", "bundle", "load + init"],
-      rows: [...new Map([...anchors, ...handlers.map((h) => h.baseline)].map((b) => [b.clients.join("+"), b])).values()].map((b) => [b.clients.join(" + ") || "none", fmtBytes(b.bytes), fmtMs(b.loadMs)]),
-      notes: ["Anchors from the issue: S3 alone ~590 KB; S3 + Transfer + DynamoDB + EventBridge ~830 KB loading in ~200 ms."],
+      rows: [
+        ...new Map([...anchors, ...handlers.map((h) => h.baseline)].map((b) => [b.clients.join("+"), b])).values(),
+      ].map((b) => [b.clients.join(" + ") || "none", fmtBytes(b.bytes), fmtMs(b.loadMs)]),
+      notes: [
+        "Anchors from the issue: S3 alone ~590 KB; S3 + Transfer + DynamoDB + EventBridge ~830 KB loading in ~200 ms.",
+      ],
     },
   ];
   return {
@@ -200,9 +253,18 @@ export async function benchBundles(o: BundleOptions): Promise<SectionResult> {
     tables,
     targets,
     data: {
-      handlers: handlers.map((h) => ({ entry: h.entry, bytes: h.bytes, zipBytes: h.zipBytes, byOrigin: h.comp.byOrigin, byPackage: h.comp.byPackage.slice(0, 15), clients: h.audit, baselineBytes: h.baseline.bytes, load: h.load, inStack: h.deployed })),
+      handlers: handlers.map((h) => ({
+        entry: h.entry,
+        bytes: h.bytes,
+        zipBytes: h.zipBytes,
+        byOrigin: h.comp.byOrigin,
+        byPackage: h.comp.byPackage.slice(0, 15),
+        clients: h.audit,
+        baselineBytes: h.baseline.bytes,
+        load: h.load,
+        inStack: h.deployed,
+      })),
       baselines: [...baselines.values()],
     },
   };
 }
-

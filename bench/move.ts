@@ -71,7 +71,13 @@ export async function benchMove(o: MoveOptions): Promise<SectionResult> {
     await servers.createBucket(BUCKET);
     const scenarios: Scenario[] = [sendScenario(), receiveScenario(), safeMoveScenario(), naiveScenario()];
     for (const sc of scenarios) {
-      const r: ScenarioResult = { id: sc.id, label: sc.label, kind: sc.kind, fullSend: sc.fullSend ?? false, sizes: [] };
+      const r: ScenarioResult = {
+        id: sc.id,
+        label: sc.label,
+        kind: sc.kind,
+        fullSend: sc.fullSend ?? false,
+        sizes: [],
+      };
       results.push(r);
       const why = sc.unavailable(o.root);
       if (why) {
@@ -100,8 +106,20 @@ export async function benchMove(o: MoveOptions): Promise<SectionResult> {
           const pb = payloadBytes(reqs, isPayload);
           const all = dataBytes(reqs);
           const landed = (await sc.landedAt(ctx, placed)) !== undefined;
-          r.sizes.push({ size, requests: reqs.length, byOperation: countByOperation(reqs), dynamoByOperation: dynamo, otherCalls, payloadBytes: pb, otherBytes: all - pb, wallMs, landed });
-          o.log(`  ${sc.id} ${fmtBytes(size)}: ${reqs.length} S3 requests (${describeCounts(countByOperation(reqs))}), payload through code ${fmtBytes(pb)}, ${fmtMs(wallMs)} [${reqs.map((q) => `${q.op} ${q.ms.toFixed(0)}ms`).join(", ")}]${landed ? "" : ", NOT LANDED"}`);
+          r.sizes.push({
+            size,
+            requests: reqs.length,
+            byOperation: countByOperation(reqs),
+            dynamoByOperation: dynamo,
+            otherCalls,
+            payloadBytes: pb,
+            otherBytes: all - pb,
+            wallMs,
+            landed,
+          });
+          o.log(
+            `  ${sc.id} ${fmtBytes(size)}: ${reqs.length} S3 requests (${describeCounts(countByOperation(reqs))}), payload through code ${fmtBytes(pb)}, ${fmtMs(wallMs)} [${reqs.map((q) => `${q.op} ${q.ms.toFixed(0)}ms`).join(", ")}]${landed ? "" : ", NOT LANDED"}`,
+          );
         }
         const placed: unknown[] = [];
         for (let i = 0; i < messages; i++) placed.push(await sc.place(ctx, `tp-${sc.id}-${i}.edi`, KB));
@@ -114,10 +132,13 @@ export async function benchMove(o: MoveOptions): Promise<SectionResult> {
         servers.stub.reset();
         servers.stub.takeHistory();
         for (const p of [placed[0], placed[placed.length - 1]]) {
-          if ((await sc.landedAt(ctx, p)) === undefined) throw new Error("a message of the throughput run did not land");
+          if ((await sc.landedAt(ctx, p)) === undefined)
+            throw new Error("a message of the throughput run did not land");
         }
         r.throughput = { messages, concurrency, wallMs, perSecond: messages / (wallMs / 1000) };
-        o.log(`  ${sc.id} throughput: ${r.throughput.perSecond.toFixed(0)} messages/s (${messages} × 1 KB, ${concurrency} at a time)`);
+        o.log(
+          `  ${sc.id} throughput: ${r.throughput.perSecond.toFixed(0)} messages/s (${messages} × 1 KB, ${concurrency} at a time)`,
+        );
       } catch (e) {
         (r as { error?: string }).error = (e as Error).message.split("\n")[0]!.slice(0, 300);
         o.log(`  ${sc.id} failed: ${(e as Error).stack}`);
@@ -147,7 +168,11 @@ export async function benchMove(o: MoveOptions): Promise<SectionResult> {
       section: "move",
       description: `${r.label}: payload bytes through the code at ${sizes.map(fmtBytes).join(", ")}`,
       target: "0",
-      measured: r.sizes.length ? r.sizes.map((s) => fmtBytes(s.payloadBytes)).join(", ") : r.unavailable ? "not measured" : `error: ${r.error}`,
+      measured: r.sizes.length
+        ? r.sizes.map((s) => fmtBytes(s.payloadBytes)).join(", ")
+        : r.unavailable
+          ? "not measured"
+          : `error: ${r.error}`,
       verdict: check(r.sizes.length === sizes.length ? worst === 0 && r.sizes.every((s) => s.landed) : undefined),
       ...(r.unavailable && !r.sizes.length ? { note: r.unavailable } : {}),
     });
@@ -157,14 +182,24 @@ export async function benchMove(o: MoveOptions): Promise<SectionResult> {
   const tables: Table[] = [
     {
       title: "Moving a message (S3 requests counted by a proxy in front of s3rver)",
-      columns: ["mover", "S3 requests per message", "DynamoDB requests", "other API calls", ...sizeCols.map((c) => `payload through code, ${c}`), ...sizeCols.map((c) => `time, ${c}`), "messages/s (1 KB)"],
+      columns: [
+        "mover",
+        "S3 requests per message",
+        "DynamoDB requests",
+        "other API calls",
+        ...sizeCols.map((c) => `payload through code, ${c}`),
+        ...sizeCols.map((c) => `time, ${c}`),
+        "messages/s (1 KB)",
+      ],
       rows: results.map((r) => {
         const single = r.sizes.find((s) => s.size === KB);
         const why = r.unavailable ? `not measured: ${r.unavailable}` : r.error ? `error: ${r.error}` : "";
         return [
           r.label,
           single ? `${single.requests} (${describeCounts(single.byOperation)})` : why,
-          single ? `${Object.values(single.dynamoByOperation).reduce((a, b) => a + b, 0)}${Object.keys(single.dynamoByOperation).length ? ` (${describeCounts(single.dynamoByOperation)})` : ""}` : "–",
+          single
+            ? `${Object.values(single.dynamoByOperation).reduce((a, b) => a + b, 0)}${Object.keys(single.dynamoByOperation).length ? ` (${describeCounts(single.dynamoByOperation)})` : ""}`
+            : "–",
           single ? describeCounts(single.otherCalls) || "none" : "–",
           ...sizes.map((sz) => {
             const s = r.sizes.find((x) => x.size === sz);
@@ -181,5 +216,11 @@ export async function benchMove(o: MoveOptions): Promise<SectionResult> {
       ],
     },
   ];
-  return { name: "move", durationMs: Date.now() - started, tables, targets, data: { sizes, messages, concurrency, scenarios: results } };
+  return {
+    name: "move",
+    durationMs: Date.now() - started,
+    tables,
+    targets,
+    data: { sizes, messages, concurrency, scenarios: results },
+  };
 }

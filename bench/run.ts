@@ -16,21 +16,39 @@ import { join, resolve } from "node:path";
 import { benchSynth } from "./synth";
 import { benchBundles } from "./bundles";
 import { benchMove } from "./move";
-import { allTargets, renderMarkdown, renderText, replaceReadmeSection, type BenchResults, type SectionResult } from "./lib/report";
+import {
+  allTargets,
+  renderMarkdown,
+  renderText,
+  replaceReadmeSection,
+  type BenchResults,
+  type SectionResult,
+} from "./lib/report";
 
 const ROOT = resolve(__dirname, "..");
 const TMP = join(ROOT, "bench", "tmp");
 
 function parseArgs(argv: readonly string[]) {
   const flag = (name: string) => argv.includes(`--${name}`);
-  const only = argv.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",");
+  const only = argv
+    .find((a) => a.startsWith("--only="))
+    ?.slice("--only=".length)
+    .split(",");
   return { quick: flag("quick"), updateReadme: flag("update-readme"), cpuProf: flag("cpu-prof"), only };
 }
 
 function commit(): string | undefined {
   try {
-    const sha = execSync("git rev-parse --short HEAD", { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-    const dirty = execSync("git status --porcelain --untracked-files=no", { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    const sha = execSync("git rev-parse --short HEAD", {
+      cwd: ROOT,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
+    const dirty = execSync("git status --porcelain --untracked-files=no", {
+      cwd: ROOT,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
     return dirty ? `${sha}+changes` : sha;
   } catch {
     return undefined;
@@ -59,13 +77,29 @@ async function main(): Promise<void> {
       sections.push(await fn());
     } catch (e) {
       log(`${name} failed: ${(e as Error).stack ?? e}`);
-      sections.push({ name, durationMs: Date.now() - t, tables: [], targets: [], data: null, error: (e as Error).message.split("\n")[0]! });
+      sections.push({
+        name,
+        durationMs: Date.now() - t,
+        tables: [],
+        targets: [],
+        data: null,
+        error: (e as Error).message.split("\n")[0]!,
+      });
     }
     log(`${name} done in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   };
 
   await run("synth", () =>
-    benchSynth({ root: ROOT, tmp: join(TMP, "synth"), sizes: [1, 100, 1000], repeats: args.quick ? 1 : 3, variants: true, cpuProfile: args.cpuProf, profileDir: join(TMP, "cpu-profile"), log }),
+    benchSynth({
+      root: ROOT,
+      tmp: join(TMP, "synth"),
+      sizes: [1, 100, 1000],
+      repeats: args.quick ? 1 : 3,
+      variants: true,
+      cpuProfile: args.cpuProf,
+      profileDir: join(TMP, "cpu-profile"),
+      log,
+    }),
   );
   await run("bundles", () => benchBundles({ root: ROOT, tmp: join(TMP, "bundles"), loads: args.quick ? 1 : 5, log }));
   await run("move", () => benchMove({ root: ROOT, tmp: join(TMP, "move"), quick: args.quick, log }));
@@ -74,7 +108,13 @@ async function main(): Promise<void> {
   const results: BenchResults = {
     generatedAt: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
     ...(commit() ? { commit: commit()! } : {}),
-    machine: { cpus: cpu.length, cpuModel: cpu[0]?.model.trim() ?? "unknown", node: process.version, platform: `${process.platform}-${process.arch}`, loadAverage },
+    machine: {
+      cpus: cpu.length,
+      cpuModel: cpu[0]?.model.trim() ?? "unknown",
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      loadAverage,
+    },
     durationMs: Date.now() - started,
     sections,
   };
@@ -90,7 +130,9 @@ async function main(): Promise<void> {
   for (const dir of ["synth", "bundles", "move"]) rmSync(join(TMP, dir), { recursive: true, force: true });
   const failed = allTargets(results).filter((t) => t.verdict === "fails");
   const broken = sections.filter((s) => s.error);
-  log(`\n${failed.length} target(s) fail, ${broken.length} section(s) did not complete; results in bench/results.json and bench/results.md (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+  log(
+    `\n${failed.length} target(s) fail, ${broken.length} section(s) did not complete; results in bench/results.json and bench/results.md (${((Date.now() - started) / 1000).toFixed(0)} s)`,
+  );
   // Targets are reported, not enforced by exit code; a section that cannot run is an error.
   process.exitCode = broken.length ? 1 : 0;
 }

@@ -16,7 +16,12 @@ interface Attribution {
   readonly startupMs: number;
   readonly mainToSynthMs: number;
   readonly synthMs: number;
-  readonly buckets: readonly { readonly construct: string; readonly type: string; readonly count: number; readonly ms: number }[];
+  readonly buckets: readonly {
+    readonly construct: string;
+    readonly type: string;
+    readonly count: number;
+    readonly ms: number;
+  }[];
 }
 
 export interface SynthOptions {
@@ -46,9 +51,16 @@ const VARIANTS: readonly Variant[] = [
   {
     id: "cdktf",
     label: "cdktf synth",
-    command: (o, outdir) => [join(o.root, "node_modules", ".bin", "cdktf"), ["synth", "--app", `${TSX(o.root)} main.ts`, "--output", outdir]],
+    command: (o, outdir) => [
+      join(o.root, "node_modules", ".bin", "cdktf"),
+      ["synth", "--app", `${TSX(o.root)} main.ts`, "--output", outdir],
+    ],
   },
-  { id: "root-import", label: "provider-aws root import", command: (o) => [TSX(o.root), ["bench/entries/synth-provider-root.ts"]] },
+  {
+    id: "root-import",
+    label: "provider-aws root import",
+    command: (o) => [TSX(o.root), ["bench/entries/synth-provider-root.ts"]],
+  },
 ];
 
 export interface SynthRow {
@@ -76,7 +88,9 @@ export async function benchSynth(o: SynthOptions): Promise<SectionResult> {
     writeFileSync(join(dir, "scale.json"), JSON.stringify(customerWithPartners(n, "scale")));
     // The variants show what the design saves. cdktf synth adds a CLI around the same app at every
     // size; the root import adds a constant start-up cost, shown on the smallest customer.
-    const variants = VARIANTS.filter((v) => v.id === "npm" || (o.variants && (v.id === "cdktf" ? n === smallest || n === largest : n === smallest)));
+    const variants = VARIANTS.filter(
+      (v) => v.id === "npm" || (o.variants && (v.id === "cdktf" ? n === smallest || n === largest : n === smallest)),
+    );
     for (const v of variants) {
       const runs = v.id === "npm" ? o.repeats : 1;
       const results: RunResult[] = [];
@@ -87,9 +101,17 @@ export async function benchSynth(o: SynthOptions): Promise<SectionResult> {
         const [cmd, args] = v.command(o, outdir);
         const r = await runMeasured(cmd, args, {
           cwd: o.root,
-          env: { ...process.env, AS2_CUSTOMERS_DIR: dir, CDKTF_OUTDIR: outdir, CI: "1", CHECKPOINT_DISABLE: "1", FORCE_COLOR: "0" },
+          env: {
+            ...process.env,
+            AS2_CUSTOMERS_DIR: dir,
+            CDKTF_OUTDIR: outdir,
+            CI: "1",
+            CHECKPOINT_DISABLE: "1",
+            FORCE_COLOR: "0",
+          },
         });
-        if (r.exitCode !== 0) throw new Error(`${v.label} with ${n} partners exited ${r.exitCode}: ${(r.stderr || r.stdout).slice(-600)}`);
+        if (r.exitCode !== 0)
+          throw new Error(`${v.label} with ${n} partners exited ${r.exitCode}: ${(r.stderr || r.stdout).slice(-600)}`);
         results.push(r);
       }
       const tfFile = join(outdir, "stacks", "customer-scale", "cdk.tf.json");
@@ -108,7 +130,9 @@ export async function benchSynth(o: SynthOptions): Promise<SectionResult> {
         resources: Object.values(counts).reduce((a, b) => a + b, 0),
       };
       rows.push(row);
-      o.log(`  synth ${v.id.padEnd(11)} ${String(n).padStart(4)} partners: ${fmtMs(row.wallMs)} (CPU ${fmtMs(row.cpuMs)}), ${fmtBytes(row.peakRssBytes)}, ${row.resources} resources`);
+      o.log(
+        `  synth ${v.id.padEnd(11)} ${String(n).padStart(4)} partners: ${fmtMs(row.wallMs)} (CPU ${fmtMs(row.cpuMs)}), ${fmtBytes(row.peakRssBytes)}, ${row.resources} resources`,
+      );
       rmSync(outdir, { recursive: true, force: true });
     }
   }
@@ -117,9 +141,17 @@ export async function benchSynth(o: SynthOptions): Promise<SectionResult> {
   const attrFile = join(o.tmp, "attribution.json");
   const attrRun = await runMeasured(TSX(o.root), ["bench/entries/synth-attributed.ts"], {
     cwd: o.root,
-    env: { ...process.env, AS2_CUSTOMERS_DIR: join(o.tmp, `customers-${largest}`), CDKTF_OUTDIR: join(o.tmp, "out-attr"), BENCH_ATTRIBUTION_OUT: attrFile },
+    env: {
+      ...process.env,
+      AS2_CUSTOMERS_DIR: join(o.tmp, `customers-${largest}`),
+      CDKTF_OUTDIR: join(o.tmp, "out-attr"),
+      BENCH_ATTRIBUTION_OUT: attrFile,
+    },
   });
-  const attribution = attrRun.exitCode === 0 && existsSync(attrFile) ? (JSON.parse(readFileSync(attrFile, "utf8")) as Attribution) : undefined;
+  const attribution =
+    attrRun.exitCode === 0 && existsSync(attrFile)
+      ? (JSON.parse(readFileSync(attrFile, "utf8")) as Attribution)
+      : undefined;
   rmSync(join(o.tmp, "out-attr"), { recursive: true, force: true });
 
   // A CPU profile when asked, or when the time target fails: construction time per function of ours.
@@ -128,10 +160,18 @@ export async function benchSynth(o: SynthOptions): Promise<SectionResult> {
   if (o.cpuProfile || (largest === 1000 && largestNpm && largestNpm.wallMs >= 3000)) {
     rmSync(o.profileDir, { recursive: true, force: true });
     mkdirSync(o.profileDir, { recursive: true });
-    const r = await runMeasured(process.execPath, ["--cpu-prof", `--cpu-prof-dir=${o.profileDir}`, "--import", "tsx", "main.ts"], {
-      cwd: o.root,
-      env: { ...process.env, AS2_CUSTOMERS_DIR: join(o.tmp, `customers-${largest}`), CDKTF_OUTDIR: join(o.tmp, "out-prof") },
-    });
+    const r = await runMeasured(
+      process.execPath,
+      ["--cpu-prof", `--cpu-prof-dir=${o.profileDir}`, "--import", "tsx", "main.ts"],
+      {
+        cwd: o.root,
+        env: {
+          ...process.env,
+          AS2_CUSTOMERS_DIR: join(o.tmp, `customers-${largest}`),
+          CDKTF_OUTDIR: join(o.tmp, "out-prof"),
+        },
+      },
+    );
     rmSync(join(o.tmp, "out-prof"), { recursive: true, force: true });
     const files = existsSync(o.profileDir) ? readdirSync(o.profileDir).map((f) => join(o.profileDir, f)) : [];
     const biggest = files.sort((a, b) => statSync(b).size - statSync(a).size)[0];
@@ -199,7 +239,12 @@ export async function benchSynth(o: SynthOptions): Promise<SectionResult> {
   const tables: Table[] = [
     {
       title: "Synth at scale (one customer, 2 stations)",
-      columns: ["partners", ...variantIds.map((v) => `${variantLabel(v)}: wall / CPU / peak RSS`), "resources", "cdk.tf.json"],
+      columns: [
+        "partners",
+        ...variantIds.map((v) => `${variantLabel(v)}: wall / CPU / peak RSS`),
+        "resources",
+        "cdk.tf.json",
+      ],
       rows: sizes.map((n) => [
         String(n),
         ...variantIds.map((v) => {
@@ -210,7 +255,10 @@ export async function benchSynth(o: SynthOptions): Promise<SectionResult> {
         fmtBytes(get("npm", n)?.jsonBytes ?? NaN),
       ]),
       notes: [
-        `Marginal cost per partner (${lo} → ${hi}): ${variantIds.filter((v) => get(v, lo) && get(v, hi)).map((v) => `${variantLabel(v)} ${fmtMs(perPartner(v))} and ${fmtBytes(perPartnerRss(v))}`).join("; ")}.`,
+        `Marginal cost per partner (${lo} → ${hi}): ${variantIds
+          .filter((v) => get(v, lo) && get(v, hi))
+          .map((v) => `${variantLabel(v)} ${fmtMs(perPartner(v))} and ${fmtBytes(perPartnerRss(v))}`)
+          .join("; ")}.`,
         `npm run synth is the median of ${o.repeats} runs; the other columns run once, for the smallest and largest customer. CPU is user + system time of the process tree (on a busy machine wall time grows, CPU time much less). Peak RSS is the largest process of the tree.`,
       ],
     },
@@ -222,7 +270,9 @@ export async function benchSynth(o: SynthOptions): Promise<SectionResult> {
         const shown = sorted.slice(0, 10).map(([t, c]) => [t, String(c), (c / hi).toFixed(2)]);
         const rest = sorted.slice(10);
         const restCount = rest.reduce((a, [, c]) => a + c, 0);
-        return rest.length ? [...shown, [`${rest.length} other types`, String(restCount), (restCount / hi).toFixed(2)]] : shown;
+        return rest.length
+          ? [...shown, [`${rest.length} other types`, String(restCount), (restCount / hi).toFixed(2)]]
+          : shown;
       })(),
     },
   ];
@@ -235,9 +285,17 @@ export async function benchSynth(o: SynthOptions): Promise<SectionResult> {
         ["start-up: Node, tsx, loading modules", "", "", fmtMs(attribution.startupMs), ""],
         ["loading and validating the customer, constructing the stack", "", "", fmtMs(attribution.mainToSynthMs), ""],
         ["app.synth(): rendering and resolving, by construct:", "", "", fmtMs(attribution.synthMs), ""],
-        ...top.map((b) => [`  ${b.construct}`, b.type, b.count ? String(b.count) : "", fmtMs(b.ms), b.count ? fmtMs(b.ms / b.count) : ""]),
+        ...top.map((b) => [
+          `  ${b.construct}`,
+          b.type,
+          b.count ? String(b.count) : "",
+          fmtMs(b.ms),
+          b.count ? fmtMs(b.ms / b.count) : "",
+        ]),
       ],
-      notes: ["Each element is rendered and resolved twice by cdktf (prepareStack, then toTerraform); both are charged to it. The merged document is resolved once more at the end."],
+      notes: [
+        "Each element is rendered and resolved twice by cdktf (prepareStack, then toTerraform); both are charged to it. The merged document is resolved once more at the end.",
+      ],
     });
   }
   if (profile) {
@@ -245,8 +303,19 @@ export async function benchSynth(o: SynthOptions): Promise<SectionResult> {
       title: `CPU profile of ${hi} partners: our code by inclusive time (construction and validation)`,
       columns: ["function", "inclusive"],
       rows: profile.inclusiveOwn.map((f) => [f.frame, fmtMs(f.ms)]),
-      notes: [`Self time by owner: ${profile.selfByOwner.slice(0, 8).map((s) => `${s.owner} ${fmtMs(s.ms)}`).join(", ")} (of ${fmtMs(profile.totalMs)} sampled).`],
+      notes: [
+        `Self time by owner: ${profile.selfByOwner
+          .slice(0, 8)
+          .map((s) => `${s.owner} ${fmtMs(s.ms)}`)
+          .join(", ")} (of ${fmtMs(profile.totalMs)} sampled).`,
+      ],
     });
   }
-  return { name: "synth", durationMs: Date.now() - started, tables, targets, data: { rows, resourcesAtMax: countsAtMax, attribution, profile } };
+  return {
+    name: "synth",
+    durationMs: Date.now() - started,
+    tables,
+    targets,
+    data: { rows, resourcesAtMax: countsAtMax, attribution, profile },
+  };
 }

@@ -75,9 +75,7 @@ export const stationSchema = z.strictObject({
   as2Id: as2IdSchema,
   description: z.string().optional(),
   signing: stationKeyPairSchema.describe("key pair this station signs with (and signs MDNs with)"),
-  encryption: stationKeyPairSchema
-    .optional()
-    .describe("key pair partners encrypt to; @default the signing key pair"),
+  encryption: stationKeyPairSchema.optional().describe("key pair partners encrypt to; @default the signing key pair"),
   inboxNaming: z
     .enum(INBOX_NAMINGS)
     .default("plain")
@@ -85,21 +83,26 @@ export const stationSchema = z.strictObject({
 });
 export type Station = z.infer<typeof stationSchema>;
 
-const httpUrl = z
-  .string()
-  .refine((s) => {
-    try {
-      const u = new URL(s);
-      return u.protocol === "http:" || u.protocol === "https:";
-    } catch {
-      return false;
-    }
-  }, "an absolute http:// or https:// URL");
+const httpUrl = z.string().refine((s) => {
+  try {
+    const u = new URL(s);
+    return u.protocol === "http:" || u.protocol === "https:";
+  } catch {
+    return false;
+  }
+}, "an absolute http:// or https:// URL");
 
 const cidr = z
   .string()
   .regex(/^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/, "an IPv4 CIDR such as 203.0.113.0/24")
-  .refine((s) => s.split("/")[0]!.split(".").every((o) => Number(o) <= 255), "octets 0-255");
+  .refine(
+    (s) =>
+      s
+        .split("/")[0]!
+        .split(".")
+        .every((o) => Number(o) <= 255),
+    "octets 0-255",
+  );
 
 export const partnerSchema = z.strictObject({
   as2Id: as2IdSchema,
@@ -148,9 +151,16 @@ export const webhookSchema = z.strictObject({
   name: z.string().regex(/^[a-zA-Z0-9_-]{1,40}$/, "1-40 letters, digits, '-' or '_'"),
   url: httpUrl.refine((s) => s.startsWith("https://"), "webhooks must use https://"),
   stations: z.array(as2IdSchema).optional().describe("@default all stations"),
-  events: z.array(z.enum(WEBHOOK_EVENT_TYPES)).min(1).default([...WEBHOOK_EVENT_TYPES]),
+  events: z
+    .array(z.enum(WEBHOOK_EVENT_TYPES))
+    .min(1)
+    .default([...WEBHOOK_EVENT_TYPES]),
   auth: z.discriminatedUnion("type", [
-    z.strictObject({ type: z.literal("apiKey"), header: z.string().min(1), secretArn: z.string().regex(/^arn:aws[a-z-]*:secretsmanager:/) }),
+    z.strictObject({
+      type: z.literal("apiKey"),
+      header: z.string().min(1),
+      secretArn: z.string().regex(/^arn:aws[a-z-]*:secretsmanager:/),
+    }),
     z.strictObject({ type: z.literal("basic"), secretArn: z.string().regex(/^arn:aws[a-z-]*:secretsmanager:/) }),
     z.strictObject({
       type: z.literal("oauth"),
@@ -170,7 +180,10 @@ export const customerSchema = z
     $schema: z.string().optional(),
     name: z
       .string()
-      .regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$|^[a-z]$/, "2-32 lower-case letters, digits or '-', starting with a letter"),
+      .regex(
+        /^[a-z][a-z0-9-]{0,30}[a-z0-9]$|^[a-z]$/,
+        "2-32 lower-case letters, digits or '-', starting with a letter",
+      ),
     region: z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, "an AWS region such as eu-west-1"),
     tags: z.record(z.string(), z.string()).default({}),
     layout: z.enum(["mftgateway", "as2gateway"]).default("mftgateway"),
@@ -230,7 +243,13 @@ export const customerSchema = z
     logRetentionDays: z
       .number()
       .int()
-      .refine((d) => [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653].includes(d), "a CloudWatch Logs retention value (1, 3, 5, 7, 14, 30, 60, 90, ...)")
+      .refine(
+        (d) =>
+          [
+            1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+          ].includes(d),
+        "a CloudWatch Logs retention value (1, 3, 5, 7, 14, 30, 60, 90, ...)",
+      )
       .default(90),
     state: z
       .discriminatedUnion("backend", [
@@ -257,7 +276,12 @@ function crossFieldChecks(c: z.output<z.ZodObject<any>> & Record<string, any>, c
   const claim = (id: string, where: (string | number)[]) => {
     const prev = seen.get(id);
     if (prev) {
-      ctx.addIssue({ code: "custom", path: [...where, "as2Id"], message: `AS2 ID '${id}' is already used by ${prev}; AS2 IDs must be unique per customer`, input: id });
+      ctx.addIssue({
+        code: "custom",
+        path: [...where, "as2Id"],
+        message: `AS2 ID '${id}' is already used by ${prev}; AS2 IDs must be unique per customer`,
+        input: id,
+      });
     } else {
       seen.set(id, where.join("."));
     }
@@ -286,14 +310,31 @@ function crossFieldChecks(c: z.output<z.ZodObject<any>> & Record<string, any>, c
   const webhooks = (c.webhooks ?? []) as Webhook[];
   const names = new Set<string>();
   webhooks.forEach((w, i) => {
-    if (names.has(w.name)) ctx.addIssue({ code: "custom", path: ["webhooks", i, "name"], message: `webhook name '${w.name}' is used twice`, input: w.name });
+    if (names.has(w.name))
+      ctx.addIssue({
+        code: "custom",
+        path: ["webhooks", i, "name"],
+        message: `webhook name '${w.name}' is used twice`,
+        input: w.name,
+      });
     names.add(w.name);
     (w.stations ?? []).forEach((s, j) => {
-      if (!stationIds.has(s)) ctx.addIssue({ code: "custom", path: ["webhooks", i, "stations", j], message: `station '${s}' is not declared`, input: s });
+      if (!stationIds.has(s))
+        ctx.addIssue({
+          code: "custom",
+          path: ["webhooks", i, "stations", j],
+          message: `station '${s}' is not declared`,
+          input: s,
+        });
     });
   });
   if (c.network?.allowFromAnywhere && (c.network?.allowedCidrs?.length ?? 0) > 0) {
-    ctx.addIssue({ code: "custom", path: ["network", "allowedCidrs"], message: "allowFromAnywhere already opens 5080 to everyone; remove allowedCidrs or allowFromAnywhere", input: c.network.allowedCidrs });
+    ctx.addIssue({
+      code: "custom",
+      path: ["network", "allowedCidrs"],
+      message: "allowFromAnywhere already opens 5080 to everyone; remove allowedCidrs or allowFromAnywhere",
+      input: c.network.allowedCidrs,
+    });
   }
 }
 

@@ -24,7 +24,10 @@ const isoDateTime = z.iso.datetime({ offset: true });
 
 const common = {
   eventId: z.string().min(1).describe("unique per event, stable across retries of the emitting handler: the dedup key"),
-  messageId: z.string().min(1).describe("the gateway's id of the message (claim id for sends, AS2 message id for receipts)"),
+  messageId: z
+    .string()
+    .min(1)
+    .describe("the gateway's id of the message (claim id for sends, AS2 message id for receipts)"),
   timestamp: isoDateTime.describe("ISO-8601 time of the outcome"),
   customer: z.string().min(1).describe("customer name (stack customer-<name>)"),
   stationId: z.string().min(1).describe("our AS2 ID"),
@@ -35,17 +38,32 @@ const common = {
   subject: z.string().optional().describe("AS2 subject"),
   attachments: z.array(attachmentSchema).readonly().describe("the payload(s)"),
   mdn: z
-    .looseObject({ ...s3Location, disposition: z.string().optional().describe("MDN disposition, e.g. automatic-action/MDN-sent-automatically; processed") })
+    .looseObject({
+      ...s3Location,
+      disposition: z
+        .string()
+        .optional()
+        .describe("MDN disposition, e.g. automatic-action/MDN-sent-automatically; processed"),
+    })
     .optional()
     .describe("the MDN stored beside the payload"),
   record: z.looseObject(s3Location).optional().describe("the JSON record stored beside the payload"),
   attempts: z.number().int().min(0).optional().describe("attempts made (sends); 0 when it failed before any attempt"),
   lastAttemptTime: isoDateTime.optional().describe("ISO-8601 time of the last attempt (MFT Gateway's name)"),
-  schemaVersion: z.literal(DOMAIN_EVENT_SCHEMA_VERSION).optional().describe("version of this shape; fields are only ever added"),
+  schemaVersion: z
+    .literal(DOMAIN_EVENT_SCHEMA_VERSION)
+    .optional()
+    .describe("version of this shape; fields are only ever added"),
 };
 
-const SUCCESS_TYPES = WEBHOOK_EVENT_TYPES.filter((t) => t.endsWith(".SUCCESS")) as ["MESSAGE.RECEIVED.SUCCESS", "MESSAGE.SEND.SUCCESS"];
-const FAILURE_TYPES = WEBHOOK_EVENT_TYPES.filter((t) => t.endsWith(".FAILED")) as ["MESSAGE.RECEIVED.FAILED", "MESSAGE.SEND.FAILED"];
+const SUCCESS_TYPES = WEBHOOK_EVENT_TYPES.filter((t) => t.endsWith(".SUCCESS")) as [
+  "MESSAGE.RECEIVED.SUCCESS",
+  "MESSAGE.SEND.SUCCESS",
+];
+const FAILURE_TYPES = WEBHOOK_EVENT_TYPES.filter((t) => t.endsWith(".FAILED")) as [
+  "MESSAGE.RECEIVED.FAILED",
+  "MESSAGE.SEND.FAILED",
+];
 
 export const successEventSchema = z.looseObject({
   eventType: z.enum(SUCCESS_TYPES).describe("EventBridge detail-type"),

@@ -106,9 +106,14 @@ export function domainEvent(input: DomainEventInput): DomainEvent {
     throw new DomainEventError(`${input.eventType} needs failureCode and failureMessage (message ${input.messageId})`);
   }
   if (!failure && (input.failureCode !== undefined || input.failureMessage !== undefined)) {
-    throw new DomainEventError(`${input.eventType} is a success: it cannot carry failureCode/failureMessage (message ${input.messageId})`);
+    throw new DomainEventError(
+      `${input.eventType} is a success: it cannot carry failureCode/failureMessage (message ${input.messageId})`,
+    );
   }
-  for (const [field, value] of [["timestamp", input.timestamp], ["lastAttemptTime", input.lastAttemptTime]] as const) {
+  for (const [field, value] of [
+    ["timestamp", input.timestamp],
+    ["lastAttemptTime", input.lastAttemptTime],
+  ] as const) {
     if (value !== undefined && (Number.isNaN(Date.parse(value)) || !/^\d{4}-\d{2}-\d{2}T/.test(value))) {
       throw new DomainEventError(`${field} must be an ISO-8601 date-time, found ${JSON.stringify(value)}`);
     }

@@ -29,7 +29,10 @@ export const MDN_SUFFIX = ".mdn";
 export const RECORD_SUFFIX = ".json";
 
 export class LayoutError extends Error {
-  constructor(message: string, readonly key?: string) {
+  constructor(
+    message: string,
+    readonly key?: string,
+  ) {
     super(message);
     this.name = "LayoutError";
   }
@@ -90,7 +93,10 @@ export function parseSendKey(key: string): ParseResult<ParsedSendKey> {
     if (problem) return { ok: false, reason: problem };
   }
   if (parts.length < 3) {
-    return { ok: false, reason: `expected ${SEND_PREFIX}<station>/<partner>/<file>; a file must be inside a partner folder` };
+    return {
+      ok: false,
+      reason: `expected ${SEND_PREFIX}<station>/<partner>/<file>; a file must be inside a partner folder`,
+    };
   }
   const [station, partner, ...tail] = parts as [string, string, ...string[]];
   let test = false;
@@ -106,7 +112,10 @@ export function parseSendKey(key: string): ParseResult<ParsedSendKey> {
   }
   const fileName = tail[tail.length - 1]!;
   const batch = tail.length === 2 ? tail[0] : undefined;
-  return { ok: true, value: batch === undefined ? { station, partner, test, fileName } : { station, partner, test, batch, fileName } };
+  return {
+    ok: true,
+    value: batch === undefined ? { station, partner, test, fileName } : { station, partner, test, batch, fileName },
+  };
 }
 
 // ---------------------------------------------------------------- routed (files) keys
@@ -169,7 +178,13 @@ export function failedKey(preset: LayoutPreset, f: RoutedFile, collision = 0): s
   return `${folderPrefix(preset, f.route, "failed")}${compactTimestamp(f.at)}${collision ? `-${collision}` : ""}/${seg(f.fileName, "file name")}`;
 }
 
-function messageKey(preset: LayoutPreset, folder: "inbox" | "outbox", f: RoutedFile, naming: InboxNaming, collision: number): string {
+function messageKey(
+  preset: LayoutPreset,
+  folder: "inbox" | "outbox",
+  f: RoutedFile,
+  naming: InboxNaming,
+  collision: number,
+): string {
   const base = folderPrefix(preset, f.route, folder);
   const name = seg(f.fileName, "file name");
   if (preset === "mftgateway") return `${base}${compactTimestamp(f.at)}-${stableTag(f.seed)}/${name}`;
@@ -230,7 +245,12 @@ export function inboundSidecarKeys(payloadKey: string): { readonly mdn: string; 
  * `failed/`, named `name.<messageId>.ext` (DESIGN.md). Handlers never parse this: they take keys
  * from events. It exists for the emulators and tests that play Transfer's part.
  */
-export function transferInboundKey(basePrefix: string, outcome: "processed" | "failed", fileName: string, messageId: string): string {
+export function transferInboundKey(
+  basePrefix: string,
+  outcome: "processed" | "failed",
+  fileName: string,
+  messageId: string,
+): string {
   const dot = fileName.lastIndexOf(".");
   const name = dot > 0 ? `${fileName.slice(0, dot)}.${messageId}${fileName.slice(dot)}` : `${fileName}.${messageId}`;
   return `${basePrefix}${outcome}/${seg(name, "file name")}`;

@@ -40,7 +40,8 @@ export function customersDir(): string {
 }
 
 export function listCustomerFiles(dir: string): string[] {
-  if (!existsSync(dir)) throw new CustomerFileError([{ file: dir, path: "", message: "customers folder does not exist" }]);
+  if (!existsSync(dir))
+    throw new CustomerFileError([{ file: dir, path: "", message: "customers folder does not exist" }]);
   return readdirSync(dir)
     .filter((f) => CUSTOMER_EXTENSIONS.includes(extname(f)) && !f.endsWith(".d.ts") && !f.startsWith("_"))
     .sort()
@@ -48,9 +49,7 @@ export function listCustomerFiles(dir: string): string[] {
 }
 
 function pathString(path: readonly PropertyKey[]): string {
-  return path
-    .map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`))
-    .join("");
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`)).join("");
 }
 
 function describeFound(v: unknown): string | undefined {
@@ -75,22 +74,38 @@ export function validateCustomer(raw: unknown, file: string): Customer {
   const problems: CustomerProblem[] = findInlinePrivateKeys(raw).map((p) => ({
     file,
     path: pathString(p),
-    message: "private key material must never be inline: use { secretsManagerArn }, { terraformVariable } or { generate: true }",
+    message:
+      "private key material must never be inline: use { secretsManagerArn }, { terraformVariable } or { generate: true }",
   }));
   const result = customerSchema.safeParse(raw, { reportInput: true });
   if (!result.success) {
     for (const issue of result.error.issues) {
       if (problems.some((p) => p.path === pathString(issue.path))) continue;
-      problems.push({ file, path: pathString(issue.path), message: issue.message, found: describeFound((issue as { input?: unknown }).input) });
+      problems.push({
+        file,
+        path: pathString(issue.path),
+        message: issue.message,
+        found: describeFound((issue as { input?: unknown }).input),
+      });
     }
   }
   if (problems.length === 0 && result.success) {
     problems.push(...certificateFileProblems(result.data, file));
   }
   if (problems.length > 0 || !result.success) throw new CustomerFileError(problems);
-  const base = file.replace(/\.(json|ts)$/, "").split(/[\\/]/).pop();
+  const base = file
+    .replace(/\.(json|ts)$/, "")
+    .split(/[\\/]/)
+    .pop();
   if (base && base !== result.data.name && !file.startsWith("<")) {
-    throw new CustomerFileError([{ file, path: "name", message: `the name must match the file name '${base}'`, found: JSON.stringify(result.data.name) }]);
+    throw new CustomerFileError([
+      {
+        file,
+        path: "name",
+        message: `the name must match the file name '${base}'`,
+        found: JSON.stringify(result.data.name),
+      },
+    ]);
   }
   return result.data;
 }
@@ -100,9 +115,20 @@ function certificateFileProblems(c: Customer, file: string): CustomerProblem[] {
   const check = (ref: unknown, path: (string | number)[]) => {
     if (ref && typeof ref === "object" && "file" in ref && typeof (ref as { file: unknown }).file === "string") {
       const p = resolveRelative(file, (ref as { file: string }).file);
-      if (!existsSync(p)) out.push({ file, path: pathString([...path, "file"]), message: "certificate file not found", found: JSON.stringify(p) });
+      if (!existsSync(p))
+        out.push({
+          file,
+          path: pathString([...path, "file"]),
+          message: "certificate file not found",
+          found: JSON.stringify(p),
+        });
       else if (!/-----BEGIN CERTIFICATE-----/.test(readFileSync(p, "utf8")))
-        out.push({ file, path: pathString([...path, "file"]), message: "expected a PEM certificate (-----BEGIN CERTIFICATE-----)", found: JSON.stringify(p) });
+        out.push({
+          file,
+          path: pathString([...path, "file"]),
+          message: "expected a PEM certificate (-----BEGIN CERTIFICATE-----)",
+          found: JSON.stringify(p),
+        });
     }
   };
   c.stations.forEach((s, i) => {
@@ -142,7 +168,8 @@ async function readRaw(file: string): Promise<unknown> {
   // TypeScript customers: loaded through the runtime's TypeScript support (tsx / jest).
   const mod = (await import(process.platform === "win32" ? pathToFileURL(file).href : file)) as { default?: unknown };
   const value = (mod.default as { default?: unknown } | undefined)?.default ?? mod.default;
-  if (value === undefined) throw new CustomerFileError([{ file, path: "", message: "expected `export default defineCustomer({...})`" }]);
+  if (value === undefined)
+    throw new CustomerFileError([{ file, path: "", message: "expected `export default defineCustomer({...})`" }]);
   return value;
 }
 
@@ -163,16 +190,22 @@ export async function loadCustomers(dir = customersDir(), cwd = process.cwd()): 
     try {
       const c = await loadCustomerFile(file);
       const prev = names.get(c.customer.name);
-      if (prev) problems.push({ file: shown, path: "name", message: `customer name '${c.customer.name}' is already used by ${prev}` });
+      if (prev)
+        problems.push({
+          file: shown,
+          path: "name",
+          message: `customer name '${c.customer.name}' is already used by ${prev}`,
+        });
       names.set(c.customer.name, shown);
       loaded.push(c);
     } catch (e) {
-      if (e instanceof CustomerFileError) problems.push(...e.problems.map((p) => ({ ...p, file: p.file === file ? shown : p.file })));
+      if (e instanceof CustomerFileError)
+        problems.push(...e.problems.map((p) => ({ ...p, file: p.file === file ? shown : p.file })));
       else problems.push({ file: shown, path: "", message: (e as Error).message });
     }
   }
-  if (files.length === 0) problems.push({ file: relative(cwd, dir) || dir, path: "", message: "no customer files (*.json or *.ts)" });
+  if (files.length === 0)
+    problems.push({ file: relative(cwd, dir) || dir, path: "", message: "no customer files (*.json or *.ts)" });
   if (problems.length) throw new CustomerFileError(problems);
   return loaded;
 }
-

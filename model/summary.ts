@@ -6,7 +6,9 @@ import { stackName } from "./customer";
 export function customerSummary(c: Customer, file: string, outputFile: string): string {
   const lines: string[] = [];
   lines.push(`customer ${c.name} (${file}) → ${outputFile}`);
-  lines.push(`  region ${c.region}, layout ${c.layout}, ${c.stations.length} station(s), ${c.partners.length} partner(s)`);
+  lines.push(
+    `  region ${c.region}, layout ${c.layout}, ${c.stations.length} station(s), ${c.partners.length} partner(s)`,
+  );
   for (const s of c.stations) {
     lines.push(`  station ${s.as2Id}`);
     const partners = c.partners.filter((p) => p.station === s.as2Id);

@@ -57,7 +57,8 @@ function parseArgs(argv: string[]): Args {
 
 function loadScenario(file: string): Scenario {
   const parsed = scenarioSchema.safeParse(JSON.parse(readFileSync(file, "utf8")));
-  if (!parsed.success) throw new Error(`${file}: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  if (!parsed.success)
+    throw new Error(`${file}: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   return parsed.data;
 }
 
@@ -79,7 +80,13 @@ or type a command:
     try {
       if (cmd === "upload" && args.length === 3) {
         const [station, partner, file] = args as [string, string, string];
-        await sb.s3.send(new PutObjectCommand({ Bucket: bucket, Key: sendKey({ station, partner, test: false }, basename(file)), Body: readFileSync(file) }));
+        await sb.s3.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: sendKey({ station, partner, test: false }, basename(file)),
+            Body: readFileSync(file),
+          }),
+        );
       } else if (cmd === "inbound" && args.length === 2) {
         await sb.sendInbound(args[0]!, basename(args[1]!), readFileSync(args[1]!));
       } else if (cmd === "partner" && args.length === 2 && PARTNER_MODES.includes(args[1] as PartnerMode)) {
@@ -118,7 +125,11 @@ async function main(): Promise<number> {
     if (scenario) {
       if (scenario.description) console.log(`scenario: ${scenario.description}`);
       const r = await runScenario(sb, scenario, (l) => console.log(l));
-      console.log(r.ok ? `scenario passed: ${r.passed.length} expectation(s) held` : `scenario FAILED:\n  ${r.failures.join("\n  ")}`);
+      console.log(
+        r.ok
+          ? `scenario passed: ${r.passed.length} expectation(s) held`
+          : `scenario FAILED:\n  ${r.failures.join("\n  ")}`,
+      );
       code = r.ok ? 0 : 1;
     } else if (args.sendInbound) {
       const file = args.sendInbound.file;

@@ -5,7 +5,8 @@ import { customerSchema } from "../model/customer";
 
 export function scaffoldCustomer(name: string, dir: string, templateDir = join(__dirname, "..", "templates")): string {
   const nameCheck = customerSchema.shape.name.safeParse(name);
-  if (!nameCheck.success) throw new Error(`'${name}' is not a valid customer name: ${nameCheck.error.issues[0]!.message}`);
+  if (!nameCheck.success)
+    throw new Error(`'${name}' is not a valid customer name: ${nameCheck.error.issues[0]!.message}`);
   const existing = [".ts", ".json"].map((ext) => join(dir, `${name}${ext}`)).find((f) => existsSync(f));
   if (existing) throw new Error(`${existing} already exists; refusing to overwrite it`);
   const text = readFileSync(join(templateDir, "customer.template.ts"), "utf8")
@@ -19,7 +20,9 @@ export function scaffoldCustomer(name: string, dir: string, templateDir = join(_
 
 /** Import path of model/customer as seen from the customers folder (which may live anywhere). */
 function modelImport(dir: string): string {
-  const rel = relative(dir, join(__dirname, "..", "model", "customer")).split(sep).join("/");
+  const rel = relative(dir, join(__dirname, "..", "model", "customer"))
+    .split(sep)
+    .join("/");
   return rel.startsWith(".") ? rel : `./${rel}`;
 }
 

@@ -74,7 +74,9 @@ export class As2Server extends Construct {
     }
 
     this.elasticIps = net.elasticIps
-      ? net.subnetIds.map((subnet, i) => new Eip(this, `eip-${i}`, { domain: "vpc", tags: { Name: `${name}-as2-${subnet}` } }))
+      ? net.subnetIds.map(
+          (subnet, i) => new Eip(this, `eip-${i}`, { domain: "vpc", tags: { Name: `${name}-as2-${subnet}` } }),
+        )
       : [];
 
     // Transfer writes to /aws/transfer/<server-id>: declaring it first gives it a retention and our key.
@@ -174,7 +176,11 @@ export class As2Server extends Construct {
           { name: "subnet-id", values: [subnet] },
         ],
       });
-      new LbTargetGroupAttachment(this, `target-${i}`, { targetGroupArn: targets.arn, targetId: eni.privateIp, port: AS2_PORT });
+      new LbTargetGroupAttachment(this, `target-${i}`, {
+        targetGroupArn: targets.arn,
+        targetId: eni.privateIp,
+        port: AS2_PORT,
+      });
     });
     new LbListener(this, "tls", {
       loadBalancerArn: lb.arn,

@@ -24,7 +24,11 @@ export function defaultStateKey(customerName: string, prefix = "customers/"): st
 }
 
 /** Configures the stack's backend and says which one it chose. */
-export function configureStateBackend(stack: TerraformStack, customer: Customer, env: StateBackendEnv = process.env): StateBackendKind {
+export function configureStateBackend(
+  stack: TerraformStack,
+  customer: Customer,
+  env: StateBackendEnv = process.env,
+): StateBackendKind {
   const state = customer.state;
   const envBucket = env.AS2_STATE_BUCKET?.trim();
   if (!envBucket && state.backend === "local") {

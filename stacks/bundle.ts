@@ -29,7 +29,10 @@ export function bundleHandler(entry: string, outRoot = join(ROOT, ".gen", "bundl
   const key = `${entry}\n${outRoot}`;
   const hit = cache.get(key);
   if (hit) return hit;
-  const name = entry.replace(/^handlers\//, "").replace(/\.ts$/, "").replace(/[^A-Za-z0-9]+/g, "-");
+  const name = entry
+    .replace(/^handlers\//, "")
+    .replace(/\.ts$/, "")
+    .replace(/[^A-Za-z0-9]+/g, "-");
   const outDir = join(outRoot, name);
   mkdirSync(outDir, { recursive: true });
   const result = buildSync({

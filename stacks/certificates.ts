@@ -57,7 +57,12 @@ function keyVariable(scope: Construct, name: string): TerraformVariable {
   if (!byName) variables.set(stack, (byName = new Map()));
   let v = byName.get(name);
   if (!v) {
-    v = new TerraformVariable(stack, name, { type: "string", sensitive: true, nullable: false, description: "PEM private key of an AS2 station certificate" });
+    v = new TerraformVariable(stack, name, {
+      type: "string",
+      sensitive: true,
+      nullable: false,
+      description: "PEM private key of an AS2 station certificate",
+    });
     byName.set(name, v);
   }
   return v;
@@ -86,17 +91,24 @@ function warnIfExpiring(scope: Construct, text: string, what: string, now = new 
   }
   const notAfter = notAfterCache.get(text);
   if (!notAfter) {
-    Annotations.of(scope).addWarning(`${what}: the certificate could not be parsed; Transfer Family will reject it if it is not a PEM X.509 certificate`);
+    Annotations.of(scope).addWarning(
+      `${what}: the certificate could not be parsed; Transfer Family will reject it if it is not a PEM X.509 certificate`,
+    );
     return;
   }
   const days = Math.floor((notAfter.getTime() - now.getTime()) / 86_400_000);
-  if (days < 0) Annotations.of(scope).addWarning(`${what}: the certificate expired on ${notAfter.toISOString().slice(0, 10)}`);
-  else if (days < EXPIRY_WARNING_DAYS) Annotations.of(scope).addWarning(`${what}: the certificate expires in ${days} day(s) (${notAfter.toISOString().slice(0, 10)})`);
+  if (days < 0)
+    Annotations.of(scope).addWarning(`${what}: the certificate expired on ${notAfter.toISOString().slice(0, 10)}`);
+  else if (days < EXPIRY_WARNING_DAYS)
+    Annotations.of(scope).addWarning(
+      `${what}: the certificate expires in ${days} day(s) (${notAfter.toISOString().slice(0, 10)})`,
+    );
 }
 
 function privateKeyFrom(scope: Construct, id: string, source: PrivateKeySource): string {
   if ("secretsManagerArn" in source) {
-    return new DataAwsSecretsmanagerSecretVersion(scope, `${id}-key`, { secretId: source.secretsManagerArn }).secretString;
+    return new DataAwsSecretsmanagerSecretVersion(scope, `${id}-key`, { secretId: source.secretsManagerArn })
+      .secretString;
   }
   return keyVariable(scope, source.terraformVariable).stringValue;
 }
@@ -135,7 +147,12 @@ export class StationCertificates extends Construct {
     }
   }
 
-  private keyPair(id: string, pair: StationKeyPair, station: Station, file: string): { certificate: string; privateKey: string; chain?: string } {
+  private keyPair(
+    id: string,
+    pair: StationKeyPair,
+    station: Station,
+    file: string,
+  ): { certificate: string; privateKey: string; chain?: string } {
     if ("generate" in pair) {
       const key = new PrivateKey(this, `${id}-key`, { algorithm: "RSA", rsaBits: 2048, provider: tlsProvider(this) });
       const cert = new SelfSignedCert(this, `${id}-cert`, {
@@ -143,7 +160,8 @@ export class StationCertificates extends Construct {
         privateKeyPem: key.privateKeyPem,
         subject: [{ commonName: pair.commonName ?? station.as2Id, organizationalUnit: "AS2" }],
         validityPeriodHours: pair.validityDays * 24,
-        allowedUses: id === "signing" ? ["digital_signature", "content_commitment"] : ["key_encipherment", "data_encipherment"],
+        allowedUses:
+          id === "signing" ? ["digital_signature", "content_commitment"] : ["key_encipherment", "data_encipherment"],
       });
       return { certificate: cert.certPem, privateKey: key.privateKeyPem };
     }
@@ -156,7 +174,12 @@ export class StationCertificates extends Construct {
     };
   }
 
-  private import(id: string, usage: CertificateUsage, pair: { certificate: string; privateKey: string; chain?: string }, sameAsSigning: boolean): ImportedCertificate {
+  private import(
+    id: string,
+    usage: CertificateUsage,
+    pair: { certificate: string; privateKey: string; chain?: string },
+    sameAsSigning: boolean,
+  ): ImportedCertificate {
     const description = certificateDescription("station", this.as2Id, usage);
     const certificate = new TransferCertificate(this, id, {
       usage,
@@ -184,14 +207,21 @@ export class PartnerCertificates extends Construct {
     const { partner, customerFile } = props;
     const signingPem = pem(customerFile, partner.certificates.signing);
     warnIfExpiring(this, signingPem, `partner ${partner.as2Id} signing certificate`);
-    const encryptionPem = partner.certificates.encryption ? pem(customerFile, partner.certificates.encryption) : signingPem;
-    if (partner.certificates.encryption) warnIfExpiring(this, encryptionPem, `partner ${partner.as2Id} encryption certificate`);
+    const encryptionPem = partner.certificates.encryption
+      ? pem(customerFile, partner.certificates.encryption)
+      : signingPem;
+    if (partner.certificates.encryption)
+      warnIfExpiring(this, encryptionPem, `partner ${partner.as2Id} encryption certificate`);
     const make = (usage: CertificateUsage, text: string, sameAsSigning: boolean): ImportedCertificate => {
       const description = certificateDescription("partner", partner.as2Id, usage);
       const certificate = new TransferCertificate(this, usage.toLowerCase(), { usage, certificate: text, description });
       return { usage, certificate, publicPem: text, sameAsSigning, description };
     };
     this.signing = make("SIGNING", signingPem, false);
-    this.encryption = make("ENCRYPTION", encryptionPem, !partner.certificates.encryption || encryptionPem === signingPem);
+    this.encryption = make(
+      "ENCRYPTION",
+      encryptionPem,
+      !partner.certificates.encryption || encryptionPem === signingPem,
+    );
   }
 }

@@ -33,7 +33,11 @@ export interface GatewayContext {
   /** Operators' notifications (failures, full dead-letter queues, expiring certificates). */
   readonly alarmTopicArn: string;
   /** The AS2 server and, per partner, its connector and agreement. */
-  readonly transfer: { readonly serverId: string; readonly serverArn: string; readonly partners: readonly PartnerResources[] };
+  readonly transfer: {
+    readonly serverId: string;
+    readonly serverArn: string;
+    readonly partners: readonly PartnerResources[];
+  };
   /** Where the routing document lives and a value that changes whenever its content changes. */
   readonly routing: { readonly key: string; readonly etag: string };
 }

@@ -49,8 +49,17 @@ export class CustomerStack extends TerraformStack {
     const state = new StateTable(this, "state", { customerName: customer.name, kmsKeyArn: storage.kmsKey.arn });
 
     // Transfer resources: roles, the AS2 server, profiles, agreements and connectors.
-    const roles = new TransferRoles(this, "transfer-roles", { customer, bucket: storage.bucket, kmsKeyArn: storage.kmsKey.arn, account: storage.account });
-    const as2 = new As2Server(this, "as2-server", { customer, loggingRoleArn: roles.loggingRole.arn, kmsKeyArn: storage.kmsKey.arn });
+    const roles = new TransferRoles(this, "transfer-roles", {
+      customer,
+      bucket: storage.bucket,
+      kmsKeyArn: storage.kmsKey.arn,
+      account: storage.account,
+    });
+    const as2 = new As2Server(this, "as2-server", {
+      customer,
+      loggingRoleArn: roles.loggingRole.arn,
+      kmsKeyArn: storage.kmsKey.arn,
+    });
     const tradingPartners = new TradingPartners(this, "trading-partners", {
       customer,
       customerFile: file,
@@ -65,9 +74,19 @@ export class CustomerStack extends TerraformStack {
     });
     const transfer = { serverId: as2.server.id, serverArn: as2.server.arn, partners: tradingPartners.resources() };
     // Routing document: written from the model and the resource ids.
-    const routingDocument = new RoutingDocument(this, "routing", { customer, bucket: storage.bucket, kmsKeyArn: storage.kmsKey.arn, partners: transfer.partners });
+    const routingDocument = new RoutingDocument(this, "routing", {
+      customer,
+      bucket: storage.bucket,
+      kmsKeyArn: storage.kmsKey.arn,
+      partners: transfer.partners,
+    });
     const routing = { key: routingDocument.key, etag: routingDocument.etag };
-    new GatewayOutputs(this, "outputs", { server: as2, tradingPartners, bucket: storage.bucket, kmsKeyArn: storage.kmsKey.arn });
+    new GatewayOutputs(this, "outputs", {
+      server: as2,
+      tradingPartners,
+      bucket: storage.bucket,
+      kmsKeyArn: storage.kmsKey.arn,
+    });
 
     this.context = {
       customer,
@@ -84,6 +103,10 @@ export class CustomerStack extends TerraformStack {
     // Pipelines (send and receive issues) and event delivery (webhooks issue) plug in here:
     new SendPipeline(this, "send", this.context);
     new ReceivePipeline(this, "receive", this.context);
-    new EventDelivery(this, "events", { context: this.context, accountId: messaging.accountId, partition: messaging.partition });
+    new EventDelivery(this, "events", {
+      context: this.context,
+      accountId: messaging.accountId,
+      partition: messaging.partition,
+    });
   }
 }

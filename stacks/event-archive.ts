@@ -69,7 +69,10 @@ export class EventArchive extends Construct {
       retentionInDays: customer.logRetentionDays,
       kmsKeyId: props.kmsKeyArn,
     });
-    const logStream = new CloudwatchLogStream(this, "log-stream", { name: "DestinationDelivery", logGroupName: this.logGroup.name });
+    const logStream = new CloudwatchLogStream(this, "log-stream", {
+      name: "DestinationDelivery",
+      logGroupName: this.logGroup.name,
+    });
 
     const firehoseRole = new IamRole(this, "firehose-role", {
       name: physicalName([streamName, "firehose"]),
@@ -89,9 +92,22 @@ export class EventArchive extends Construct {
     new IamRolePolicy(this, "firehose-policy", {
       role: firehoseRole.id,
       policy: policyDocument([
-        { sid: "WriteArchiveObjects", actions: ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"], resources: [`${bucket.arn}/${root}*`] },
-        { sid: "LocateBucket", actions: ["s3:GetBucketLocation", "s3:ListBucketMultipartUploads"], resources: [bucket.arn] },
-        { sid: "ListArchive", actions: ["s3:ListBucket"], resources: [bucket.arn], conditions: { StringLike: { "s3:prefix": [`${root}*`] } } },
+        {
+          sid: "WriteArchiveObjects",
+          actions: ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"],
+          resources: [`${bucket.arn}/${root}*`],
+        },
+        {
+          sid: "LocateBucket",
+          actions: ["s3:GetBucketLocation", "s3:ListBucketMultipartUploads"],
+          resources: [bucket.arn],
+        },
+        {
+          sid: "ListArchive",
+          actions: ["s3:ListBucket"],
+          resources: [bucket.arn],
+          conditions: { StringLike: { "s3:prefix": [`${root}*`] } },
+        },
         {
           sid: "EncryptArchiveObjects",
           actions: ["kms:GenerateDataKey", "kms:Decrypt"],
@@ -102,7 +118,11 @@ export class EventArchive extends Construct {
             StringLike: { "kms:EncryptionContext:aws:s3:arn": [`${bucket.arn}/${root}*`, bucket.arn] },
           },
         },
-        { sid: "DeliveryErrorLogs", actions: ["logs:PutLogEvents"], resources: [`${this.logGroup.arn}:log-stream:${logStream.name}`] },
+        {
+          sid: "DeliveryErrorLogs",
+          actions: ["logs:PutLogEvents"],
+          resources: [`${this.logGroup.arn}:log-stream:${logStream.name}`],
+        },
       ]),
     });
 
@@ -167,17 +187,27 @@ export class EventArchive extends Construct {
 
     const putRole = new IamRole(this, "put-role", {
       name: physicalName([streamName, "put"]),
-      assumeRolePolicy: eventsTrustPolicy(props.accountId, rules.map((r) => r.arn)),
+      assumeRolePolicy: eventsTrustPolicy(
+        props.accountId,
+        rules.map((r) => r.arn),
+      ),
     });
     new IamRolePolicy(this, "put-policy", {
       role: putRole.id,
-      policy: policyDocument([{ sid: "PutToArchive", actions: ["firehose:PutRecord", "firehose:PutRecordBatch"], resources: [this.stream.arn] }]),
+      policy: policyDocument([
+        {
+          sid: "PutToArchive",
+          actions: ["firehose:PutRecord", "firehose:PutRecordBatch"],
+          resources: [this.stream.arn],
+        },
+      ]),
     });
     this.deadLetter = new DeadLetterQueue(this, "dlq", {
       queueName: physicalName(["as2", customer.name, "event-archive-dlq"], 80),
       kmsKeyArn: props.kmsKeyArn,
       alarmTopicArn: props.alarmTopicArn,
-      description: "Events EventBridge could not put into the archive's Firehose stream; they are missing from the archive until redriven.",
+      description:
+        "Events EventBridge could not put into the archive's Firehose stream; they are missing from the archive until redriven.",
       senders: [{ service: "events.amazonaws.com", sourceArns: rules.map((r) => r.arn) }],
     });
     rules.forEach(

@@ -77,7 +77,9 @@ export class GatewayFunction extends Construct {
     });
     const statements: PolicyStatement[] = [
       { sid: "Logs", actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [`${this.logGroup.arn}:*`] },
-      ...(props.deadLetterQueueArn ? [{ sid: "DeadLetter", actions: ["sqs:SendMessage"], resources: [props.deadLetterQueueArn] }] : []),
+      ...(props.deadLetterQueueArn
+        ? [{ sid: "DeadLetter", actions: ["sqs:SendMessage"], resources: [props.deadLetterQueueArn] }]
+        : []),
       ...props.statements,
     ];
     new IamRolePolicy(this, "policy", { role: this.role.id, policy: policyDocument(statements) });
@@ -102,4 +104,3 @@ export class GatewayFunction extends Construct {
     });
   }
 }
-

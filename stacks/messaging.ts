@@ -43,20 +43,33 @@ export class GatewayMessaging extends Construct {
     this.accountId = new DataAwsCallerIdentity(this, "account").accountId;
     this.partition = new DataAwsPartition(this, "partition").partition;
     this.bus = new CloudwatchEventBus(this, "bus", { name: `as2-${customer.name}` });
-    this.alarmTopic = new SnsTopic(this, "alarms", { name: `as2-${customer.name}-alarms`, kmsMasterKeyId: props.kmsKeyArn });
+    this.alarmTopic = new SnsTopic(this, "alarms", {
+      name: `as2-${customer.name}-alarms`,
+      kmsMasterKeyId: props.kmsKeyArn,
+    });
 
-    const arn = (service: string, resource: string) => `arn:${this.partition}:${service}:${customer.region}:${this.accountId}:${resource}`;
+    const arn = (service: string, resource: string) =>
+      `arn:${this.partition}:${service}:${customer.region}:${this.accountId}:${resource}`;
     this.allowTopicPublish({
       sid: "EventBridgeRulesOfTheGatewayBus",
       service: "events.amazonaws.com",
-      conditions: { StringEquals: { "aws:SourceAccount": this.accountId }, ArnLike: { "aws:SourceArn": arn("events", `rule/${this.bus.name}/*`) } },
+      conditions: {
+        StringEquals: { "aws:SourceAccount": this.accountId },
+        ArnLike: { "aws:SourceArn": arn("events", `rule/${this.bus.name}/*`) },
+      },
     });
     this.allowTopicPublish({
       sid: "CloudWatchAlarmsOfTheAccount",
       service: "cloudwatch.amazonaws.com",
-      conditions: { StringEquals: { "aws:SourceAccount": this.accountId }, ArnLike: { "aws:SourceArn": arn("cloudwatch", "alarm:*") } },
+      conditions: {
+        StringEquals: { "aws:SourceAccount": this.accountId },
+        ArnLike: { "aws:SourceArn": arn("cloudwatch", "alarm:*") },
+      },
     });
-    new SnsTopicPolicy(this, "alarms-policy", { arn: this.alarmTopic.arn, policy: Lazy.stringValue({ produce: () => this.topicPolicy() }) });
+    new SnsTopicPolicy(this, "alarms-policy", {
+      arn: this.alarmTopic.arn,
+      policy: Lazy.stringValue({ produce: () => this.topicPolicy() }),
+    });
   }
 
   /** Lets another AWS service publish to the alarm topic (call before synth). */

@@ -62,7 +62,12 @@ export class Notifications extends Construct {
     // Duplicates would be one subscription twice in Terraform and fail at apply.
     const emails = [...new Set(customer.notifications.emails.map((e) => e.trim()))];
     this.subscriptions = emails.map(
-      (email, i) => new SnsTopicSubscription(this, `email-${i}`, { topicArn: props.alarmTopicArn, protocol: "email", endpoint: email }),
+      (email, i) =>
+        new SnsTopicSubscription(this, `email-${i}`, {
+          topicArn: props.alarmTopicArn,
+          protocol: "email",
+          endpoint: email,
+        }),
     );
 
     this.failureRule = new CloudwatchEventRule(this, "failures", {
@@ -75,7 +80,8 @@ export class Notifications extends Construct {
       queueName: physicalName(["as2", customer.name, "failure-notices-dlq"], 80),
       kmsKeyArn: props.kmsKeyArn,
       alarmTopicArn: props.alarmTopicArn,
-      description: "Failure notices EventBridge could not publish to the alarm topic (check the topic and key policies). The failures themselves are in failed/ and in the archive.",
+      description:
+        "Failure notices EventBridge could not publish to the alarm topic (check the topic and key policies). The failures themselves are in failed/ and in the archive.",
       senders: [{ service: "events.amazonaws.com", sourceArns: [this.failureRule.arn] }],
     });
     this.failureTarget = new CloudwatchEventTarget(this, "failures-target", {
@@ -112,14 +118,21 @@ export interface CertificateExpiryAlarmProps {
  * `DaysUntilExpiry` (AWS/Transfer) once a day per imported certificate, starting up to a day
  * after import; missing data is therefore not a breach.
  */
-export function certificateExpiryAlarm(scope: Construct, id: string, props: CertificateExpiryAlarmProps): CloudwatchMetricAlarm {
+export function certificateExpiryAlarm(
+  scope: Construct,
+  id: string,
+  props: CertificateExpiryAlarmProps,
+): CloudwatchMetricAlarm {
   const days = props.warnDays ?? 30;
   return new CloudwatchMetricAlarm(scope, id, {
     alarmName: props.alarmName,
     alarmDescription: `The certificate of ${props.label} (${props.certificateId}) expires in less than ${days} days: renew it, import the new one and give partners the new public certificate.`,
     namespace: "AWS/Transfer",
     metricName: "DaysUntilExpiry",
-    dimensions: { CertificateId: props.certificateId, ...(props.description ? { Description: props.description } : {}) },
+    dimensions: {
+      CertificateId: props.certificateId,
+      ...(props.description ? { Description: props.description } : {}),
+    },
     statistic: "Minimum",
     period: 86400,
     evaluationPeriods: 1,

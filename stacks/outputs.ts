@@ -42,7 +42,8 @@ export class GatewayOutputs extends Construct {
     });
     new TerraformOutput(stack, "as2_https_url", {
       value: server.httpsUrl ?? "",
-      description: "AS2 over HTTPS through the network load balancer (empty without network.httpsCertificateArn); point your certificate's DNS name at it",
+      description:
+        "AS2 over HTTPS through the network load balancer (empty without network.httpsCertificateArn); point your certificate's DNS name at it",
     });
     new TerraformOutput(stack, "elastic_ips", {
       value: server.elasticIps.map((e) => e.publicIp),
@@ -50,7 +51,10 @@ export class GatewayOutputs extends Construct {
     });
     const certificates: Record<string, { signing: string; encryption: string }> = {};
     for (const [as2Id, station] of tradingPartners.stations) {
-      certificates[as2Id] = { signing: station.certificates.signing.publicPem, encryption: station.certificates.encryption.publicPem };
+      certificates[as2Id] = {
+        signing: station.certificates.signing.publicPem,
+        encryption: station.certificates.encryption.publicPem,
+      };
     }
     new TerraformOutput(stack, "station_certificates", {
       value: certificates,
@@ -58,9 +62,18 @@ export class GatewayOutputs extends Construct {
     });
     const byPartner = (pick: (r: ReturnType<TradingPartners["resources"]>[number]) => string) =>
       Object.fromEntries(tradingPartners.resources().map((r) => [`${r.station}/${r.partner}`, pick(r)]));
-    new TerraformOutput(stack, "connector_ids", { value: byPartner((r) => r.connectorId), description: "per station/partner: connector id (outbound)" });
-    new TerraformOutput(stack, "agreement_ids", { value: byPartner((r) => r.agreementId), description: "per station/partner: agreement id (inbound)" });
+    new TerraformOutput(stack, "connector_ids", {
+      value: byPartner((r) => r.connectorId),
+      description: "per station/partner: connector id (outbound)",
+    });
+    new TerraformOutput(stack, "agreement_ids", {
+      value: byPartner((r) => r.agreementId),
+      description: "per station/partner: agreement id (inbound)",
+    });
     new TerraformOutput(stack, "bucket", { value: props.bucket.name, description: "the gateway's bucket" });
-    new TerraformOutput(stack, "kms_key_arn", { value: props.kmsKeyArn, description: "the key that encrypts the bucket, queues and logs" });
+    new TerraformOutput(stack, "kms_key_arn", {
+      value: props.kmsKeyArn,
+      description: "the key that encrypts the bucket, queues and logs",
+    });
   }
 }

@@ -24,11 +24,17 @@ export class StationProfile extends Construct {
 
   constructor(scope: Construct, id: string, props: StationProfileProps) {
     super(scope, id);
-    this.certificates = new StationCertificates(this, "certificates", { station: props.station, customerFile: props.customerFile });
+    this.certificates = new StationCertificates(this, "certificates", {
+      station: props.station,
+      customerFile: props.customerFile,
+    });
     this.profile = new TransferProfile(this, "profile", {
       as2Id: props.station.as2Id,
       profileType: "LOCAL",
-      certificateIds: [this.certificates.signing.certificate.certificateId, this.certificates.encryption.certificate.certificateId],
+      certificateIds: [
+        this.certificates.signing.certificate.certificateId,
+        this.certificates.encryption.certificate.certificateId,
+      ],
     });
     new CertificateExpiryAlarms(this, "expiry", {
       namePrefix: `as2-${props.customerName}-station-${props.slug}`,
@@ -53,11 +59,17 @@ export class PartnerProfile extends Construct {
 
   constructor(scope: Construct, id: string, props: PartnerProfileProps) {
     super(scope, id);
-    this.certificates = new PartnerCertificates(this, "certificates", { partner: props.partner, customerFile: props.customerFile });
+    this.certificates = new PartnerCertificates(this, "certificates", {
+      partner: props.partner,
+      customerFile: props.customerFile,
+    });
     this.profile = new TransferProfile(this, "profile", {
       as2Id: props.partner.as2Id,
       profileType: "PARTNER",
-      certificateIds: [this.certificates.signing.certificate.certificateId, this.certificates.encryption.certificate.certificateId],
+      certificateIds: [
+        this.certificates.signing.certificate.certificateId,
+        this.certificates.encryption.certificate.certificateId,
+      ],
     });
     new CertificateExpiryAlarms(this, "expiry", {
       namePrefix: `as2-${props.customerName}-partner-${props.slug}`,

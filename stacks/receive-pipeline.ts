@@ -41,7 +41,8 @@ export class ReceivePipeline extends Construct {
     const base = ["as2", customer.name, "receive"];
     const agreementIds = ctx.transfer.partners.map((p) => p.agreementId);
     const chunks: string[][] = [];
-    for (let i = 0; i < agreementIds.length; i += AGREEMENTS_PER_RULE) chunks.push(agreementIds.slice(i, i + AGREEMENTS_PER_RULE));
+    for (let i = 0; i < agreementIds.length; i += AGREEMENTS_PER_RULE)
+      chunks.push(agreementIds.slice(i, i + AGREEMENTS_PER_RULE));
     chunks.forEach((ids, i) => {
       this.rules.push(
         new CloudwatchEventRule(this, chunks.length === 1 ? "rule" : `rule-${i}`, {
@@ -53,7 +54,9 @@ export class ReceivePipeline extends Construct {
       );
     });
     if (this.rules.length === 0) {
-      Annotations.of(this).addWarning(`customer ${customer.name} has no agreements: nothing can be received, so no rule subscribes to Transfer's events`);
+      Annotations.of(this).addWarning(
+        `customer ${customer.name} has no agreements: nothing can be received, so no rule subscribes to Transfer's events`,
+      );
     }
 
     this.deadLetter = new DeadLetterQueue(this, "dlq", {
@@ -70,7 +73,10 @@ export class ReceivePipeline extends Construct {
       kmsDataKeyReusePeriodSeconds: 300,
       visibilityTimeoutSeconds: RECEIVE_VISIBILITY_TIMEOUT_SECONDS,
       messageRetentionSeconds: 4 * 24 * 3600,
-      redrivePolicy: JSON.stringify({ deadLetterTargetArn: this.deadLetter.queue.arn, maxReceiveCount: RECEIVE_MAX_RECEIVE_COUNT }),
+      redrivePolicy: JSON.stringify({
+        deadLetterTargetArn: this.deadLetter.queue.arn,
+        maxReceiveCount: RECEIVE_MAX_RECEIVE_COUNT,
+      }),
     });
     if (this.rules.length) {
       new SqsQueuePolicy(this, "queue-policy", {
@@ -135,17 +141,31 @@ export function receiveStatements(ctx: GatewayContext, queueArn: string): Policy
   const bucketArn = ctx.bucket.arn;
   const layout = ctx.customer.layout;
   const stations = ctx.customer.stations.map((s) => s.as2Id);
-  const routedPrefixes = stations.flatMap((st) => (["inbox", "failed"] as const).map((folder) => `${bucketArn}/${stationFolderPattern(layout, st, folder)}`));
+  const routedPrefixes = stations.flatMap((st) =>
+    (["inbox", "failed"] as const).map((folder) => `${bucketArn}/${stationFolderPattern(layout, st, folder)}`),
+  );
   return [
-    { sid: "ReceiveQueue", actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"], resources: [queueArn] },
+    {
+      sid: "ReceiveQueue",
+      actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
+      resources: [queueArn],
+    },
     // Move received files out of the agreement base directories (read, then delete after a verified copy).
-    { sid: "InboundBaseDirectories", actions: ["s3:GetObject", "s3:DeleteObject"], resources: [`${bucketArn}/${INBOUND_WORK_ROOT}*`] },
+    {
+      sid: "InboundBaseDirectories",
+      actions: ["s3:GetObject", "s3:DeleteObject"],
+      resources: [`${bucketArn}/${INBOUND_WORK_ROOT}*`],
+    },
     // Write payloads, MDNs and records; read them back to verify copies and find free names.
     { sid: "InboxAndFailedFolders", actions: ["s3:GetObject", "s3:PutObject"], resources: routedPrefixes },
     { sid: "RoutingDocument", actions: ["s3:GetObject"], resources: [`${bucketArn}/${ctx.routing.key}`] },
     // Without ListBucket, S3 answers 403 instead of 404 for a missing key, and "is this name free?" cannot be asked.
     { sid: "MissingKeysAre404", actions: ["s3:ListBucket"], resources: [bucketArn] },
-    { sid: "MessageIndex", actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], resources: [ctx.stateTable.arn] },
+    {
+      sid: "MessageIndex",
+      actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+      resources: [ctx.stateTable.arn],
+    },
     { sid: "DomainEvents", actions: ["events:PutEvents"], resources: [ctx.eventBus.arn] },
     { sid: "Key", actions: ["kms:Decrypt", "kms:GenerateDataKey"], resources: [ctx.kmsKeyArn] },
   ];

@@ -21,7 +21,12 @@ import type { GatewayContext } from "./context";
 import { GatewayFunction, type PolicyStatement } from "./gateway-function";
 
 /** Transfer's outbound results the pipeline consumes. */
-export const SEND_RESULT_DETAIL_TYPES = ["AS2 Payload Send Completed", "AS2 Payload Send Failed", "AS2 MDN Receive Completed", "AS2 MDN Receive Failed"] as const;
+export const SEND_RESULT_DETAIL_TYPES = [
+  "AS2 Payload Send Completed",
+  "AS2 Payload Send Failed",
+  "AS2 MDN Receive Completed",
+  "AS2 MDN Receive Failed",
+] as const;
 
 /** Function timeouts; the send lease in handlers/send/transmit.ts (300 s) must stay longer. */
 const HANDLER_TIMEOUT_SECONDS = 60;
@@ -58,7 +63,11 @@ export class SendPipeline extends Construct {
     const kmsKeyId = ctx.kmsKeyArn;
 
     const pair = (suffix: string, delaySeconds: number): QueuePair => {
-      const dlq = new SqsQueue(this, `${suffix}-dlq`, { name: name(`${suffix}-dlq`), kmsMasterKeyId: kmsKeyId, messageRetentionSeconds: DLQ_RETENTION_SECONDS });
+      const dlq = new SqsQueue(this, `${suffix}-dlq`, {
+        name: name(`${suffix}-dlq`),
+        kmsMasterKeyId: kmsKeyId,
+        messageRetentionSeconds: DLQ_RETENTION_SECONDS,
+      });
       const queue = new SqsQueue(this, `${suffix}-queue`, {
         name: name(suffix),
         kmsMasterKeyId: kmsKeyId,
@@ -75,7 +84,11 @@ export class SendPipeline extends Construct {
     this.sendDlq = send.dlq;
     this.resultsQueue = results.queue;
     this.resultsDlq = results.dlq;
-    this.eventsDlq = new SqsQueue(this, "events-dlq", { name: name("events-dlq"), kmsMasterKeyId: kmsKeyId, messageRetentionSeconds: DLQ_RETENTION_SECONDS });
+    this.eventsDlq = new SqsQueue(this, "events-dlq", {
+      name: name("events-dlq"),
+      kmsMasterKeyId: kmsKeyId,
+      messageRetentionSeconds: DLQ_RETENTION_SECONDS,
+    });
 
     // ------------------------------------------------------------------ EventBridge rules
     this.uploadsRule = new CloudwatchEventRule(this, "uploads-rule", {
@@ -101,8 +114,18 @@ export class SendPipeline extends Construct {
       }),
     });
     const retryPolicy = { maximumEventAgeInSeconds: 86400, maximumRetryAttempts: 185 };
-    new CloudwatchEventTarget(this, "uploads-target", { rule: this.uploadsRule.name, arn: send.queue.arn, retryPolicy, deadLetterConfig: { arn: this.eventsDlq.arn } });
-    new CloudwatchEventTarget(this, "results-target", { rule: this.resultsRule.name, arn: results.queue.arn, retryPolicy, deadLetterConfig: { arn: this.eventsDlq.arn } });
+    new CloudwatchEventTarget(this, "uploads-target", {
+      rule: this.uploadsRule.name,
+      arn: send.queue.arn,
+      retryPolicy,
+      deadLetterConfig: { arn: this.eventsDlq.arn },
+    });
+    new CloudwatchEventTarget(this, "results-target", {
+      rule: this.resultsRule.name,
+      arn: results.queue.arn,
+      retryPolicy,
+      deadLetterConfig: { arn: this.eventsDlq.arn },
+    });
     this.queuePolicy("uploads-policy", send.queue, [this.uploadsRule.arn]);
     this.queuePolicy("results-policy", results.queue, [this.resultsRule.arn]);
 
@@ -127,13 +150,38 @@ export class SendPipeline extends Construct {
       ROUTING_ETAG: ctx.routing.etag,
       POWERTOOLS_SERVICE_NAME: "as2-send",
     };
-    const kms: PolicyStatement = { sid: "Kms", actions: ["kms:Decrypt", "kms:GenerateDataKey"], resources: [ctx.kmsKeyArn] };
-    const routingDoc: PolicyStatement = { sid: "RoutingDocument", actions: ["s3:GetObject"], resources: [obj(ctx.routing.key)] };
-    const table: PolicyStatement = { sid: "Ledger", actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], resources: [ctx.stateTable.arn] };
+    const kms: PolicyStatement = {
+      sid: "Kms",
+      actions: ["kms:Decrypt", "kms:GenerateDataKey"],
+      resources: [ctx.kmsKeyArn],
+    };
+    const routingDoc: PolicyStatement = {
+      sid: "RoutingDocument",
+      actions: ["s3:GetObject"],
+      resources: [obj(ctx.routing.key)],
+    };
+    const table: PolicyStatement = {
+      sid: "Ledger",
+      actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+      resources: [ctx.stateTable.arn],
+    };
     const enqueue: PolicyStatement = { sid: "SendQueue", actions: ["sqs:SendMessage"], resources: [send.queue.arn] };
-    const consume = (q: SqsQueue): PolicyStatement => ({ sid: "Consume", actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"], resources: [q.arn] });
-    const publish: PolicyStatement = { sid: "DomainEvents", actions: ["events:PutEvents"], resources: [ctx.eventBus.arn] };
-    const listSend: PolicyStatement = { sid: "ListUploads", actions: ["s3:ListBucket"], resources: [ctx.bucket.arn], conditions: { StringLike: { "s3:prefix": [`${SEND_PREFIX}*`] } } };
+    const consume = (q: SqsQueue): PolicyStatement => ({
+      sid: "Consume",
+      actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
+      resources: [q.arn],
+    });
+    const publish: PolicyStatement = {
+      sid: "DomainEvents",
+      actions: ["events:PutEvents"],
+      resources: [ctx.eventBus.arn],
+    };
+    const listSend: PolicyStatement = {
+      sid: "ListUploads",
+      actions: ["s3:ListBucket"],
+      resources: [ctx.bucket.arn],
+      conditions: { StringLike: { "s3:prefix": [`${SEND_PREFIX}*`] } },
+    };
     // HeadObject of a missing key answers 403 instead of 404 without s3:ListBucket, and a prefix
     // condition does not apply to HeadObject: the functions that probe keys (event key decoding,
     // idempotent moves, outbox collisions) need it on the bucket. Listing reveals names, not content.
@@ -150,7 +198,11 @@ export class SendPipeline extends Construct {
       statements: [
         { sid: "Uploads", actions: ["s3:GetObject", "s3:DeleteObject"], resources: [obj(`${SEND_PREFIX}*`)] },
         probe,
-        { sid: "Staging", actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], resources: [obj(`${OUTBOUND_WORK_ROOT}*`)] },
+        {
+          sid: "Staging",
+          actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+          resources: [obj(`${OUTBOUND_WORK_ROOT}*`)],
+        },
         { sid: "Routed", actions: ["s3:GetObject", "s3:PutObject"], resources: routed },
         routingDoc,
         kms,
@@ -164,7 +216,8 @@ export class SendPipeline extends Construct {
     this.result = new GatewayFunction(this, "result", {
       entry: "handlers/send/result.ts",
       functionName: name("result"),
-      description: "Moves sent payloads, MDNs and records to outbox/ or failed/, retries transient failures, publishes MESSAGE.SEND.*",
+      description:
+        "Moves sent payloads, MDNs and records to outbox/ or failed/, retries transient failures, publishes MESSAGE.SEND.*",
       environment: common,
       logRetentionDays: customer.logRetentionDays,
       kmsKeyArn: ctx.kmsKeyArn,
@@ -191,7 +244,13 @@ export class SendPipeline extends Construct {
       timeoutSeconds: SWEEP_TIMEOUT_SECONDS,
       deadLetterQueueArn: this.eventsDlq.arn,
       reservedConcurrency: 1,
-      statements: [listSend, routingDoc, kms, { sid: "Ledger", actions: ["dynamodb:GetItem", "dynamodb:PutItem"], resources: [ctx.stateTable.arn] }, enqueue],
+      statements: [
+        listSend,
+        routingDoc,
+        kms,
+        { sid: "Ledger", actions: ["dynamodb:GetItem", "dynamodb:PutItem"], resources: [ctx.stateTable.arn] },
+        enqueue,
+      ],
     });
 
     const mapping = (id: string, fn: GatewayFunction, q: SqsQueue) =>
@@ -212,7 +271,12 @@ export class SendPipeline extends Construct {
       description: "Periodic sweep of AS2/send/ for uploads whose event was lost",
       scheduleExpression: `rate(${minutes} ${minutes === 1 ? "minute" : "minutes"})`,
     });
-    new CloudwatchEventTarget(this, "sweep-target", { rule: this.sweepRule.name, arn: this.sweep.function.arn, retryPolicy: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 3 }, deadLetterConfig: { arn: this.eventsDlq.arn } });
+    new CloudwatchEventTarget(this, "sweep-target", {
+      rule: this.sweepRule.name,
+      arn: this.sweep.function.arn,
+      retryPolicy: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 3 },
+      deadLetterConfig: { arn: this.eventsDlq.arn },
+    });
     new LambdaPermission(this, "sweep-permission", {
       statementId: "AllowSweepSchedule",
       action: "lambda:InvokeFunction",
@@ -221,10 +285,18 @@ export class SendPipeline extends Construct {
       sourceArn: this.sweepRule.arn,
     });
     // EventBridge puts undeliverable events (both queue targets and the schedule) here.
-    this.queuePolicy("events-dlq-policy", this.eventsDlq, [this.uploadsRule.arn, this.resultsRule.arn, this.sweepRule.arn]);
+    this.queuePolicy("events-dlq-policy", this.eventsDlq, [
+      this.uploadsRule.arn,
+      this.resultsRule.arn,
+      this.sweepRule.arn,
+    ]);
 
     // ------------------------------------------------------------------ alarms
-    for (const [id, q] of [["uploads", send.dlq], ["results", results.dlq], ["events", this.eventsDlq]] as const) {
+    for (const [id, q] of [
+      ["uploads", send.dlq],
+      ["results", results.dlq],
+      ["events", this.eventsDlq],
+    ] as const) {
       dlqDepthAlarm(this, `${id}-dlq-alarm`, {
         queueName: q.name,
         alarmName: name(`${id}-dlq-not-empty`),

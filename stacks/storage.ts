@@ -46,10 +46,26 @@ export interface KeyServiceGrant {
 
 /** Key administration and use by the account's IAM principals; IAM policies then decide who. */
 const KEY_ACCOUNT_ACTIONS = [
-  "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*", "kms:Revoke*",
-  "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource", "kms:UntagResource", "kms:ScheduleKeyDeletion",
-  "kms:CancelKeyDeletion", "kms:RotateKeyOnDemand", "kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*",
-  "kms:GenerateDataKey*", "kms:CreateGrant",
+  "kms:Create*",
+  "kms:Describe*",
+  "kms:Enable*",
+  "kms:List*",
+  "kms:Put*",
+  "kms:Update*",
+  "kms:Revoke*",
+  "kms:Disable*",
+  "kms:Get*",
+  "kms:Delete*",
+  "kms:TagResource",
+  "kms:UntagResource",
+  "kms:ScheduleKeyDeletion",
+  "kms:CancelKeyDeletion",
+  "kms:RotateKeyOnDemand",
+  "kms:Encrypt",
+  "kms:Decrypt",
+  "kms:ReEncrypt*",
+  "kms:GenerateDataKey*",
+  "kms:CreateGrant",
 ];
 
 export class GatewayStorage extends Construct {
@@ -117,7 +133,11 @@ export class GatewayStorage extends Construct {
           Principal: { Service: `logs.${region}.amazonaws.com` },
           Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
           Resource: "*",
-          Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:${partition}:logs:${region}:${accountId}:log-group:*` } },
+          Condition: {
+            ArnLike: {
+              "kms:EncryptionContext:aws:logs:arn": `arn:${partition}:logs:${region}:${accountId}:log-group:*`,
+            },
+          },
         },
         ...this.serviceGrants.map((g, i) => ({
           Sid: `Service${i}${g.service.split(".")[0]!.replace(/[^A-Za-z0-9]/g, "")}`,
@@ -149,7 +169,12 @@ export class GatewayStorage extends Construct {
     });
     new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
       bucket: b.id,
-      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: this.kmsKey.arn }, bucketKeyEnabled: true }],
+      rule: [
+        {
+          applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: this.kmsKey.arn },
+          bucketKeyEnabled: true,
+        },
+      ],
     });
     new S3BucketPolicy(this, "tls-only", {
       bucket: b.id,

@@ -9,9 +9,11 @@
 import { Token } from "cdktf";
 
 function escapeLiterals(value: unknown): unknown {
-  if (typeof value === "string") return Token.isUnresolved(value) ? value : value.replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{");
+  if (typeof value === "string")
+    return Token.isUnresolved(value) ? value : value.replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{");
   if (Array.isArray(value)) return value.map(escapeLiterals);
-  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escapeLiterals(v)]));
+  if (value && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escapeLiterals(v)]));
   return value;
 }
 

@@ -51,7 +51,8 @@ export function agreementBaseDirectory(bucket: string, p: Pick<Partner, "station
 }
 
 const enabled = (b: boolean) => (b ? "ENABLED" : "DISABLED");
-const propertyOf = (r: CloudcontrolapiResource, name: string) => Token.asString(Fn.lookup(Fn.jsondecode(r.properties), name));
+const propertyOf = (r: CloudcontrolapiResource, name: string) =>
+  Token.asString(Fn.lookup(Fn.jsondecode(r.properties), name));
 
 export class TradingPartners extends Construct {
   readonly stations = new Map<string, StationProfile>();
@@ -64,12 +65,24 @@ export class TradingPartners extends Construct {
       const slug = stationSlug(station.as2Id);
       this.stations.set(
         station.as2Id,
-        new StationProfile(this, `station-${slug}`, { customerName: customer.name, station, customerFile: props.customerFile, alarmTopicArn: props.alarmTopicArn, slug }),
+        new StationProfile(this, `station-${slug}`, {
+          customerName: customer.name,
+          station,
+          customerFile: props.customerFile,
+          alarmTopicArn: props.alarmTopicArn,
+          slug,
+        }),
       );
     }
     for (const partner of customer.partners) {
       const local = this.stations.get(partner.station)!;
-      this.partners.push(new TradingPartner(this, `partner-${workSlug({ station: partner.station, partner: partner.as2Id })}`, { ...props, partner, localProfileId: local.profile.profileId }));
+      this.partners.push(
+        new TradingPartner(this, `partner-${workSlug({ station: partner.station, partner: partner.as2Id })}`, {
+          ...props,
+          partner,
+          localProfileId: local.profile.profileId,
+        }),
+      );
     }
   }
 
@@ -198,6 +211,14 @@ export class TradingPartner extends Construct {
       kmsKeyId: props.kmsKeyArn,
     });
 
-    this.resources = { station: p.station, partner: p.as2Id, test: p.test, connectorId, connectorArn, agreementId, agreementArn };
+    this.resources = {
+      station: p.station,
+      partner: p.as2Id,
+      test: p.test,
+      connectorId,
+      connectorArn,
+      agreementId,
+      agreementArn,
+    };
   }
 }

@@ -51,7 +51,8 @@ export class TransferRoles extends Construct {
     super(scope, id);
     const { customer, bucket, kmsKeyArn, account } = props;
     const prefix = `as2-${customer.name}`;
-    const transferArn = (resource: string) => `arn:${account.partition}:transfer:${account.region}:${account.accountId}:${resource}`;
+    const transferArn = (resource: string) =>
+      `arn:${account.partition}:transfer:${account.region}:${account.accountId}:${resource}`;
 
     this.agreementRole = new IamRole(this, "agreement", {
       name: `${prefix}-transfer-agreements`,
@@ -69,13 +70,17 @@ export class TransferRoles extends Construct {
       description: "AS2 connectors: read files to send and write MDNs and status files in the outbound working root",
       assumeRolePolicy: trustPolicy(account.accountId, [transferArn("connector/*")]),
     });
-    const basicAuthSecrets = [...new Set(customer.partners.map((p) => p.outbound.basicAuthSecretArn).filter((a): a is string => !!a))];
+    const basicAuthSecrets = [
+      ...new Set(customer.partners.map((p) => p.outbound.basicAuthSecretArn).filter((a): a is string => !!a)),
+    ];
     new IamRolePolicy(this, "connector-policy", {
       role: this.connectorRole.id,
       name: "outbound-working-root",
       policy: policyDocument([
         ...prefixAccess(bucket, OUTBOUND_WORK_ROOT, kmsKeyArn),
-        ...(basicAuthSecrets.length ? [{ sid: "BasicAuthSecrets", actions: ["secretsmanager:GetSecretValue"], resources: basicAuthSecrets }] : []),
+        ...(basicAuthSecrets.length
+          ? [{ sid: "BasicAuthSecrets", actions: ["secretsmanager:GetSecretValue"], resources: basicAuthSecrets }]
+          : []),
       ]),
     });
 
@@ -112,7 +117,12 @@ function trustPolicy(accountId: string, sourceArns: readonly string[]): string {
 export function prefixAccess(bucket: BucketRef, prefix: string, kmsKeyArn: string): PolicyStatement[] {
   return [
     { sid: "Objects", actions: [...TRANSFER_OBJECT_ACTIONS], resources: [`${bucket.arn}/${prefix}*`] },
-    { sid: "List", actions: ["s3:ListBucket"], resources: [bucket.arn], conditions: { StringLike: { "s3:prefix": [`${prefix}*`] } } },
+    {
+      sid: "List",
+      actions: ["s3:ListBucket"],
+      resources: [bucket.arn],
+      conditions: { StringLike: { "s3:prefix": [`${prefix}*`] } },
+    },
     { sid: "Location", actions: ["s3:GetBucketLocation"], resources: [bucket.arn] },
     { sid: "Key", actions: [...TRANSFER_KMS_ACTIONS], resources: [kmsKeyArn] },
   ];

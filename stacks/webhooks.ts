@@ -10,7 +10,10 @@
  */
 import { Construct } from "constructs";
 import { Fn, Token } from "cdktf";
-import { CloudwatchEventConnection, type CloudwatchEventConnectionAuthParameters } from "@cdktf/provider-aws/lib/cloudwatch-event-connection";
+import {
+  CloudwatchEventConnection,
+  type CloudwatchEventConnectionAuthParameters,
+} from "@cdktf/provider-aws/lib/cloudwatch-event-connection";
 import { CloudwatchEventApiDestination } from "@cdktf/provider-aws/lib/cloudwatch-event-api-destination";
 import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
@@ -69,7 +72,9 @@ export class WebhookDelivery extends Construct {
     const { customer, webhook } = props;
     if (webhook.auth.type === "oauth" && !webhook.auth.tokenUrl.startsWith("https://")) {
       // EventBridge refuses it at deploy time; say so at synth, with the field.
-      throw new Error(`webhooks '${webhook.name}': auth.tokenUrl must be an https:// URL, found ${webhook.auth.tokenUrl}`);
+      throw new Error(
+        `webhooks '${webhook.name}': auth.tokenUrl must be an https:// URL, found ${webhook.auth.tokenUrl}`,
+      );
     }
     const base = ["as2", customer.name, "webhook", webhook.name];
     const secret = new DataAwsSecretsmanagerSecretVersion(this, "secret", { secretId: webhook.auth.secretArn });
@@ -99,7 +104,9 @@ export class WebhookDelivery extends Construct {
     });
     new IamRolePolicy(this, "invoke", {
       role: role.id,
-      policy: policyDocument([{ sid: "InvokeWebhook", actions: ["events:InvokeApiDestination"], resources: [this.apiDestination.arn] }]),
+      policy: policyDocument([
+        { sid: "InvokeWebhook", actions: ["events:InvokeApiDestination"], resources: [this.apiDestination.arn] },
+      ]),
     });
     this.deadLetter = new DeadLetterQueue(this, "dlq", {
       queueName: physicalName([...base, "dlq"], 80),
@@ -132,7 +139,12 @@ function connectionAuth(auth: Webhook["auth"], secretString: string): Cloudwatch
       return { apiKey: { key: auth.header, value: secretString } };
     case "basic": {
       const json = Fn.jsondecode(secretString);
-      return { basic: { username: Token.asString(Fn.lookup(json, "username")), password: Token.asString(Fn.lookup(json, "password")) } };
+      return {
+        basic: {
+          username: Token.asString(Fn.lookup(json, "username")),
+          password: Token.asString(Fn.lookup(json, "password")),
+        },
+      };
     }
     case "oauth":
       return {

@@ -23,7 +23,13 @@ describe("customer declaration", () => {
     const p = c.partners[0]!;
     expect(p.test).toBe(false);
     expect(p.enabled).toBe(true);
-    expect(p.outbound).toEqual({ signing: "SHA256", encryption: "AES256_CBC", compression: "ZLIB", mdn: "SYNC", mdnSigning: "DEFAULT" });
+    expect(p.outbound).toEqual({
+      signing: "SHA256",
+      encryption: "AES256_CBC",
+      compression: "ZLIB",
+      mdn: "SYNC",
+      mdnSigning: "DEFAULT",
+    });
     expect(p.inbound).toEqual({ preserveFilename: true, enforceMessageSigning: true });
     expect(c.stations[0]!.inboxNaming).toBe("plain");
     expect(c.state).toEqual({ backend: "local" });
@@ -33,9 +39,25 @@ describe("customer declaration", () => {
     const problems = problemsOf(
       customerInput({
         partners: [
-          { as2Id: "P1", station: "NOPE", url: "https://a.example", certificates: { signing: { pem: SAMPLE_CERT_PEM } } },
-          { as2Id: "ACME", station: "ACME", url: "https://b.example", certificates: { signing: { pem: SAMPLE_CERT_PEM } } },
-          { as2Id: "P3", station: "ACME", url: "http://c.example", certificates: { signing: { pem: SAMPLE_CERT_PEM } }, outbound: { encryption: "NONE" } },
+          {
+            as2Id: "P1",
+            station: "NOPE",
+            url: "https://a.example",
+            certificates: { signing: { pem: SAMPLE_CERT_PEM } },
+          },
+          {
+            as2Id: "ACME",
+            station: "ACME",
+            url: "https://b.example",
+            certificates: { signing: { pem: SAMPLE_CERT_PEM } },
+          },
+          {
+            as2Id: "P3",
+            station: "ACME",
+            url: "http://c.example",
+            certificates: { signing: { pem: SAMPLE_CERT_PEM } },
+            outbound: { encryption: "NONE" },
+          },
         ],
       }),
     );
@@ -54,14 +76,19 @@ describe("customer declaration", () => {
     ["..", "'.' or '..'"],
     ["tab\there", "without spaces"],
   ])("rejects AS2 ID %j", (id, expected) => {
-    const problems = problemsOf(customerInput({ stations: [{ as2Id: id, signing: { generate: true } }], partners: [] }));
+    const problems = problemsOf(
+      customerInput({ stations: [{ as2Id: id, signing: { generate: true } }], partners: [] }),
+    );
     expect(problems.join("\n")).toContain(expected);
     expect(problems.join("\n")).toContain("stations[0].as2Id");
   });
 
   it("accepts AS2 IDs with the punctuation real partners use", () => {
     const ids = ["ZZ:123456789", "<acme@as2.example>", "ACME+EU%1", "x".repeat(128)];
-    const c = validateCustomer(customerInput({ stations: ids.map((as2Id) => ({ as2Id, signing: { generate: true } })), partners: [] }), "<test>");
+    const c = validateCustomer(
+      customerInput({ stations: ids.map((as2Id) => ({ as2Id, signing: { generate: true } })), partners: [] }),
+      "<test>",
+    );
     expect(c.stations.map((s) => s.as2Id)).toEqual(ids);
   });
 
@@ -69,11 +96,13 @@ describe("customer declaration", () => {
     const problems = problemsOf(
       customerInput({
         settle: { fileSeconds: -1, directorySeconds: 100000 },
-        partners: [{ as2Id: "P", station: "ACME", url: "not a url", certificates: { signing: { pem: SAMPLE_CERT_PEM } } }],
+        partners: [
+          { as2Id: "P", station: "ACME", url: "not a url", certificates: { signing: { pem: SAMPLE_CERT_PEM } } },
+        ],
       }),
     );
     const text = problems.join("\n");
-    expect(text).toContain("partners[0].url: an absolute http:// or https:// URL (found \"not a url\")");
+    expect(text).toContain('partners[0].url: an absolute http:// or https:// URL (found "not a url")');
     expect(text).toContain("settle.fileSeconds");
     expect(text).toContain("settle.directorySeconds");
   });
@@ -82,7 +111,9 @@ describe("customer declaration", () => {
     const key = "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----";
     const problems = problemsOf(
       customerInput({
-        stations: [{ as2Id: "ACME", signing: { certificate: { pem: SAMPLE_CERT_PEM }, privateKey: { pem: key } } as never }],
+        stations: [
+          { as2Id: "ACME", signing: { certificate: { pem: SAMPLE_CERT_PEM }, privateKey: { pem: key } } as never },
+        ],
       }),
     );
     expect(problems[0]).toBe(
@@ -100,10 +131,21 @@ describe("customer declaration", () => {
     const dir = mkdtempSync(join(tmpdir(), "cust-"));
     const file = join(dir, "acme.json");
     const problems = problemsOf(
-      customerInput({ partners: [{ as2Id: "P", station: "ACME", url: "https://p.example", certificates: { signing: { file: "certs/missing.pem" } } }] }),
+      customerInput({
+        partners: [
+          {
+            as2Id: "P",
+            station: "ACME",
+            url: "https://p.example",
+            certificates: { signing: { file: "certs/missing.pem" } },
+          },
+        ],
+      }),
       file,
     );
-    expect(problems).toEqual([`${file}: partners[0].certificates.signing.file: certificate file not found (found ${JSON.stringify(join(dir, "certs/missing.pem"))})`]);
+    expect(problems).toEqual([
+      `${file}: partners[0].certificates.signing.file: certificate file not found (found ${JSON.stringify(join(dir, "certs/missing.pem"))})`,
+    ]);
   });
 
   it("loads every file of a folder and reports the problems of two broken files together", async () => {

@@ -1,12 +1,46 @@
 import fc from "fast-check";
 import {
-  sendKey, sendPrefix, parseSendKey, inboxKey, outboxKey, failedKey, mdnKey, recordKey, folderPrefix,
-  withCollisionSuffix, inboundWorkPrefix, outboundWorkKey, workSlug, keyFromTransferAttribute, LayoutError,
+  sendKey,
+  sendPrefix,
+  parseSendKey,
+  inboxKey,
+  outboxKey,
+  failedKey,
+  mdnKey,
+  recordKey,
+  folderPrefix,
+  withCollisionSuffix,
+  inboundWorkPrefix,
+  outboundWorkKey,
+  workSlug,
+  keyFromTransferAttribute,
+  LayoutError,
 } from "../model/layout";
 
 const RUNS = 500;
 /** Names as users and partners write them: spaces, '+', '%', '@', '<', '>', unicode, very long. */
-const tricky = fc.constantFrom(" ", "+", "%", "%2B", "@", "<", ">", "é", "日本", "😀", "a", "Z", "0", ".", "-", "_", "#", "?", "&", "=");
+const tricky = fc.constantFrom(
+  " ",
+  "+",
+  "%",
+  "%2B",
+  "@",
+  "<",
+  ">",
+  "é",
+  "日本",
+  "😀",
+  "a",
+  "Z",
+  "0",
+  ".",
+  "-",
+  "_",
+  "#",
+  "?",
+  "&",
+  "=",
+);
 const nameArb = fc
   .array(fc.oneof(tricky, fc.string({ unit: "grapheme", minLength: 1, maxLength: 4 })), { minLength: 1, maxLength: 60 })
   .map((parts) => parts.join("").replace(/[/\u0000-\u001f\u007f]/g, "_"))
@@ -28,7 +62,10 @@ describe("send keys", () => {
     fc.assert(
       fc.property(routeArb, fileArb, fc.option(nameArb, { nil: undefined }), (route, fileName, batch) => {
         const parsed = parseSendKey(sendKey(route, fileName, batch));
-        expect(parsed).toEqual({ ok: true, value: batch === undefined ? { ...route, fileName } : { ...route, batch, fileName } });
+        expect(parsed).toEqual({
+          ok: true,
+          value: batch === undefined ? { ...route, fileName } : { ...route, batch, fileName },
+        });
       }),
       { numRuns: RUNS },
     );
@@ -80,7 +117,9 @@ describe("routed keys", () => {
   it("mftgateway: AS2/files/<st>/<p>/[test/]<folder>/<timestamp-random>/<file>", () => {
     const f = { route, fileName: "a b.xml", at, seed: "<msg@x>" };
     expect(inboxKey("mftgateway", f)).toMatch(/^AS2\/files\/ST\/P\/inbox\/20261122T175432123Z-[0-9a-f]{8}\/a b\.xml$/);
-    expect(outboxKey("mftgateway", { ...f, route: testRoute })).toMatch(/^AS2\/files\/ST\/P\/test\/outbox\/20261122T175432123Z-[0-9a-f]{8}\/a b\.xml$/);
+    expect(outboxKey("mftgateway", { ...f, route: testRoute })).toMatch(
+      /^AS2\/files\/ST\/P\/test\/outbox\/20261122T175432123Z-[0-9a-f]{8}\/a b\.xml$/,
+    );
     expect(failedKey("mftgateway", f)).toBe("AS2/files/ST/P/failed/20261122T175432123Z/a b.xml");
     // Same seed, same key: a retried handler does not create a second copy.
     expect(inboxKey("mftgateway", f)).toBe(inboxKey("mftgateway", { ...f }));
@@ -118,11 +157,16 @@ describe("routed keys", () => {
 
   it("routed keys keep every generated name intact as the last segment", () => {
     fc.assert(
-      fc.property(routeArb, fileArb, fc.constantFrom("mftgateway" as const, "as2gateway" as const), (r, fileName, preset) => {
-        const key = inboxKey(preset, { route: r, fileName, at, seed: "s" });
-        expect(key.startsWith(folderPrefix(preset, r, "inbox"))).toBe(true);
-        expect(key.endsWith(`/${fileName}`)).toBe(true);
-      }),
+      fc.property(
+        routeArb,
+        fileArb,
+        fc.constantFrom("mftgateway" as const, "as2gateway" as const),
+        (r, fileName, preset) => {
+          const key = inboxKey(preset, { route: r, fileName, at, seed: "s" });
+          expect(key.startsWith(folderPrefix(preset, r, "inbox"))).toBe(true);
+          expect(key.endsWith(`/${fileName}`)).toBe(true);
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -133,7 +177,9 @@ describe("private working paths", () => {
     expect(workSlug({ station: "ST", partner: "<a@b>" })).toMatch(/^ST--_a_b_-[0-9a-f]{8}$/);
     expect(workSlug({ station: "ST", partner: "<a@b>" })).not.toBe(workSlug({ station: "ST", partner: "_a_b_" }));
     expect(inboundWorkPrefix({ station: "ST", partner: "P" })).toMatch(/^_gateway\/inbound\/ST--P-[0-9a-f]{8}\/$/);
-    expect(outboundWorkKey({ station: "ST", partner: "P" }, "c1", "a b.xml")).toMatch(/^_gateway\/outbound\/ST--P-[0-9a-f]{8}\/c1\/a b\.xml$/);
+    expect(outboundWorkKey({ station: "ST", partner: "P" }, "c1", "a b.xml")).toMatch(
+      /^_gateway\/outbound\/ST--P-[0-9a-f]{8}\/c1\/a b\.xml$/,
+    );
     fc.assert(
       fc.property(as2IdArb, as2IdArb, (station, partner) => {
         expect(workSlug({ station, partner })).toMatch(/^[A-Za-z0-9._-]+$/);

@@ -15,9 +15,14 @@ describe("new-customer scaffolding", () => {
     const text = readFileSync(file, "utf8");
     expect(text).toContain('name: "newco"');
     expect(text).toMatch(/\/\/ .*test\//);
-    await expect(loadCustomerFile(file)).rejects.toThrow(/partners\[0\]\.certificates\.signing\.file: certificate file not found/);
+    await expect(loadCustomerFile(file)).rejects.toThrow(
+      /partners\[0\]\.certificates\.signing\.file: certificate file not found/,
+    );
     mkdirSync(join(dir, "certs"));
-    writeFileSync(join(dir, "certs", "partner.pem"), readFileSync(join(ROOT, "customers", "certs", "globex-signing.pem")));
+    writeFileSync(
+      join(dir, "certs", "partner.pem"),
+      readFileSync(join(ROOT, "customers", "certs", "globex-signing.pem")),
+    );
     const loaded = await loadCustomerFile(file);
     expect(loaded.customer.stations[0]!.as2Id).toBe("NEWCO-AS2");
   });
@@ -60,12 +65,15 @@ describe("boundaries", () => {
         for (const e of readdirSync(d, { withFileTypes: true })) {
           const p = join(d, e.name);
           if (e.isDirectory()) walk(p);
-          else if (p.endsWith(".ts") && /from\s+["'](cdktf|constructs|@cdktf\/[^"']+)["']/.test(readFileSync(p, "utf8"))) offenders.push(p);
+          else if (
+            p.endsWith(".ts") &&
+            /from\s+["'](cdktf|constructs|@cdktf\/[^"']+)["']/.test(readFileSync(p, "utf8"))
+          )
+            offenders.push(p);
         }
       };
       walk(join(ROOT, dir));
     }
     expect(offenders).toEqual([]);
   });
-
 });

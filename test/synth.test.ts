@@ -45,7 +45,13 @@ describe("synth", () => {
           partners: [
             { as2Id: "P1", station: "MISSING", url: "https://p1.example", certificates: cert },
             { as2Id: "P1", station: "ACME", url: "https://p2.example", certificates: cert },
-            { as2Id: "P3", station: "ACME", url: "http://p3.example", certificates: cert, outbound: { encryption: "NONE" } },
+            {
+              as2Id: "P3",
+              station: "ACME",
+              url: "http://p3.example",
+              certificates: cert,
+              outbound: { encryption: "NONE" },
+            },
           ],
         }),
       ),
@@ -57,8 +63,12 @@ describe("synth", () => {
     expect(lines[0]).toBe("synth stopped: 4 problem(s) in customer files");
     expect(lines.slice(1).map((l) => l.trim())).toEqual([
       expect.stringMatching(/^.*broken\.json: partners\[1\]\.as2Id: AS2 ID 'P1' is already used by partners\.0/),
-      expect.stringMatching(/^.*broken\.json: partners\[0\]\.station: station 'MISSING' is not declared; expected one of: 'ACME' \(found "MISSING"\)$/),
-      expect.stringMatching(/^.*broken\.json: partners\[2\]\.outbound\.encryption: encryption NONE .* only allowed with an https:\/\/ URL/),
+      expect.stringMatching(
+        /^.*broken\.json: partners\[0\]\.station: station 'MISSING' is not declared; expected one of: 'ACME' \(found "MISSING"\)$/,
+      ),
+      expect.stringMatching(
+        /^.*broken\.json: partners\[2\]\.outbound\.encryption: encryption NONE .* only allowed with an https:\/\/ URL/,
+      ),
       expect.stringMatching(/^.*other\.json: layout: .*"mftgateway".*"as2gateway".* \(found "sftp"\)$/),
     ]);
     expect(existsSync(join(out, "stacks"))).toBe(false);
@@ -75,11 +85,15 @@ describe("synth", () => {
   });
 
   it("never imports @cdktf/provider-aws from its package root", () => {
-    const files = execFileSync("git", ["ls-files", "-co", "--exclude-standard", "*.ts"], { cwd: ROOT, encoding: "utf8" })
+    const files = execFileSync("git", ["ls-files", "-co", "--exclude-standard", "*.ts"], {
+      cwd: ROOT,
+      encoding: "utf8",
+    })
       .split("\n")
       .filter((f) => f && !f.startsWith("node_modules/") && !f.startsWith("bench/"));
-    const offenders = files.filter((f) => /from\s+["']@cdktf\/provider-aws["']/.test(readFileSync(join(ROOT, f), "utf8")));
+    const offenders = files.filter((f) =>
+      /from\s+["']@cdktf\/provider-aws["']/.test(readFileSync(join(ROOT, f), "utf8")),
+    );
     expect(offenders).toEqual([]);
   });
 });
-

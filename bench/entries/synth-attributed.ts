@@ -41,7 +41,17 @@ function add(key: string, ms: number, element?: object) {
 
 // Each element renders itself (toTerraform, toMetadata), then cdktf resolves what it rendered:
 // both are charged to the element.
-for (const cls of [cdktf.TerraformElement, cdktf.TerraformResource, cdktf.TerraformDataSource, cdktf.TerraformOutput, cdktf.TerraformProvider, cdktf.TerraformLocal, cdktf.TerraformBackend, cdktf.TerraformVariable, cdktf.TerraformModule]) {
+for (const cls of [
+  cdktf.TerraformElement,
+  cdktf.TerraformResource,
+  cdktf.TerraformDataSource,
+  cdktf.TerraformOutput,
+  cdktf.TerraformProvider,
+  cdktf.TerraformLocal,
+  cdktf.TerraformBackend,
+  cdktf.TerraformVariable,
+  cdktf.TerraformModule,
+]) {
   for (const method of ["toTerraform", "toMetadata"]) {
     const proto = cls.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
     if (!Object.prototype.hasOwnProperty.call(proto, method)) continue;
@@ -59,7 +69,9 @@ for (const cls of [cdktf.TerraformElement, cdktf.TerraformResource, cdktf.Terraf
 
 // The module object's export is a plain property that cdktf reads at each call.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const tokens = require("cdktf/lib/_tokens") as { resolve: (scope: unknown, obj: unknown, preparing?: boolean) => unknown };
+const tokens = require("cdktf/lib/_tokens") as {
+  resolve: (scope: unknown, obj: unknown, preparing?: boolean) => unknown;
+};
 const resolve = tokens.resolve;
 tokens.resolve = (scope, obj, preparing) => {
   if (Number.isNaN(synthStart) || resolving) return resolve(scope, obj, preparing);
@@ -91,7 +103,11 @@ cdktf.App.prototype.synth = function (this: cdktf.App) {
           startupMs,
           mainToSynthMs: synthStart - startupMs,
           synthMs,
-          buckets: [...buckets.entries()].map(([k, b]) => ({ construct: k.split("\t")[0], type: k.split("\t")[1], ...b })),
+          buckets: [...buckets.entries()].map(([k, b]) => ({
+            construct: k.split("\t")[0],
+            type: k.split("\t")[1],
+            ...b,
+          })),
         }),
       );
     }

@@ -6,7 +6,11 @@
 import { packageOf } from "./metafile";
 
 export interface CpuProfile {
-  readonly nodes: readonly { readonly id: number; readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber?: number }; readonly children?: readonly number[] }[];
+  readonly nodes: readonly {
+    readonly id: number;
+    readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber?: number };
+    readonly children?: readonly number[];
+  }[];
   readonly samples: readonly number[];
   readonly timeDeltas: readonly number[];
 }
@@ -29,7 +33,8 @@ function ownPath(url: string, root: string): string | undefined {
 export function ownerOf(url: string, functionName: string, root: string): string {
   if (!url) {
     if (functionName === "(garbage collector)") return "(gc)";
-    if (functionName === "(idle)" || functionName === "(program)" || functionName === "(root)") return `(${functionName.replace(/[()]/g, "")})`;
+    if (functionName === "(idle)" || functionName === "(program)" || functionName === "(root)")
+      return `(${functionName.replace(/[()]/g, "")})`;
     return "(native)";
   }
   if (url.startsWith("node:")) return "node:internal";

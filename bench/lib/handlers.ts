@@ -32,9 +32,13 @@ export function discoverHandlerEntries(root: string): string[] {
 /** Terraform JSON of a stack → zip file name → Lambda environment variables. */
 export function environmentsFromStack(tf: unknown): Map<string, Record<string, string>> {
   const out = new Map<string, Record<string, string>>();
-  const fns = ((tf as { resource?: Record<string, Record<string, unknown>> })?.resource?.aws_lambda_function ?? {}) as Record<
+  const fns = ((tf as { resource?: Record<string, Record<string, unknown>> })?.resource?.aws_lambda_function ??
+    {}) as Record<
     string,
-    { filename?: string; environment?: { variables?: Record<string, string> } | { variables?: Record<string, string> }[] }
+    {
+      filename?: string;
+      environment?: { variables?: Record<string, string> } | { variables?: Record<string, string> }[];
+    }
   >;
   for (const fn of Object.values(fns)) {
     if (typeof fn.filename !== "string") continue;

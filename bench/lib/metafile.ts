@@ -5,8 +5,17 @@
 
 /** The subset of esbuild's Metafile this module reads (so tests can build one by hand). */
 export interface MetafileLike {
-  readonly inputs: Record<string, { readonly bytes: number; readonly imports: readonly { readonly path: string; readonly original?: string; readonly external?: boolean }[] }>;
-  readonly outputs: Record<string, { readonly bytes: number; readonly inputs: Record<string, { readonly bytesInOutput: number }> }>;
+  readonly inputs: Record<
+    string,
+    {
+      readonly bytes: number;
+      readonly imports: readonly { readonly path: string; readonly original?: string; readonly external?: boolean }[];
+    }
+  >;
+  readonly outputs: Record<
+    string,
+    { readonly bytes: number; readonly inputs: Record<string, { readonly bytesInOutput: number }> }
+  >;
 }
 
 export type Origin = "own" | "aws-sdk" | "other";
@@ -70,7 +79,10 @@ export function composition(meta: MetafileLike): BundleComposition {
     byPkg.set(name, e);
     if (origin === "own") ownFiles.push(path);
   }
-  const clientsInBundle = [...byPkg.keys()].map(clientName).filter((c): c is string => c !== undefined).sort();
+  const clientsInBundle = [...byPkg.keys()]
+    .map(clientName)
+    .filter((c): c is string => c !== undefined)
+    .sort();
   return {
     totalBytes: out.bytes,
     byOrigin,
@@ -81,7 +93,11 @@ export function composition(meta: MetafileLike): BundleComposition {
 }
 
 /** Packages whose commands call a client (document clients wrap the plain ones). */
-const CALLING_WRAPPERS: Record<string, string> = { "@aws-sdk/lib-dynamodb": "dynamodb", "@aws-sdk/lib-storage": "s3", "@aws-sdk/s3-request-presigner": "s3" };
+const CALLING_WRAPPERS: Record<string, string> = {
+  "@aws-sdk/lib-dynamodb": "dynamodb",
+  "@aws-sdk/lib-storage": "s3",
+  "@aws-sdk/s3-request-presigner": "s3",
+};
 
 /**
  * Which clients a piece of our source can call: it imports a command, a paginator, a waiter or the
@@ -103,7 +119,11 @@ export function clientsCalledInSource(source: string): string[] {
       .filter((s) => s && !s.startsWith("type "))
       .map((s) => s.split(/\s+as\s+/)[0]!.trim());
     const calls = names.some(
-      (n) => /Command$/.test(n) || /^paginate[A-Z]/.test(n) || /^waitUntil[A-Z]/.test(n) || (clientName(pkg) !== undefined && isAggregatedClient(n, pkg)),
+      (n) =>
+        /Command$/.test(n) ||
+        /^paginate[A-Z]/.test(n) ||
+        /^waitUntil[A-Z]/.test(n) ||
+        (clientName(pkg) !== undefined && isAggregatedClient(n, pkg)),
     );
     if (calls) found.add(client);
   }

@@ -119,7 +119,15 @@ export function runMeasured(cmd: string, args: readonly string[], opts: RunOptio
         cpuMs = parseGnuTimeCpuMs(text) ?? NaN;
         rmSync(timeDir!, { recursive: true, force: true });
       }
-      resolvePromise({ wallMs, peakRssBytes, cpuMs, exitCode: code, stdout, stderr, method: useTime ? "time -v" : "proc" });
+      resolvePromise({
+        wallMs,
+        peakRssBytes,
+        cpuMs,
+        exitCode: code,
+        stdout,
+        stderr,
+        method: useTime ? "time -v" : "proc",
+      });
     });
   });
 }

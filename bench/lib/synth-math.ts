@@ -6,7 +6,8 @@ export function resourceCounts(tf: unknown): Record<string, number> {
   const add = (block: unknown, prefix: string) => {
     if (!block || typeof block !== "object") return;
     for (const [type, byName] of Object.entries(block as Record<string, unknown>)) {
-      if (byName && typeof byName === "object") out[prefix + type] = (out[prefix + type] ?? 0) + Object.keys(byName).length;
+      if (byName && typeof byName === "object")
+        out[prefix + type] = (out[prefix + type] ?? 0) + Object.keys(byName).length;
     }
   };
   const doc = (tf ?? {}) as { resource?: unknown; data?: unknown };

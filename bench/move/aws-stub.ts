@@ -40,7 +40,10 @@ export function stubResponse(target: string, input: Record<string, unknown>): Re
       return { MessageId: randomUUID(), MD5OfMessageBody: md5(String(input.MessageBody ?? "")) };
     case "SendMessageBatch": {
       const entries = (input.Entries as { Id: string; MessageBody: string }[] | undefined) ?? [];
-      return { Successful: entries.map((e) => ({ Id: e.Id, MessageId: randomUUID(), MD5OfMessageBody: md5(e.MessageBody) })), Failed: [] };
+      return {
+        Successful: entries.map((e) => ({ Id: e.Id, MessageId: randomUUID(), MD5OfMessageBody: md5(e.MessageBody) })),
+        Failed: [],
+      };
     }
     case "DeleteMessageBatch": {
       const entries = (input.Entries as { Id: string }[] | undefined) ?? [];
@@ -69,7 +72,11 @@ export async function startAwsStub(): Promise<AwsStub> {
       calls.push({ target, input, output });
       history.push({ target, input, output });
       const text = JSON.stringify(output);
-      res.writeHead(200, { "content-type": "application/x-amz-json-1.1", "content-length": Buffer.byteLength(text), "x-amzn-requestid": randomUUID() });
+      res.writeHead(200, {
+        "content-type": "application/x-amz-json-1.1",
+        "content-length": Buffer.byteLength(text),
+        "x-amzn-requestid": randomUUID(),
+      });
       res.end(text);
     });
   });

@@ -7,7 +7,11 @@ import { createServer, request, type IncomingMessage, type Server } from "node:h
 import type { AddressInfo } from "node:net";
 import { classifyS3Request, type CountedRequest } from "./s3-requests";
 
-type Classify = (method: string, url: string, headers: IncomingMessage["headers"]) => { op: string; bucket: string; key: string };
+type Classify = (
+  method: string,
+  url: string,
+  headers: IncomingMessage["headers"],
+) => { op: string; bucket: string; key: string };
 
 export interface CountingProxy {
   readonly endpoint: string;
@@ -16,7 +20,10 @@ export interface CountingProxy {
   close(): Promise<void>;
 }
 
-export async function startCountingProxy(target: string, classify: Classify = classifyS3Request): Promise<CountingProxy> {
+export async function startCountingProxy(
+  target: string,
+  classify: Classify = classifyS3Request,
+): Promise<CountingProxy> {
   const t = new URL(target);
   const requests: CountedRequest[] = [];
   const server: Server = createServer((req, res) => {
@@ -30,7 +37,15 @@ export async function startCountingProxy(target: string, classify: Classify = cl
         res.writeHead(upRes.statusCode ?? 502, upRes.headers);
         upRes.on("data", (c: Buffer) => (responseBytes += c.length));
         upRes.pipe(res);
-        upRes.on("end", () => requests.push({ ...what, status: upRes.statusCode ?? 0, requestBytes, responseBytes, ms: Number(process.hrtime.bigint() - t0) / 1e6 }));
+        upRes.on("end", () =>
+          requests.push({
+            ...what,
+            status: upRes.statusCode ?? 0,
+            requestBytes,
+            responseBytes,
+            ms: Number(process.hrtime.bigint() - t0) / 1e6,
+          }),
+        );
       },
     );
     up.on("error", (e) => {

@@ -8,6 +8,8 @@ import type { Readable } from "node:stream";
 
 export async function naiveMove(s3: S3Client, bucket: string, from: string, to: string): Promise<void> {
   const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: from }));
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: to, Body: got.Body as Readable, ContentLength: got.ContentLength }));
+  await s3.send(
+    new PutObjectCommand({ Bucket: bucket, Key: to, Body: got.Body as Readable, ContentLength: got.ContentLength }),
+  );
   await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: from }));
 }

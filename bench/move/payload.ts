@@ -20,5 +20,13 @@ export function payloadStream(size: number): Readable {
 }
 
 export async function putPayload(s3: S3Client, bucket: string, key: string, size: number): Promise<void> {
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: payloadStream(size), ContentLength: size, ContentType: "application/edi-x12" }));
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      Body: payloadStream(size),
+      ContentLength: size,
+      ContentType: "application/edi-x12",
+    }),
+  );
 }

@@ -8,7 +8,10 @@ export function receiveScenario(): Scenario {
     id: "receive",
     label: "receive handler (real)",
     kind: "gateway",
-    unavailable: (root) => (existsSync(join(root, "handlers", "receive")) ? "the receive handler is not wired into the bench yet" : "handlers/receive/ has not landed on main yet"),
+    unavailable: (root) =>
+      existsSync(join(root, "handlers", "receive"))
+        ? "the receive handler is not wired into the bench yet"
+        : "handlers/receive/ has not landed on main yet",
     place: async () => undefined,
     moveAll: async () => undefined,
     landedAt: async () => undefined,

@@ -26,7 +26,11 @@ export interface S3Request {
   readonly key: string;
 }
 
-export function classifyS3Request(method: string, url: string, headers: Record<string, string | string[] | undefined>): S3Request {
+export function classifyS3Request(
+  method: string,
+  url: string,
+  headers: Record<string, string | string[] | undefined>,
+): S3Request {
   const u = new URL(url, "http://local");
   const [, bucket = "", ...rest] = u.pathname.split("/");
   const key = rest.map((s) => decodeURIComponent(s)).join("/");
@@ -76,7 +80,11 @@ export interface CountedRequest {
 }
 
 /** JSON-protocol services name the operation in a header: `DynamoDB_20120810.PutItem` → `PutItem`. */
-export function classifyJsonRequest(_method: string, _url: string, headers: Record<string, string | string[] | undefined>): { op: string; bucket: string; key: string } {
+export function classifyJsonRequest(
+  _method: string,
+  _url: string,
+  headers: Record<string, string | string[] | undefined>,
+): { op: string; bucket: string; key: string } {
   const target = String(headers["x-amz-target"] ?? "");
   return { op: target.slice(target.lastIndexOf(".") + 1) || "Other", bucket: "", key: "" };
 }
@@ -101,7 +109,10 @@ const DATA_OUT: ReadonlySet<string> = new Set<S3Operation>(["GetObject"]);
 
 /** Object data sent to or read from S3 by the caller, all keys. */
 export function dataBytes(reqs: readonly CountedRequest[]): number {
-  return reqs.reduce((a, r) => a + (DATA_IN.has(r.op) ? r.requestBytes : 0) + (DATA_OUT.has(r.op) ? r.responseBytes : 0), 0);
+  return reqs.reduce(
+    (a, r) => a + (DATA_IN.has(r.op) ? r.requestBytes : 0) + (DATA_OUT.has(r.op) ? r.responseBytes : 0),
+    0,
+  );
 }
 
 /**

@@ -41,7 +41,12 @@ function sqsEvent(bodies: readonly unknown[]) {
       messageId: `bench-${++seq}`,
       receiptHandle: "rh",
       body: JSON.stringify(b),
-      attributes: { ApproximateReceiveCount: "1", SentTimestamp: String(Date.now()), SenderId: "bench", ApproximateFirstReceiveTimestamp: String(Date.now()) },
+      attributes: {
+        ApproximateReceiveCount: "1",
+        SentTimestamp: String(Date.now()),
+        SenderId: "bench",
+        ApproximateFirstReceiveTimestamp: String(Date.now()),
+      },
       messageAttributes: {},
       md5OfBody: "",
       eventSource: "aws:sqs",
@@ -62,12 +67,33 @@ function objectCreated(bucket: string, key: string, size: number, etag: string) 
     time: new Date().toISOString(),
     region: "eu-west-1",
     resources: [`arn:aws:s3:::${bucket}`],
-    detail: { version: "0", bucket: { name: bucket }, object: { key: key.split("/").map((s) => encodeURIComponent(s).replace(/%20/g, "+")).join("/"), size, etag: etag.replace(/"/g, ""), sequencer: "0" }, reason: "PutObject" },
+    detail: {
+      version: "0",
+      bucket: { name: bucket },
+      object: {
+        key: key
+          .split("/")
+          .map((s) => encodeURIComponent(s).replace(/%20/g, "+"))
+          .join("/"),
+        size,
+        etag: etag.replace(/"/g, ""),
+        sequencer: "0",
+      },
+      reason: "PutObject",
+    },
   };
 }
 
 /** Transfer's outbound event for one sent file (fields as in the fixtures). */
-function transferEvent(detailType: string, bucket: string, connectorId: string, transferId: string, stagedKey: string, extra: Record<string, unknown>, s3: Record<string, string>) {
+function transferEvent(
+  detailType: string,
+  bucket: string,
+  connectorId: string,
+  transferId: string,
+  stagedKey: string,
+  extra: Record<string, unknown>,
+  s3: Record<string, string>,
+) {
   return {
     version: "0",
     id: `tr-${++seq}`,
@@ -105,20 +131,31 @@ function processedBase(stagedKey: string, transferId: string, messageId: string)
 function sqsBodies(calls: readonly StubCall[]): unknown[] {
   return calls.flatMap((c) => {
     if (c.target.endsWith(".SendMessage")) return [JSON.parse(String(c.input.MessageBody))];
-    if (c.target.endsWith(".SendMessageBatch")) return ((c.input.Entries as { MessageBody: string }[]) ?? []).map((e) => JSON.parse(e.MessageBody));
+    if (c.target.endsWith(".SendMessageBatch"))
+      return ((c.input.Entries as { MessageBody: string }[]) ?? []).map((e) => JSON.parse(e.MessageBody));
     return [];
   });
 }
 
-async function inBatches(bodies: readonly unknown[], concurrency: number, handler: SqsHandler, what: string): Promise<void> {
+async function inBatches(
+  bodies: readonly unknown[],
+  concurrency: number,
+  handler: SqsHandler,
+  what: string,
+): Promise<void> {
   const batches: unknown[][] = [];
   for (let i = 0; i < bodies.length; i += SQS_BATCH) batches.push(bodies.slice(i, i + SQS_BATCH));
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(concurrency, batches.length) }, async () => {
       while (next < batches.length) {
-        const r = await handler(sqsEvent(batches[next++]!), { functionName: "bench", awsRequestId: `req-${++seq}`, getRemainingTimeInMillis: () => 60_000 });
-        if (r?.batchItemFailures?.length) throw new Error(`${what} handler reported ${r.batchItemFailures.length} failed record(s)`);
+        const r = await handler(sqsEvent(batches[next++]!), {
+          functionName: "bench",
+          awsRequestId: `req-${++seq}`,
+          getRemainingTimeInMillis: () => 60_000,
+        });
+        if (r?.batchItemFailures?.length)
+          throw new Error(`${what} handler reported ${r.batchItemFailures.length} failed record(s)`);
       }
     }),
   );
@@ -139,12 +176,29 @@ export function sendScenario(): Scenario {
     async setup(ctx) {
       const { servers, bucket } = ctx;
       await servers.ddb.send(
-        new CreateTableCommand({ TableName: TABLE, BillingMode: "PAY_PER_REQUEST", AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }], KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }] }),
+        new CreateTableCommand({
+          TableName: TABLE,
+          BillingMode: "PAY_PER_REQUEST",
+          AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
+          KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+        }),
       );
       const customer = validateCustomer(customerWithPartners(4, "bench"), "<bench>");
-      const ids = customer.partners.map((p) => ({ station: p.station, partner: p.as2Id, connectorId: `c-${p.as2Id.toLowerCase()}`, agreementId: `a-${p.as2Id.toLowerCase()}` }));
+      const ids = customer.partners.map((p) => ({
+        station: p.station,
+        partner: p.as2Id,
+        connectorId: `c-${p.as2Id.toLowerCase()}`,
+        agreementId: `a-${p.as2Id.toLowerCase()}`,
+      }));
       const doc = buildRoutingDocument(customer, bucket, ids, inboundWorkPrefix);
-      await servers.direct.send(new PutObjectCommand({ Bucket: bucket, Key: ROUTING_DOCUMENT_KEY, Body: JSON.stringify(doc), ContentType: "application/json" }));
+      await servers.direct.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: ROUTING_DOCUMENT_KEY,
+          Body: JSON.stringify(doc),
+          ContentType: "application/json",
+        }),
+      );
       Object.assign(process.env, {
         BUCKET: bucket,
         SEND_QUEUE_URL: QUEUE_URL,
@@ -154,7 +208,9 @@ export function sendScenario(): Scenario {
         ROUTING_KEY: ROUTING_DOCUMENT_KEY,
         ROUTING_ETAG: "bench",
       });
-      const context = (await import(join(ctx.root, "handlers/send/context.ts"))) as { setClock?: (f: () => Date) => void };
+      const context = (await import(join(ctx.root, "handlers/send/context.ts"))) as {
+        setClock?: (f: () => Date) => void;
+      };
       // The send queue delivers an upload once its settle time has passed: so does the bench's clock.
       const settleMs = (customer.settle.fileSeconds + 1) * 1000;
       context.setClock?.(() => new Date(Date.now() + settleMs));
@@ -189,12 +245,36 @@ export function sendScenario(): Scenario {
           for (const path of (c.input.SendFilePaths as string[]) ?? []) {
             const staged = path.slice(`/${bucket}/`.length);
             const base = processedBase(staged, transferId, `${transferId}@bench`);
-            await servers.direct.send(new PutObjectCommand({ Bucket: bucket, Key: `${base}.mdn`, Body: "MDN (bench)" }));
-            await servers.direct.send(new PutObjectCommand({ Bucket: bucket, Key: `${base}.json`, Body: JSON.stringify({ "status-code": "COMPLETED", "transfer-id": transferId }) }));
-            const s3 = { "json-bucket": bucket, "json-key": `/${base}.json`, "mdn-bucket": bucket, "mdn-key": `/${base}.mdn` };
+            await servers.direct.send(
+              new PutObjectCommand({ Bucket: bucket, Key: `${base}.mdn`, Body: "MDN (bench)" }),
+            );
+            await servers.direct.send(
+              new PutObjectCommand({
+                Bucket: bucket,
+                Key: `${base}.json`,
+                Body: JSON.stringify({ "status-code": "COMPLETED", "transfer-id": transferId }),
+              }),
+            );
+            const s3 = {
+              "json-bucket": bucket,
+              "json-key": `/${base}.json`,
+              "mdn-bucket": bucket,
+              "mdn-key": `/${base}.mdn`,
+            };
             results.push(transferEvent("AS2 Payload Send Completed", bucket, connectorId, transferId, staged, {}, s3));
             results.push(
-              transferEvent("AS2 MDN Receive Completed", bucket, connectorId, transferId, staged, { disposition: "automatic-action/MDN-sent-automatically; processed", "mdn-message-id": `<mdn-${transferId}@partner>` }, s3),
+              transferEvent(
+                "AS2 MDN Receive Completed",
+                bucket,
+                connectorId,
+                transferId,
+                staged,
+                {
+                  disposition: "automatic-action/MDN-sent-automatically; processed",
+                  "mdn-message-id": `<mdn-${transferId}@partner>`,
+                },
+                s3,
+              ),
             );
           }
         }

@@ -73,7 +73,13 @@ export async function startBenchServers(dir: string): Promise<BenchServers> {
     AWS_LAMBDA_LOG_LEVEL: "ERROR",
   });
 
-  const direct = new S3Client({ region: "eu-west-1", endpoint: s3Endpoint, forcePathStyle: true, credentials: CREDENTIALS, requestChecksumCalculation: "WHEN_REQUIRED" });
+  const direct = new S3Client({
+    region: "eu-west-1",
+    endpoint: s3Endpoint,
+    forcePathStyle: true,
+    credentials: CREDENTIALS,
+    requestChecksumCalculation: "WHEN_REQUIRED",
+  });
   const ddb = new DynamoDBClient({ region: "eu-west-1", endpoint: dynamoEndpoint, credentials: CREDENTIALS });
   const counted: S3Client[] = [];
   return {
@@ -85,7 +91,13 @@ export async function startBenchServers(dir: string): Promise<BenchServers> {
     direct,
     ddb,
     counted() {
-      const c = new S3Client({ region: "eu-west-1", endpoint: proxy.endpoint, forcePathStyle: true, credentials: CREDENTIALS, requestChecksumCalculation: "WHEN_REQUIRED" });
+      const c = new S3Client({
+        region: "eu-west-1",
+        endpoint: proxy.endpoint,
+        forcePathStyle: true,
+        credentials: CREDENTIALS,
+        requestChecksumCalculation: "WHEN_REQUIRED",
+      });
       counted.push(c);
       return c;
     },

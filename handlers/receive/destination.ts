@@ -23,7 +23,13 @@ export function destinationPk(key: string): string {
 }
 
 /** Reserves `key` for `owner`; false when it belongs to someone else or already holds an object. */
-export async function reserveKey(s3: S3Client, bucket: string, key: string, owner: string, now = Date.now()): Promise<boolean> {
+export async function reserveKey(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  owner: string,
+  now = Date.now(),
+): Promise<boolean> {
   const pk = destinationPk(key);
   const current = await getItem<Reservation>(pk);
   if (current?.owner === owner) return true;
@@ -33,7 +39,11 @@ export async function reserveKey(s3: S3Client, bucket: string, key: string, owne
     if (await putIfAbsent({ pk, owner, reservedAt: now, expiresAt: expiresIn(2, now) })) return true;
     return (await getItem<Reservation>(pk))?.owner === owner;
   }
-  return updateItem(pk, { owner, reservedAt: now, expiresAt: expiresIn(2, now) }, { field: "owner", equals: current.owner });
+  return updateItem(
+    pk,
+    { owner, reservedAt: now, expiresAt: expiresIn(2, now) },
+    { field: "owner", equals: current.owner },
+  );
 }
 
 /**
@@ -55,5 +65,7 @@ export async function reserveDestination(
     previous = key;
     if (await reserveKey(s3, bucket, key, owner)) return key;
   }
-  throw new Error(`no free destination for ${owner}: ${MAX_CANDIDATES} candidates starting at ${candidate(0)} are taken`);
+  throw new Error(
+    `no free destination for ${owner}: ${MAX_CANDIDATES} candidates starting at ${candidate(0)} are taken`,
+  );
 }

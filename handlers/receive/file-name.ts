@@ -47,7 +47,11 @@ function truncateUtf8KeepingExtension(name: string, maxBytes: number): string {
  * Name of a received file: the partner's original name, else the name Transfer stored it under,
  * else a name derived from the message id (so a retry picks the same one).
  */
-export function receivedFileName(requesterFileName: string | undefined, storedKey: string | undefined, seed: string): string {
+export function receivedFileName(
+  requesterFileName: string | undefined,
+  storedKey: string | undefined,
+  seed: string,
+): string {
   return (
     sanitizeFileName(requesterFileName) ??
     (storedKey !== undefined ? sanitizeFileName(keyBaseName(storedKey)) : undefined) ??

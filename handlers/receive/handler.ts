@@ -12,7 +12,10 @@ import { loadRouting } from "../shared/routing-loader";
 import type { ReceiveContext } from "./context";
 import { processTransferEvent } from "./process-event";
 
-export async function handleBatch(event: SQSEvent, ctxFactory: () => Promise<ReceiveContext> = defaultContext): Promise<SQSBatchResponse> {
+export async function handleBatch(
+  event: SQSEvent,
+  ctxFactory: () => Promise<ReceiveContext> = defaultContext,
+): Promise<SQSBatchResponse> {
   const ctx = await ctxFactory();
   const failures: SQSBatchResponse["batchItemFailures"] = [];
   for (const record of event.Records) {

@@ -39,26 +39,40 @@ function eventTime(ev: TransferEvent): Date | undefined {
   return undefined;
 }
 
-export function inboundFacts(ctx: ReceiveContext, ev: TransferEvent, opts: { requireMessageId: boolean; requireFile: boolean }): InboundFacts {
+export function inboundFacts(
+  ctx: ReceiveContext,
+  ev: TransferEvent,
+  opts: { requireMessageId: boolean; requireFile: boolean },
+): InboundFacts {
   const what = `${ev.detailType}${ev.id ? ` (event ${ev.id})` : ""}`;
-  if (!ev.agreementId) throw new UnroutableEventError(`${what} has no agreement-id: inbound events are routed by agreement`);
+  if (!ev.agreementId)
+    throw new UnroutableEventError(`${what} has no agreement-id: inbound events are routed by agreement`);
   const partner = ctx.routing.byAgreementId(ev.agreementId);
   if (!partner) {
-    throw new UnroutableEventError(`${what}: agreement ${ev.agreementId} is not in the routing document of customer ${ctx.routing.doc.customer} (redeploy the stack if the agreement is new)`);
+    throw new UnroutableEventError(
+      `${what}: agreement ${ev.agreementId} is not in the routing document of customer ${ctx.routing.doc.customer} (redeploy the stack if the agreement is new)`,
+    );
   }
   for (const loc of [ev.file, ev.json, ev.mdn]) {
     if (loc?.bucket !== undefined && loc.bucket !== ctx.bucket) {
-      throw new UnroutableEventError(`${what}: object in bucket ${loc.bucket}, but this gateway's bucket is ${ctx.bucket}`);
+      throw new UnroutableEventError(
+        `${what}: object in bucket ${loc.bucket}, but this gateway's bucket is ${ctx.bucket}`,
+      );
     }
     if (loc?.key !== undefined && !loc.key.startsWith(partner.inboundPrefix)) {
-      throw new UnroutableEventError(`${what}: key ${loc.key} is outside the base directory ${partner.inboundPrefix} of agreement ${ev.agreementId}`);
+      throw new UnroutableEventError(
+        `${what}: key ${loc.key} is outside the base directory ${partner.inboundPrefix} of agreement ${ev.agreementId}`,
+      );
     }
   }
   const sourceKey = ev.file?.key;
   if (opts.requireFile && !sourceKey) throw new UnroutableEventError(`${what} names no file (s3-attributes.file-key)`);
   const at = eventTime(ev);
   if (!at) throw new UnroutableEventError(`${what} carries no usable timestamp`);
-  const occurrence = stableTag(`${ev.startTimestamp ?? ""}\n${sourceKey ?? ""}\n${ev.startTimestamp ? "" : ev.id ?? ""}`, 16);
+  const occurrence = stableTag(
+    `${ev.startTimestamp ?? ""}\n${sourceKey ?? ""}\n${ev.startTimestamp ? "" : (ev.id ?? "")}`,
+    16,
+  );
   if (opts.requireMessageId && !ev.as2MessageId) throw new UnroutableEventError(`${what} has no as2-message-id`);
   // A failure can happen before the message id is read; each such delivery stands alone.
   const as2MessageId = ev.as2MessageId ?? `unidentified-${occurrence}`;

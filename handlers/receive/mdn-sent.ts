@@ -11,7 +11,14 @@ import { logger } from "../shared/logger";
 import type { ReceiveContext } from "./context";
 import { MessageInProgressError } from "./errors";
 import { inboundFacts } from "./inbound-facts";
-import { createMessage, getMessage, stripUndefined, updateMessage, type MdnInfo, type MessageItem } from "./message-index";
+import {
+  createMessage,
+  getMessage,
+  stripUndefined,
+  updateMessage,
+  type MdnInfo,
+  type MessageItem,
+} from "./message-index";
 import { renderRecord } from "./record";
 import type { ReceiveOutcome } from "./outcome";
 
@@ -37,7 +44,13 @@ export async function onMdnSent(ctx: ReceiveContext, ev: TransferEvent): Promise
     const item = await getMessage(f.pk);
     if (!item) {
       // Before the payload event: remembered until the payload is routed.
-      const created = await createMessage({ pk: f.pk, state: "pending", agreementId: f.agreementId, as2MessageId: f.as2MessageId, mdn } as MessageItem);
+      const created = await createMessage({
+        pk: f.pk,
+        state: "pending",
+        agreementId: f.agreementId,
+        as2MessageId: f.as2MessageId,
+        mdn,
+      } as MessageItem);
       if (created) return { action: "mdn-deferred", pk: f.pk };
       continue;
     }
@@ -46,7 +59,9 @@ export async function onMdnSent(ctx: ReceiveContext, ev: TransferEvent): Promise
       continue;
     }
     if (item.state === "routing") {
-      throw new MessageInProgressError(`message ${f.as2MessageId} is being routed; its MDN status is applied on a retry`);
+      throw new MessageInProgressError(
+        `message ${f.as2MessageId} is being routed; its MDN status is applied on a retry`,
+      );
     }
     return applyMdn(ctx, item, mdn);
   }
@@ -67,11 +82,17 @@ async function applyMdn(ctx: ReceiveContext, item: MessageItem, mdn: MdnInfo): P
   }
   // A later "sent" never hides an earlier "failed" of the same delivery: the partner may still resend.
   const keep = item.mdn?.status === "failed" && mdn.status === "sent" ? item.mdn : mdn;
-  if (!(await updateMessage(item.pk, stripUndefined({ mdn: keep, mdnDest }), { state: item.state, occurrence: item.occurrence }))) {
+  if (
+    !(await updateMessage(item.pk, stripUndefined({ mdn: keep, mdnDest }), {
+      state: item.state,
+      occurrence: item.occurrence,
+    }))
+  ) {
     throw new MessageInProgressError(`message ${item.as2MessageId} changed while its MDN status was recorded; retry`);
   }
   const updated = (await getMessage(item.pk))!;
-  if (updated.dest !== undefined) await putJson(ctx.s3, ctx.bucket, recordKey(updated.dest), renderRecord(updated, ctx.bucket));
+  if (updated.dest !== undefined)
+    await putJson(ctx.s3, ctx.bucket, recordKey(updated.dest), renderRecord(updated, ctx.bucket));
   logger.info("MDN status recorded", { pk: item.pk, status: keep.status, key: updated.dest });
   return { action: "mdn-recorded", pk: item.pk, ...(updated.dest ? { key: updated.dest } : {}) };
 }

@@ -87,7 +87,11 @@ export async function createMessage(item: Omit<MessageItem, "expiresAt">): Promi
  * Sets fields when every condition holds (`field = value`, or `field` absent for `undefined`).
  * Returns false when a condition did not hold: someone else changed the item first.
  */
-export async function updateMessage(pk: string, set: Partial<MessageItem>, when: Record<string, unknown>): Promise<boolean> {
+export async function updateMessage(
+  pk: string,
+  set: Partial<MessageItem>,
+  when: Record<string, unknown>,
+): Promise<boolean> {
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
   const sets: string[] = [];
@@ -109,7 +113,9 @@ export async function updateMessage(pk: string, set: Partial<MessageItem>, when:
       conditions.push(`#c${i} = :c${i}`);
     }
   });
-  const expression = [sets.length ? `SET ${sets.join(", ")}` : "", removes.length ? `REMOVE ${removes.join(", ")}` : ""].filter(Boolean).join(" ");
+  const expression = [sets.length ? `SET ${sets.join(", ")}` : "", removes.length ? `REMOVE ${removes.join(", ")}` : ""]
+    .filter(Boolean)
+    .join(" ");
   try {
     await ledgerClient().send(
       new UpdateCommand({
@@ -123,7 +129,11 @@ export async function updateMessage(pk: string, set: Partial<MessageItem>, when:
     );
     return true;
   } catch (e) {
-    if (e instanceof ConditionalCheckFailedException || (e as { name?: string }).name === "ConditionalCheckFailedException") return false;
+    if (
+      e instanceof ConditionalCheckFailedException ||
+      (e as { name?: string }).name === "ConditionalCheckFailedException"
+    )
+      return false;
     throw e;
   }
 }

@@ -10,7 +10,11 @@ import { recordKey } from "../../model/layout";
  * Stable across retries of the same delivery (receivers drop duplicates by eventId), different
  * for a later delivery of the same message id (a resend after a failure is news).
  */
-export function receivedEventId(customer: string, type: DomainEventType, item: Pick<MessageItem, "pk" | "occurrence">): string {
+export function receivedEventId(
+  customer: string,
+  type: DomainEventType,
+  item: Pick<MessageItem, "pk" | "occurrence">,
+): string {
   const h = stableTag(`${customer}\n${type}\n${item.pk}\n${item.occurrence ?? ""}`, 32);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
@@ -34,8 +38,12 @@ export function receivedEvent(ctx: ReceiveContext, item: MessageItem, at: string
     test: item.test ?? false,
     as2MessageId: item.as2MessageId,
     ...(item.subject !== undefined ? { subject: item.subject } : {}),
-    attachments: hasPayload ? [{ bucket: ctx.bucket, key: item.dest!, fileName: item.fileName ?? "", size: item.size! }] : [],
-    ...(item.mdnDest !== undefined ? { mdn: { bucket: ctx.bucket, key: item.mdnDest, ...(disposition !== undefined ? { disposition } : {}) } } : {}),
+    attachments: hasPayload
+      ? [{ bucket: ctx.bucket, key: item.dest!, fileName: item.fileName ?? "", size: item.size! }]
+      : [],
+    ...(item.mdnDest !== undefined
+      ? { mdn: { bucket: ctx.bucket, key: item.mdnDest, ...(disposition !== undefined ? { disposition } : {}) } }
+      : {}),
     ...(item.dest !== undefined ? { record: { bucket: ctx.bucket, key: recordKey(item.dest) } } : {}),
     ...(failed ? { failureCode: item.failureCode ?? "UNKNOWN", failureMessage } : {}),
   });
@@ -46,4 +54,3 @@ export async function publishReceived(ctx: ReceiveContext, item: MessageItem, at
   await publishDomainEvents(ctx.eventBridge, ctx.eventBusName, [event]);
   return event;
 }
-

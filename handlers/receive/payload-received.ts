@@ -38,24 +38,40 @@ export async function onPayloadReceived(ctx: ReceiveContext, ev: TransferEvent):
     }
     if (item.state === "routing") {
       if (item.occurrence !== f.occurrence) {
-        throw new MessageInProgressError(`message ${f.as2MessageId} (agreement ${f.agreementId}) is being routed by another delivery; retry later`);
+        throw new MessageInProgressError(
+          `message ${f.as2MessageId} (agreement ${f.agreementId}) is being routed by another delivery; retry later`,
+        );
       }
       return route(ctx, f, item, await headObject(ctx.s3, ctx.bucket, sourceKey));
     }
-    if (item.occurrence === f.occurrence) return { action: "already-done", pk: f.pk, ...(item.dest ? { key: item.dest } : {}) };
+    if (item.occurrence === f.occurrence)
+      return { action: "already-done", pk: f.pk, ...(item.dest ? { key: item.dest } : {}) };
     if (item.state === "failed") {
       // The partner resent a message that failed before: this delivery is the one that counts now.
       const source = await headObject(ctx.s3, ctx.bucket, sourceKey);
       if (!source) throw missing(ctx, f);
-      const reset: Partial<MessageItem> = { dest: undefined, mdn: undefined, mdnDest: undefined, failureCode: undefined, failureMessage: undefined, size: undefined };
-      const claimed = await updateMessage(f.pk, { ...reset, ...itemFields(f), ...sourceFields(source), state: "routing" }, { state: "failed", occurrence: item.occurrence });
+      const reset: Partial<MessageItem> = {
+        dest: undefined,
+        mdn: undefined,
+        mdnDest: undefined,
+        failureCode: undefined,
+        failureMessage: undefined,
+        size: undefined,
+      };
+      const claimed = await updateMessage(
+        f.pk,
+        { ...reset, ...itemFields(f), ...sourceFields(source), state: "routing" },
+        { state: "failed", occurrence: item.occurrence },
+      );
       item = await getMessage(f.pk);
       if (claimed) return route(ctx, f, item!, source);
       continue;
     }
     return duplicate(ctx, f, item);
   }
-  throw new MessageInProgressError(`message ${f.as2MessageId} (agreement ${f.agreementId}) changed during ${ATTEMPTS} attempts; retry later`);
+  throw new MessageInProgressError(
+    `message ${f.as2MessageId} (agreement ${f.agreementId}) changed during ${ATTEMPTS} attempts; retry later`,
+  );
 }
 
 function missing(ctx: ReceiveContext, f: InboundFacts): MissingPayloadError {
@@ -73,7 +89,10 @@ function routedFile(f: InboundFacts, item: MessageItem): RoutedFile {
 }
 
 /** Reads Transfer's status file, which may not be there yet (a Completed event may say PROCESSING). */
-async function statusOf(ctx: ReceiveContext, key: string | undefined): Promise<ReturnType<typeof readStatusFile> | undefined> {
+async function statusOf(
+  ctx: ReceiveContext,
+  key: string | undefined,
+): Promise<ReturnType<typeof readStatusFile> | undefined> {
   if (key === undefined) return undefined;
   try {
     const json = await getJson(ctx.s3, ctx.bucket, key);
@@ -84,7 +103,12 @@ async function statusOf(ctx: ReceiveContext, key: string | undefined): Promise<R
   }
 }
 
-async function route(ctx: ReceiveContext, f: InboundFacts, item: MessageItem, source: ObjectInfo | undefined): Promise<ReceiveOutcome> {
+async function route(
+  ctx: ReceiveContext,
+  f: InboundFacts,
+  item: MessageItem,
+  source: ObjectInfo | undefined,
+): Promise<ReceiveOutcome> {
   const owner = `${f.pk}#${f.occurrence}`;
   if (!source) {
     // Gone: an earlier attempt moved it, if a verified copy is where that attempt put it.
@@ -127,7 +151,16 @@ async function route(ctx: ReceiveContext, f: InboundFacts, item: MessageItem, so
     duplicateReported: item.duplicateReported || isDuplicateDisposition(disposition) || undefined,
     state: "received" as const,
   });
-  await updateMessage(f.pk, stripUndefined({ mdnDest, disposition: final.disposition, subject: final.subject, duplicateReported: final.duplicateReported }), { state: "routing", occurrence: f.occurrence });
+  await updateMessage(
+    f.pk,
+    stripUndefined({
+      mdnDest,
+      disposition: final.disposition,
+      subject: final.subject,
+      duplicateReported: final.duplicateReported,
+    }),
+    { state: "routing", occurrence: f.occurrence },
+  );
   await putJson(ctx.s3, ctx.bucket, recordKey(dest), renderRecord(final, ctx.bucket));
   // Published before the state flips: a crash in between republishes the same eventId, never loses it.
   await publishReceived(ctx, final, outcomeTime(f));
@@ -139,7 +172,10 @@ async function route(ctx: ReceiveContext, f: InboundFacts, item: MessageItem, so
 }
 
 /** Whether two stored objects hold the same bytes; undefined when S3's metadata cannot tell. */
-export function sameContent(first: Pick<MessageItem, "size" | "sourceEtag" | "sourceChecksum" | "sourceSse">, second: ObjectInfo): boolean | undefined {
+export function sameContent(
+  first: Pick<MessageItem, "size" | "sourceEtag" | "sourceChecksum" | "sourceSse">,
+  second: ObjectInfo,
+): boolean | undefined {
   if (first.size !== undefined && first.size !== second.size) return false;
   if (first.sourceChecksum && second.checksum) return first.sourceChecksum === second.checksum;
   if (first.sourceSse === "aws:kms" || second.sse === "aws:kms" || !first.sourceEtag) return undefined;
@@ -170,7 +206,9 @@ async function duplicate(ctx: ReceiveContext, f: InboundFacts, first: MessageIte
     return { action: "duplicate-discarded", pk: f.pk, ...(first.dest ? { key: first.dest } : {}) };
   }
   dest ??= await reserveDestination(ctx.s3, ctx.bucket, candidate, owner);
-  const moved = source ? (await safeMove(ctx.s3, ctx.bucket, source, dest)).to : await headObject(ctx.s3, ctx.bucket, dest);
+  const moved = source
+    ? (await safeMove(ctx.s3, ctx.bucket, source, dest)).to
+    : await headObject(ctx.s3, ctx.bucket, dest);
   const kept: MessageItem = stripUndefined({
     ...(itemFields(f) as MessageItem),
     pk: f.pk,
@@ -181,7 +219,12 @@ async function duplicate(ctx: ReceiveContext, f: InboundFacts, first: MessageIte
     failureMessage: `the partner sent message id ${f.as2MessageId} again with content that cannot be shown to be identical; the first delivery is ${first.dest ?? "in the inbox"}`,
   });
   const note = "AS2 message ids are unique: compare both files before processing this one";
-  await putJson(ctx.s3, ctx.bucket, recordKey(dest), renderRecord(kept, ctx.bucket, { duplicateOf: { ...(first.dest ? { key: first.dest } : {}), note } }));
+  await putJson(
+    ctx.s3,
+    ctx.bucket,
+    recordKey(dest),
+    renderRecord(kept, ctx.bucket, { duplicateOf: { ...(first.dest ? { key: first.dest } : {}), note } }),
+  );
   await publishReceived(ctx, kept, outcomeTime(f));
   return { action: "duplicate-kept-in-failed", pk: f.pk, key: dest };
 }

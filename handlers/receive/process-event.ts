@@ -19,6 +19,8 @@ export async function processTransferEvent(ctx: ReceiveContext, raw: unknown): P
     case "AS2 MDN Send Failed":
       return onMdnSent(ctx, ev);
     default:
-      throw new UnroutableEventError(`${ev.detailType} is an outbound event; the receive pipeline does not handle it (check the rule's pattern)`);
+      throw new UnroutableEventError(
+        `${ev.detailType} is an outbound event; the receive pipeline does not handle it (check the rule's pattern)`,
+      );
   }
 }

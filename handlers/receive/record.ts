@@ -66,7 +66,11 @@ function mdnPart(item: MessageItem): ReceivedRecord["mdn"] {
   });
 }
 
-export function renderRecord(item: MessageItem, bucket: string, extra: Pick<ReceivedRecord, "duplicateOf"> = {}): ReceivedRecord {
+export function renderRecord(
+  item: MessageItem,
+  bucket: string,
+  extra: Pick<ReceivedRecord, "duplicateOf"> = {},
+): ReceivedRecord {
   const failed = item.state === "failed";
   return stripUndefined({
     recordVersion: RECORD_VERSION,
@@ -91,7 +95,12 @@ export function renderRecord(item: MessageItem, bucket: string, extra: Pick<Rece
     transferStatus: item.statusCode,
     payload: item.dest !== undefined && item.size !== undefined ? { bucket, key: item.dest } : undefined,
     mdn: mdnPart(item),
-    reason: failed ? { failureCode: item.failureCode ?? "UNKNOWN", failureMessage: item.failureMessage ?? "Transfer Family reported a failure without a message" } : undefined,
+    reason: failed
+      ? {
+          failureCode: item.failureCode ?? "UNKNOWN",
+          failureMessage: item.failureMessage ?? "Transfer Family reported a failure without a message",
+        }
+      : undefined,
     duplicateOf: extra.duplicateOf,
     transferReportedDuplicate: item.duplicateReported ? true : undefined,
   });

@@ -46,7 +46,8 @@ export interface ClaimItem {
   readonly lastError?: string;
 }
 
-export type FileState = "staged" | "sending" | "sent" | "retrying" | "delivering" | "failing" | "delivered" | "failed" | "withdrawn";
+export type FileState =
+  "staged" | "sending" | "sent" | "retrying" | "delivering" | "failing" | "delivered" | "failed" | "withdrawn";
 export const FINAL_FILE_STATES: readonly FileState[] = ["delivered", "failed", "withdrawn"];
 
 export interface FileItem {
@@ -85,7 +86,9 @@ export const transferPk = (transferId: string) => `transfer#${transferId}`;
 export const batchWaitPk = (bucket: string, prefix: string) => `batchwait#${bucket}#${prefix}`;
 
 function isConditionFailure(e: unknown): boolean {
-  return e instanceof ConditionalCheckFailedException || (e as { name?: string }).name === "ConditionalCheckFailedException";
+  return (
+    e instanceof ConditionalCheckFailedException || (e as { name?: string }).name === "ConditionalCheckFailedException"
+  );
 }
 
 export interface Update {
@@ -186,7 +189,10 @@ export async function getFiles(claim: Pick<ClaimItem, "claimId" | "members">): P
 }
 
 /** Creates the claim unless it exists; returns the stored claim either way. */
-export async function createClaim(claim: Omit<ClaimItem, "pk">, now = Date.now()): Promise<{ created: boolean; claim: ClaimItem }> {
+export async function createClaim(
+  claim: Omit<ClaimItem, "pk">,
+  now = Date.now(),
+): Promise<{ created: boolean; claim: ClaimItem }> {
   const item = { ...claim, pk: claimPk(claim.claimId), expiresAt: expiresIn(CLAIM_TTL_DAYS, now) };
   if (await putIfAbsent(item)) return { created: true, claim: item };
   const existing = await getClaim(claim.claimId);
@@ -211,11 +217,23 @@ export async function createFile(file: Omit<FileItem, "pk">, now = Date.now()): 
   await putIfAbsent({ ...file, pk: filePk(file.claimId, file.fileName), expiresAt: expiresIn(CLAIM_TTL_DAYS, now) });
 }
 
-export async function recordTransfer(transferId: string, claimId: string, fileNames: readonly string[], now = Date.now()): Promise<void> {
-  await putIfAbsent({ pk: transferPk(transferId), claimId, fileNames: [...fileNames], expiresAt: expiresIn(CLAIM_TTL_DAYS, now) });
+export async function recordTransfer(
+  transferId: string,
+  claimId: string,
+  fileNames: readonly string[],
+  now = Date.now(),
+): Promise<void> {
+  await putIfAbsent({
+    pk: transferPk(transferId),
+    claimId,
+    fileNames: [...fileNames],
+    expiresAt: expiresIn(CLAIM_TTL_DAYS, now),
+  });
 }
 
-export async function lookupTransfer(transferId: string): Promise<{ claimId: string; fileNames: string[] } | undefined> {
+export async function lookupTransfer(
+  transferId: string,
+): Promise<{ claimId: string; fileNames: string[] } | undefined> {
   const item = await getItem(transferPk(transferId));
   return item ? { claimId: item.claimId as string, fileNames: (item.fileNames as string[]) ?? [] } : undefined;
 }
@@ -224,7 +242,12 @@ export async function lookupTransfer(transferId: string): Promise<{ claimId: str
  * Records that a batch directory will be re-checked at `dueAt`; false when a check at that time
  * or later is already scheduled (the duplicate events of one batch then schedule one check).
  */
-export async function scheduleBatchCheck(bucket: string, prefix: string, dueAt: Date, now = Date.now()): Promise<boolean> {
+export async function scheduleBatchCheck(
+  bucket: string,
+  prefix: string,
+  dueAt: Date,
+  now = Date.now(),
+): Promise<boolean> {
   const pk = batchWaitPk(bucket, prefix);
   const due = dueAt.toISOString();
   try {

@@ -11,5 +11,9 @@ export interface SendConfig {
 }
 
 export function sendConfig(): SendConfig {
-  return { bucket: requireEnv("BUCKET"), sendQueueUrl: requireEnv("SEND_QUEUE_URL"), eventBus: requireEnv("EVENT_BUS_NAME") };
+  return {
+    bucket: requireEnv("BUCKET"),
+    sendQueueUrl: requireEnv("SEND_QUEUE_URL"),
+    eventBus: requireEnv("EVENT_BUS_NAME"),
+  };
 }

@@ -23,25 +23,57 @@ export function checkUpload(parsed: ParsedSendKey, facts: UploadFacts, routing: 
   const { station, partner } = parsed;
   if (!routing.station(station)) {
     const known = routing.doc.stations.map((s) => s.station).join(", ");
-    return { ok: false, code: "UNKNOWN_STATION", reason: `station '${station}' is not declared for this gateway (declared: ${known || "none"}); upload under AS2/send/<station>/<partner>/` };
+    return {
+      ok: false,
+      code: "UNKNOWN_STATION",
+      reason: `station '${station}' is not declared for this gateway (declared: ${known || "none"}); upload under AS2/send/<station>/<partner>/`,
+    };
   }
   const p = routing.partner(station, partner);
   if (!p) {
-    const partners = routing.doc.partners.filter((x) => x.station === station).map((x) => x.partner).join(", ");
-    return { ok: false, code: "UNKNOWN_PARTNER", reason: `partner '${partner}' is not declared for station '${station}' (its partners: ${partners || "none"})` };
+    const partners = routing.doc.partners
+      .filter((x) => x.station === station)
+      .map((x) => x.partner)
+      .join(", ");
+    return {
+      ok: false,
+      code: "UNKNOWN_PARTNER",
+      reason: `partner '${partner}' is not declared for station '${station}' (its partners: ${partners || "none"})`,
+    };
   }
-  if (!p.enabled) return { ok: false, code: "PARTNER_DISABLED", reason: `partner '${partner}' is disabled in the customer file; enable it and upload the file again` };
+  if (!p.enabled)
+    return {
+      ok: false,
+      code: "PARTNER_DISABLED",
+      reason: `partner '${partner}' is disabled in the customer file; enable it and upload the file again`,
+    };
   if (p.test && !parsed.test) {
-    return { ok: false, code: "TEST_LEVEL_MISMATCH", reason: `partner '${partner}' is a test partner: upload under AS2/send/${station}/${partner}/test/` };
+    return {
+      ok: false,
+      code: "TEST_LEVEL_MISMATCH",
+      reason: `partner '${partner}' is a test partner: upload under AS2/send/${station}/${partner}/test/`,
+    };
   }
   if (!p.test && parsed.test) {
-    return { ok: false, code: "TEST_LEVEL_MISMATCH", reason: `partner '${partner}' is not a test partner: upload under AS2/send/${station}/${partner}/ (the test/ folder is for test partners)` };
+    return {
+      ok: false,
+      code: "TEST_LEVEL_MISMATCH",
+      reason: `partner '${partner}' is not a test partner: upload under AS2/send/${station}/${partner}/ (the test/ folder is for test partners)`,
+    };
   }
   if (facts.size > routing.doc.send.maxFileBytes) {
-    return { ok: false, code: "FILE_TOO_LARGE", reason: `the file has ${facts.size} bytes; Transfer Family sends at most ${routing.doc.send.maxFileBytes} bytes per file` };
+    return {
+      ok: false,
+      code: "FILE_TOO_LARGE",
+      reason: `the file has ${facts.size} bytes; Transfer Family sends at most ${routing.doc.send.maxFileBytes} bytes per file`,
+    };
   }
   if (facts.size === 0 && routing.doc.send.emptyFile === "fail") {
-    return { ok: false, code: "EMPTY_FILE", reason: "the file is empty; this gateway is configured not to send empty files (send.emptyFile = fail)" };
+    return {
+      ok: false,
+      code: "EMPTY_FILE",
+      reason: "the file is empty; this gateway is configured not to send empty files (send.emptyFile = fail)",
+    };
   }
   return { ok: true, partner: p };
 }

@@ -8,7 +8,13 @@ import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { sqsDelay } from "./decide";
 
 /** `exact`: the key is a plain S3 key (the pipeline's own messages), not an event's possibly encoded one. */
-const fileMsg = z.object({ kind: z.literal("file"), bucket: z.string(), key: z.string(), etag: z.string().optional(), exact: z.boolean().optional() });
+const fileMsg = z.object({
+  kind: z.literal("file"),
+  bucket: z.string(),
+  key: z.string(),
+  etag: z.string().optional(),
+  exact: z.boolean().optional(),
+});
 const batchMsg = z.object({ kind: z.literal("batch"), bucket: z.string(), prefix: z.string() });
 const resumeMsg = z.object({ kind: z.literal("resume"), claimId: z.string() });
 const retryMsg = z.object({
@@ -30,7 +36,12 @@ const s3EventSchema = z.object({
   "detail-type": z.string(),
   detail: z.object({
     bucket: z.object({ name: z.string() }),
-    object: z.object({ key: z.string(), etag: z.string().optional(), size: z.number().optional(), "version-id": z.string().optional() }),
+    object: z.object({
+      key: z.string(),
+      etag: z.string().optional(),
+      size: z.number().optional(),
+      "version-id": z.string().optional(),
+    }),
   }),
 });
 
@@ -53,10 +64,23 @@ export function parseQueueBody(body: string): PipelineMessage {
   }
   const own = pipelineMessageSchema.safeParse(json);
   if (own.success) return own.data;
-  throw new BadMessage(`message is neither an S3 Object Created event nor a send pipeline message: ${body.slice(0, 200)}`);
+  throw new BadMessage(
+    `message is neither an S3 Object Created event nor a send pipeline message: ${body.slice(0, 200)}`,
+  );
 }
 
 /** Sends a message to the send queue, delivered after `delaySeconds` (longer waits carry `dueAt`). */
-export async function enqueue(sqs: SQSClient, queueUrl: string, message: PipelineMessage, delaySeconds = 0): Promise<void> {
-  await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(message), DelaySeconds: sqsDelay(delaySeconds) }));
+export async function enqueue(
+  sqs: SQSClient,
+  queueUrl: string,
+  message: PipelineMessage,
+  delaySeconds = 0,
+): Promise<void> {
+  await sqs.send(
+    new SendMessageCommand({
+      QueueUrl: queueUrl,
+      MessageBody: JSON.stringify(message),
+      DelaySeconds: sqsDelay(delaySeconds),
+    }),
+  );
 }

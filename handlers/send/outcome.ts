@@ -6,12 +6,31 @@
  */
 import { CopyObjectCommand, DeleteObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { outboxKey, failedKey, mdnKey, recordKey, OUTBOUND_WORK_ROOT, type LayoutPreset, type Route } from "../../model/layout";
+import {
+  outboxKey,
+  failedKey,
+  mdnKey,
+  recordKey,
+  OUTBOUND_WORK_ROOT,
+  type LayoutPreset,
+  type Route,
+} from "../../model/layout";
 import { domainEvent, type DomainEvent, type DomainEventInput } from "../../model/events";
 import { copySource, headObject, putJson, isPreconditionFailed } from "../shared/s3-object";
 import { publishDomainEvents } from "../shared/domain-events";
 import { logger } from "../shared/logger";
-import { update, stateIn, getFile, getFiles, getClaim, filePk, claimPk, type ClaimItem, type FileItem, FINAL_FILE_STATES } from "./claims";
+import {
+  update,
+  stateIn,
+  getFile,
+  getFiles,
+  getClaim,
+  filePk,
+  claimPk,
+  type ClaimItem,
+  type FileItem,
+  FINAL_FILE_STATES,
+} from "./claims";
 
 export interface OutcomeContext {
   readonly s3: S3Client;
@@ -62,9 +81,22 @@ function clean<T extends object>(o: T): T {
 }
 
 /** Copies within the bucket; false when the source does not exist (or no longer has `ifMatch`). */
-async function copy(s3: S3Client, bucket: string, from: string, to: string, ifMatch?: string): Promise<"copied" | "missing" | "changed"> {
+async function copy(
+  s3: S3Client,
+  bucket: string,
+  from: string,
+  to: string,
+  ifMatch?: string,
+): Promise<"copied" | "missing" | "changed"> {
   try {
-    await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: to, CopySource: copySource(bucket, from), ...(ifMatch ? { CopySourceIfMatch: ifMatch } : {}) }));
+    await s3.send(
+      new CopyObjectCommand({
+        Bucket: bucket,
+        Key: to,
+        CopySource: copySource(bucket, from),
+        ...(ifMatch ? { CopySourceIfMatch: ifMatch } : {}),
+      }),
+    );
     return "copied";
   } catch (e) {
     if (isPreconditionFailed(e)) return "changed";
@@ -78,7 +110,13 @@ async function copy(s3: S3Client, bucket: string, from: string, to: string, ifMa
  * Gives one file its outcome. Returns the file as it ends up (or undefined when the file was not in a
  * state that allows it: a duplicate or superseded event).
  */
-export async function finalizeFile(ctx: OutcomeContext, claim: ClaimItem, fileName: string, outcome: Outcome, allowedFrom: readonly string[] = OPEN_STATES): Promise<FileItem | undefined> {
+export async function finalizeFile(
+  ctx: OutcomeContext,
+  claim: ClaimItem,
+  fileName: string,
+  outcome: Outcome,
+  allowedFrom: readonly string[] = OPEN_STATES,
+): Promise<FileItem | undefined> {
   const pk = filePk(claim.claimId, fileName);
   const transient = outcome.outcome === "delivered" ? "delivering" : "failing";
   const at = ctx.now().toISOString();
@@ -89,9 +127,18 @@ export async function finalizeFile(ctx: OutcomeContext, claim: ClaimItem, fileNa
     mdnMessageId: outcome.mdnMessageId,
     mdnSourceKey: outcome.mdnSourceKey,
     statusSourceKey: outcome.statusSourceKey,
-    ...(outcome.outcome === "failed" ? { failureCode: outcome.failureCode, failureMessage: outcome.failureMessage, failureReason: outcome.failureReason } : { subject: outcome.subject }),
+    ...(outcome.outcome === "failed"
+      ? {
+          failureCode: outcome.failureCode,
+          failureMessage: outcome.failureMessage,
+          failureReason: outcome.failureReason,
+        }
+      : { subject: outcome.subject }),
   });
-  let file = await update<FileItem>(pk, { set: { state: transient, outcomeAt: at, ...details }, condition: stateIn(allowedFrom) });
+  let file = await update<FileItem>(pk, {
+    set: { state: transient, outcomeAt: at, ...details },
+    condition: stateIn(allowedFrom),
+  });
   if (!file) {
     const current = await getFile(claim.claimId, fileName);
     if (!current) throw new Error(`no ledger entry for ${fileName} of claim ${claim.claimId}`);
@@ -101,7 +148,12 @@ export async function finalizeFile(ctx: OutcomeContext, claim: ClaimItem, fileNa
       await report(ctx, claim.claimId, fileName);
       return current;
     } else {
-      logger.info("outcome ignored: file is not in a state that takes it", { claimId: claim.claimId, fileName, state: current.state, outcome: outcome.outcome });
+      logger.info("outcome ignored: file is not in a state that takes it", {
+        claimId: claim.claimId,
+        fileName,
+        state: current.state,
+        outcome: outcome.outcome,
+      });
       return undefined;
     }
   }
@@ -117,15 +169,28 @@ async function chooseDestination(ctx: OutcomeContext, claim: ClaimItem, file: Fi
     // where an existing file gets a numeric suffix instead of being overwritten.
     let n = 0;
     for (;;) {
-      key = outboxKey(ctx.preset, { route, fileName: file.fileName, at: new Date(claim.claimedAt), seed: claim.claimId }, "plain", n);
+      key = outboxKey(
+        ctx.preset,
+        { route, fileName: file.fileName, at: new Date(claim.claimedAt), seed: claim.claimId },
+        "plain",
+        n,
+      );
       if (ctx.preset === "mftgateway" || !(await headObject(ctx.s3, ctx.bucket, key))) break;
       n++;
     }
   } else {
-    key = failedKey(ctx.preset, { route, fileName: file.fileName, at: new Date(file.outcomeAt ?? ctx.now().toISOString()), seed: claim.claimId });
+    key = failedKey(ctx.preset, {
+      route,
+      fileName: file.fileName,
+      at: new Date(file.outcomeAt ?? ctx.now().toISOString()),
+      seed: claim.claimId,
+    });
   }
   // Fix the destination once, so a repeated attempt writes to the same place.
-  const fixed = await update<FileItem>(file.pk, { set: { outcomeKey: key }, condition: { expression: "attribute_not_exists(outcomeKey)" } });
+  const fixed = await update<FileItem>(file.pk, {
+    set: { outcomeKey: key },
+    condition: { expression: "attribute_not_exists(outcomeKey)" },
+  });
   if (fixed) return key;
   const again = await getFile(claim.claimId, file.fileName);
   return again?.outcomeKey ?? key;
@@ -145,7 +210,9 @@ async function completeFile(ctx: OutcomeContext, claim: ClaimItem, file: FileIte
   }
   const there = await headObject(ctx.s3, ctx.bucket, dest);
   if (!there || there.size !== file.size) {
-    throw new Error(`copy of s3://${ctx.bucket}/${file.sourceKey} to ${dest} is ${there ? `${there.size} bytes, expected ${file.size}` : "missing"}; the source was kept`);
+    throw new Error(
+      `copy of s3://${ctx.bucket}/${file.sourceKey} to ${dest} is ${there ? `${there.size} bytes, expected ${file.size}` : "missing"}; the source was kept`,
+    );
   }
   let mdn: string | undefined;
   if (file.mdnSourceKey) {
@@ -155,19 +222,43 @@ async function completeFile(ctx: OutcomeContext, claim: ClaimItem, file: FileIte
   }
   const record = recordKey(dest);
   await putJson(ctx.s3, ctx.bucket, record, recordOf(claim, file, delivered ? "delivered" : "failed", dest, mdn));
-  await ctx.s3.send(new DeleteObjectCommand({ Bucket: ctx.bucket, Key: file.sourceKey, ...(fromUpload && member ? { IfMatch: member.etag } : {}) })).catch((e) => {
-    if (!isPreconditionFailed(e)) throw e;
-  });
+  await ctx.s3
+    .send(
+      new DeleteObjectCommand({
+        Bucket: ctx.bucket,
+        Key: file.sourceKey,
+        ...(fromUpload && member ? { IfMatch: member.etag } : {}),
+      }),
+    )
+    .catch((e) => {
+      if (!isPreconditionFailed(e)) throw e;
+    });
   const done = await update<FileItem>(file.pk, {
-    set: { state: delivered ? "delivered" : "failed", outcomeKey: dest, recordKey: record, ...(mdn ? { mdnKey: mdn } : {}) },
+    set: {
+      state: delivered ? "delivered" : "failed",
+      outcomeKey: dest,
+      recordKey: record,
+      ...(mdn ? { mdnKey: mdn } : {}),
+    },
     condition: stateIn([file.state]),
   });
-  logger.info(delivered ? "sent file delivered" : "send failed", { claimId: claim.claimId, fileName: file.fileName, key: dest, failureCode: file.failureCode });
+  logger.info(delivered ? "sent file delivered" : "send failed", {
+    claimId: claim.claimId,
+    fileName: file.fileName,
+    key: dest,
+    failureCode: file.failureCode,
+  });
   await report(ctx, claim.claimId, file.fileName);
   return done ?? (await getFile(claim.claimId, file.fileName)) ?? file;
 }
 
-function recordOf(claim: ClaimItem, file: FileItem, status: "delivered" | "failed", dest: string, mdn: string | undefined): Record<string, unknown> {
+function recordOf(
+  claim: ClaimItem,
+  file: FileItem,
+  status: "delivered" | "failed",
+  dest: string,
+  mdn: string | undefined,
+): Record<string, unknown> {
   const member = claim.members.find((m) => m.fileName === file.fileName);
   return clean({
     messageId: claim.claimId,
@@ -184,7 +275,10 @@ function recordOf(claim: ClaimItem, file: FileItem, status: "delivered" | "faile
     as2MessageId: file.as2MessageId,
     transferId: file.transferId,
     subject: file.subject,
-    mdn: file.disposition || file.mdnMessageId ? clean({ disposition: file.disposition, messageId: file.mdnMessageId }) : undefined,
+    mdn:
+      file.disposition || file.mdnMessageId
+        ? clean({ disposition: file.disposition, messageId: file.mdnMessageId })
+        : undefined,
     failureCode: file.failureCode,
     failureMessage: file.failureMessage,
     reason: file.failureReason,
@@ -216,16 +310,31 @@ export function domainEventOf(customer: string, claim: ClaimItem, files: readonl
   const failed = kept.filter((f) => f.state === "failed");
   const first = failed[0] ?? kept[0]!;
   const eventType = failed.length ? "MESSAGE.SEND.FAILED" : "MESSAGE.SEND.SUCCESS";
-  const lastAttempt = kept.map((f) => f.lastAttemptTime).filter((t): t is string => !!t).sort().at(-1);
+  const lastAttempt = kept
+    .map((f) => f.lastAttemptTime)
+    .filter((t): t is string => !!t)
+    .sort()
+    .at(-1);
   const failureMessage = failed.length
-    ? failed.map((f) => (failed.length > 1 ? `${f.fileName}: ${f.failureMessage ?? f.failureCode}` : (f.failureMessage ?? f.failureCode ?? ""))).join("; ")
+    ? failed
+        .map((f) =>
+          failed.length > 1
+            ? `${f.fileName}: ${f.failureMessage ?? f.failureCode}`
+            : (f.failureMessage ?? f.failureCode ?? ""),
+        )
+        .join("; ")
     : undefined;
   // domainEvent() gives the stable (UUID-shaped) event id, failureReason and the schema version.
   return domainEvent(
     clean({
       eventType,
       messageId: claim.claimId,
-      timestamp: kept.map((f) => f.outcomeAt).filter((t): t is string => !!t).sort().at(-1) ?? claim.claimedAt,
+      timestamp:
+        kept
+          .map((f) => f.outcomeAt)
+          .filter((t): t is string => !!t)
+          .sort()
+          .at(-1) ?? claim.claimedAt,
       customer,
       stationId: claim.station,
       partnerId: claim.partner,
@@ -233,8 +342,12 @@ export function domainEventOf(customer: string, claim: ClaimItem, files: readonl
       as2MessageId: first.as2MessageId,
       transferId: first.transferId,
       subject: first.subject,
-      attachments: kept.filter((f) => f.outcomeKey).map((f) => ({ bucket: claim.bucket, key: f.outcomeKey!, fileName: f.fileName, size: f.size })),
-      mdn: first.mdnKey ? clean({ bucket: claim.bucket, key: first.mdnKey, disposition: first.disposition }) : undefined,
+      attachments: kept
+        .filter((f) => f.outcomeKey)
+        .map((f) => ({ bucket: claim.bucket, key: f.outcomeKey!, fileName: f.fileName, size: f.size })),
+      mdn: first.mdnKey
+        ? clean({ bucket: claim.bucket, key: first.mdnKey, disposition: first.disposition })
+        : undefined,
       record: first.recordKey ? { bucket: claim.bucket, key: first.recordKey } : undefined,
       failureCode: failed.length ? (first.failureCode ?? "UNKNOWN") : undefined,
       failureMessage: failed.length ? failureMessage || (first.failureCode ?? "the send failed") : undefined,

@@ -14,7 +14,12 @@ import { finalizeFile } from "./outcome";
 import { enqueue } from "./messages";
 import type { SendContext } from "./context";
 
-const OUTBOUND_TYPES = new Set(["AS2 Payload Send Completed", "AS2 Payload Send Failed", "AS2 MDN Receive Completed", "AS2 MDN Receive Failed"]);
+const OUTBOUND_TYPES = new Set([
+  "AS2 Payload Send Completed",
+  "AS2 Payload Send Failed",
+  "AS2 MDN Receive Completed",
+  "AS2 MDN Receive Failed",
+]);
 
 async function locate(ev: TransferEvent): Promise<{ claimId: string; fileName: string } | undefined> {
   const staged = ev.file?.key ? parseOutboundWorkKey(ev.file.key) : undefined;
@@ -40,7 +45,11 @@ export async function handleTransferEvent(ctx: SendContext, raw: unknown): Promi
   if (!OUTBOUND_TYPES.has(ev.detailType)) return;
   const where = await locate(ev);
   if (!where) {
-    logger.warn("result for a transfer this gateway did not start; ignored", { detailType: ev.detailType, transferId: ev.transferId, connectorId: ev.connectorId });
+    logger.warn("result for a transfer this gateway did not start; ignored", {
+      detailType: ev.detailType,
+      transferId: ev.transferId,
+      connectorId: ev.connectorId,
+    });
     return;
   }
   const [claim, file] = await Promise.all([getClaim(where.claimId), getFile(where.claimId, where.fileName)]);
@@ -53,7 +62,8 @@ export async function handleTransferEvent(ctx: SendContext, raw: unknown): Promi
   if (ev.transferId && file.transferId && file.transferId !== ev.transferId) return;
 
   const mdnMode = (claim.connectorId ? ctx.routing.byConnectorId(claim.connectorId)?.mdn : undefined) ?? "SYNC";
-  const mine = (loc?: { bucket?: string; key?: string }) => (loc?.key && (loc.bucket === undefined || loc.bucket === ctx.bucket) ? loc.key : undefined);
+  const mine = (loc?: { bucket?: string; key?: string }) =>
+    loc?.key && (loc.bucket === undefined || loc.bucket === ctx.bucket) ? loc.key : undefined;
   const common = {
     transferId: ev.transferId,
     as2MessageId: ev.as2MessageId,
@@ -69,13 +79,26 @@ export async function handleTransferEvent(ctx: SendContext, raw: unknown): Promi
         await finalizeFile(ctx, claim, file.fileName, { outcome: "delivered", ...common, subject: ev.subject });
       } else {
         // The partner has the payload; the MDN (its receipt) decides.
-        await update(filePk(claim.claimId, file.fileName), { set: { payloadSent: true, as2MessageId: ev.as2MessageId, subject: ev.subject }, condition: { expression: "#state IN (:a, :b, :c)", names: { "#state": "state" }, values: { ":a": "staged", ":b": "sending", ":c": "sent" } } });
+        await update(filePk(claim.claimId, file.fileName), {
+          set: { payloadSent: true, as2MessageId: ev.as2MessageId, subject: ev.subject },
+          condition: {
+            expression: "#state IN (:a, :b, :c)",
+            names: { "#state": "state" },
+            values: { ":a": "staged", ":b": "sending", ":c": "sent" },
+          },
+        });
       }
       return;
     case "AS2 MDN Receive Completed":
       if (!isPositiveDisposition(ev.disposition)) {
         const c = classifyFailure("NEGATIVE_MDN");
-        await finalizeFile(ctx, claim, file.fileName, { outcome: "failed", ...common, failureCode: c.code, failureMessage: `the partner's MDN says: ${ev.disposition}`, failureReason: c.advice });
+        await finalizeFile(ctx, claim, file.fileName, {
+          outcome: "failed",
+          ...common,
+          failureCode: c.code,
+          failureMessage: `the partner's MDN says: ${ev.disposition}`,
+          failureReason: c.advice,
+        });
       } else {
         await finalizeFile(ctx, claim, file.fileName, { outcome: "delivered", ...common, subject: ev.subject });
       }
@@ -89,22 +112,55 @@ export async function handleTransferEvent(ctx: SendContext, raw: unknown): Promi
         return;
       }
       const reason = c.class === "transient" ? `gave up after ${attempts} attempts: ${c.advice}` : c.advice;
-      await finalizeFile(ctx, claim, file.fileName, { outcome: "failed", ...common, failureCode: c.code, failureMessage: ev.failureMessage ?? `Transfer reported ${ev.detailType} without a message`, failureReason: reason });
+      await finalizeFile(ctx, claim, file.fileName, {
+        outcome: "failed",
+        ...common,
+        failureCode: c.code,
+        failureMessage: ev.failureMessage ?? `Transfer reported ${ev.detailType} without a message`,
+        failureReason: reason,
+      });
     }
   }
 }
 
-async function scheduleRetry(ctx: SendContext, file: FileItem, ev: TransferEvent, attempts: number, code: string): Promise<void> {
+async function scheduleRetry(
+  ctx: SendContext,
+  file: FileItem,
+  ev: TransferEvent,
+  attempts: number,
+  code: string,
+): Promise<void> {
   const delay = backoffSeconds(attempts, ctx.routing.doc.retry);
   const dueAt = new Date(ctx.now().getTime() + delay * 1000).toISOString();
   // Enqueue first: if this invocation stops before the ledger update, the event is delivered again.
-  await enqueue(ctx.sqs, ctx.sendQueueUrl, { kind: "retry", claimId: file.claimId, fileName: file.fileName, attempt: attempts + 1, dueAt, throttled: 0 }, delay);
-  const previous = [...(file.previousTransferIds ?? []), ...(file.transferId ? [file.transferId] : ev.transferId ? [ev.transferId] : [])];
+  await enqueue(
+    ctx.sqs,
+    ctx.sendQueueUrl,
+    { kind: "retry", claimId: file.claimId, fileName: file.fileName, attempt: attempts + 1, dueAt, throttled: 0 },
+    delay,
+  );
+  const previous = [
+    ...(file.previousTransferIds ?? []),
+    ...(file.transferId ? [file.transferId] : ev.transferId ? [ev.transferId] : []),
+  ];
   const values: Record<string, unknown> = { ":a": "staged", ":b": "sending", ":c": "sent", ":n": file.attempts };
   const updated = await update(filePk(file.claimId, file.fileName), {
-    set: { state: "retrying", attempts, previousTransferIds: previous, failureCode: code, failureMessage: ev.failureMessage },
+    set: {
+      state: "retrying",
+      attempts,
+      previousTransferIds: previous,
+      failureCode: code,
+      failureMessage: ev.failureMessage,
+    },
     remove: ["transferId", "payloadSent"],
     condition: { expression: "#state IN (:a, :b, :c) AND attempts = :n", names: { "#state": "state" }, values },
   });
-  if (updated) logger.info("transient failure; retry scheduled", { claimId: file.claimId, fileName: file.fileName, failureCode: code, attempt: attempts + 1, delay });
+  if (updated)
+    logger.info("transient failure; retry scheduled", {
+      claimId: file.claimId,
+      fileName: file.fileName,
+      failureCode: code,
+      attempt: attempts + 1,
+      delay,
+    });
 }

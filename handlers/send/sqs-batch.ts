@@ -8,7 +8,10 @@ export async function eachRecord(event: SQSEvent, fn: (record: SQSRecord) => Pro
     try {
       await fn(record);
     } catch (e) {
-      logger.error("message failed; SQS delivers it again (then to the dead-letter queue)", { messageId: record.messageId, error: e as Error });
+      logger.error("message failed; SQS delivers it again (then to the dead-letter queue)", {
+        messageId: record.messageId,
+        error: e as Error,
+      });
       failures.push({ itemIdentifier: record.messageId });
     }
   }

@@ -4,11 +4,31 @@
  * move the rest to a private staging directory per claim. Then hand over to transmitClaim.
  */
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
-import { parseSendKey, sendBatchPrefix, outboundWorkKey, compactTimestamp, stableTag, SEND_PREFIX, type ParsedSendKey } from "../../model/layout";
+import {
+  parseSendKey,
+  sendBatchPrefix,
+  outboundWorkKey,
+  compactTimestamp,
+  stableTag,
+  SEND_PREFIX,
+  type ParsedSendKey,
+} from "../../model/layout";
 import { headObject, resolveEventKey, safeMove, sameEtag, MoveError, type ObjectInfo } from "../shared/s3-object";
 import { logger } from "../shared/logger";
 import { checkUpload, remainingSettleSeconds, objectIdentity, routeOf, type UploadCheck } from "./decide";
-import { createClaim, claimObject, ownerOf, createFile, update, stateIn, getClaim, claimPk, scheduleBatchCheck, type ClaimItem, type Member } from "./claims";
+import {
+  createClaim,
+  claimObject,
+  ownerOf,
+  createFile,
+  update,
+  stateIn,
+  getClaim,
+  claimPk,
+  scheduleBatchCheck,
+  type ClaimItem,
+  type Member,
+} from "./claims";
 import { finalizeFile, report } from "./outcome";
 import { transmitClaim } from "./transmit";
 import { enqueue } from "./messages";
@@ -34,12 +54,17 @@ function routeHint(key: string): ParsedSendKey | undefined {
 }
 
 /** An S3 event or re-check for one key. */
-export async function handleFileMessage(ctx: SendContext, msg: { bucket: string; key: string; etag?: string; exact?: boolean }): Promise<void> {
+export async function handleFileMessage(
+  ctx: SendContext,
+  msg: { bucket: string; key: string; etag?: string; exact?: boolean },
+): Promise<void> {
   if (msg.bucket !== ctx.bucket) {
     logger.warn("event for another bucket ignored", { bucket: msg.bucket });
     return;
   }
-  const obj = msg.exact ? await headObject(ctx.s3, ctx.bucket, msg.key) : await resolveEventKey(ctx.s3, ctx.bucket, msg.key, msg.etag);
+  const obj = msg.exact
+    ? await headObject(ctx.s3, ctx.bucket, msg.key)
+    : await resolveEventKey(ctx.s3, ctx.bucket, msg.key, msg.etag);
   if (!obj) return; // already moved (a repeated event) or deleted by the user
   if (msg.etag && !sameEtag(obj.etag, msg.etag)) return; // replaced since: the new upload's own event handles it
   if (obj.key.endsWith("/")) return; // a folder marker, not a file
@@ -51,11 +76,22 @@ export async function handleFileMessage(ctx: SendContext, msg: { bucket: string;
       return;
     }
     if (remainingSettleSeconds(obj.lastModified ?? ctx.now(), ctx.now(), ctx.routing.doc.settle.fileSeconds) > 0) {
-      await enqueue(ctx.sqs, ctx.sendQueueUrl, { kind: "file", bucket: ctx.bucket, key: obj.key, etag: obj.etag, exact: true }, remainingSettleSeconds(obj.lastModified ?? ctx.now(), ctx.now(), ctx.routing.doc.settle.fileSeconds));
+      await enqueue(
+        ctx.sqs,
+        ctx.sendQueueUrl,
+        { kind: "file", bucket: ctx.bucket, key: obj.key, etag: obj.etag, exact: true },
+        remainingSettleSeconds(obj.lastModified ?? ctx.now(), ctx.now(), ctx.routing.doc.settle.fileSeconds),
+      );
       return;
     }
     const member = memberOf(obj);
-    await claimAndAdvance(ctx, hint, [member], { ok: false, code: "BAD_LOCATION", reason: parsed.reason }, obj.lastModified ?? ctx.now());
+    await claimAndAdvance(
+      ctx,
+      hint,
+      [member],
+      { ok: false, code: "BAD_LOCATION", reason: parsed.reason },
+      obj.lastModified ?? ctx.now(),
+    );
     return;
   }
   if (parsed.value.batch !== undefined) {
@@ -64,7 +100,12 @@ export async function handleFileMessage(ctx: SendContext, msg: { bucket: string;
   }
   const wait = remainingSettleSeconds(obj.lastModified ?? ctx.now(), ctx.now(), ctx.routing.doc.settle.fileSeconds);
   if (wait > 0) {
-    await enqueue(ctx.sqs, ctx.sendQueueUrl, { kind: "file", bucket: ctx.bucket, key: obj.key, etag: obj.etag, exact: true }, wait);
+    await enqueue(
+      ctx.sqs,
+      ctx.sendQueueUrl,
+      { kind: "file", bucket: ctx.bucket, key: obj.key, etag: obj.etag, exact: true },
+      wait,
+    );
     return;
   }
   const member = memberOf(obj);
@@ -81,10 +122,17 @@ async function listAll(ctx: SendContext, prefix: string): Promise<ObjectInfo[]> 
   const out: ObjectInfo[] = [];
   let token: string | undefined;
   do {
-    const r = await ctx.s3.send(new ListObjectsV2Command({ Bucket: ctx.bucket, Prefix: prefix, ContinuationToken: token }));
+    const r = await ctx.s3.send(
+      new ListObjectsV2Command({ Bucket: ctx.bucket, Prefix: prefix, ContinuationToken: token }),
+    );
     for (const o of r.Contents ?? []) {
       if (!o.Key || o.Key.endsWith("/")) continue;
-      out.push({ key: o.Key, etag: o.ETag ?? "", size: o.Size ?? 0, ...(o.LastModified ? { lastModified: o.LastModified } : {}) });
+      out.push({
+        key: o.Key,
+        etag: o.ETag ?? "",
+        size: o.Size ?? 0,
+        ...(o.LastModified ? { lastModified: o.LastModified } : {}),
+      });
     }
     token = r.IsTruncated ? r.NextContinuationToken : undefined;
   } while (token);
@@ -125,13 +173,23 @@ export async function handleBatch(ctx: SendContext, prefix: string): Promise<voi
       .map((m) => ({ m, c: checkUpload(parsed.value, { size: m.size }, ctx.routing) }))
       .filter((x): x is { m: Member; c: Extract<UploadCheck, { ok: false }> } => !x.c.ok);
     if (problems.length) {
-      check = { ok: false, code: problems[0]!.c.code, reason: `the batch was not sent because ${problems.map((p) => `${p.m.fileName}: ${p.c.reason}`).join("; ")}` };
+      check = {
+        ok: false,
+        code: problems[0]!.c.code,
+        reason: `the batch was not sent because ${problems.map((p) => `${p.m.fileName}: ${p.c.reason}`).join("; ")}`,
+      };
     }
   }
   await claimAndAdvance(ctx, parsed.value, free, check, newest);
 }
 
-async function claimAndAdvance(ctx: SendContext, parsed: ParsedSendKey, members: Member[], check: UploadCheck, settledAt: Date): Promise<void> {
+async function claimAndAdvance(
+  ctx: SendContext,
+  parsed: ParsedSendKey,
+  members: Member[],
+  check: UploadCheck,
+  settledAt: Date,
+): Promise<void> {
   const seed = `${ctx.bucket}\n${members.map((m) => `${m.key}\n${m.identity}`).join("\n")}`;
   const claimId = `${compactTimestamp(settledAt)}-${stableTag(seed, 12)}`;
   const { claim } = await createClaim(
@@ -142,7 +200,9 @@ async function claimAndAdvance(ctx: SendContext, parsed: ParsedSendKey, members:
       partner: parsed.partner,
       test: parsed.test,
       ...(parsed.batch !== undefined ? { batch: parsed.batch } : {}),
-      ...(check.ok ? { connectorId: check.partner.connectorId } : { rejectCode: check.code, rejectReason: check.reason }),
+      ...(check.ok
+        ? { connectorId: check.partner.connectorId }
+        : { rejectCode: check.code, rejectReason: check.reason }),
       members,
       state: check.ok ? "claiming" : "rejected",
       claimedAt: ctx.now().toISOString(),
@@ -168,13 +228,38 @@ async function advanceClaim(ctx: SendContext, start: ClaimItem): Promise<void> {
     claim = await ownMembers(ctx, claim);
     if (claim.state === "rejected") {
       for (const m of claim.members) {
-        await createFile({ claimId: claim.claimId, fileName: m.fileName, sourceKey: m.key, size: m.size, state: "staged", attempts: 0 }, ctx.now().getTime());
-        await finalizeFile(ctx, claim, m.fileName, { outcome: "failed", failureCode: claim.rejectCode ?? "REFUSED", failureMessage: claim.rejectReason ?? "refused", failureReason: claim.rejectReason ?? "refused" }, ["staged"]);
+        await createFile(
+          {
+            claimId: claim.claimId,
+            fileName: m.fileName,
+            sourceKey: m.key,
+            size: m.size,
+            state: "staged",
+            attempts: 0,
+          },
+          ctx.now().getTime(),
+        );
+        await finalizeFile(
+          ctx,
+          claim,
+          m.fileName,
+          {
+            outcome: "failed",
+            failureCode: claim.rejectCode ?? "REFUSED",
+            failureMessage: claim.rejectReason ?? "refused",
+            failureReason: claim.rejectReason ?? "refused",
+          },
+          ["staged"],
+        );
       }
       return;
     }
     for (const m of claim.members) await stageMember(ctx, claim, m);
-    claim = (await update<ClaimItem>(claimPk(claim.claimId), { set: { state: "staged" }, condition: stateIn(["claiming"]) })) ?? (await getClaim(claim.claimId))!;
+    claim =
+      (await update<ClaimItem>(claimPk(claim.claimId), {
+        set: { state: "staged" },
+        condition: stateIn(["claiming"]),
+      })) ?? (await getClaim(claim.claimId))!;
     if (claim.members.length === 0) {
       await update(claimPk(claim.claimId), { set: { state: "sent" }, condition: stateIn(["staged"]) });
       return;
@@ -190,20 +275,33 @@ async function ownMembers(ctx: SendContext, claim: ClaimItem): Promise<ClaimItem
     if ((await claimObject(ctx.bucket, m, claim.claimId, ctx.now().getTime())) === claim.claimId) won.push(m);
   }
   if (won.length === claim.members.length) return claim;
-  logger.info("some files of the claim belong to another claim", { claimId: claim.claimId, kept: won.length, of: claim.members.length });
-  return (await update<ClaimItem>(claimPk(claim.claimId), { set: { members: won }, condition: stateIn([claim.state]) })) ?? (await getClaim(claim.claimId))!;
+  logger.info("some files of the claim belong to another claim", {
+    claimId: claim.claimId,
+    kept: won.length,
+    of: claim.members.length,
+  });
+  return (
+    (await update<ClaimItem>(claimPk(claim.claimId), { set: { members: won }, condition: stateIn([claim.state]) })) ??
+    (await getClaim(claim.claimId))!
+  );
 }
 
 async function stageMember(ctx: SendContext, claim: ClaimItem, m: Member): Promise<void> {
   const staged = outboundWorkKey({ station: claim.station, partner: claim.partner }, claim.claimId, m.fileName);
   try {
     await safeMove(ctx.s3, ctx.bucket, { key: m.key, etag: m.etag, size: m.size }, staged);
-    await createFile({ claimId: claim.claimId, fileName: m.fileName, sourceKey: staged, size: m.size, state: "staged", attempts: 0 }, ctx.now().getTime());
+    await createFile(
+      { claimId: claim.claimId, fileName: m.fileName, sourceKey: staged, size: m.size, state: "staged", attempts: 0 },
+      ctx.now().getTime(),
+    );
   } catch (e) {
     if (!(e instanceof MoveError) || e.reason === "verify-failed") throw e;
     // Replaced or deleted by the user after it settled: this version is not sent (a replacement has its own event).
     logger.info("upload withdrawn before it was staged", { claimId: claim.claimId, key: m.key, reason: e.reason });
-    await createFile({ claimId: claim.claimId, fileName: m.fileName, sourceKey: m.key, size: m.size, state: "withdrawn", attempts: 0 }, ctx.now().getTime());
+    await createFile(
+      { claimId: claim.claimId, fileName: m.fileName, sourceKey: m.key, size: m.size, state: "withdrawn", attempts: 0 },
+      ctx.now().getTime(),
+    );
     await report(ctx, claim.claimId, m.fileName);
   }
 }

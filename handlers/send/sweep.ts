@@ -38,7 +38,12 @@ export async function sweep(ctx: SendContext, maxObjects = SWEEP_MAX_OBJECTS): P
   let complete = false;
   do {
     const r = await ctx.s3.send(
-      new ListObjectsV2Command({ Bucket: ctx.bucket, Prefix: SEND_PREFIX, MaxKeys: Math.min(1000, maxObjects - listed), ...(token ? { ContinuationToken: token } : cursor ? { StartAfter: cursor } : {}) }),
+      new ListObjectsV2Command({
+        Bucket: ctx.bucket,
+        Prefix: SEND_PREFIX,
+        MaxKeys: Math.min(1000, maxObjects - listed),
+        ...(token ? { ContinuationToken: token } : cursor ? { StartAfter: cursor } : {}),
+      }),
     );
     for (const o of r.Contents ?? []) {
       listed++;
@@ -61,9 +66,17 @@ export async function sweep(ctx: SendContext, maxObjects = SWEEP_MAX_OBJECTS): P
   for (let i = 0; i < batch.length; i += 10) {
     const entries = batch.slice(i, i + 10).map((m, j) => ({ Id: String(j), MessageBody: JSON.stringify(m) }));
     const r = await ctx.sqs.send(new SendMessageBatchCommand({ QueueUrl: ctx.sendQueueUrl, Entries: entries }));
-    if (r.Failed?.length) throw new Error(`${r.Failed.length} sweep message(s) were not accepted by the send queue (${r.Failed.map((f) => f.Code).join(", ")})`);
+    if (r.Failed?.length)
+      throw new Error(
+        `${r.Failed.length} sweep message(s) were not accepted by the send queue (${r.Failed.map((f) => f.Code).join(", ")})`,
+      );
   }
-  await ledgerClient().send(new PutCommand({ TableName: tableName(), Item: { pk: CURSOR_PK, ...(complete || !last ? {} : { startAfter: last }) } }));
+  await ledgerClient().send(
+    new PutCommand({
+      TableName: tableName(),
+      Item: { pk: CURSOR_PK, ...(complete || !last ? {} : { startAfter: last }) },
+    }),
+  );
   if (batch.length) logger.info("sweep re-queued waiting uploads", { listed, enqueued: batch.length, complete });
   return { listed, enqueued: batch.length, complete };
 }

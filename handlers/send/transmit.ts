@@ -9,7 +9,17 @@ import { transferPath } from "../../model/layout";
 import { logger } from "../shared/logger";
 import { chunks, backoffSeconds, THROTTLE_RETRY } from "./decide";
 import { classifyFailure } from "./failure-classes";
-import { update, stateIn, getClaim, getFiles, recordTransfer, claimPk, filePk, type ClaimItem, type FileItem } from "./claims";
+import {
+  update,
+  stateIn,
+  getClaim,
+  getFiles,
+  recordTransfer,
+  claimPk,
+  filePk,
+  type ClaimItem,
+  type FileItem,
+} from "./claims";
 import { finalizeFile } from "./outcome";
 import { enqueue, type RetryMessage } from "./messages";
 import type { SendContext } from "./context";
@@ -21,15 +31,31 @@ type CallResult = { ok: true; transferId: string } | { ok: false; retryable: boo
 
 function isRetryable(e: unknown): boolean {
   const err = e as { name?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
-  if (err.name === "ThrottlingException" || err.name === "ServiceUnavailableException" || err.name === "InternalServiceError") return true;
+  if (
+    err.name === "ThrottlingException" ||
+    err.name === "ServiceUnavailableException" ||
+    err.name === "InternalServiceError"
+  )
+    return true;
   if (err.$retryable) return true;
   return (err.$metadata?.httpStatusCode ?? 0) >= 500;
 }
 
 async function startTransfer(ctx: SendContext, connectorId: string, keys: readonly string[]): Promise<CallResult> {
   try {
-    const r = await ctx.transfer.send(new StartFileTransferCommand({ ConnectorId: connectorId, SendFilePaths: keys.map((k) => transferPath(ctx.bucket, k)) }));
-    if (!r.TransferId) return { ok: false, retryable: true, code: "NO_TRANSFER_ID", message: "StartFileTransfer returned no transfer id" };
+    const r = await ctx.transfer.send(
+      new StartFileTransferCommand({
+        ConnectorId: connectorId,
+        SendFilePaths: keys.map((k) => transferPath(ctx.bucket, k)),
+      }),
+    );
+    if (!r.TransferId)
+      return {
+        ok: false,
+        retryable: true,
+        code: "NO_TRANSFER_ID",
+        message: "StartFileTransfer returned no transfer id",
+      };
     return { ok: true, transferId: r.TransferId };
   } catch (e) {
     const err = e as Error;
@@ -71,14 +97,19 @@ export async function transmitClaim(ctx: SendContext, claimId: string): Promise<
     const current = await getClaim(claimId);
     if (current?.state === "sending") {
       // Another invocation is sending (or stopped): look again once its lease has run out.
-      const leaseLeft = Math.max(1, SEND_LEASE_SECONDS - Math.floor((now.getTime() - Date.parse(current.sendingAt ?? now.toISOString())) / 1000));
+      const leaseLeft = Math.max(
+        1,
+        SEND_LEASE_SECONDS - Math.floor((now.getTime() - Date.parse(current.sendingAt ?? now.toISOString())) / 1000),
+      );
       await enqueue(ctx.sqs, ctx.sendQueueUrl, { kind: "resume", claimId }, leaseLeft);
     }
     return;
   }
   const files = await getFiles(claim);
   const byName = new Map(files.map((f) => [f.fileName, f]));
-  const sendable = claim.members.map((m) => byName.get(m.fileName)).filter((f): f is FileItem => f !== undefined && f.state !== "withdrawn");
+  const sendable = claim.members
+    .map((m) => byName.get(m.fileName))
+    .filter((f): f is FileItem => f !== undefined && f.state !== "withdrawn");
   const sent = claim.sentChunks ?? new Set<string>();
   const groups = chunks(sendable);
   for (const [i, group] of groups.entries()) {
@@ -88,11 +119,23 @@ export async function transmitClaim(ctx: SendContext, claimId: string): Promise<
       await update(claimPk(claimId), { add: { sentChunks: new Set([String(i)]) } });
       continue;
     }
-    const r = await startTransfer(ctx, claim.connectorId!, group.map((f) => f.sourceKey));
+    const r = await startTransfer(
+      ctx,
+      claim.connectorId!,
+      group.map((f) => f.sourceKey),
+    );
     if (r.ok) {
-      await recordTransfer(r.transferId, claimId, group.map((f) => f.fileName), now.getTime());
+      await recordTransfer(
+        r.transferId,
+        claimId,
+        group.map((f) => f.fileName),
+        now.getTime(),
+      );
       for (const f of group) {
-        await update(filePk(claimId, f.fileName), { set: { state: "sent", transferId: r.transferId, attempts: 1, lastAttemptTime: now.toISOString() }, condition: stateIn(["staged"]) });
+        await update(filePk(claimId, f.fileName), {
+          set: { state: "sent", transferId: r.transferId, attempts: 1, lastAttemptTime: now.toISOString() },
+          condition: stateIn(["staged"]),
+        });
       }
       await update(claimPk(claimId), { add: { sentChunks: new Set([String(i)]) } });
       logger.info("transfer started", { claimId, transferId: r.transferId, files: group.length });
@@ -102,9 +145,17 @@ export async function transmitClaim(ctx: SendContext, claimId: string): Promise<
       const attempts = (claim.throttleAttempts ?? 0) + 1;
       if (attempts < THROTTLE_RETRY.maxAttempts) {
         const delay = backoffSeconds(attempts, THROTTLE_RETRY);
-        logger.warn("StartFileTransfer throttled or unavailable; retrying later", { claimId, attempts, delay, code: r.code });
+        logger.warn("StartFileTransfer throttled or unavailable; retrying later", {
+          claimId,
+          attempts,
+          delay,
+          code: r.code,
+        });
         await enqueue(ctx.sqs, ctx.sendQueueUrl, { kind: "resume", claimId }, delay);
-        await update(claimPk(claimId), { set: { state: "staged", throttleAttempts: attempts, lastError: `${r.code}: ${r.message}` }, condition: stateIn(["sending"]) });
+        await update(claimPk(claimId), {
+          set: { state: "staged", throttleAttempts: attempts, lastError: `${r.code}: ${r.message}` },
+          condition: stateIn(["sending"]),
+        });
         return;
       }
       for (const rest of groups.slice(i)) {
@@ -140,15 +191,30 @@ export async function retryFile(ctx: SendContext, msg: RetryMessage): Promise<vo
   const r = await startTransfer(ctx, claim.connectorId!, [file.sourceKey]);
   if (r.ok) {
     await recordTransfer(r.transferId, msg.claimId, [msg.fileName], now.getTime());
-    await update(filePk(msg.claimId, msg.fileName), { set: { state: "sent", transferId: r.transferId, attempts: msg.attempt, lastAttemptTime: now.toISOString() }, condition: stateIn(["sending"]) });
-    logger.info("transfer retried", { claimId: msg.claimId, fileName: msg.fileName, attempt: msg.attempt, transferId: r.transferId });
+    await update(filePk(msg.claimId, msg.fileName), {
+      set: { state: "sent", transferId: r.transferId, attempts: msg.attempt, lastAttemptTime: now.toISOString() },
+      condition: stateIn(["sending"]),
+    });
+    logger.info("transfer retried", {
+      claimId: msg.claimId,
+      fileName: msg.fileName,
+      attempt: msg.attempt,
+      transferId: r.transferId,
+    });
     return;
   }
   if (r.retryable && msg.throttled + 1 < THROTTLE_RETRY.maxAttempts) {
     const delay = backoffSeconds(msg.throttled + 1, THROTTLE_RETRY);
-    await enqueue(ctx.sqs, ctx.sendQueueUrl, { ...msg, throttled: msg.throttled + 1, dueAt: new Date(now.getTime() + delay * 1000).toISOString() }, delay);
+    await enqueue(
+      ctx.sqs,
+      ctx.sendQueueUrl,
+      { ...msg, throttled: msg.throttled + 1, dueAt: new Date(now.getTime() + delay * 1000).toISOString() },
+      delay,
+    );
     await update(filePk(msg.claimId, msg.fileName), { set: { state: "retrying" }, condition: stateIn(["sending"]) });
     return;
   }
-  await finalizeFile(ctx, claim, msg.fileName, r.retryable ? throttledOut(msg.throttled + 1, r) : rejected(r), ["sending"]);
+  await finalizeFile(ctx, claim, msg.fileName, r.retryable ? throttledOut(msg.throttled + 1, r) : rejected(r), [
+    "sending",
+  ]);
 }

@@ -41,10 +41,15 @@ export function toPutEventsEntry(busName: string, event: DomainEvent): PutEvents
 }
 
 export class PublishError extends Error {
-  constructor(readonly failed: readonly FailedEntry[], readonly attempts: number) {
+  constructor(
+    readonly failed: readonly FailedEntry[],
+    readonly attempts: number,
+  ) {
     super(
       `EventBridge refused ${failed.length} domain event(s) after ${attempts} attempt(s): ` +
-        failed.map((f) => `${f.eventType} ${f.eventId} (${f.errorCode ?? "unknown"}: ${f.errorMessage ?? ""})`).join("; "),
+        failed
+          .map((f) => `${f.eventType} ${f.eventId} (${f.errorCode ?? "unknown"}: ${f.errorMessage ?? ""})`)
+          .join("; "),
     );
     this.name = "PublishError";
   }
@@ -94,7 +99,14 @@ export async function publishDomainEvents(
   const tooBig = pending.find((p) => p.size > PUT_EVENTS_MAX_BYTES);
   if (tooBig) {
     throw new PublishError(
-      [{ eventId: tooBig.event.eventId, eventType: tooBig.event.eventType, errorCode: "EntryTooLarge", errorMessage: `${tooBig.size} bytes > ${PUT_EVENTS_MAX_BYTES}` }],
+      [
+        {
+          eventId: tooBig.event.eventId,
+          eventType: tooBig.event.eventType,
+          errorCode: "EntryTooLarge",
+          errorMessage: `${tooBig.size} bytes > ${PUT_EVENTS_MAX_BYTES}`,
+        },
+      ],
       0,
     );
   }
@@ -112,13 +124,20 @@ export async function publishDomainEvents(
         const p = batch[i];
         if (p && r.ErrorCode) {
           refused.push(p);
-          lastErrors.push({ eventId: p.event.eventId, eventType: p.event.eventType, errorCode: r.ErrorCode, ...(r.ErrorMessage ? { errorMessage: r.ErrorMessage } : {}) });
+          lastErrors.push({
+            eventId: p.event.eventId,
+            eventType: p.event.eventType,
+            errorCode: r.ErrorCode,
+            ...(r.ErrorMessage ? { errorMessage: r.ErrorMessage } : {}),
+          });
         }
       });
       if (refused.length === before) {
         // FailedEntryCount without per-entry codes: retry the whole batch rather than lose events.
         refused.push(...batch);
-        lastErrors.push(...batch.map((p) => ({ eventId: p.event.eventId, eventType: p.event.eventType, errorCode: "Unknown" })));
+        lastErrors.push(
+          ...batch.map((p) => ({ eventId: p.event.eventId, eventType: p.event.eventType, errorCode: "Unknown" })),
+        );
       }
     }
     pending = refused;

@@ -5,7 +5,10 @@ export class ConfigurationError extends Error {
 
 export function requireEnv(name: string): string {
   const v = process.env[name];
-  if (v === undefined || v === "") throw new ConfigurationError(`environment variable ${name} is not set (the stack sets it; check the function configuration)`);
+  if (v === undefined || v === "")
+    throw new ConfigurationError(
+      `environment variable ${name} is not set (the stack sets it; check the function configuration)`,
+    );
   return v;
 }
 
@@ -13,6 +16,7 @@ export function intEnv(name: string, fallback: number): number {
   const v = process.env[name];
   if (v === undefined || v === "") return fallback;
   const n = Number(v);
-  if (!Number.isInteger(n)) throw new ConfigurationError(`environment variable ${name} must be an integer, found ${JSON.stringify(v)}`);
+  if (!Number.isInteger(n))
+    throw new ConfigurationError(`environment variable ${name} must be an integer, found ${JSON.stringify(v)}`);
   return n;
 }

@@ -32,15 +32,25 @@ export function expiresIn(days: number, now = Date.now()): number {
 /** Creates the item unless one with the same pk exists. Returns true when this call created it. */
 export async function putIfAbsent(item: LedgerItem, client = ledgerClient(), table = tableName()): Promise<boolean> {
   try {
-    await client.send(new PutCommand({ TableName: table, Item: item, ConditionExpression: "attribute_not_exists(pk)" }));
+    await client.send(
+      new PutCommand({ TableName: table, Item: item, ConditionExpression: "attribute_not_exists(pk)" }),
+    );
     return true;
   } catch (e) {
-    if (e instanceof ConditionalCheckFailedException || (e as { name?: string }).name === "ConditionalCheckFailedException") return false;
+    if (
+      e instanceof ConditionalCheckFailedException ||
+      (e as { name?: string }).name === "ConditionalCheckFailedException"
+    )
+      return false;
     throw e;
   }
 }
 
-export async function getItem<T extends LedgerItem = LedgerItem>(pk: string, client = ledgerClient(), table = tableName()): Promise<T | undefined> {
+export async function getItem<T extends LedgerItem = LedgerItem>(
+  pk: string,
+  client = ledgerClient(),
+  table = tableName(),
+): Promise<T | undefined> {
   const r = await client.send(new GetCommand({ TableName: table, Key: { pk }, ConsistentRead: true }));
   return r.Item as T | undefined;
 }
@@ -87,7 +97,11 @@ export async function updateItem(
     );
     return true;
   } catch (e) {
-    if (e instanceof ConditionalCheckFailedException || (e as { name?: string }).name === "ConditionalCheckFailedException") return false;
+    if (
+      e instanceof ConditionalCheckFailedException ||
+      (e as { name?: string }).name === "ConditionalCheckFailedException"
+    )
+      return false;
     throw e;
   }
 }

@@ -17,7 +17,8 @@ export async function loadRouting(s3: S3Client, now = Date.now()): Promise<Routi
   const cacheKey = `${bucket}/${key}/${process.env.ROUTING_ETAG ?? ""}`;
   if (cached && cached.key === cacheKey && now - cached.at < TTL_MS) return cached.routing;
   const doc = await getJson(s3, bucket, key);
-  if (doc === undefined) throw new Error(`routing document s3://${bucket}/${key} is missing (it is written by the stack: redeploy)`);
+  if (doc === undefined)
+    throw new Error(`routing document s3://${bucket}/${key} is missing (it is written by the stack: redeploy)`);
   const routing = Routing.parse(doc);
   cached = { key: cacheKey, at: now, routing };
   return routing;

@@ -3,7 +3,12 @@
  * server-side moves (nothing is deleted before its copy is verified), JSON records.
  */
 import {
-  S3Client, HeadObjectCommand, CopyObjectCommand, DeleteObjectCommand, PutObjectCommand, GetObjectCommand,
+  S3Client,
+  HeadObjectCommand,
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  PutObjectCommand,
+  GetObjectCommand,
   type HeadObjectCommandOutput,
 } from "@aws-sdk/client-s3";
 
@@ -25,7 +30,9 @@ function isNotFound(e: unknown): boolean {
 
 export function isPreconditionFailed(e: unknown): boolean {
   const err = e as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
-  return err?.name === "PreconditionFailed" || err?.Code === "PreconditionFailed" || err?.$metadata?.httpStatusCode === 412;
+  return (
+    err?.name === "PreconditionFailed" || err?.Code === "PreconditionFailed" || err?.$metadata?.httpStatusCode === 412
+  );
 }
 
 function info(key: string, h: HeadObjectCommandOutput): ObjectInfo {
@@ -36,7 +43,9 @@ function info(key: string, h: HeadObjectCommandOutput): ObjectInfo {
     ...(h.LastModified ? { lastModified: h.LastModified } : {}),
     ...(h.VersionId ? { versionId: h.VersionId } : {}),
     ...(h.ServerSideEncryption ? { sse: h.ServerSideEncryption } : {}),
-    ...(h.ChecksumSHA256 || h.ChecksumCRC64NVME || h.ChecksumCRC32 ? { checksum: h.ChecksumSHA256 ?? h.ChecksumCRC64NVME ?? h.ChecksumCRC32 } : {}),
+    ...(h.ChecksumSHA256 || h.ChecksumCRC64NVME || h.ChecksumCRC32
+      ? { checksum: h.ChecksumSHA256 ?? h.ChecksumCRC64NVME ?? h.ChecksumCRC32 }
+      : {}),
   };
 }
 
@@ -65,7 +74,12 @@ export function decodeEventKey(raw: string): string {
  * event carries the object's ETag, a candidate with another ETag is not it: `a+b.xml` and
  * `a b.xml` may both exist.
  */
-export async function resolveEventKey(s3: S3Client, bucket: string, rawKey: string, etag?: string): Promise<ObjectInfo | undefined> {
+export async function resolveEventKey(
+  s3: S3Client,
+  bucket: string,
+  rawKey: string,
+  etag?: string,
+): Promise<ObjectInfo | undefined> {
   const matches = (o: ObjectInfo | undefined) => o !== undefined && (etag === undefined || sameEtag(o.etag, etag));
   const decoded = decodeEventKey(rawKey);
   const found = await headObject(s3, bucket, decoded);
@@ -89,7 +103,10 @@ export function copySource(bucket: string, key: string, versionId?: string): str
 
 export class MoveError extends Error {
   override readonly name = "MoveError";
-  constructor(message: string, readonly reason: "source-changed" | "source-missing" | "verify-failed") {
+  constructor(
+    message: string,
+    readonly reason: "source-changed" | "source-missing" | "verify-failed",
+  ) {
     super(message);
   }
 }
@@ -127,7 +144,10 @@ export async function safeMove(
     throw new MoveError(`s3://${bucket}/${source.key} no longer exists and no copy is at ${to}`, "source-missing");
   }
   if (current.etag !== source.etag) {
-    throw new MoveError(`s3://${bucket}/${source.key} changed since it was claimed (ETag ${current.etag}, expected ${source.etag})`, "source-changed");
+    throw new MoveError(
+      `s3://${bucket}/${source.key} changed since it was claimed (ETag ${current.etag}, expected ${source.etag})`,
+      "source-changed",
+    );
   }
   try {
     await s3.send(
@@ -136,16 +156,26 @@ export async function safeMove(
         Key: to,
         CopySource: copySource(bucket, source.key),
         CopySourceIfMatch: source.etag,
-        ...(extra.metadata ? { MetadataDirective: "REPLACE", Metadata: extra.metadata, ...(extra.contentType ? { ContentType: extra.contentType } : {}) } : {}),
+        ...(extra.metadata
+          ? {
+              MetadataDirective: "REPLACE",
+              Metadata: extra.metadata,
+              ...(extra.contentType ? { ContentType: extra.contentType } : {}),
+            }
+          : {}),
       }),
     );
   } catch (e) {
-    if (isPreconditionFailed(e)) throw new MoveError(`s3://${bucket}/${source.key} changed during the copy`, "source-changed");
+    if (isPreconditionFailed(e))
+      throw new MoveError(`s3://${bucket}/${source.key} changed during the copy`, "source-changed");
     throw e;
   }
   const copy = await headObject(s3, bucket, to);
   if (!copy || !copyMatches(current, copy)) {
-    throw new MoveError(`copy of s3://${bucket}/${source.key} at ${to} does not match its source; the source was kept`, "verify-failed");
+    throw new MoveError(
+      `copy of s3://${bucket}/${source.key} at ${to} does not match its source; the source was kept`,
+      "verify-failed",
+    );
   }
   try {
     await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: source.key, IfMatch: source.etag }));
@@ -157,7 +187,14 @@ export async function safeMove(
 }
 
 export async function putJson(s3: S3Client, bucket: string, key: string, value: unknown): Promise<void> {
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: `${JSON.stringify(value, null, 2)}\n`, ContentType: "application/json" }));
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      Body: `${JSON.stringify(value, null, 2)}\n`,
+      ContentType: "application/json",
+    }),
+  );
 }
 
 export async function getText(s3: S3Client, bucket: string, key: string): Promise<string | undefined> {

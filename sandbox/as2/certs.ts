@@ -38,7 +38,10 @@ export function certificateForKey(privateKeyPem: string, options: Omit<GenerateO
   const now = new Date();
   cert.validity.notBefore = new Date(now.getTime() - 60_000);
   cert.validity.notAfter = new Date(now.getTime() + (options.validityDays ?? 365) * 86_400_000);
-  const name = [{ name: "commonName", value: options.commonName }, { name: "organizationName", value: "as2-transfer-gateway sandbox" }];
+  const name = [
+    { name: "commonName", value: options.commonName },
+    { name: "organizationName", value: "as2-transfer-gateway sandbox" },
+  ];
   cert.setSubject(name);
   cert.setIssuer(name);
   cert.setExtensions([

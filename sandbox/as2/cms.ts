@@ -16,7 +16,13 @@ import type { EncryptionAlgorithm, SigningAlgorithm } from "./algorithms";
 import { As2Error } from "./errors";
 import { certificateDer, privateKeyPkcs8Der } from "./certs";
 
-pkijs.setEngine("node", new pkijs.CryptoEngine({ name: "node", crypto: webcrypto as unknown as ConstructorParameters<typeof pkijs.CryptoEngine>[0]["crypto"] }));
+pkijs.setEngine(
+  "node",
+  new pkijs.CryptoEngine({
+    name: "node",
+    crypto: webcrypto as unknown as ConstructorParameters<typeof pkijs.CryptoEngine>[0]["crypto"],
+  }),
+);
 
 function toArrayBuffer(buf: Buffer): ArrayBuffer {
   return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
@@ -68,7 +74,10 @@ export async function signDetached(content: Buffer, options: SignOptions): Promi
           attributes: [
             new pkijs.Attribute({ type: OID.contentType, values: [new asn1js.ObjectIdentifier({ value: OID.data })] }),
             new pkijs.Attribute({ type: OID.signingTime, values: [new asn1js.UTCTime({ valueDate: new Date() })] }),
-            new pkijs.Attribute({ type: OID.messageDigest, values: [new asn1js.OctetString({ valueHex: toArrayBuffer(messageDigest) })] }),
+            new pkijs.Attribute({
+              type: OID.messageDigest,
+              values: [new asn1js.OctetString({ valueHex: toArrayBuffer(messageDigest) })],
+            }),
           ],
         }),
       }),
@@ -103,7 +112,11 @@ function sameSerial(a: asn1js.Integer, b: asn1js.Integer): boolean {
  * Throws As2Error VERIFICATION_FAILED_NO_MATCHING_KEY_FOUND when no trusted certificate is the
  * signer, VERIFICATION_FAILED when the signature or digest does not match.
  */
-export async function verifyDetached(signatureDer: Buffer, content: Buffer, trustedCertificatePems: readonly string[]): Promise<VerifyResult> {
+export async function verifyDetached(
+  signatureDer: Buffer,
+  content: Buffer,
+  trustedCertificatePems: readonly string[],
+): Promise<VerifyResult> {
   let signedData: pkijs.SignedData;
   try {
     const ci = parseContentInfo(signatureDer);
@@ -117,19 +130,31 @@ export async function verifyDetached(signatureDer: Buffer, content: Buffer, trus
   const trusted = trustedCertificatePems.map((p) => pkijs.Certificate.fromBER(certificateDer(p)));
   const sid = signerInfo.sid;
   const match = trusted.find((c) => {
-    if (sid instanceof pkijs.IssuerAndSerialNumber) return sameSerial(c.serialNumber, sid.serialNumber) && c.issuer.isEqual(sid.issuer);
+    if (sid instanceof pkijs.IssuerAndSerialNumber)
+      return sameSerial(c.serialNumber, sid.serialNumber) && c.issuer.isEqual(sid.issuer);
     // SubjectKeyIdentifier: compare with the certificate's extension.
     const ski = c.extensions?.find((x) => x.extnID === "2.5.29.14")?.parsedValue as asn1js.OctetString | undefined;
-    return ski !== undefined && Buffer.from(ski.valueBlock.valueHexView).equals(Buffer.from((sid as asn1js.OctetString).valueBlock.valueHexView));
+    return (
+      ski !== undefined &&
+      Buffer.from(ski.valueBlock.valueHexView).equals(Buffer.from((sid as asn1js.OctetString).valueBlock.valueHexView))
+    );
   });
   if (!match) {
-    throw new As2Error("VERIFICATION_FAILED_NO_MATCHING_KEY_FOUND", "No public certificate matching message signature could be found in the partner profile");
+    throw new As2Error(
+      "VERIFICATION_FAILED_NO_MATCHING_KEY_FOUND",
+      "No public certificate matching message signature could be found in the partner profile",
+    );
   }
   signedData.certificates = [match];
   let ok = false;
   let reason = "signature does not match the content";
   try {
-    const result = await signedData.verify({ signer: 0, data: toArrayBuffer(content), checkChain: false, extendedMode: true });
+    const result = await signedData.verify({
+      signer: 0,
+      data: toArrayBuffer(content),
+      checkChain: false,
+      extendedMode: true,
+    });
     ok = result.signatureVerified === true;
   } catch (e) {
     reason = (e as Error).message || reason;
@@ -175,7 +200,10 @@ interface ForgeEnveloped {
 }
 
 /** Decrypts EnvelopedData with the first of `keys` that is a recipient. */
-export function decrypt(der: Buffer, keys: readonly DecryptKey[]): { content: Buffer; algorithm: EncryptionAlgorithm | undefined } {
+export function decrypt(
+  der: Buffer,
+  keys: readonly DecryptKey[],
+): { content: Buffer; algorithm: EncryptionAlgorithm | undefined } {
   let p7: ForgeEnveloped;
   try {
     p7 = forge.pkcs7.messageFromAsn1(forge.asn1.fromDer(der.toString("binary"), false)) as unknown as ForgeEnveloped;
@@ -191,7 +219,10 @@ export function decrypt(der: Buffer, keys: readonly DecryptKey[]): { content: Bu
       throw new As2Error("DECRYPT_FAILED", `decryption failed: ${(e as Error).message}`);
     }
     if (!p7.content) throw new As2Error("DECRYPT_FAILED", "decryption failed: wrong key or corrupted content");
-    return { content: Buffer.from(p7.content.getBytes(), "binary"), algorithm: encryptionAlgorithmFromOid(p7.encryptedContent.algorithm) };
+    return {
+      content: Buffer.from(p7.content.getBytes(), "binary"),
+      algorithm: encryptionAlgorithmFromOid(p7.encryptedContent.algorithm),
+    };
   }
   throw new As2Error("DECRYPT_FAILED_NO_DECRYPTION_KEY_FOUND", "No matching decryption key found.");
 }
@@ -221,7 +252,8 @@ export function decompress(der: Buffer): Buffer {
     const seq = ci.content as asn1js.Sequence;
     const [, alg, encap] = seq.valueBlock.value;
     const algorithm = new pkijs.AlgorithmIdentifier({ schema: alg });
-    if (algorithm.algorithmId !== OID.zlib) throw new Error(`compression algorithm ${algorithm.algorithmId} is not ZLIB`);
+    if (algorithm.algorithmId !== OID.zlib)
+      throw new Error(`compression algorithm ${algorithm.algorithmId} is not ZLIB`);
     const info = new pkijs.EncapsulatedContentInfo({ schema: encap });
     if (!info.eContent) throw new Error("no compressed content");
     return inflateSync(octets(info.eContent));

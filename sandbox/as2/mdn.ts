@@ -4,7 +4,16 @@
  */
 import { DIGESTS } from "./algorithms";
 import { As2Error } from "./errors";
-import { verifySignedContent, formatMic, newMessageId, parseMic, quoteAs2Name, stripAngles, unquoteAs2Name, httpHeader } from "./message";
+import {
+  verifySignedContent,
+  formatMic,
+  newMessageId,
+  parseMic,
+  quoteAs2Name,
+  stripAngles,
+  unquoteAs2Name,
+  httpHeader,
+} from "./message";
 import type { HttpHeaders, Mic, SigningKey } from "./message";
 import {
   buildMultipart,
@@ -154,7 +163,11 @@ export interface ParseMdnOptions {
  * Throws As2Error: VERIFICATION_FAILED_NO_MATCHING_KEY_FOUND / VERIFICATION_FAILED for signature
  * problems, INVALID_REQUEST for something that is not an MDN.
  */
-export async function parseMdn(headers: Record<string, string | string[] | undefined>, body: Buffer, o: ParseMdnOptions = {}): Promise<ParsedMdn> {
+export async function parseMdn(
+  headers: Record<string, string | string[] | undefined>,
+  body: Buffer,
+  o: ParseMdnOptions = {},
+): Promise<ParsedMdn> {
   let entity: MimeEntity = { headers: [["Content-Type", httpHeader(headers, "content-type") ?? ""]], body };
   let signed = false;
   let ct = contentTypeOf(entity);
@@ -172,7 +185,8 @@ export async function parseMdn(headers: Record<string, string | string[] | undef
   } else if (o.requireSignature) {
     throw new As2Error("VERIFICATION_FAILED", "a signed MDN was requested and the MDN is not signed");
   }
-  if (ct.type !== "multipart/report") throw new As2Error("INVALID_REQUEST", `not an MDN: content type '${ct.type || "none"}'`);
+  if (ct.type !== "multipart/report")
+    throw new As2Error("INVALID_REQUEST", `not an MDN: content type '${ct.type || "none"}'`);
   const parts = splitMultipart(entity.body, ct.params["boundary"] ?? "").map(parseEntity);
   const notification = parts.find((p) => contentTypeOf(p).type === "message/disposition-notification");
   if (!notification) throw new As2Error("INVALID_REQUEST", "MDN has no message/disposition-notification part");

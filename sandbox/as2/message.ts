@@ -57,7 +57,9 @@ export function parseMic(value: string | undefined): Mic | undefined {
 
 /** AS2 names with spaces or specials travel quoted (RFC 4130 section 6.2). */
 export function quoteAs2Name(name: string): string {
-  return /^[\x21\x23-\x27\x2a\x2b\x2d\x2e\x30-\x39\x3f\x41-\x5a\x5e-\x7e]+$/.test(name) ? name : `"${name.replace(/(["\\])/g, "\\$1")}"`;
+  return /^[\x21\x23-\x27\x2a\x2b\x2d\x2e\x30-\x39\x3f\x41-\x5a\x5e-\x7e]+$/.test(name)
+    ? name
+    : `"${name.replace(/(["\\])/g, "\\$1")}"`;
 }
 
 export function unquoteAs2Name(value: string | undefined): string {
@@ -240,7 +242,8 @@ export async function verifySignedContent(
 /** Case-insensitive header lookup over an HTTP header record or Node's IncomingHttpHeaders. */
 export function httpHeader(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
   const lower = name.toLowerCase();
-  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === lower) return Array.isArray(v) ? v.join(", ") : v;
+  for (const [k, v] of Object.entries(headers))
+    if (k.toLowerCase() === lower) return Array.isArray(v) ? v.join(", ") : v;
   return undefined;
 }
 
@@ -356,7 +359,10 @@ export async function unpackMessage(
 
   for (let depth = 0; depth < 8; depth++) {
     const ct = contentTypeOf(entity);
-    if (isPkcs7Mime(ct.type) || ct.type === "application/octet-stream" && cmsContentType(decodeBody(entity)) !== undefined && depth === 0) {
+    if (
+      isPkcs7Mime(ct.type) ||
+      (ct.type === "application/octet-stream" && cmsContentType(decodeBody(entity)) !== undefined && depth === 0)
+    ) {
       const der = decodeBody(entity);
       const kind = (ct.params["smime-type"] ?? "").toLowerCase();
       const cms = cmsContentType(der);

@@ -173,7 +173,10 @@ export function decodeBody(entity: MimeEntity): Buffer {
   if (cte === "base64") return Buffer.from(entity.body.toString("latin1").replace(/[^A-Za-z0-9+/=]/g, ""), "base64");
   if (cte === "quoted-printable") {
     const text = entity.body.toString("latin1").replace(/=\r?\n/g, "");
-    return Buffer.from(text.replace(/=([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))), "latin1");
+    return Buffer.from(
+      text.replace(/=([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))),
+      "latin1",
+    );
   }
   return entity.body;
 }

@@ -6,7 +6,16 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import forge from "node-forge";
-import { parseMdn, splitHttpCapture, unpackMessage, signatureCertificates, splitMultipart, parseEntity, contentTypeOf, decodeBody } from "../as2";
+import {
+  parseMdn,
+  splitHttpCapture,
+  unpackMessage,
+  signatureCertificates,
+  splitMultipart,
+  parseEntity,
+  contentTypeOf,
+  decodeBody,
+} from "../as2";
 import type { DecryptKey } from "../as2";
 
 // Relative paths are relative to the repository root (where npm runs scripts).
@@ -43,7 +52,11 @@ describe("Mendelson AS2 messages to pyas2lib", () => {
   ];
   it.each(cases)("%s is decrypted, decompressed and verified", async (name, flags) => {
     const { headers, body } = splitHttpCapture(read(name));
-    const m = await unpackMessage(headers, body, { decryptKeys: [key], verifyCertificates: [mendelson], requireSignature: flags.signed });
+    const m = await unpackMessage(headers, body, {
+      decryptKeys: [key],
+      verifyCertificates: [mendelson],
+      requireSignature: flags.signed,
+    });
     expect(m).toMatchObject({ as2From: "mecas2", as2To: "pyas2lib", ...flags });
     expect(m.messageId).toMatch(/^mendelson_opensource_AS2-\d+-\d+@mecas2_pyas2lib$/);
     expect(sameText(m.payload)).toBe(true);
@@ -56,7 +69,9 @@ describe("Mendelson AS2 messages to pyas2lib", () => {
 
   it("a signed message fails verification against another partner's certificate", async () => {
     const { headers, body } = splitHttpCapture(read("mecas2_signed.as2"));
-    await expect(unpackMessage(headers, body, { decryptKeys: [key], verifyCertificates: [sterling] })).rejects.toMatchObject({
+    await expect(
+      unpackMessage(headers, body, { decryptKeys: [key], verifyCertificates: [sterling] }),
+    ).rejects.toMatchObject({
       code: "VERIFICATION_FAILED_NO_MATCHING_KEY_FOUND",
     });
   });
@@ -64,7 +79,12 @@ describe("Mendelson AS2 messages to pyas2lib", () => {
   it("an encrypted message without our key fails with DECRYPT_FAILED_NO_DECRYPTION_KEY_FOUND", async () => {
     const { headers, body } = splitHttpCapture(read("mecas2_signed_encrypted.as2"));
     const { generateKeyPair } = await import("../as2");
-    await expect(unpackMessage(headers, body, { decryptKeys: [generateKeyPair({ commonName: "other" })], verifyCertificates: [mendelson] })).rejects.toMatchObject({
+    await expect(
+      unpackMessage(headers, body, {
+        decryptKeys: [generateKeyPair({ commonName: "other" })],
+        verifyCertificates: [mendelson],
+      }),
+    ).rejects.toMatchObject({
       code: "DECRYPT_FAILED_NO_DECRYPTION_KEY_FOUND",
     });
   });
@@ -74,7 +94,12 @@ describe("Mendelson AS2 MDNs", () => {
   it("parses the unsigned negative MDN", async () => {
     const { headers, body } = splitHttpCapture(read("mecas2_unsigned.mdn"));
     const mdn = await parseMdn(headers, body);
-    expect(mdn).toMatchObject({ signed: false, status: "processed/error", modifier: "authentication-failed", originalMessageId: "20161230102316.10728.85252@imac.local" });
+    expect(mdn).toMatchObject({
+      signed: false,
+      status: "processed/error",
+      modifier: "authentication-failed",
+      originalMessageId: "20161230102316.10728.85252@imac.local",
+    });
     expect(mdn.reportingUa).toBe("mendelson opensource AS2");
   });
 
@@ -85,17 +110,34 @@ describe("Mendelson AS2 MDNs", () => {
     // The capture (2016) predates cert_mecas2_public.pem (2017): its signer is the certificate it carries.
     const [carried] = signatureCertificates(decodeBody(parseEntity(sigPart)));
     const mdn = await parseMdn(headers, body, { verifyCertificates: [carried!], requireSignature: true });
-    expect(mdn).toMatchObject({ signed: true, status: "processed", originalMessageId: "20161230102456.10748.40759@imac.local" });
+    expect(mdn).toMatchObject({
+      signed: true,
+      status: "processed",
+      originalMessageId: "20161230102456.10748.40759@imac.local",
+    });
     expect(mdn.mic).toEqual({ value: "O4bvrm5t2YunRfwvZicNdEUmPaPZ9vUslX8loVLDck0=", algorithm: "SHA256" });
-    await expect(parseMdn(headers, body, { verifyCertificates: [mendelson] })).rejects.toMatchObject({ code: "VERIFICATION_FAILED_NO_MATCHING_KEY_FOUND" });
+    await expect(parseMdn(headers, body, { verifyCertificates: [mendelson] })).rejects.toMatchObject({
+      code: "VERIFICATION_FAILED_NO_MATCHING_KEY_FOUND",
+    });
   });
 });
 
 describe("IBM Sterling B2B Integrator", () => {
   it("accepts the signed, compressed message (signature without signed attributes, SHA-1)", async () => {
     const { headers, body } = splitHttpCapture(read("sb2bi_signed_cmp.msg"));
-    const m = await unpackMessage(headers, body, { decryptKeys: [key], verifyCertificates: [sterling], requireSignature: true });
-    expect(m).toMatchObject({ as2From: "SIAS2PRD", as2To: "as2server", signed: true, signingAlgorithm: "SHA1", compressed: true, encrypted: false });
+    const m = await unpackMessage(headers, body, {
+      decryptKeys: [key],
+      verifyCertificates: [sterling],
+      requireSignature: true,
+    });
+    expect(m).toMatchObject({
+      as2From: "SIAS2PRD",
+      as2To: "as2server",
+      signed: true,
+      signingAlgorithm: "SHA1",
+      compressed: true,
+      encrypted: false,
+    });
     expect(m.payload.toString("latin1")).toMatch(/^ISA\*/);
     expect(m.mdn).toEqual({ requested: true, signed: "SHA1" });
   });

@@ -25,7 +25,11 @@ export interface PartnerStandInOptions {
   readonly signing: KeyPair;
   readonly encryption: KeyPair;
   /** The station this partner trades with, as the partner knows it. */
-  readonly station: { readonly as2Id: string; readonly signingCertificates: readonly string[]; readonly encryptionCertificate: string };
+  readonly station: {
+    readonly as2Id: string;
+    readonly signingCertificates: readonly string[];
+    readonly encryptionCertificate: string;
+  };
 }
 
 export interface ReceivedByPartner {
@@ -177,14 +181,25 @@ export class PartnerStandIn {
       subject: o.subject ?? `File ${o.fileName} sent from ${this.o.as2Id} to ${this.o.station.as2Id}`,
       compress: o.compress ?? true,
       ...(signing !== "NONE" ? { signing: { algorithm: signing, ...signer } } : {}),
-      ...(encryption !== "NONE" ? { encryption: { algorithm: encryption, certificatePem: this.o.station.encryptionCertificate } } : {}),
+      ...(encryption !== "NONE"
+        ? { encryption: { algorithm: encryption, certificatePem: this.o.station.encryptionCertificate } }
+        : {}),
       mdn: mdnSigning !== "NONE" ? { signed: mdnSigning } : {},
     });
     const res = await post(o.url, built.headers, built.body);
-    if (res.status !== 200) return { messageId: built.messageId, httpStatus: res.status, mdnError: res.body.toString("utf8") };
+    if (res.status !== 200)
+      return { messageId: built.messageId, httpStatus: res.status, mdnError: res.body.toString("utf8") };
     try {
-      const mdn = await parseMdn(res.headers, res.body, { verifyCertificates: this.o.station.signingCertificates, requireSignature: mdnSigning !== "NONE" });
-      return { messageId: built.messageId, httpStatus: res.status, mdn, micMatches: mdn.mic?.value === built.mic.value };
+      const mdn = await parseMdn(res.headers, res.body, {
+        verifyCertificates: this.o.station.signingCertificates,
+        requireSignature: mdnSigning !== "NONE",
+      });
+      return {
+        messageId: built.messageId,
+        httpStatus: res.status,
+        mdn,
+        micMatches: mdn.mic?.value === built.mic.value,
+      };
     } catch (e) {
       return { messageId: built.messageId, httpStatus: res.status, mdnError: (e as Error).message };
     }

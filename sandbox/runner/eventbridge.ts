@@ -46,13 +46,23 @@ function matchValue(value: unknown, pattern: unknown): boolean {
   const p = pattern as Record<string, unknown>;
   if ("prefix" in p) {
     const pre = p["prefix"];
-    if (typeof pre === "object" && pre && "equals-ignore-case" in pre) return typeof value === "string" && value.toLowerCase().startsWith(String((pre as Record<string, unknown>)["equals-ignore-case"]).toLowerCase());
+    if (typeof pre === "object" && pre && "equals-ignore-case" in pre)
+      return (
+        typeof value === "string" &&
+        value.toLowerCase().startsWith(String((pre as Record<string, unknown>)["equals-ignore-case"]).toLowerCase())
+      );
     return typeof value === "string" && value.startsWith(String(pre));
   }
   if ("suffix" in p) return typeof value === "string" && value.endsWith(String(p["suffix"]));
-  if ("equals-ignore-case" in p) return typeof value === "string" && value.toLowerCase() === String(p["equals-ignore-case"]).toLowerCase();
+  if ("equals-ignore-case" in p)
+    return typeof value === "string" && value.toLowerCase() === String(p["equals-ignore-case"]).toLowerCase();
   if ("wildcard" in p) {
-    const re = new RegExp(`^${String(p["wildcard"]).split("*").map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+    const re = new RegExp(
+      `^${String(p["wildcard"])
+        .split("*")
+        .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+        .join(".*")}$`,
+    );
     return typeof value === "string" && re.test(value);
   }
   if ("anything-but" in p) {
@@ -67,7 +77,18 @@ function matchValue(value: unknown, pattern: unknown): boolean {
     for (let i = 0; i + 1 < cond.length; i += 2) {
       const op = cond[i];
       const n = Number(cond[i + 1]);
-      const ok = op === "=" ? value === n : op === "<" ? value < n : op === "<=" ? value <= n : op === ">" ? value > n : op === ">=" ? value >= n : false;
+      const ok =
+        op === "="
+          ? value === n
+          : op === "<"
+            ? value < n
+            : op === "<="
+              ? value <= n
+              : op === ">"
+                ? value > n
+                : op === ">="
+                  ? value >= n
+                  : false;
       if (!ok) return false;
     }
     return true;
@@ -188,7 +209,9 @@ export class LocalEventBridge {
 
   /** Puts an event on a bus and delivers it to every matching rule's targets. */
   async put(bus: string, event: BusEvent): Promise<void> {
-    const matched = this.rules.filter((r) => r.enabled && r.bus === bus && r.pattern !== undefined && matchesPattern(event, r.pattern));
+    const matched = this.rules.filter(
+      (r) => r.enabled && r.bus === bus && r.pattern !== undefined && matchesPattern(event, r.pattern),
+    );
     this.seen.push({ bus, event, matched: matched.map((r) => r.name) });
     await Promise.all(matched.flatMap((r) => r.targets.map((t) => this.deliver(t, targetPayload(t, event), event, r))));
   }
@@ -197,7 +220,10 @@ export class LocalEventBridge {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const target = String(req.headers["x-amz-target"] ?? "");
-    const reply = (status: number, body: unknown) => res.writeHead(status, { "Content-Type": "application/x-amz-json-1.1", "x-amzn-RequestId": randomUUID() }).end(JSON.stringify(body));
+    const reply = (status: number, body: unknown) =>
+      res
+        .writeHead(status, { "Content-Type": "application/x-amz-json-1.1", "x-amzn-RequestId": randomUUID() })
+        .end(JSON.stringify(body));
     try {
       if (target !== "AWSEvents.PutEvents") throw new Error(`the sandbox's EventBridge does not implement ${target}`);
       const input = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { Entries?: Array<Record<string, unknown>> };
@@ -215,7 +241,9 @@ export class LocalEventBridge {
           resources: (e["Resources"] as string[] | undefined) ?? [],
           detail: JSON.parse(String(e["Detail"] ?? "{}")),
         };
-        const bus = String(e["EventBusName"] ?? "default").split("/").pop()!;
+        const bus = String(e["EventBusName"] ?? "default")
+          .split("/")
+          .pop()!;
         await this.put(bus, event);
         ids.push({ EventId: event.id });
       }

@@ -45,7 +45,8 @@ class Lexer {
     while (this.i < this.s.length) {
       const c = this.s[this.i]!;
       if (c === " " || c === "\t" || c === "\r" || c === "\n") this.i++;
-      else if (c === "#" || (c === "/" && this.s[this.i + 1] === "/")) while (this.i < this.s.length && this.s[this.i] !== "\n") this.i++;
+      else if (c === "#" || (c === "/" && this.s[this.i + 1] === "/"))
+        while (this.i < this.s.length && this.s[this.i] !== "\n") this.i++;
       else break;
     }
   }
@@ -145,7 +146,8 @@ class Parser {
 
   /** Consumes the expected punctuation. The lexer position is left right after it. */
   expect(p: string): void {
-    if (this.tok.t !== "p" || this.tok.v !== p) throw new HclError(`expected '${p}', found ${JSON.stringify(this.tok)}`);
+    if (this.tok.t !== "p" || this.tok.v !== p)
+      throw new HclError(`expected '${p}', found ${JSON.stringify(this.tok)}`);
     // Do not read ahead past a closing '}' of an interpolation: the string lexer continues there.
     if (p === "}") return;
     this.advance();
@@ -167,7 +169,21 @@ class Parser {
     return test;
   }
 
-  private static PREC: Record<string, number> = { "||": 1, "&&": 2, "==": 3, "!=": 3, "<": 4, ">": 4, "<=": 4, ">=": 4, "+": 5, "-": 5, "*": 6, "/": 6, "%": 6 };
+  private static PREC: Record<string, number> = {
+    "||": 1,
+    "&&": 2,
+    "==": 3,
+    "!=": 3,
+    "<": 4,
+    ">": 4,
+    "<=": 4,
+    ">=": 4,
+    "+": 5,
+    "-": 5,
+    "*": 6,
+    "/": 6,
+    "%": 6,
+  };
 
   private binary(min: number): Node {
     let l = this.unary();
@@ -221,7 +237,11 @@ class Parser {
       case "num":
         return { k: "lit", v: t.v };
       case "str":
-        return t.parts.length === 1 && typeof t.parts[0] !== "string" ? { k: "tpl", parts: t.parts } : t.parts.every((p) => typeof p === "string") ? { k: "lit", v: (t.parts as string[]).join("") } : { k: "tpl", parts: t.parts };
+        return t.parts.length === 1 && typeof t.parts[0] !== "string"
+          ? { k: "tpl", parts: t.parts }
+          : t.parts.every((p) => typeof p === "string")
+            ? { k: "lit", v: (t.parts as string[]).join("") }
+            : { k: "tpl", parts: t.parts };
       case "id": {
         if (t.v === "true") return { k: "lit", v: true };
         if (t.v === "false") return { k: "lit", v: false };
@@ -436,7 +456,10 @@ export function evaluateString(s: string, resolve: Resolver): Value {
   if (!s.includes("${")) return s.replace(/\$\$\{/g, "${");
   const parts = new Lexer(s).template(false);
   try {
-    return evaluate(parts.length === 1 && typeof parts[0] !== "string" ? (parts[0] as Node) : { k: "tpl", parts }, resolve);
+    return evaluate(
+      parts.length === 1 && typeof parts[0] !== "string" ? (parts[0] as Node) : { k: "tpl", parts },
+      resolve,
+    );
   } catch (e) {
     if (e === UNKNOWN_SIGNAL) return UNKNOWN;
     throw e;
@@ -459,6 +482,9 @@ export function evaluateDeep(v: unknown, resolve: Resolver): Value {
 export function referencesIn(v: unknown): string[] {
   const s = JSON.stringify(v);
   const out = new Set<string>();
-  for (const m of s.matchAll(/\b(data\.[a-z0-9_]+\.[A-Za-z0-9_-]+|local\.[A-Za-z0-9_-]+|var\.[A-Za-z0-9_-]+|(?:aws|tls|random|null|time)_[a-z0-9_]+\.[A-Za-z0-9_-]+)/g)) out.add(m[1]!);
+  for (const m of s.matchAll(
+    /\b(data\.[a-z0-9_]+\.[A-Za-z0-9_-]+|local\.[A-Za-z0-9_-]+|var\.[A-Za-z0-9_-]+|(?:aws|tls|random|null|time)_[a-z0-9_]+\.[A-Za-z0-9_-]+)/g,
+  ))
+    out.add(m[1]!);
   return [...out];
 }

@@ -30,7 +30,12 @@ process.on("message", async (m) => {
     const result = await handler(m.event, context);
     process.send({ type: "result", id: m.id, ok: true, result: result === undefined ? null : result });
   } catch (e) {
-    process.send({ type: "result", id: m.id, ok: false, error: { name: e && e.name, message: e && e.message, stack: e && e.stack } });
+    process.send({
+      type: "result",
+      id: m.id,
+      ok: false,
+      error: { name: e && e.name, message: e && e.message, stack: e && e.stack },
+    });
   }
 });
 process.send({ type: "ready" });

@@ -58,29 +58,48 @@ export class LocalFunction {
     }
     const [file, exportName] = this.spec.handler.split(".") as [string, string];
     this.log = createWriteStream(join(this.workDir, "logs", `${this.spec.name}.log`), { flags: "a" });
-    const env: Record<string, string> = { ...this.baseEnv, ...this.spec.environment, AWS_LAMBDA_FUNCTION_NAME: this.spec.name, AWS_LAMBDA_FUNCTION_VERSION: "$LATEST" };
+    const env: Record<string, string> = {
+      ...this.baseEnv,
+      ...this.spec.environment,
+      AWS_LAMBDA_FUNCTION_NAME: this.spec.name,
+      AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
+    };
     // Source maps make stack traces readable; Node 20 accepts the flag the stack sets.
-    this.child = fork(join(__dirname, "lambda-host.js"), [join(dir, `${file}.js`), exportName, this.spec.name, String(this.spec.timeoutSeconds * 1000)], {
-      env,
-      stdio: ["ignore", "pipe", "pipe", "ipc"],
-      execArgv: [],
-    });
+    this.child = fork(
+      join(__dirname, "lambda-host.js"),
+      [join(dir, `${file}.js`), exportName, this.spec.name, String(this.spec.timeoutSeconds * 1000)],
+      {
+        env,
+        stdio: ["ignore", "pipe", "pipe", "ipc"],
+        execArgv: [],
+      },
+    );
     this.child.stdout!.pipe(this.log, { end: false });
     this.child.stderr!.pipe(this.log, { end: false });
     this.ready = new Promise<void>((resolve, reject) => {
-      this.child!.on("message", (m: { type: string; id?: number; ok?: boolean; result?: unknown; error?: { name?: string; message?: string } }) => {
-        if (m.type === "ready") resolve();
-        else if (m.type === "fatal") reject(new Error(String((m as { error?: string }).error)));
-        else if (m.type === "result" && m.id !== undefined) {
-          const w = this.waiting.get(m.id);
-          this.waiting.delete(m.id);
-          if (!w) return;
-          if (m.ok) w.resolve(m.result);
-          else w.reject(new FunctionError(this.spec.name, m.error?.name ?? "Error", m.error?.message ?? "failed"));
-        }
-      });
+      this.child!.on(
+        "message",
+        (m: {
+          type: string;
+          id?: number;
+          ok?: boolean;
+          result?: unknown;
+          error?: { name?: string; message?: string };
+        }) => {
+          if (m.type === "ready") resolve();
+          else if (m.type === "fatal") reject(new Error(String((m as { error?: string }).error)));
+          else if (m.type === "result" && m.id !== undefined) {
+            const w = this.waiting.get(m.id);
+            this.waiting.delete(m.id);
+            if (!w) return;
+            if (m.ok) w.resolve(m.result);
+            else w.reject(new FunctionError(this.spec.name, m.error?.name ?? "Error", m.error?.message ?? "failed"));
+          }
+        },
+      );
       this.child!.on("exit", (code) => {
-        for (const w of this.waiting.values()) w.reject(new FunctionError(this.spec.name, "Runtime.ExitError", `process exited with ${code}`));
+        for (const w of this.waiting.values())
+          w.reject(new FunctionError(this.spec.name, "Runtime.ExitError", `process exited with ${code}`));
         this.waiting.clear();
         reject(new Error(`${this.spec.name} exited with ${code} before it was ready (see logs/${this.spec.name}.log)`));
       });

@@ -46,7 +46,11 @@ export class LocalState {
 
   /** Every resource of a type: logical name → evaluated arguments. */
   resourcesOf(type: string): Array<{ name: string; args: Attrs; attrs: Attrs }> {
-    return Object.keys(this.tf.resource?.[type] ?? {}).map((name) => ({ name, args: this.argsOf(type, name), attrs: this.attributes(type, name) }));
+    return Object.keys(this.tf.resource?.[type] ?? {}).map((name) => ({
+      name,
+      args: this.argsOf(type, name),
+      attrs: this.attributes(type, name),
+    }));
   }
 
   argsOf(type: string, name: string): Attrs {
@@ -77,7 +81,10 @@ export class LocalState {
       const name = String(rest[0]);
       const raw = this.tf.locals?.[name];
       if (raw === undefined) throw new Error(`unknown local.${name}`);
-      return this.dig(typeof raw === "string" ? evaluateString(raw, (p) => this.resolve(p)) : this.evaluate(raw), rest.slice(1));
+      return this.dig(
+        typeof raw === "string" ? evaluateString(raw, (p) => this.resolve(p)) : this.evaluate(raw),
+        rest.slice(1),
+      );
     }
     if (root === "var") {
       const v = this.tf.variable?.[String(rest[0])];
@@ -137,7 +144,9 @@ export class LocalState {
     const id17 = hex(`${type}.${name}`, 17);
     switch (type) {
       case "aws_s3_bucket": {
-        const bucket = (asString(a["bucket"]) ?? `${asString(a["bucket_prefix"]) ?? "sandbox-"}${hex(name, 8)}`).toLowerCase();
+        const bucket = (
+          asString(a["bucket"]) ?? `${asString(a["bucket_prefix"]) ?? "sandbox-"}${hex(name, 8)}`
+        ).toLowerCase();
         return { bucket, id: bucket, arn: `arn:aws:s3:::${bucket}`, bucket_domain_name: `${bucket}.s3.amazonaws.com` };
       }
       case "aws_sqs_queue": {
@@ -147,47 +156,103 @@ export class LocalState {
       case "aws_lambda_function": {
         const fn = asString(a["function_name"]) ?? name;
         const arn = `arn:aws:lambda:${region}:${account}:function:${fn}`;
-        return { function_name: fn, arn, id: fn, qualified_arn: `${arn}:$LATEST`, invoke_arn: `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${arn}/invocations`, version: "$LATEST" };
+        return {
+          function_name: fn,
+          arn,
+          id: fn,
+          qualified_arn: `${arn}:$LATEST`,
+          invoke_arn: `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${arn}/invocations`,
+          version: "$LATEST",
+        };
       }
       case "aws_dynamodb_table":
-        return { name: n, id: n, arn: `arn:aws:dynamodb:${region}:${account}:table/${n}`, stream_arn: `arn:aws:dynamodb:${region}:${account}:table/${n}/stream/sandbox` };
+        return {
+          name: n,
+          id: n,
+          arn: `arn:aws:dynamodb:${region}:${account}:table/${n}`,
+          stream_arn: `arn:aws:dynamodb:${region}:${account}:table/${n}/stream/sandbox`,
+        };
       case "aws_cloudwatch_event_bus":
         return { name: n, id: n, arn: `arn:aws:events:${region}:${account}:event-bus/${n}` };
       case "aws_cloudwatch_event_rule": {
         const bus = asString(a["event_bus_name"]);
-        return { name: n, id: n, arn: `arn:aws:events:${region}:${account}:rule/${bus && bus !== "default" ? `${bus}/` : ""}${n}` };
+        return {
+          name: n,
+          id: n,
+          arn: `arn:aws:events:${region}:${account}:rule/${bus && bus !== "default" ? `${bus}/` : ""}${n}`,
+        };
       }
       case "aws_sns_topic":
         return { name: n, id: `arn:aws:sns:${region}:${account}:${n}`, arn: `arn:aws:sns:${region}:${account}:${n}` };
       case "aws_iam_role":
         return { name: n, id: n, arn: `arn:aws:iam::${account}:role/${n}`, unique_id: id17 };
       case "aws_kms_key":
-        return { key_id: `${hex(name, 8)}-0000-0000-0000-${hex(name, 12)}`, id: hex(name, 32), arn: `arn:aws:kms:${region}:${account}:key/${hex(name, 8)}` };
+        return {
+          key_id: `${hex(name, 8)}-0000-0000-0000-${hex(name, 12)}`,
+          id: hex(name, 32),
+          arn: `arn:aws:kms:${region}:${account}:key/${hex(name, 8)}`,
+        };
       case "aws_transfer_server":
-        return { id: `s-${id17}`, server_id: `s-${id17}`, arn: `arn:aws:transfer:${region}:${account}:server/s-${id17}`, endpoint: "127.0.0.1" };
+        return {
+          id: `s-${id17}`,
+          server_id: `s-${id17}`,
+          arn: `arn:aws:transfer:${region}:${account}:server/s-${id17}`,
+          endpoint: "127.0.0.1",
+        };
       case "aws_transfer_profile":
-        return { id: `p-${id17}`, profile_id: `p-${id17}`, arn: `arn:aws:transfer:${region}:${account}:profile/p-${id17}` };
+        return {
+          id: `p-${id17}`,
+          profile_id: `p-${id17}`,
+          arn: `arn:aws:transfer:${region}:${account}:profile/p-${id17}`,
+        };
       case "aws_transfer_certificate":
-        return { id: `cert-${id17}`, certificate_id: `cert-${id17}`, arn: `arn:aws:transfer:${region}:${account}:certificate/cert-${id17}` };
+        return {
+          id: `cert-${id17}`,
+          certificate_id: `cert-${id17}`,
+          arn: `arn:aws:transfer:${region}:${account}:certificate/cert-${id17}`,
+        };
       case "aws_transfer_connector":
-        return { id: `c-${id17}`, connector_id: `c-${id17}`, arn: `arn:aws:transfer:${region}:${account}:connector/c-${id17}` };
+        return {
+          id: `c-${id17}`,
+          connector_id: `c-${id17}`,
+          arn: `arn:aws:transfer:${region}:${account}:connector/c-${id17}`,
+        };
       case "aws_transfer_agreement":
-        return { id: `a-${id17}`, agreement_id: `a-${id17}`, arn: `arn:aws:transfer:${region}:${account}:agreement/a-${id17}` };
+        return {
+          id: `a-${id17}`,
+          agreement_id: `a-${id17}`,
+          arn: `arn:aws:transfer:${region}:${account}:agreement/a-${id17}`,
+        };
       case "aws_cloudcontrolapi_resource": {
         const typeName = asString(a["type_name"]) ?? "";
         const desired = asString(a["desired_state"]);
         const props: Record<string, unknown> = desired ? (JSON.parse(desired) as Record<string, unknown>) : {};
         const kind = typeName.split("::").at(-1) ?? "Resource";
-        const prefix: Record<string, string> = { Agreement: "a", Connector: "c", Profile: "p", Server: "s", Certificate: "cert" };
+        const prefix: Record<string, string> = {
+          Agreement: "a",
+          Connector: "c",
+          Profile: "p",
+          Server: "s",
+          Certificate: "cert",
+        };
         const rid = `${prefix[kind] ?? "r"}-${id17}`;
-        const full = { ...props, [`${kind}Id`]: rid, Arn: `arn:aws:transfer:${region}:${account}:${kind.toLowerCase()}/${rid}` };
+        const full = {
+          ...props,
+          [`${kind}Id`]: rid,
+          Arn: `arn:aws:transfer:${region}:${account}:${kind.toLowerCase()}/${rid}`,
+        };
         return { id: rid, identifier: rid, properties: JSON.stringify(full) };
       }
       case "tls_private_key": {
         const bits = typeof a["rsa_bits"] === "number" ? a["rsa_bits"] : 2048;
         const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: bits });
         const pem = privateKey.export({ type: "pkcs1", format: "pem" }).toString();
-        return { id: hex(name, 40), private_key_pem: pem, private_key_pem_pkcs8: privateKey.export({ type: "pkcs8", format: "pem" }).toString(), public_key_pem: publicKey.export({ type: "spki", format: "pem" }).toString() };
+        return {
+          id: hex(name, 40),
+          private_key_pem: pem,
+          private_key_pem_pkcs8: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+          public_key_pem: publicKey.export({ type: "spki", format: "pem" }).toString(),
+        };
       }
       case "tls_self_signed_cert": {
         const key = asString(a["private_key_pem"]);
@@ -195,15 +260,27 @@ export class LocalState {
           this.unknowns.add(`${type}.${name}`);
           return { cert_pem: UNKNOWN };
         }
-        const subject = Array.isArray(a["subject"]) ? (a["subject"][0] as Record<string, Value> | undefined) : (a["subject"] as Record<string, Value> | undefined);
+        const subject = Array.isArray(a["subject"])
+          ? (a["subject"][0] as Record<string, Value> | undefined)
+          : (a["subject"] as Record<string, Value> | undefined);
         const cn = asString(subject?.["common_name"]) ?? name;
-        const days = typeof a["validity_period_hours"] === "number" ? Math.max(1, Math.round(a["validity_period_hours"] / 24)) : 365;
-        return { id: hex(name, 16), cert_pem: certificateForKey(key, { commonName: cn, validityDays: days }).certificatePem };
+        const days =
+          typeof a["validity_period_hours"] === "number"
+            ? Math.max(1, Math.round(a["validity_period_hours"] / 24))
+            : 365;
+        return {
+          id: hex(name, 16),
+          cert_pem: certificateForKey(key, { commonName: cn, validityDays: days }).certificatePem,
+        };
       }
       case "aws_eip":
         return { id: `eipalloc-${id17}`, allocation_id: `eipalloc-${id17}`, public_ip: "127.0.0.1" };
       default:
-        return { id: asString(a["id"]) ?? n, arn: asString(a["arn"]) ?? `arn:aws:${type.replace(/^aws_/, "").split("_")[0]}:${region}:${account}:${n}`, name: n };
+        return {
+          id: asString(a["id"]) ?? n,
+          arn: asString(a["arn"]) ?? `arn:aws:${type.replace(/^aws_/, "").split("_")[0]}:${region}:${account}:${n}`,
+          name: n,
+        };
     }
   }
 }

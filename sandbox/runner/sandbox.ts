@@ -59,7 +59,18 @@ function str(v: Value | undefined): string | undefined {
 }
 
 export class Sandbox {
-  readonly counters: SandboxCounters = { uploads: 0, transfers: 0, sentOk: 0, sentFailed: 0, receivedOk: 0, receivedFailed: 0, outbox: [], inbox: [], failed: [], domainEvents: {} };
+  readonly counters: SandboxCounters = {
+    uploads: 0,
+    transfers: 0,
+    sentOk: 0,
+    sentFailed: 0,
+    receivedOk: 0,
+    receivedFailed: 0,
+    outbox: [],
+    inbox: [],
+    failed: [],
+    domainEvents: {},
+  };
   readonly partners = new Map<string, PartnerStandIn>();
   readonly functions = new Map<string, LocalFunction>();
   readonly notes: string[] = [];
@@ -92,18 +103,38 @@ export class Sandbox {
   }
 
   async start(): Promise<void> {
-    const tf = JSON.parse(readFileSync(join(this.o.stackDir, "cdk.tf.json"), "utf8")) as TfJson & { provider?: { aws?: Array<{ region?: string }> } };
+    const tf = JSON.parse(readFileSync(join(this.o.stackDir, "cdk.tf.json"), "utf8")) as TfJson & {
+      provider?: { aws?: Array<{ region?: string }> };
+    };
     this.region = tf.provider?.aws?.[0]?.region ?? this.region;
     mkdirSync(join(this.o.workDir, "logs"), { recursive: true });
 
     this.storage = await startStorageServers(this.o.workDir);
-    this.sqs = new LocalSqs(this.timeScale, this.o.verbose ? (e) => e.kind === "sent" && this.say(`   queue ${e.queue}: message ${e.message.messageId.slice(0, 8)} (visible in ${(e.delayMs! / 1000).toFixed(1)}s)`) : undefined);
+    this.sqs = new LocalSqs(
+      this.timeScale,
+      this.o.verbose
+        ? (e) =>
+            e.kind === "sent" &&
+            this.say(
+              `   queue ${e.queue}: message ${e.message.messageId.slice(0, 8)} (visible in ${(e.delayMs! / 1000).toFixed(1)}s)`,
+            )
+        : undefined,
+    );
     const sqsEndpoint = await this.sqs.start();
-    this.events = new LocalEventBridge({ account: ACCOUNT, region: this.region }, (t, payload, event, rule) => this.deliver(t, payload, event, rule), this.timeScale);
+    this.events = new LocalEventBridge(
+      { account: ACCOUNT, region: this.region },
+      (t, payload, event, rule) => this.deliver(t, payload, event, rule),
+      this.timeScale,
+    );
 
     this.state = new LocalState(tf, { account: ACCOUNT, region: this.region, sqsEndpoint });
     this.s3Endpoint = this.storage.s3Endpoint;
-    this.s3 = new S3Client({ region: this.region, endpoint: this.storage.s3Endpoint, forcePathStyle: true, credentials: LOCAL_CREDENTIALS });
+    this.s3 = new S3Client({
+      region: this.region,
+      endpoint: this.storage.s3Endpoint,
+      forcePathStyle: true,
+      credentials: LOCAL_CREDENTIALS,
+    });
 
     await this.createBuckets();
     await this.createTables();
@@ -155,7 +186,14 @@ export class Sandbox {
         this.notes.push(`s3 object ${String(o.args["key"])}: its content is not known offline; not written`);
         continue;
       }
-      await this.s3.send(new PutObjectCommand({ Bucket: String(o.args["bucket"]), Key: String(o.args["key"]), Body: content, ContentType: str(o.args["content_type"]) }));
+      await this.s3.send(
+        new PutObjectCommand({
+          Bucket: String(o.args["bucket"]),
+          Key: String(o.args["key"]),
+          Body: content,
+          ContentType: str(o.args["content_type"]),
+        }),
+      );
     }
   }
 
@@ -183,7 +221,12 @@ export class Sandbox {
         detail: {
           version: "0",
           bucket: { name: r.s3.bucket.name },
-          object: { key: r.s3.object.key, ...(r.s3.object.size !== undefined ? { size: r.s3.object.size } : {}), ...(r.s3.object.eTag ? { etag: r.s3.object.eTag } : {}), sequencer: r.s3.object.sequencer },
+          object: {
+            key: r.s3.object.key,
+            ...(r.s3.object.size !== undefined ? { size: r.s3.object.size } : {}),
+            ...(r.s3.object.eTag ? { etag: r.s3.object.eTag } : {}),
+            sequencer: r.s3.object.sequencer,
+          },
           "request-id": randomUUID(),
           requester: ACCOUNT,
           "source-ip-address": "127.0.0.1",
@@ -220,7 +263,11 @@ export class Sandbox {
   // ------------------------------------------------------------------ DynamoDB
 
   private async createTables(): Promise<void> {
-    const ddb = new DynamoDBClient({ region: this.region, endpoint: this.storage!.dynamoEndpoint, credentials: LOCAL_CREDENTIALS });
+    const ddb = new DynamoDBClient({
+      region: this.region,
+      endpoint: this.storage!.dynamoEndpoint,
+      credentials: LOCAL_CREDENTIALS,
+    });
     for (const t of this.state.resourcesOf("aws_dynamodb_table")) {
       const a = t.args;
       const attrs = (Array.isArray(a["attribute"]) ? a["attribute"] : []) as Array<Record<string, Value>>;
@@ -228,15 +275,28 @@ export class Sandbox {
         { AttributeName: String(h), KeyType: "HASH" },
         ...(str(r) ? [{ AttributeName: String(r), KeyType: "RANGE" as const }] : []),
       ];
-      const gsis = (Array.isArray(a["global_secondary_index"]) ? a["global_secondary_index"] : []) as Array<Record<string, Value>>;
+      const gsis = (Array.isArray(a["global_secondary_index"]) ? a["global_secondary_index"] : []) as Array<
+        Record<string, Value>
+      >;
       await ddb.send(
         new CreateTableCommand({
           TableName: String(a["name"]),
           BillingMode: "PAY_PER_REQUEST",
-          AttributeDefinitions: attrs.map((x) => ({ AttributeName: String(x["name"]), AttributeType: String(x["type"]) }) as AttributeDefinition),
+          AttributeDefinitions: attrs.map(
+            (x) => ({ AttributeName: String(x["name"]), AttributeType: String(x["type"]) }) as AttributeDefinition,
+          ),
           KeySchema: key(a["hash_key"], a["range_key"]),
           ...(gsis.length
-            ? { GlobalSecondaryIndexes: gsis.map((g) => ({ IndexName: String(g["name"]), KeySchema: key(g["hash_key"], g["range_key"]), Projection: { ProjectionType: (str(g["projection_type"]) ?? "ALL") as "ALL" } }) as GlobalSecondaryIndex) }
+            ? {
+                GlobalSecondaryIndexes: gsis.map(
+                  (g) =>
+                    ({
+                      IndexName: String(g["name"]),
+                      KeySchema: key(g["hash_key"], g["range_key"]),
+                      Projection: { ProjectionType: (str(g["projection_type"]) ?? "ALL") as "ALL" },
+                    }) as GlobalSecondaryIndex,
+                ),
+              }
             : {}),
         }),
       );
@@ -249,14 +309,18 @@ export class Sandbox {
   private createQueues(): void {
     for (const q of this.state.resourcesOf("aws_sqs_queue")) {
       const redrive = str(q.args["redrive_policy"]);
-      const r = redrive ? (JSON.parse(redrive) as { deadLetterTargetArn: string; maxReceiveCount: number | string }) : undefined;
+      const r = redrive
+        ? (JSON.parse(redrive) as { deadLetterTargetArn: string; maxReceiveCount: number | string })
+        : undefined;
       this.sqs.createQueue({
         name: String(q.attrs["name"]),
         arn: String(q.attrs["arn"]),
         url: String(q.attrs["url"]),
         delaySeconds: Number(q.args["delay_seconds"] ?? 0),
         visibilityTimeoutSeconds: Number(q.args["visibility_timeout_seconds"] ?? 30),
-        ...(r ? { redrive: { deadLetterTargetArn: r.deadLetterTargetArn, maxReceiveCount: Number(r.maxReceiveCount) } } : {}),
+        ...(r
+          ? { redrive: { deadLetterTargetArn: r.deadLetterTargetArn, maxReceiveCount: Number(r.maxReceiveCount) } }
+          : {}),
       });
     }
   }
@@ -280,12 +344,21 @@ export class Sandbox {
       const bus = (str(t.args["event_bus_name"]) ?? "default").split("/").pop()!;
       const rule = rules.get(`${bus}/${String(t.args["rule"])}`);
       if (!rule) continue;
-      const it = (Array.isArray(t.args["input_transformer"]) ? t.args["input_transformer"][0] : t.args["input_transformer"]) as Record<string, Value> | undefined;
+      const it = (
+        Array.isArray(t.args["input_transformer"]) ? t.args["input_transformer"][0] : t.args["input_transformer"]
+      ) as Record<string, Value> | undefined;
       rule.targets.push({
         arn: String(t.args["arn"]),
         ...(str(t.args["input"]) !== undefined ? { input: str(t.args["input"])! } : {}),
         ...(str(t.args["input_path"]) ? { inputPath: str(t.args["input_path"])! } : {}),
-        ...(it ? { inputTransformer: { inputPaths: (it["input_paths"] ?? {}) as Record<string, string>, inputTemplate: String(it["input_template"]) } } : {}),
+        ...(it
+          ? {
+              inputTransformer: {
+                inputPaths: (it["input_paths"] ?? {}) as Record<string, string>,
+                inputTemplate: String(it["input_template"]),
+              },
+            }
+          : {}),
       });
     }
   }
@@ -304,11 +377,18 @@ export class Sandbox {
       const fn = [...this.functions.values()].find((f) => f.spec.arn === arn || arn.startsWith(`${f.spec.arn}:`));
       if (!fn) return;
       this.track(
-        fn.invoke(JSON.parse(payload)).catch((e: unknown) => this.say(`error       ${fn.spec.name} failed on ${event["detail-type"]}: ${(e as Error).message}`)),
+        fn
+          .invoke(JSON.parse(payload))
+          .catch((e: unknown) =>
+            this.say(`error       ${fn.spec.name} failed on ${event["detail-type"]}: ${(e as Error).message}`),
+          ),
       );
       return;
     }
-    if (this.o.verbose) this.say(`   rule ${rule.name}: target ${arn.split(":").slice(2, 3).join("")} is not run by the sandbox (webhook, archive or notification)`);
+    if (this.o.verbose)
+      this.say(
+        `   rule ${rule.name}: target ${arn.split(":").slice(2, 3).join("")} is not run by the sandbox (webhook, archive or notification)`,
+      );
   }
 
   // ------------------------------------------------------------------ Transfer Family and partners
@@ -322,13 +402,22 @@ export class Sandbox {
         as2Id: p.as2Id,
         signing: p.keys,
         encryption: p.keys,
-        station: { as2Id: station.as2Id, signingCertificates: [station.signing.certificatePem], encryptionCertificate: station.encryption.certificatePem },
+        station: {
+          as2Id: station.as2Id,
+          signingCertificates: [station.signing.certificatePem],
+          encryptionCertificate: station.encryption.certificatePem,
+        },
       });
       await standIn.start();
       this.partners.set(p.as2Id, standIn);
-      this.say(`partner     ${p.as2Id} stands in at ${standIn.url}${p.declaredUrl ? ` (declared: ${p.declaredUrl})` : ""}`);
+      this.say(
+        `partner     ${p.as2Id} stands in at ${standIn.url}${p.declaredUrl ? ` (declared: ${p.declaredUrl})` : ""}`,
+      );
     }
-    const connectors: Connector[] = this.wiring.connectors.map(({ declaredUrl: _declared, ...c }) => ({ ...c, url: this.partners.get(c.partner.as2Id)!.url }));
+    const connectors: Connector[] = this.wiring.connectors.map(({ declaredUrl: _declared, ...c }) => ({
+      ...c,
+      url: this.partners.get(c.partner.as2Id)!.url,
+    }));
     this.transfer = new TransferEmulator({
       s3: this.s3,
       emit: (e) => this.onTransferEvent(e),
@@ -340,7 +429,9 @@ export class Sandbox {
       onStartFileTransfer: (connectorId, paths, transferId) => {
         this.counters.transfers += 1;
         const c = connectors.find((x) => x.connectorId === connectorId);
-        this.say(`sent        StartFileTransfer ${c ? `${c.local.as2Id} → ${c.partner.as2Id}` : connectorId}: ${paths.length} file(s), transfer ${transferId.slice(0, 8)}`);
+        this.say(
+          `sent        StartFileTransfer ${c ? `${c.local.as2Id} → ${c.partner.as2Id}` : connectorId}: ${paths.length} file(s), transfer ${transferId.slice(0, 8)}`,
+        );
       },
       onOutbound: (r) => {
         const name = r.file.key.split("/").pop();
@@ -355,13 +446,17 @@ export class Sandbox {
       onInbound: (r) => {
         if (r.outcome === "processed") this.counters.receivedOk += 1;
         else this.counters.receivedFailed += 1;
-        this.say(`received    ${r.as2From} → ${r.as2To}: message ${r.messageId} ${r.outcome === "processed" ? "accepted" : `FAILED ${r.failureCode}: ${r.failureMessage}`}`);
+        this.say(
+          `received    ${r.as2From} → ${r.as2To}: message ${r.messageId} ${r.outcome === "processed" ? "accepted" : `FAILED ${r.failureCode}: ${r.failureMessage}`}`,
+        );
       },
     });
     const ep = await this.transfer.start();
     this.as2Url = ep.as2Url;
     this.transferApi = ep.apiEndpoint;
-    this.say(`transfer    AS2 server ${this.transfer.serverId} listens at ${ep.as2Url}; ${connectors.length} connector(s), ${this.wiring.agreements.length} agreement(s)`);
+    this.say(
+      `transfer    AS2 server ${this.transfer.serverId} listens at ${ep.as2Url}; ${connectors.length} connector(s), ${this.wiring.agreements.length} agreement(s)`,
+    );
   }
 
   private async onTransferEvent(e: TransferEventEnvelope): Promise<void> {
@@ -374,7 +469,10 @@ export class Sandbox {
   private createFunctions(baseEnv: Record<string, string>): void {
     for (const f of this.state.resourcesOf("aws_lambda_function")) {
       const env: Record<string, string> = {};
-      const vars = ((Array.isArray(f.args["environment"]) ? f.args["environment"][0] : f.args["environment"]) as Record<string, Value> | undefined)?.["variables"] as Record<string, Value> | undefined;
+      const vars = (
+        (Array.isArray(f.args["environment"]) ? f.args["environment"][0] : f.args["environment"]) as
+          Record<string, Value> | undefined
+      )?.["variables"] as Record<string, Value> | undefined;
       for (const [k, v] of Object.entries(vars ?? {})) {
         if (v === UNKNOWN) {
           this.notes.push(`function ${String(f.attrs["function_name"])}: ${k} is not known offline; left unset`);
@@ -383,7 +481,10 @@ export class Sandbox {
         env[k] = typeof v === "string" ? v : JSON.stringify(v);
       }
       const zip = resolve(this.o.stackDir, String(f.args["filename"]));
-      if (!existsSync(zip)) throw new Error(`function ${String(f.attrs["function_name"])}: its deployment package ${zip} is missing (synthesize first)`);
+      if (!existsSync(zip))
+        throw new Error(
+          `function ${String(f.attrs["function_name"])}: its deployment package ${zip} is missing (synthesize first)`,
+        );
       const fn = new LocalFunction(
         {
           name: String(f.attrs["function_name"]),
@@ -407,7 +508,9 @@ export class Sandbox {
       const fn = [...this.functions.values()].find((f) => f.spec.arn === target || f.spec.name === target);
       if (!q || !fn) continue;
       const batchSize = Number(m.args["batch_size"] ?? 10);
-      const partial = Array.isArray(m.args["function_response_types"]) && (m.args["function_response_types"] as Value[]).includes("ReportBatchItemFailures");
+      const partial =
+        Array.isArray(m.args["function_response_types"]) &&
+        (m.args["function_response_types"] as Value[]).includes("ReportBatchItemFailures");
       let busy = 0;
       const poll = () => {
         if (this.stopped || busy >= 2) return;
@@ -419,7 +522,12 @@ export class Sandbox {
             messageId: msg.messageId,
             receiptHandle: msg.receiptHandle,
             body: msg.body,
-            attributes: { ApproximateReceiveCount: String(msg.receiveCount), SentTimestamp: String(msg.sentAt), SenderId: ACCOUNT, ApproximateFirstReceiveTimestamp: String(msg.firstReceiveAt ?? msg.sentAt) },
+            attributes: {
+              ApproximateReceiveCount: String(msg.receiveCount),
+              SentTimestamp: String(msg.sentAt),
+              SenderId: ACCOUNT,
+              ApproximateFirstReceiveTimestamp: String(msg.firstReceiveAt ?? msg.sentAt),
+            },
             messageAttributes: {},
             md5OfBody: msg.md5OfBody,
             eventSource: "aws:sqs",
@@ -428,14 +536,28 @@ export class Sandbox {
           })),
         };
         if (this.o.verbose) this.say(`   ${fn.spec.name} ← ${messages.length} message(s) from ${q.name}`);
-        this.narrateInvocation(fn, messages.map((msg) => msg.body));
+        this.narrateInvocation(
+          fn,
+          messages.map((msg) => msg.body),
+        );
         const run = fn
           .invoke(event)
           .then((result) => {
-            const failed = new Set(partial ? (((result as { batchItemFailures?: Array<{ itemIdentifier: string }> } | null)?.batchItemFailures ?? []).map((f) => f.itemIdentifier)) : []);
+            const failed = new Set(
+              partial
+                ? (
+                    (result as { batchItemFailures?: Array<{ itemIdentifier: string }> } | null)?.batchItemFailures ??
+                    []
+                  ).map((f) => f.itemIdentifier)
+                : [],
+            );
             for (const msg of messages) if (!failed.has(msg.messageId)) this.sqs.delete(q, msg.receiptHandle!);
           })
-          .catch((e: unknown) => this.say(`error       ${fn.spec.name}: ${(e as Error).message} (messages return to ${q.name} after the visibility timeout)`))
+          .catch((e: unknown) =>
+            this.say(
+              `error       ${fn.spec.name}: ${(e as Error).message} (messages return to ${q.name} after the visibility timeout)`,
+            ),
+          )
           .finally(() => {
             busy -= 1;
           });
@@ -456,8 +578,19 @@ export class Sandbox {
       } catch {
         continue;
       }
-      const p = parsed as { detail?: { object?: { key?: string }; "requester-file-name"?: string; "s3-attributes"?: { "file-key"?: string } }; key?: string };
-      const what = p.detail?.object?.key ?? p.detail?.["requester-file-name"] ?? p.detail?.["s3-attributes"]?.["file-key"] ?? p.key;
+      const p = parsed as {
+        detail?: {
+          object?: { key?: string };
+          "requester-file-name"?: string;
+          "s3-attributes"?: { "file-key"?: string };
+        };
+        key?: string;
+      };
+      const what =
+        p.detail?.object?.key ??
+        p.detail?.["requester-file-name"] ??
+        p.detail?.["s3-attributes"]?.["file-key"] ??
+        p.key;
       if (what && !seen.has(what)) {
         seen.add(what);
         this.say(`${step.padEnd(11)} ${what}`);
@@ -492,7 +625,11 @@ export class Sandbox {
   }
 
   domainEvents(): BusEvent[] {
-    return this.events.seen.filter((s) => s.event.source !== "aws.s3" && s.event.source !== "aws.transfer" && s.event.source !== "aws.events").map((s) => s.event);
+    return this.events.seen
+      .filter(
+        (s) => s.event.source !== "aws.s3" && s.event.source !== "aws.transfer" && s.event.source !== "aws.events",
+      )
+      .map((s) => s.event);
   }
 
   transferEvents(): BusEvent[] {
@@ -502,10 +639,20 @@ export class Sandbox {
   /** Sends a file from a partner stand-in to the emulated AS2 server. */
   async sendInbound(partner: string, fileName: string, payload: Buffer, options: { forgeSignature?: boolean } = {}) {
     const standIn = this.partners.get(partner);
-    if (!standIn) throw new Error(`no partner '${partner}' in this stack; partners: ${[...this.partners.keys()].join(", ")}`);
-    this.say(`partner     ${partner} sends ${fileName} (${payload.length} bytes)${options.forgeSignature ? " signed with a key the gateway does not know" : ""}`);
-    const r = await standIn.sendInbound({ url: this.as2Url, fileName, payload, ...(options.forgeSignature ? { forgeSignature: true } : {}) });
-    this.say(`partner     ${partner} got MDN: ${r.mdn ? `${r.mdn.disposition}${r.micMatches ? " (MIC matches)" : ""}` : `none (${r.mdnError ?? `HTTP ${r.httpStatus}`})`}`);
+    if (!standIn)
+      throw new Error(`no partner '${partner}' in this stack; partners: ${[...this.partners.keys()].join(", ")}`);
+    this.say(
+      `partner     ${partner} sends ${fileName} (${payload.length} bytes)${options.forgeSignature ? " signed with a key the gateway does not know" : ""}`,
+    );
+    const r = await standIn.sendInbound({
+      url: this.as2Url,
+      fileName,
+      payload,
+      ...(options.forgeSignature ? { forgeSignature: true } : {}),
+    });
+    this.say(
+      `partner     ${partner} got MDN: ${r.mdn ? `${r.mdn.disposition}${r.micMatches ? " (MIC matches)" : ""}` : `none (${r.mdnError ?? `HTTP ${r.httpStatus}`})`}`,
+    );
     return r;
   }
 
@@ -513,14 +660,20 @@ export class Sandbox {
     const c = this.counters;
     const domain: Record<string, number> = {};
     for (const e of this.domainEvents()) domain[e["detail-type"]] = (domain[e["detail-type"]] ?? 0) + 1;
-    const fnLine = [...this.functions.values()].map((f) => `${f.spec.name} ${f.invocations}${f.errors ? ` (${f.errors} errors)` : ""}`).join(", ");
+    const fnLine = [...this.functions.values()]
+      .map((f) => `${f.spec.name} ${f.invocations}${f.errors ? ` (${f.errors} errors)` : ""}`)
+      .join(", ");
     const dlq = this.deadLetters();
     return [
       "── summary ─────────────────────────────────────────────",
       `uploads ${c.uploads} · transfers started ${c.transfers} · delivered ${c.sentOk} · send failures ${c.sentFailed}`,
       `received from partners: accepted ${c.receivedOk} · refused ${c.receivedFailed}`,
       `outbox ${c.outbox.length} · inbox ${c.inbox.length} · failed ${c.failed.length}`,
-      `domain events: ${Object.entries(domain).map(([k, v]) => `${k} ${v}`).join(", ") || "none"}`,
+      `domain events: ${
+        Object.entries(domain)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(", ") || "none"
+      }`,
       `function invocations: ${fnLine || "none"}`,
       `dead-letter queues: ${dlq.length ? dlq.map((d) => `${d.queue} ${d.count}`).join(", ") : "empty"}`,
       `function logs: ${join(this.o.workDir, "logs")}`,

@@ -20,12 +20,30 @@ const route = { station: z.string(), partner: z.string(), file: z.string() };
 
 export const stepSchema = z.union([
   z.strictObject({ upload: z.strictObject({ ...route, batch: z.string().optional(), ...content }) }),
-  z.strictObject({ sendInbound: z.strictObject({ partner: z.string(), file: z.string(), forgeSignature: z.boolean().optional(), ...content }) }),
-  z.strictObject({ partnerMode: z.strictObject({ partner: z.string(), mode: z.enum(PARTNER_MODES as [PartnerMode, ...PartnerMode[]]) }) }),
+  z.strictObject({
+    sendInbound: z.strictObject({
+      partner: z.string(),
+      file: z.string(),
+      forgeSignature: z.boolean().optional(),
+      ...content,
+    }),
+  }),
+  z.strictObject({
+    partnerMode: z.strictObject({
+      partner: z.string(),
+      mode: z.enum(PARTNER_MODES as [PartnerMode, ...PartnerMode[]]),
+    }),
+  }),
   z.strictObject({ runSchedules: z.literal(true) }),
   z.strictObject({
     expect: z.union([
-      z.strictObject({ folder: z.enum(["inbox", "outbox", "failed"]), ...route, verifiedMdn: z.boolean().optional(), failureCode: z.string().optional(), sameContentAs: z.string().optional() }),
+      z.strictObject({
+        folder: z.enum(["inbox", "outbox", "failed"]),
+        ...route,
+        verifiedMdn: z.boolean().optional(),
+        failureCode: z.string().optional(),
+        sameContentAs: z.string().optional(),
+      }),
       z.strictObject({ partnerReceived: z.strictObject({ partner: z.string(), file: z.string() }) }),
       z.strictObject({ domainEvent: z.string(), count: z.number().int().min(1).optional() }),
     ]),
@@ -68,7 +86,8 @@ async function routing(sb: Sandbox, bucket: string): Promise<Routing> {
 function describe(step: ScenarioStep): string {
   if ("expect" in step) {
     const e = step.expect;
-    if ("folder" in e) return `${e.file} in ${e.station}/${e.partner} ${e.folder}/${e.verifiedMdn ? " with a verified MDN" : ""}${e.failureCode ? ` (${e.failureCode})` : ""}`;
+    if ("folder" in e)
+      return `${e.file} in ${e.station}/${e.partner} ${e.folder}/${e.verifiedMdn ? " with a verified MDN" : ""}${e.failureCode ? ` (${e.failureCode})` : ""}`;
     if ("partnerReceived" in e) return `partner ${e.partnerReceived.partner} received ${e.partnerReceived.file}`;
     return `domain event ${e.domainEvent}${e.count ? ` ×${e.count}` : ""}`;
   }
@@ -76,7 +95,12 @@ function describe(step: ScenarioStep): string {
 }
 
 /** Checks one expectation once; returns undefined when met, else what is missing. */
-async function check(sb: Sandbox, bucket: string, step: Extract<ScenarioStep, { expect: unknown }>, uploads: Map<string, Buffer>): Promise<string | undefined> {
+async function check(
+  sb: Sandbox,
+  bucket: string,
+  step: Extract<ScenarioStep, { expect: unknown }>,
+  uploads: Map<string, Buffer>,
+): Promise<string | undefined> {
   const e = step.expect;
   if ("domainEvent" in e) {
     const n = sb.domainEvents().filter((d) => d["detail-type"] === e.domainEvent).length;
@@ -85,12 +109,18 @@ async function check(sb: Sandbox, bucket: string, step: Extract<ScenarioStep, { 
   if ("partnerReceived" in e) {
     const p = sb.partners.get(e.partnerReceived.partner);
     if (!p) return `no partner ${e.partnerReceived.partner}`;
-    return p.received.some((r) => r.fileName === e.partnerReceived.file) ? undefined : `partner has received ${p.received.map((r) => r.fileName).join(", ") || "nothing"}`;
+    return p.received.some((r) => r.fileName === e.partnerReceived.file)
+      ? undefined
+      : `partner has received ${p.received.map((r) => r.fileName).join(", ") || "nothing"}`;
   }
   const r = await routing(sb, bucket);
   const partner = r.partner(e.station, e.partner);
   if (!partner) return `${e.station}/${e.partner} is not in the routing document`;
-  const prefix = folderPrefix(r.doc.layout, { station: e.station, partner: e.partner, test: partner.test }, e.folder as Folder);
+  const prefix = folderPrefix(
+    r.doc.layout,
+    { station: e.station, partner: e.partner, test: partner.test },
+    e.folder as Folder,
+  );
   const list = await sb.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
   const keys = (list.Contents ?? []).map((c) => c.Key!);
   const payloadKey = keys.find((k) => k.split("/").pop() === e.file || k.endsWith(`_${e.file}`));
@@ -102,9 +132,13 @@ async function check(sb: Sandbox, bucket: string, step: Extract<ScenarioStep, { 
     const raw = await read(sb, bucket, `${payloadKey}.mdn`);
     const sep = raw.indexOf("\r\n\r\n");
     const headers: Record<string, string> = {};
-    for (const line of raw.subarray(0, sep).toString("latin1").split("\r\n")) headers[line.slice(0, line.indexOf(":")).toLowerCase()] = line.slice(line.indexOf(":") + 1).trim();
+    for (const line of raw.subarray(0, sep).toString("latin1").split("\r\n"))
+      headers[line.slice(0, line.indexOf(":")).toLowerCase()] = line.slice(line.indexOf(":") + 1).trim();
     const standIn = sb.partners.get(e.partner);
-    const mdn = await parseMdn(headers, raw.subarray(sep + 4), { verifyCertificates: standIn ? [standIn.o.signing.certificatePem] : [], requireSignature: true }).catch((err: Error) => err);
+    const mdn = await parseMdn(headers, raw.subarray(sep + 4), {
+      verifyCertificates: standIn ? [standIn.o.signing.certificatePem] : [],
+      requireSignature: true,
+    }).catch((err: Error) => err);
     if (mdn instanceof Error) return `MDN beside ${payloadKey} does not verify: ${mdn.message}`;
     if (mdn.status !== "processed") return `MDN says ${mdn.disposition}`;
   }
@@ -112,12 +146,17 @@ async function check(sb: Sandbox, bucket: string, step: Extract<ScenarioStep, { 
     const recordKey = keys.find((k) => k === `${payloadKey}.json`);
     if (!recordKey) return `no record beside ${payloadKey}`;
     const record = (await read(sb, bucket, recordKey)).toString("utf8");
-    if (!record.includes(e.failureCode)) return `record ${recordKey} does not name ${e.failureCode}: ${record.slice(0, 300)}`;
+    if (!record.includes(e.failureCode))
+      return `record ${recordKey} does not name ${e.failureCode}: ${record.slice(0, 300)}`;
   }
   return undefined;
 }
 
-export async function runScenario(sb: Sandbox, scenario: Scenario, log: (line: string) => void): Promise<ScenarioResult> {
+export async function runScenario(
+  sb: Sandbox,
+  scenario: Scenario,
+  log: (line: string) => void,
+): Promise<ScenarioResult> {
   const bucket = sb.buckets[0]!;
   const failures: string[] = [];
   const passed: string[] = [];
@@ -129,11 +168,22 @@ export async function runScenario(sb: Sandbox, scenario: Scenario, log: (line: s
       const test = r.partner(u.station, u.partner)?.test ?? false;
       const body = bytesOf(u);
       uploads.set(u.file, body);
-      await sb.s3.send(new PutObjectCommand({ Bucket: bucket, Key: sendKey({ station: u.station, partner: u.partner, test }, u.file, u.batch), Body: body }));
+      await sb.s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: sendKey({ station: u.station, partner: u.partner, test }, u.file, u.batch),
+          Body: body,
+        }),
+      );
     } else if ("sendInbound" in step) {
       const body = bytesOf(step.sendInbound);
       uploads.set(step.sendInbound.file, body);
-      await sb.sendInbound(step.sendInbound.partner, step.sendInbound.file, body, step.sendInbound.forgeSignature ? { forgeSignature: true } : {});
+      await sb.sendInbound(
+        step.sendInbound.partner,
+        step.sendInbound.file,
+        body,
+        step.sendInbound.forgeSignature ? { forgeSignature: true } : {},
+      );
     } else if ("partnerMode" in step) {
       const p = sb.partners.get(step.partnerMode.partner);
       if (!p) {

@@ -40,7 +40,12 @@ export interface Queue extends QueueConfig {
   readonly messages: SqsMessage[];
 }
 
-export type SqsObserver = (e: { kind: "sent" | "dead-lettered" | "deleted"; queue: string; message: SqsMessage; delayMs?: number }) => void;
+export type SqsObserver = (e: {
+  kind: "sent" | "dead-lettered" | "deleted";
+  queue: string;
+  message: SqsMessage;
+  delayMs?: number;
+}) => void;
 
 class SqsError extends Error {
   constructor(
@@ -89,7 +94,8 @@ export class LocalSqs {
   private byUrlOrName(urlOrName: string): Queue {
     const name = urlOrName.split("/").pop()!;
     const q = [...this.queues.values()].find((x) => x.url === urlOrName || x.name === name);
-    if (!q) throw new SqsError("com.amazonaws.sqs#QueueDoesNotExist", `The specified queue does not exist: ${urlOrName}`);
+    if (!q)
+      throw new SqsError("com.amazonaws.sqs#QueueDoesNotExist", `The specified queue does not exist: ${urlOrName}`);
     return q;
   }
 
@@ -161,7 +167,10 @@ export class LocalSqs {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const op = String(req.headers["x-amz-target"] ?? "").replace(/^AmazonSQS\./, "");
-    const reply = (status: number, body: unknown) => res.writeHead(status, { "Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": randomUUID() }).end(JSON.stringify(body));
+    const reply = (status: number, body: unknown) =>
+      res
+        .writeHead(status, { "Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": randomUUID() })
+        .end(JSON.stringify(body));
     try {
       const input = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as Record<string, unknown>;
       reply(200, this.operation(op, input));
@@ -178,11 +187,20 @@ export class LocalSqs {
       ReceiptHandle: m.receiptHandle,
       MD5OfBody: m.md5OfBody,
       Body: m.body,
-      Attributes: { ApproximateReceiveCount: String(m.receiveCount), SentTimestamp: String(m.sentAt), ApproximateFirstReceiveTimestamp: String(m.firstReceiveAt ?? m.sentAt) },
+      Attributes: {
+        ApproximateReceiveCount: String(m.receiveCount),
+        SentTimestamp: String(m.sentAt),
+        ApproximateFirstReceiveTimestamp: String(m.firstReceiveAt ?? m.sentAt),
+      },
     });
     switch (op) {
       case "SendMessage": {
-        const m = this.send(q(), String(input["MessageBody"]), input["DelaySeconds"] as number | undefined, (input["MessageAttributes"] as Record<string, unknown>) ?? {});
+        const m = this.send(
+          q(),
+          String(input["MessageBody"]),
+          input["DelaySeconds"] as number | undefined,
+          (input["MessageAttributes"] as Record<string, unknown>) ?? {},
+        );
         return { MessageId: m.messageId, MD5OfMessageBody: m.md5OfBody };
       }
       case "SendMessageBatch": {
@@ -213,14 +231,22 @@ export class LocalSqs {
       case "ChangeMessageVisibilityBatch": {
         const queue = q();
         const entries = (input["Entries"] as Array<Record<string, unknown>>) ?? [];
-        for (const e of entries) this.changeVisibility(queue, String(e["ReceiptHandle"]), Number(e["VisibilityTimeout"]));
+        for (const e of entries)
+          this.changeVisibility(queue, String(e["ReceiptHandle"]), Number(e["VisibilityTimeout"]));
         return { Successful: entries.map((e) => ({ Id: e["Id"] })), Failed: [] };
       }
       case "GetQueueUrl":
         return { QueueUrl: q().url };
       case "GetQueueAttributes": {
         const queue = q();
-        return { Attributes: { QueueArn: queue.arn, ApproximateNumberOfMessages: String(queue.messages.length), DelaySeconds: String(queue.delaySeconds ?? 0), VisibilityTimeout: String(queue.visibilityTimeoutSeconds ?? 30) } };
+        return {
+          Attributes: {
+            QueueArn: queue.arn,
+            ApproximateNumberOfMessages: String(queue.messages.length),
+            DelaySeconds: String(queue.delaySeconds ?? 0),
+            VisibilityTimeout: String(queue.visibilityTimeoutSeconds ?? 30),
+          },
+        };
       }
       case "PurgeQueue":
         q().messages.length = 0;

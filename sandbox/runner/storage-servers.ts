@@ -16,7 +16,15 @@ export const LOCAL_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RV
 export interface S3rverRecord {
   readonly eventName: string;
   readonly eventTime: string;
-  readonly s3: { readonly bucket: { readonly name: string }; readonly object: { readonly key: string; readonly size?: number; readonly eTag?: string; readonly sequencer?: string } };
+  readonly s3: {
+    readonly bucket: { readonly name: string };
+    readonly object: {
+      readonly key: string;
+      readonly size?: number;
+      readonly eTag?: string;
+      readonly sequencer?: string;
+    };
+  };
 }
 
 /**
@@ -27,7 +35,10 @@ export interface S3rverRecord {
  */
 export function reencodeCopySource(header: string): string {
   const [path, query] = header.split("?", 2);
-  const decoded = path!.split("/").map((seg) => decodeURIComponent(seg)).join("/");
+  const decoded = path!
+    .split("/")
+    .map((seg) => decodeURIComponent(seg))
+    .join("/");
   return `${encodeURI(decoded)}${query !== undefined ? `?${query}` : ""}`;
 }
 

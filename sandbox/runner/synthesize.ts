@@ -26,7 +26,14 @@ export interface Synthesized {
 }
 
 function merge(base: unknown, over: unknown): unknown {
-  if (over && typeof over === "object" && !Array.isArray(over) && base && typeof base === "object" && !Array.isArray(base)) {
+  if (
+    over &&
+    typeof over === "object" &&
+    !Array.isArray(over) &&
+    base &&
+    typeof base === "object" &&
+    !Array.isArray(base)
+  ) {
     const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
     for (const [k, v] of Object.entries(over)) out[k] = merge(out[k], v);
     return out;
@@ -42,7 +49,11 @@ export function findCustomerFile(customer: string): string {
     const f = join(dir, `${customer}${ext}`);
     if (existsSync(f)) return f;
   }
-  const names = existsSync(dir) ? readdirSync(dir).filter((f) => /\.(json|ts)$/.test(f)).map((f) => f.replace(/\.(json|ts)$/, "")) : [];
+  const names = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => /\.(json|ts)$/.test(f))
+        .map((f) => f.replace(/\.(json|ts)$/, ""))
+    : [];
   throw new Error(`no customer '${customer}' in ${dir}${names.length ? `; found: ${names.join(", ")}` : ""}`);
 }
 
@@ -84,8 +95,11 @@ export function synthesize(o: SynthesizeOptions): Synthesized {
   if (r.status !== 0) throw new Error(`synth failed:\n${r.stderr || r.stdout}`);
   const text = readFileSync(customerFile, "utf8").replace(/^\uFEFF/, "");
   const customerName =
-    extname(customerFile) === ".json" ? String((JSON.parse(text) as { name?: string }).name) : (/\bname:\s*["']([a-z0-9-]+)["']/.exec(text)?.[1] ?? basename(customerFile, ".ts"));
+    extname(customerFile) === ".json"
+      ? String((JSON.parse(text) as { name?: string }).name)
+      : (/\bname:\s*["']([a-z0-9-]+)["']/.exec(text)?.[1] ?? basename(customerFile, ".ts"));
   const stackDir = join(outdir, "stacks", `customer-${customerName}`);
-  if (!existsSync(join(stackDir, "cdk.tf.json"))) throw new Error(`synth wrote no stack for ${customerName} in ${outdir}`);
+  if (!existsSync(join(stackDir, "cdk.tf.json")))
+    throw new Error(`synth wrote no stack for ${customerName} in ${outdir}`);
   return { customerName, customerFile, stackDir, output: r.stdout };
 }

@@ -59,7 +59,11 @@ export function readTransfer(state: LocalState): TransferWiring {
   const profiles = new Map<string, { as2Id: string; type: string; certs: CertInfo[] }>();
   for (const p of state.resourcesOf("aws_transfer_profile")) {
     const ids = Array.isArray(p.args["certificate_ids"]) ? (p.args["certificate_ids"] as Value[]).map(String) : [];
-    profiles.set(String(p.attrs["profile_id"]), { as2Id: String(p.args["as2_id"]), type: String(p.args["profile_type"]), certs: ids.map((i) => certs.get(i)).filter((c): c is CertInfo => c !== undefined) });
+    profiles.set(String(p.attrs["profile_id"]), {
+      as2Id: String(p.args["as2_id"]),
+      type: String(p.args["profile_type"]),
+      certs: ids.map((i) => certs.get(i)).filter((c): c is CertInfo => c !== undefined),
+    });
   }
 
   const locals = new Map<string, LocalProfile>();
@@ -68,32 +72,55 @@ export function readTransfer(state: LocalState): TransferWiring {
     if (!p) throw new Error(`profile ${profileId} is not in the stack`);
     const hit = locals.get(p.as2Id);
     if (hit) return hit;
-    const pick = (usage: string) => p.certs.find((c) => c.usage === usage && c.privateKey && c.certificate && !c.unknownKey);
+    const pick = (usage: string) =>
+      p.certs.find((c) => c.usage === usage && c.privateKey && c.certificate && !c.unknownKey);
     const signing = pick("SIGNING");
     const encryption = pick("ENCRYPTION") ?? signing;
     let profile: LocalProfile;
     if (signing?.certificate && signing.privateKey && encryption?.certificate && encryption.privateKey) {
-      profile = { as2Id: p.as2Id, signing: { certificatePem: signing.certificate, privateKeyPem: signing.privateKey }, encryption: { certificatePem: encryption.certificate, privateKeyPem: encryption.privateKey } };
+      profile = {
+        as2Id: p.as2Id,
+        signing: { certificatePem: signing.certificate, privateKeyPem: signing.privateKey },
+        encryption: { certificatePem: encryption.certificate, privateKeyPem: encryption.privateKey },
+      };
     } else {
       const kp = generateKeyPair({ commonName: `${p.as2Id} (sandbox)` });
       profile = { as2Id: p.as2Id, signing: kp, encryption: kp };
-      notes.push(`station ${p.as2Id}: its private key is not readable offline (Secrets Manager or a Terraform variable); the sandbox uses a throwaway key pair`);
+      notes.push(
+        `station ${p.as2Id}: its private key is not readable offline (Secrets Manager or a Terraform variable); the sandbox uses a throwaway key pair`,
+      );
     }
     locals.set(p.as2Id, profile);
     return profile;
   };
 
   const partners = new Map<string, PartnerSetup>();
-  const partnerOf = (profileId: string, station: string, url?: string): { profile: PartnerProfile; setup: PartnerSetup } => {
+  const partnerOf = (
+    profileId: string,
+    station: string,
+    url?: string,
+  ): { profile: PartnerProfile; setup: PartnerSetup } => {
     const p = profiles.get(profileId);
     if (!p) throw new Error(`profile ${profileId} is not in the stack`);
     let setup = partners.get(p.as2Id);
     if (!setup) {
-      setup = { as2Id: p.as2Id, stations: [], keys: generateKeyPair({ commonName: `${p.as2Id} (sandbox partner)` }), ...(url ? { declaredUrl: url } : {}) };
+      setup = {
+        as2Id: p.as2Id,
+        stations: [],
+        keys: generateKeyPair({ commonName: `${p.as2Id} (sandbox partner)` }),
+        ...(url ? { declaredUrl: url } : {}),
+      };
       partners.set(p.as2Id, setup);
     }
     if (!setup.stations.includes(station)) setup.stations.push(station);
-    return { profile: { as2Id: p.as2Id, signingCertificates: [setup.keys.certificatePem], encryptionCertificate: setup.keys.certificatePem }, setup };
+    return {
+      profile: {
+        as2Id: p.as2Id,
+        signingCertificates: [setup.keys.certificatePem],
+        encryptionCertificate: setup.keys.certificatePem,
+      },
+      setup,
+    };
   };
 
   // Connectors: hashicorp/aws resources and Cloud Control AWS::Transfer::Connector.
@@ -115,7 +142,8 @@ export function readTransfer(state: LocalState): TransferWiring {
     });
   };
   for (const c of state.resourcesOf("aws_transfer_connector")) {
-    const cfg = (Array.isArray(c.args["as2_config"]) ? c.args["as2_config"][0] : c.args["as2_config"]) as Record<string, Value> | undefined;
+    const cfg = (Array.isArray(c.args["as2_config"]) ? c.args["as2_config"][0] : c.args["as2_config"]) as
+      Record<string, Value> | undefined;
     if (!cfg) continue; // an SFTP connector
     addConnector(String(c.attrs["connector_id"]), String(c.args["url"]), cfg);
   }
@@ -158,5 +186,12 @@ export function readTransfer(state: LocalState): TransferWiring {
     });
   }
   const server = state.resourcesOf("aws_transfer_server")[0];
-  return { ...(server ? { serverId: String(server.attrs["id"]) } : {}), locals, partners, connectors, agreements, notes };
+  return {
+    ...(server ? { serverId: String(server.attrs["id"]) } : {}),
+    locals,
+    partners,
+    connectors,
+    agreements,
+    notes,
+  };
 }

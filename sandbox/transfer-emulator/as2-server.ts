@@ -96,10 +96,28 @@ export class As2Server {
 
     if (!agreement) {
       const message = `No agreement found on server ${this.o.serverId} for AS2-From '${env.as2From}' and AS2-To '${env.as2To}'`;
-      await emit("AS2 Payload Receive Failed", { "start-timestamp": start, "end-timestamp": isoNow(), "status-code": "FAILED", "failure-code": "NOT_FOUND", "failure-message": message });
-      this.o.onMessage?.({ as2From: env.as2From, as2To: env.as2To, messageId, outcome: "failed", failureCode: "NOT_FOUND", failureMessage: message });
+      await emit("AS2 Payload Receive Failed", {
+        "start-timestamp": start,
+        "end-timestamp": isoNow(),
+        "status-code": "FAILED",
+        "failure-code": "NOT_FOUND",
+        "failure-message": message,
+      });
+      this.o.onMessage?.({
+        as2From: env.as2From,
+        as2To: env.as2To,
+        messageId,
+        outcome: "failed",
+        failureCode: "NOT_FOUND",
+        failureMessage: message,
+      });
       if (env.mdn.requested) {
-        const mdn = await buildMdn({ from: env.as2To, to: env.as2From, originalMessageId: messageId, error: "unknown-trading-partner" });
+        const mdn = await buildMdn({
+          from: env.as2To,
+          to: env.as2From,
+          originalMessageId: messageId,
+          error: "unknown-trading-partner",
+        });
         res.writeHead(200, mdn.headers).end(mdn.body);
       } else {
         res.writeHead(403, { "Content-Type": "text/plain" }).end(message);
@@ -123,7 +141,11 @@ export class As2Server {
     // A message refused for its signature still has a name and a payload: keep them in failed/.
     let refused: ReceivedMessage | undefined;
     if (failure?.code.startsWith("VERIFICATION_FAILED")) {
-      refused = await unpackMessage(req.headers, body, { decryptKeys: [agreement.local.encryption, agreement.local.signing], verifyCertificates: [], skipSignatureVerification: true }).catch(() => undefined);
+      refused = await unpackMessage(req.headers, body, {
+        decryptKeys: [agreement.local.encryption, agreement.local.signing],
+        verifyCertificates: [],
+        skipSignatureVerification: true,
+      }).catch(() => undefined);
     }
 
     const outcome = failure ? "failed" : "processed";
@@ -163,10 +185,25 @@ export class As2Server {
       "server-id": this.o.serverId,
       timestamp: now,
     };
-    await this.o.s3.send(new PutObjectCommand({ Bucket: base.bucket, Key: keys.json, Body: JSON.stringify(status, null, 2), ContentType: "application/json" }));
+    await this.o.s3.send(
+      new PutObjectCommand({
+        Bucket: base.bucket,
+        Key: keys.json,
+        Body: JSON.stringify(status, null, 2),
+        ContentType: "application/json",
+      }),
+    );
     if (mdn) {
-      const head = Object.entries(mdn.headers).map(([k, v]) => `${k}: ${v}\r\n`).join("");
-      await this.o.s3.send(new PutObjectCommand({ Bucket: base.bucket, Key: keys.mdn, Body: Buffer.concat([Buffer.from(`${head}\r\n`, "latin1"), mdn.body]) }));
+      const head = Object.entries(mdn.headers)
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join("");
+      await this.o.s3.send(
+        new PutObjectCommand({
+          Bucket: base.bucket,
+          Key: keys.mdn,
+          Body: Buffer.concat([Buffer.from(`${head}\r\n`, "latin1"), mdn.body]),
+        }),
+      );
     }
 
     const s3Attributes = {

@@ -51,7 +51,12 @@ function mdnSigningOf(c: Connector): SigningAlgorithm | undefined {
 }
 
 /** Sends one file; never throws (a failure is a result, with status files and events). */
-export async function sendFile(rt: ConnectorRuntime, c: Connector, sendFilePath: string, transferId: string): Promise<OutboundResult> {
+export async function sendFile(
+  rt: ConnectorRuntime,
+  c: Connector,
+  sendFilePath: string,
+  transferId: string,
+): Promise<OutboundResult> {
   const start = isoNow();
   const file = parseTransferPath(sendFilePath);
   const fileName = file.key.slice(file.key.lastIndexOf("/") + 1);
@@ -64,17 +69,24 @@ export async function sendFile(rt: ConnectorRuntime, c: Connector, sendFilePath:
     "requester-file-name": fileName,
     "message-subject": subject,
   };
-  const emit = (type: As2DetailType, detail: Record<string, unknown>) => rt.emit(transferEvent(rt.ctx, type, { kind: "connector", id: c.connectorId }, { ...base, ...detail }));
+  const emit = (type: As2DetailType, detail: Record<string, unknown>) =>
+    rt.emit(transferEvent(rt.ctx, type, { kind: "connector", id: c.connectorId }, { ...base, ...detail }));
 
   let payload: Buffer;
   try {
     payload = await readObject(rt.s3, file);
   } catch (e) {
     const messageId = `${randomUUID()}@${c.local.as2Id}`;
-    return finish(rt, c, { file, transferId, messageId, start, subject, fileName, bytes: 0, emit }, "AS2 Payload Send Failed", {
-      code: "ACCESS_DENIED",
-      message: `Unable to read ${sendFilePath}: ${(e as Error).name}`,
-    });
+    return finish(
+      rt,
+      c,
+      { file, transferId, messageId, start, subject, fileName, bytes: 0, emit },
+      "AS2 Payload Send Failed",
+      {
+        code: "ACCESS_DENIED",
+        message: `Unable to read ${sendFilePath}: ${(e as Error).name}`,
+      },
+    );
   }
 
   const mdnSigned = mdnSigningOf(c);
@@ -86,7 +98,9 @@ export async function sendFile(rt: ConnectorRuntime, c: Connector, sendFilePath:
     subject,
     compress: c.compression === "ZLIB",
     ...(c.signing !== "NONE" ? { signing: { algorithm: c.signing, ...c.local.signing } } : {}),
-    ...(c.encryption !== "NONE" ? { encryption: { algorithm: c.encryption, certificatePem: c.partner.encryptionCertificate } } : {}),
+    ...(c.encryption !== "NONE"
+      ? { encryption: { algorithm: c.encryption, certificatePem: c.partner.encryptionCertificate } }
+      : {}),
     ...(c.mdnResponse === "SYNC" ? { mdn: mdnSigned ? { signed: mdnSigned } : {} } : {}),
   });
   const ids = { file, transferId, messageId: built.messageId, start, subject, fileName, bytes: payload.length, emit };
@@ -95,7 +109,10 @@ export async function sendFile(rt: ConnectorRuntime, c: Connector, sendFilePath:
   try {
     response = await post(c.url, built.headers, built.body, rt.httpTimeoutMs ?? 30_000);
   } catch (e) {
-    const message = e instanceof ConnectError && e.timedOut ? "Connection to endpoint timed out." : `${(e as Error).message} (${c.url})`;
+    const message =
+      e instanceof ConnectError && e.timedOut
+        ? "Connection to endpoint timed out."
+        : `${(e as Error).message} (${c.url})`;
     return finish(rt, c, ids, "AS2 Payload Send Failed", { code: "UNABLE_TO_CONNECT_TO_REMOTE_HOST_OR_IP", message });
   }
   if (response.status < 200 || response.status >= 300) {
@@ -124,19 +141,48 @@ export async function sendFile(rt: ConnectorRuntime, c: Connector, sendFilePath:
       requireSignature: mdnSigned !== undefined,
     });
   } catch (e) {
-    const failure = e instanceof As2Error ? { code: e.code, message: e.message.replace("the partner profile", `profile: ${c.partner.as2Id}`) } : { code: "INVALID_REQUEST", message: (e as Error).message };
+    const failure =
+      e instanceof As2Error
+        ? { code: e.code, message: e.message.replace("the partner profile", `profile: ${c.partner.as2Id}`) }
+        : { code: "INVALID_REQUEST", message: (e as Error).message };
     return finish(rt, c, ids, "AS2 MDN Receive Failed", failure, { mdnBody: response });
   }
-  const mdnInfo = { mdnBody: response, mdnMessageId: mdn.messageId, mdnSubject: mdn.subject, disposition: mdn.disposition };
+  const mdnInfo = {
+    mdnBody: response,
+    mdnMessageId: mdn.messageId,
+    mdnSubject: mdn.subject,
+    disposition: mdn.disposition,
+  };
   if (mdn.originalMessageId && mdn.originalMessageId !== built.messageId) {
-    return finish(rt, c, ids, "AS2 MDN Receive Failed", { code: "INVALID_REQUEST", message: `MDN answers message ${mdn.originalMessageId}, not ${built.messageId}` }, mdnInfo);
+    return finish(
+      rt,
+      c,
+      ids,
+      "AS2 MDN Receive Failed",
+      { code: "INVALID_REQUEST", message: `MDN answers message ${mdn.originalMessageId}, not ${built.messageId}` },
+      mdnInfo,
+    );
   }
   if (mdn.status !== "processed") {
     // No documented failure code for a negative MDN: the disposition says what went wrong.
-    return finish(rt, c, ids, "AS2 MDN Receive Failed", { message: `The partner returned a negative MDN: ${mdn.disposition}` }, mdnInfo);
+    return finish(
+      rt,
+      c,
+      ids,
+      "AS2 MDN Receive Failed",
+      { message: `The partner returned a negative MDN: ${mdn.disposition}` },
+      mdnInfo,
+    );
   }
   if (mdn.mic && (mdn.mic.value !== built.mic.value || mdn.mic.algorithm !== built.mic.algorithm)) {
-    return finish(rt, c, ids, "AS2 MDN Receive Failed", { code: "VERIFICATION_FAILED", message: `MIC mismatch: sent ${built.mic.value}, MDN returned ${mdn.mic.value}` }, mdnInfo);
+    return finish(
+      rt,
+      c,
+      ids,
+      "AS2 MDN Receive Failed",
+      { code: "VERIFICATION_FAILED", message: `MIC mismatch: sent ${built.mic.value}, MDN returned ${mdn.mic.value}` },
+      mdnInfo,
+    );
   }
   return finish(rt, c, ids, "AS2 MDN Receive Completed", undefined, mdnInfo);
 }
@@ -160,7 +206,14 @@ interface MdnInfo {
 }
 
 /** Writes the status JSON (and MDN), then emits the final event. */
-async function finish(rt: ConnectorRuntime, c: Connector, ids: Ids, type: As2DetailType, failure: Failure | undefined, mdn: MdnInfo = {}): Promise<OutboundResult> {
+async function finish(
+  rt: ConnectorRuntime,
+  c: Connector,
+  ids: Ids,
+  type: As2DetailType,
+  failure: Failure | undefined,
+  mdn: MdnInfo = {},
+): Promise<OutboundResult> {
   const outcome: Outcome = failure ? "failed" : "processed";
   const keys = outboundStatusKeys(ids.file.key, outcome, ids.transferId, ids.messageId);
   const now = isoNow();
@@ -183,14 +236,27 @@ async function finish(rt: ConnectorRuntime, c: Connector, ids: Ids, type: As2Det
     "file-path": `/${ids.file.bucket}/${ids.file.key}`,
     timestamp: now,
   };
-  await rt.s3.send(new PutObjectCommand({ Bucket: ids.file.bucket, Key: keys.json, Body: JSON.stringify(status, null, 2), ContentType: "application/json" }));
+  await rt.s3.send(
+    new PutObjectCommand({
+      Bucket: ids.file.bucket,
+      Key: keys.json,
+      Body: JSON.stringify(status, null, 2),
+      ContentType: "application/json",
+    }),
+  );
   let mdnWritten = false;
   if (mdn.mdnBody) {
     const head = Object.entries(mdn.mdnBody.headers)
       .filter(([, v]) => v !== undefined)
       .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(", ") : v}\r\n`)
       .join("");
-    await rt.s3.send(new PutObjectCommand({ Bucket: ids.file.bucket, Key: keys.mdn, Body: Buffer.concat([Buffer.from(`${head}\r\n`, "latin1"), mdn.mdnBody.body]) }));
+    await rt.s3.send(
+      new PutObjectCommand({
+        Bucket: ids.file.bucket,
+        Key: keys.mdn,
+        Body: Buffer.concat([Buffer.from(`${head}\r\n`, "latin1"), mdn.mdnBody.body]),
+      }),
+    );
     mdnWritten = true;
   }
   await ids.emit(type, {

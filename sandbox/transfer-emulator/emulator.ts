@@ -99,7 +99,10 @@ export class TransferEmulator {
     const connector = this.o.connectors.find((c) => c.connectorId === connectorId);
     if (!connector) throw new ApiError("ResourceNotFoundException", `Unknown connector: ${connectorId}`);
     if (sendFilePaths.length === 0 || sendFilePaths.length > MAX_SEND_FILE_PATHS) {
-      throw new ApiError("ValidationException", `SendFilePaths must hold 1 to ${MAX_SEND_FILE_PATHS} paths, found ${sendFilePaths.length}`);
+      throw new ApiError(
+        "ValidationException",
+        `SendFilePaths must hold 1 to ${MAX_SEND_FILE_PATHS} paths, found ${sendFilePaths.length}`,
+      );
     }
     if (this.throttleNext > 0) {
       this.throttleNext -= 1;
@@ -107,7 +110,12 @@ export class TransferEmulator {
     }
     const transferId = randomUUID();
     this.o.onStartFileTransfer?.(connectorId, sendFilePaths, transferId);
-    const rt = { s3: this.o.s3, emit: this.o.emit, ctx: this.ctx, ...(this.o.httpTimeoutMs ? { httpTimeoutMs: this.o.httpTimeoutMs } : {}) };
+    const rt = {
+      s3: this.o.s3,
+      emit: this.o.emit,
+      ctx: this.ctx,
+      ...(this.o.httpTimeoutMs ? { httpTimeoutMs: this.o.httpTimeoutMs } : {}),
+    };
     const work = (async () => {
       for (const path of sendFilePaths) {
         const r = await sendFile(rt, connector, path, transferId);
@@ -123,7 +131,9 @@ export class TransferEmulator {
     for await (const c of req) chunks.push(c as Buffer);
     const target = String(req.headers["x-amz-target"] ?? "");
     const send = (status: number, body: unknown) =>
-      res.writeHead(status, { "Content-Type": "application/x-amz-json-1.1", "x-amzn-RequestId": randomUUID() }).end(JSON.stringify(body));
+      res
+        .writeHead(status, { "Content-Type": "application/x-amz-json-1.1", "x-amzn-RequestId": randomUUID() })
+        .end(JSON.stringify(body));
     try {
       const input = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as Record<string, unknown>;
       if (target === "TransferService.StartFileTransfer") {
@@ -132,7 +142,10 @@ export class TransferEmulator {
         send(200, { TransferId: this.startFileTransfer(connectorId, paths) });
         return;
       }
-      throw new ApiError("InvalidRequestException", `The sandbox's Transfer emulator does not implement ${target || "this operation"}`);
+      throw new ApiError(
+        "InvalidRequestException",
+        `The sandbox's Transfer emulator does not implement ${target || "this operation"}`,
+      );
     } catch (e) {
       const err = e instanceof ApiError ? e : new ApiError("InternalServiceError", (e as Error).message, 500);
       send(err.status, { __type: err.type, Message: err.message });

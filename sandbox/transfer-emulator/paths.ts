@@ -35,14 +35,24 @@ function baseName(key: string): string {
 export type Outcome = "processed" | "failed";
 
 /** Status JSON and MDN keys of an outbound file. */
-export function outboundStatusKeys(fileKey: string, outcome: Outcome, transferId: string, messageId: string): { json: string; mdn: string } {
+export function outboundStatusKeys(
+  fileKey: string,
+  outcome: Outcome,
+  transferId: string,
+  messageId: string,
+): { json: string; mdn: string } {
   const [name, ext] = splitExtension(baseName(fileKey));
   const stem = `${parentOf(fileKey)}${outcome}/${name}.${transferId}.${messageId}${ext}`;
   return { json: `${stem}.json`, mdn: `${stem}.mdn` };
 }
 
 /** Payload, status JSON and MDN keys of an inbound message under an agreement's base directory. */
-export function inboundKeys(basePrefix: string, outcome: Outcome, fileName: string, messageId: string): { file: string; json: string; mdn: string } {
+export function inboundKeys(
+  basePrefix: string,
+  outcome: Outcome,
+  fileName: string,
+  messageId: string,
+): { file: string; json: string; mdn: string } {
   const base = basePrefix === "" || basePrefix.endsWith("/") ? basePrefix : `${basePrefix}/`;
   const [name, ext] = splitExtension(fileName);
   const file = `${base}${outcome}/${name}.${messageId}${ext}`;

@@ -15,7 +15,10 @@ export const IamNoS3ActionOnWildcardResource: GuardRailRule = {
       if (s3.length === 0) continue;
       const wild = s.resources.filter((r) => EVERYTHING.test(r));
       if (wild.length) problems.push(`${s.where} allows ${s3.join(", ")} on ${wild.join(", ")}`);
-      if (s.notResources.length) problems.push(`${s.where} allows ${s3.join(", ")} on everything except ${s.notResources.join(", ")} (NotResource)`);
+      if (s.notResources.length)
+        problems.push(
+          `${s.where} allows ${s3.join(", ")} on everything except ${s.notResources.join(", ")} (NotResource)`,
+        );
     }
     return problems;
   },

@@ -18,9 +18,11 @@ export const IamNoWildcardAction: GuardRailRule = {
     for (const s of statements) {
       const wild = s.actions.filter((a) => WHOLE_SERVICE.test(a));
       if (wild.length) problems.push(`${s.where} allows wildcard action(s) ${wild.join(", ")}`);
-      if (s.notActions.length) problems.push(`${s.where} allows everything except ${s.notActions.join(", ")} (NotAction)`);
+      if (s.notActions.length)
+        problems.push(`${s.where} allows everything except ${s.notActions.join(", ")} (NotAction)`);
     }
-    for (const where of unreadable) problems.push(`${where} is not literal JSON, so its actions cannot be checked; build it with JSON.stringify`);
+    for (const where of unreadable)
+      problems.push(`${where} is not literal JSON, so its actions cannot be checked; build it with JSON.stringify`);
     return problems;
   },
 };

@@ -28,7 +28,8 @@ export const IAM_POLICY_TYPES = [
   "data.aws_iam_policy_document",
 ] as const;
 
-const list = (v: unknown): string[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
+const list = (v: unknown): string[] =>
+  v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : [String(v)];
 
 function fromJson(text: unknown, where: string, out: { statements: AllowStatement[]; unreadable: string[] }): void {
   if (typeof text !== "string" || text.length === 0) return;

@@ -23,7 +23,8 @@ export const LambdaAsyncDeadLetter: GuardRailRule = {
   check(fn, ctx) {
     const address = ctx.address(fn);
     const cfg = ctx.config(fn);
-    if (blocks(cfg.dead_letter_config).some((d) => typeof d.target_arn === "string" && d.target_arn.length > 0)) return [];
+    if (blocks(cfg.dead_letter_config).some((d) => typeof d.target_arn === "string" && d.target_arn.length > 0))
+      return [];
     const onFailure = ctx
       .elementsOfType("aws_lambda_function_event_invoke_config")
       .map((e) => ctx.config(e))
@@ -33,12 +34,18 @@ export const LambdaAsyncDeadLetter: GuardRailRule = {
     const sqsMappings = ctx
       .elementsOfType("aws_lambda_event_source_mapping")
       .map((e) => ctx.config(e))
-      .filter((c) => mentions(c.function_name, address) && String(c.event_source_arn ?? "").includes("${aws_sqs_queue."));
-    const asyncTriggers = ASYNC_TRIGGERS.flatMap((t) => ctx.elementsOfType(t)).filter((e) => mentions(ctx.config(e), address));
+      .filter(
+        (c) => mentions(c.function_name, address) && String(c.event_source_arn ?? "").includes("${aws_sqs_queue."),
+      );
+    const asyncTriggers = ASYNC_TRIGGERS.flatMap((t) => ctx.elementsOfType(t)).filter((e) =>
+      mentions(ctx.config(e), address),
+    );
     if (sqsMappings.length > 0 && asyncTriggers.length === 0) return [];
     const why = asyncTriggers.length
       ? `it is invoked asynchronously by ${asyncTriggers.map((t) => ctx.address(t)).join(", ")}`
       : "it has no SQS event source mapping, so it is treated as invoked asynchronously";
-    return [`function has no dead-letter queue (dead_letter_config) or on-failure destination, and ${why}; failed events would be lost`];
+    return [
+      `function has no dead-letter queue (dead_letter_config) or on-failure destination, and ${why}; failed events would be lost`,
+    ];
   },
 };

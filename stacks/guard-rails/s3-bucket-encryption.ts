@@ -12,12 +12,17 @@ export const S3BucketEncryption: GuardRailRule = {
     const algorithms = [
       // legacy inline block on the bucket
       ...blocks(ctx.config(bucket).server_side_encryption_configuration),
-      ...ctx.elementsOfType("aws_s3_bucket_server_side_encryption_configuration").map((e) => ctx.config(e)).filter((c) => mentions(c.bucket, address)),
+      ...ctx
+        .elementsOfType("aws_s3_bucket_server_side_encryption_configuration")
+        .map((e) => ctx.config(e))
+        .filter((c) => mentions(c.bucket, address)),
     ]
       .flatMap((c) => blocks(c.rule))
       .flatMap((r) => blocks(r.apply_server_side_encryption_by_default))
       .map((d) => String(d.sse_algorithm));
     if (algorithms.some((a) => ACCEPTED.includes(a))) return [];
-    return ["bucket has no server-side encryption configuration (aws_s3_bucket_server_side_encryption_configuration with aws:kms or AES256)"];
+    return [
+      "bucket has no server-side encryption configuration (aws_s3_bucket_server_side_encryption_configuration with aws:kms or AES256)",
+    ];
   },
 };

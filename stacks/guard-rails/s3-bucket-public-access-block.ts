@@ -9,7 +9,10 @@ export const S3BucketPublicAccessBlock: GuardRailRule = {
   appliesTo: ["aws_s3_bucket"],
   check(bucket, ctx) {
     const address = ctx.address(bucket);
-    const blocks = ctx.elementsOfType("aws_s3_bucket_public_access_block").map((e) => ctx.config(e)).filter((c) => mentions(c.bucket, address));
+    const blocks = ctx
+      .elementsOfType("aws_s3_bucket_public_access_block")
+      .map((e) => ctx.config(e))
+      .filter((c) => mentions(c.bucket, address));
     if (blocks.length === 0) return ["bucket has no aws_s3_bucket_public_access_block"];
     const missing = FLAGS.filter((f) => !blocks.some((b) => b[f] === true));
     return missing.length ? [`public access block does not set ${missing.join(", ")} to true`] : [];

@@ -30,7 +30,11 @@ function isDeadLetterQueue(queue: TerraformElement, ctx: RuleContext): boolean {
   if (cfg.redrive_allow_policy) return true;
   // DeadLetterQueue (stacks/dlq-alarm.ts) marks its queues explicitly.
   if ((cfg.tags as Record<string, unknown> | undefined)?.[TAG_KEY] === TAG_VALUE) return true;
-  if (ctx.elementsOfType("aws_sqs_queue_redrive_allow_policy").some((e) => valuesUnderKeys(ctx.config(e), /^queue_url$/).some((v) => v.includes(`\${${address}.`)))) {
+  if (
+    ctx
+      .elementsOfType("aws_sqs_queue_redrive_allow_policy")
+      .some((e) => valuesUnderKeys(ctx.config(e), /^queue_url$/).some((v) => v.includes(`\${${address}.`)))
+  ) {
     return true;
   }
   return DLQ_REFERRERS.flatMap((t) => ctx.elementsOfType(t))
@@ -45,8 +49,12 @@ export const SqsRedrive: GuardRailRule = {
   check(queue, ctx) {
     const address = ctx.address(queue);
     if (ctx.config(queue).redrive_policy) return [];
-    const separate = ctx.elementsOfType("aws_sqs_queue_redrive_policy").some((e) => valuesUnderKeys(ctx.config(e), /^queue_url$/).some((v) => v.includes(`\${${address}.`)));
+    const separate = ctx
+      .elementsOfType("aws_sqs_queue_redrive_policy")
+      .some((e) => valuesUnderKeys(ctx.config(e), /^queue_url$/).some((v) => v.includes(`\${${address}.`)));
     if (separate || isDeadLetterQueue(queue, ctx)) return [];
-    return ["queue has no redrive policy to a dead-letter queue and is not itself a dead-letter queue; poison messages would be retried until they expire"];
+    return [
+      "queue has no redrive policy to a dead-letter queue and is not itself a dead-letter queue; poison messages would be retried until they expire",
+    ];
   },
 };

@@ -10,7 +10,10 @@ export interface SynthesisReport extends Findings {
   readonly ok: boolean;
 }
 
-export function synthesizeWithGuardRails(app: App, print: (line: string) => void = (l) => console.error(l)): SynthesisReport {
+export function synthesizeWithGuardRails(
+  app: App,
+  print: (line: string) => void = (l) => console.error(l),
+): SynthesisReport {
   try {
     app.synth();
   } catch (e) {

@@ -17,7 +17,9 @@ function count(ctx: RuleContext, type: string, cloudControlType?: string): ICons
   const native = [...ctx.elementsOfType(type)];
   const viaCloudControl = cloudControlType
     ? // the typed getter: resolving every desired state would cost seconds at 1000 partners
-      ctx.elementsOfType("aws_cloudcontrolapi_resource").filter((e) => (e as CloudcontrolapiResource).typeNameInput === cloudControlType)
+      ctx
+        .elementsOfType("aws_cloudcontrolapi_resource")
+        .filter((e) => (e as CloudcontrolapiResource).typeNameInput === cloudControlType)
     : [];
   return [...native, ...viaCloudControl];
 }
@@ -52,7 +54,9 @@ export const TransferQuotas: StackAdvisory = {
     }
     for (const sg of ctx.elementsOfType("aws_security_group")) {
       const address = ctx.address(sg);
-      const rules = ctx.elementsOfType("aws_vpc_security_group_ingress_rule").filter((r) => String(ctx.config(r).security_group_id ?? "").includes(`\${${address}.`));
+      const rules = ctx
+        .elementsOfType("aws_vpc_security_group_ingress_rule")
+        .filter((r) => String(ctx.config(r).security_group_id ?? "").includes(`\${${address}.`));
       if (rules.length > TRANSFER_QUOTAS.inboundRulesPerSecurityGroup) {
         out.push({
           node: sg,

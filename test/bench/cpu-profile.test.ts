@@ -4,16 +4,24 @@ const ROOT = "/repo";
 
 describe("CPU profile summary", () => {
   it("names who owns a frame: our file, a package, the runtime", () => {
-    expect(ownerOf("file:///repo/stacks/trading-partners.ts", "TradingPartner", ROOT)).toBe("stacks/trading-partners.ts");
+    expect(ownerOf("file:///repo/stacks/trading-partners.ts", "TradingPartner", ROOT)).toBe(
+      "stacks/trading-partners.ts",
+    );
     expect(ownerOf("/repo/node_modules/cdktf/lib/tokens/private/resolve.js", "resolve", ROOT)).toBe("cdktf");
-    expect(ownerOf("file:///repo/node_modules/@cdktf/provider-aws/lib/s3-bucket/index.js", "x", ROOT)).toBe("@cdktf/provider-aws");
+    expect(ownerOf("file:///repo/node_modules/@cdktf/provider-aws/lib/s3-bucket/index.js", "x", ROOT)).toBe(
+      "@cdktf/provider-aws",
+    );
     expect(ownerOf("node:internal/modules/cjs/loader", "wrapSafe", ROOT)).toBe("node:internal");
     expect(ownerOf("", "(garbage collector)", ROOT)).toBe("(gc)");
   });
 
   it("charges self time to the leaf and inclusive time once per own function on the stack", () => {
     // main → TradingPartners → TradingPartner → (recursion) TradingPartner → cdktf resolve
-    const f = (id: number, url: string, fn: string, children: number[] = []) => ({ id, callFrame: { url, functionName: fn }, children });
+    const f = (id: number, url: string, fn: string, children: number[] = []) => ({
+      id,
+      callFrame: { url, functionName: fn },
+      children,
+    });
     const p: CpuProfile = {
       nodes: [
         f(1, "", "(root)", [2]),

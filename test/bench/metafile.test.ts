@@ -1,11 +1,27 @@
-import { auditClients, clientName, clientsCalledInSource, composition, originOf, packageOf, type MetafileLike } from "../../bench/lib/metafile";
+import {
+  auditClients,
+  clientName,
+  clientsCalledInSource,
+  composition,
+  originOf,
+  packageOf,
+  type MetafileLike,
+} from "../../bench/lib/metafile";
 
 function meta(inputs: Record<string, number>, imports: Record<string, string[]> = {}): MetafileLike {
   return {
-    inputs: Object.fromEntries(Object.keys(inputs).map((p) => [p, { bytes: inputs[p]! * 2, imports: (imports[p] ?? []).map((i) => ({ path: i, original: i })) }])),
+    inputs: Object.fromEntries(
+      Object.keys(inputs).map((p) => [
+        p,
+        { bytes: inputs[p]! * 2, imports: (imports[p] ?? []).map((i) => ({ path: i, original: i })) },
+      ]),
+    ),
     outputs: {
       "out/index.js.map": { bytes: 1, inputs: {} },
-      "out/index.js": { bytes: Object.values(inputs).reduce((a, b) => a + b, 0) + 10, inputs: Object.fromEntries(Object.entries(inputs).map(([p, n]) => [p, { bytesInOutput: n }])) },
+      "out/index.js": {
+        bytes: Object.values(inputs).reduce((a, b) => a + b, 0) + 10,
+        inputs: Object.fromEntries(Object.entries(inputs).map(([p, n]) => [p, { bytesInOutput: n }])),
+      },
     },
   };
 }

@@ -1,4 +1,14 @@
-import { check, fmtBytes, fmtMs, markdownTable, README_BEGIN, README_END, renderMarkdown, replaceReadmeSection, type BenchResults } from "../../bench/lib/report";
+import {
+  check,
+  fmtBytes,
+  fmtMs,
+  markdownTable,
+  README_BEGIN,
+  README_END,
+  renderMarkdown,
+  replaceReadmeSection,
+  type BenchResults,
+} from "../../bench/lib/report";
 import { marginalRatio, resourceCounts } from "../../bench/lib/synth-math";
 import { parseGnuTimeRss, parseVmHwm, median } from "../../bench/lib/proc";
 import { environmentsFromStack, isHandlerModule } from "../../bench/lib/handlers";
@@ -24,7 +34,9 @@ describe("bench report", () => {
   it("replaces only the text between the README markers", () => {
     const readme = `# P\n\nintro\n\n## Benchmarks\n\nhow to run\n\n${README_BEGIN}\nold table\n${README_END}\n\n## After\n\nkept\n`;
     const out = replaceReadmeSection(readme, "new table\n");
-    expect(out).toBe(`# P\n\nintro\n\n## Benchmarks\n\nhow to run\n\n${README_BEGIN}\nnew table\n${README_END}\n\n## After\n\nkept\n`);
+    expect(out).toBe(
+      `# P\n\nintro\n\n## Benchmarks\n\nhow to run\n\n${README_BEGIN}\nnew table\n${README_END}\n\n## After\n\nkept\n`,
+    );
     expect(replaceReadmeSection(out, "new table\n")).toBe(out);
   });
 
@@ -46,7 +58,15 @@ describe("bench report", () => {
           tables: [],
           targets: [
             { id: "a", section: "synth", description: "wall", target: "< 3 s", measured: "1.2 s", verdict: "holds" },
-            { id: "b", section: "synth", description: "rss", target: "< 400 MB", measured: "500 MB", verdict: "fails", note: "provider" },
+            {
+              id: "b",
+              section: "synth",
+              description: "rss",
+              target: "< 400 MB",
+              measured: "500 MB",
+              verdict: "fails",
+              note: "provider",
+            },
           ],
         },
         { name: "move", durationMs: 1, data: null, tables: [], targets: [], error: "s3rver did not start" },
@@ -61,7 +81,12 @@ describe("bench report", () => {
 
 describe("bench helpers", () => {
   it("counts resources and data sources per type", () => {
-    expect(resourceCounts({ resource: { aws_s3_bucket: { a: {}, b: {} }, aws_kms_key: { k: {} } }, data: { aws_iam_policy_document: { d: {} } } })).toEqual({
+    expect(
+      resourceCounts({
+        resource: { aws_s3_bucket: { a: {}, b: {} }, aws_kms_key: { k: {} } },
+        data: { aws_iam_policy_document: { d: {} } },
+      }),
+    ).toEqual({
       aws_s3_bucket: 2,
       aws_kms_key: 1,
       "data.aws_iam_policy_document": 1,

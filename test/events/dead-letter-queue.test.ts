@@ -8,7 +8,9 @@ describe("DeadLetterQueue", () => {
       kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/abc",
       alarmTopicArn: "arn:aws:sns:eu-west-1:123456789012:as2-acme-alarms",
       description: "webhook ops could not be delivered",
-      senders: [{ service: "events.amazonaws.com", sourceArns: ["arn:aws:events:eu-west-1:123456789012:rule/as2-acme/r"] }],
+      senders: [
+        { service: "events.amazonaws.com", sourceArns: ["arn:aws:events:eu-west-1:123456789012:rule/as2-acme/r"] },
+      ],
     });
   });
 
@@ -50,11 +52,18 @@ describe("DeadLetterQueue", () => {
   });
 
   it("refuses a name SQS would refuse", () => {
-    expect(() => synthConstruct((s) => new DeadLetterQueue(s, "x", { queueName: "bad name", kmsKeyArn: "k", alarmTopicArn: "t", description: "d" }))).toThrow(/letters, digits/);
+    expect(() =>
+      synthConstruct(
+        (s) =>
+          new DeadLetterQueue(s, "x", { queueName: "bad name", kmsKeyArn: "k", alarmTopicArn: "t", description: "d" }),
+      ),
+    ).toThrow(/letters, digits/);
   });
 
   it("dlqDepthAlarm watches a queue created elsewhere", () => {
-    const tf2 = synthConstruct((s) => dlqDepthAlarm(s, "a", { queueName: "as2-acme-settle-dlq", alarmTopicArn: "arn:t", description: "d" }));
+    const tf2 = synthConstruct((s) =>
+      dlqDepthAlarm(s, "a", { queueName: "as2-acme-settle-dlq", alarmTopicArn: "arn:t", description: "d" }),
+    );
     const [a] = resourceList(tf2, "aws_cloudwatch_metric_alarm");
     expect(a.alarm_name).toBe("as2-acme-settle-dlq-not-empty");
     expect(a.dimensions).toEqual({ QueueName: "as2-acme-settle-dlq" });

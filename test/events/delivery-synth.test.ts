@@ -9,7 +9,10 @@ const SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:hook-AbCdEf
 
 describe("event archive", () => {
   const tf = synthCustomer(
-    customerInput({ archive: { partitioning: "HOURLY", bufferSizeMiB: 1, bufferIntervalSeconds: 0, includeTransferEvents: true }, logRetentionDays: 30 }),
+    customerInput({
+      archive: { partitioning: "HOURLY", bufferSizeMiB: 1, bufferIntervalSeconds: 0, includeTransferEvents: true },
+      logRetentionDays: 30,
+    }),
   );
   const [stream] = resourceList(tf, "aws_kinesis_firehose_delivery_stream");
 
@@ -20,12 +23,18 @@ describe("event archive", () => {
   });
 
   it("also archives the raw AS2 events of Transfer Family from the default bus", () => {
-    const rules = Object.entries(resources(tf, "aws_cloudwatch_event_rule")).filter(([, r]) => r.name.includes("archive"));
-    expect(rules.map(([, r]) => [r.event_bus_name === "default" ? "default" : "gateway", JSON.parse(r.event_pattern)])).toEqual([
+    const rules = Object.entries(resources(tf, "aws_cloudwatch_event_rule")).filter(([, r]) =>
+      r.name.includes("archive"),
+    );
+    expect(
+      rules.map(([, r]) => [r.event_bus_name === "default" ? "default" : "gateway", JSON.parse(r.event_pattern)]),
+    ).toEqual([
       ["gateway", { source: [EVENT_SOURCE] }],
       ["default", { source: ["aws.transfer"], "detail-type": [{ prefix: "AS2 " }] }],
     ]);
-    const targets = resourceList(tf, "aws_cloudwatch_event_target").filter((t) => rules.some(([id]) => refId(t.rule) === id));
+    const targets = resourceList(tf, "aws_cloudwatch_event_target").filter((t) =>
+      rules.some(([id]) => refId(t.rule) === id),
+    );
     expect(targets).toHaveLength(2);
     for (const t of targets) {
       expect(t.arn).toMatch(/^\$\{aws_kinesis_firehose_delivery_stream\./);
@@ -41,7 +50,12 @@ describe("event archive", () => {
   it("gives Firehose the archive prefix and the key, nothing else", () => {
     const roleId = refId(stream.extended_s3_configuration.role_arn);
     const policy = resourceList(tf, "aws_iam_role_policy").find((p) => p.role === `\${aws_iam_role.${roleId}.id}`);
-    const statements = JSON.parse(policy.policy).Statement as { Sid: string; Action: string[]; Resource: string[]; Condition?: any }[];
+    const statements = JSON.parse(policy.policy).Statement as {
+      Sid: string;
+      Action: string[];
+      Resource: string[];
+      Condition?: any;
+    }[];
     const objects = statements.find((s) => s.Sid === "WriteArchiveObjects")!;
     expect(objects.Resource).toEqual([expect.stringMatching(/\}\/_gateway\/archive\/\*$/)]);
     for (const s of statements) {
@@ -60,7 +74,10 @@ describe("event archive", () => {
   it("logs delivery errors to a log group with the customer's retention", () => {
     const group = resourceList(tf, "aws_cloudwatch_log_group").find((g) => g.name.startsWith("/aws/kinesisfirehose/"));
     expect(group).toMatchObject({ name: "/aws/kinesisfirehose/as2-acme-event-archive", retention_in_days: 30 });
-    expect(stream.extended_s3_configuration.cloudwatch_logging_options).toMatchObject({ enabled: true, log_stream_name: expect.any(String) });
+    expect(stream.extended_s3_configuration.cloudwatch_logging_options).toMatchObject({
+      enabled: true,
+      log_stream_name: expect.any(String),
+    });
   });
 
   it("encrypts objects with the customer key", () => {
@@ -88,17 +105,33 @@ describe("event archive", () => {
 
 describe("webhooks", () => {
   it("basic auth reads username and password from the secret's JSON at apply time", () => {
-    const tf = synthCustomer(customerInput({ webhooks: [{ name: "b", url: "https://h.example/x", auth: { type: "basic", secretArn: SECRET } }] }));
+    const tf = synthCustomer(
+      customerInput({
+        webhooks: [{ name: "b", url: "https://h.example/x", auth: { type: "basic", secretArn: SECRET } }],
+      }),
+    );
     const [conn] = resourceList(tf, "aws_cloudwatch_event_connection");
     expect(conn.authorization_type).toBe("BASIC");
-    expect(conn.auth_parameters.basic.username).toMatch(/^\$\{jsondecode\(data\.aws_secretsmanager_secret_version\.[^.]+\.secret_string\)\.username\}$/);
+    expect(conn.auth_parameters.basic.username).toMatch(
+      /^\$\{jsondecode\(data\.aws_secretsmanager_secret_version\.[^.]+\.secret_string\)\.username\}$/,
+    );
     expect(conn.auth_parameters.basic.password).toMatch(/\.secret_string\)\.password\}$/);
     expect(JSON.stringify(tf)).not.toMatch(/"password":\s*"[^$]/);
   });
 
   it("refuses an OAuth token URL that is not https at synth", () => {
     expect(() =>
-      synthCustomer(customerInput({ webhooks: [{ name: "o", url: "https://h.example/x", auth: { type: "oauth", tokenUrl: "http://login.example/token", clientId: "c", secretArn: SECRET } }] })),
+      synthCustomer(
+        customerInput({
+          webhooks: [
+            {
+              name: "o",
+              url: "https://h.example/x",
+              auth: { type: "oauth", tokenUrl: "http://login.example/token", clientId: "c", secretArn: SECRET },
+            },
+          ],
+        }),
+      ),
     ).toThrow(/webhooks 'o': auth.tokenUrl must be an https:\/\/ URL/);
   });
 
@@ -108,7 +141,9 @@ describe("webhooks", () => {
     expect(resourceList(tf, "aws_cloudwatch_event_api_destination")).toHaveLength(0);
     expect(resourceList(tf, "aws_sns_topic_subscription")).toHaveLength(0);
     // Failure notices stay: operators can subscribe to the topic by other means.
-    expect(resourceList(tf, "aws_cloudwatch_event_rule").some((r) => r.name === "as2-acme-failures-to-alarms")).toBe(true);
+    expect(resourceList(tf, "aws_cloudwatch_event_rule").some((r) => r.name === "as2-acme-failures-to-alarms")).toBe(
+      true,
+    );
   });
 
   it("long names stay within AWS limits and distinct", () => {
@@ -131,7 +166,9 @@ describe("alarm topic policy", () => {
     const s = statements.find((x) => x.Principal?.Service === "events.amazonaws.com");
     expect(s.Action).toBe("sns:Publish");
     expect(s.Condition.StringEquals["aws:SourceAccount"]).toMatch(/^\$\{data\.aws_caller_identity\./);
-    expect(s.Condition.ArnLike["aws:SourceArn"]).toMatch(/:events:eu-west-1:\$\{data\.aws_caller_identity\.[^}]+\}:rule\/\$\{aws_cloudwatch_event_bus\.[^}]+\.name\}\/\*$/);
+    expect(s.Condition.ArnLike["aws:SourceArn"]).toMatch(
+      /:events:eu-west-1:\$\{data\.aws_caller_identity\.[^}]+\}:rule\/\$\{aws_cloudwatch_event_bus\.[^}]+\.name\}\/\*$/,
+    );
   });
 
   it("lets CloudWatch publish only for alarms of this account", () => {
@@ -149,8 +186,20 @@ describe("alarm topic policy", () => {
 describe("certificateExpiryAlarm", () => {
   it("watches Transfer's DaysUntilExpiry, with the description dimension when the certificate has one", () => {
     const tf = synthConstruct((s) => {
-      certificateExpiryAlarm(s, "a", { certificateId: "cert-1", label: "station ACME signing", alarmName: "as2-acme-cert-1-expiry", alarmTopicArn: "arn:t" });
-      certificateExpiryAlarm(s, "b", { certificateId: "cert-2", description: "ACME encryption", label: "x", alarmName: "n2", alarmTopicArn: "arn:t", warnDays: 45 });
+      certificateExpiryAlarm(s, "a", {
+        certificateId: "cert-1",
+        label: "station ACME signing",
+        alarmName: "as2-acme-cert-1-expiry",
+        alarmTopicArn: "arn:t",
+      });
+      certificateExpiryAlarm(s, "b", {
+        certificateId: "cert-2",
+        description: "ACME encryption",
+        label: "x",
+        alarmName: "n2",
+        alarmTopicArn: "arn:t",
+        warnDays: 45,
+      });
     });
     const [a, b] = resourceList(tf, "aws_cloudwatch_metric_alarm");
     expect(a).toMatchObject({

@@ -26,15 +26,27 @@ export function busEvents(eventBridge: AwsStub<any, any, any>): BusEvent[] {
   return eventBridge
     .commandCalls(PutEventsCommand)
     .flatMap((c) => c.args[0].input.Entries ?? [])
-    .map((e) => ({ source: e.Source!, "detail-type": e.DetailType!, EventBusName: e.EventBusName!, detail: JSON.parse(e.Detail!) as DomainEvent }));
+    .map((e) => ({
+      source: e.Source!,
+      "detail-type": e.DetailType!,
+      EventBusName: e.EventBusName!,
+      detail: JSON.parse(e.Detail!) as DomainEvent,
+    }));
 }
 
 /** The event follows the JSON Schema (ajv) and renders as a valid CloudEvent carrying it unchanged. */
 export function expectDocumented(e: BusEvent): void {
   expect(e.source).toBe(EVENT_SOURCE);
   expect(e["detail-type"]).toBe(e.detail.eventType);
-  expect({ eventType: e.detail.eventType, ok: validate(e.detail), errors: validate.errors }).toEqual({ eventType: e.detail.eventType, ok: true, errors: null });
-  const ce = HTTP.toEvent({ headers: { "content-type": CLOUDEVENTS_CONTENT_TYPE }, body: toCloudEventJson(e.detail) }) as unknown as { validate(): boolean; data: unknown; type: string; id: string };
+  expect({ eventType: e.detail.eventType, ok: validate(e.detail), errors: validate.errors }).toEqual({
+    eventType: e.detail.eventType,
+    ok: true,
+    errors: null,
+  });
+  const ce = HTTP.toEvent({
+    headers: { "content-type": CLOUDEVENTS_CONTENT_TYPE },
+    body: toCloudEventJson(e.detail),
+  }) as unknown as { validate(): boolean; data: unknown; type: string; id: string };
   expect(ce.validate()).toBe(true);
   expect(ce.type).toBe(e.detail.eventType);
   expect(ce.id).toBe(e.detail.eventId);

@@ -71,8 +71,12 @@ describe("domain event JSON Schema", () => {
 
 describe("domainEvent()", () => {
   it("refuses a failure without a code and a success with one", () => {
-    expect(() => domainEvent(eventInput("MESSAGE.RECEIVED.FAILED", { failureCode: undefined }))).toThrow(DomainEventError);
-    expect(() => domainEvent(eventInput("MESSAGE.SEND.SUCCESS", { failureCode: "X", failureMessage: "y" }))).toThrow(/cannot carry failureCode/);
+    expect(() => domainEvent(eventInput("MESSAGE.RECEIVED.FAILED", { failureCode: undefined }))).toThrow(
+      DomainEventError,
+    );
+    expect(() => domainEvent(eventInput("MESSAGE.SEND.SUCCESS", { failureCode: "X", failureMessage: "y" }))).toThrow(
+      /cannot carry failureCode/,
+    );
     expect(() => domainEvent(eventInput("MESSAGE.SEND.SUCCESS", { timestamp: "yesterday" }))).toThrow(/ISO-8601/);
   });
 
@@ -99,38 +103,50 @@ describe("EventBridge entry", () => {
       Time: new Date("2026-11-22T17:54:32.123Z"),
     });
     expect(JSON.parse(entry.Detail)).toEqual(e);
-    expect(putEventsEntrySize(entry)).toBe(14 + EVENT_SOURCE.length + "MESSAGE.RECEIVED.FAILED".length + Buffer.byteLength(entry.Detail));
+    expect(putEventsEntrySize(entry)).toBe(
+      14 + EVENT_SOURCE.length + "MESSAGE.RECEIVED.FAILED".length + Buffer.byteLength(entry.Detail),
+    );
   });
 });
 
 describe("CloudEvents form", () => {
-  it.each(DOMAIN_EVENT_TYPES.map((t) => [t]))("%s renders as a valid structured CloudEvent whose data is the event", (t) => {
-    const e = sampleEvent(t);
-    const json = toCloudEventJson(e);
-    const parsed = HTTP.toEvent({ headers: { "content-type": CLOUDEVENTS_CONTENT_TYPE }, body: json }) as CloudEvent<DomainEvent>;
-    expect(parsed.validate()).toBe(true);
-    expect(parsed.specversion).toBe("1.0");
-    expect(parsed.id).toBe(e.eventId);
-    expect(parsed.type).toBe(t);
-    expect(parsed.source).toBe("as2-transfer-gateway/acme");
-    expect(parsed.subject).toBe("ACME/GLOBEX");
-    expect(parsed.time).toBe("2026-11-22T17:54:32.123Z");
-    expect(parsed.dataschema).toBe(DOMAIN_EVENT_SCHEMA_ID);
-    expect(parsed.data).toEqual(JSON.parse(JSON.stringify(e)));
-    const validate = validator();
-    expect(validate(parsed.data)).toBe(true);
-  });
+  it.each(DOMAIN_EVENT_TYPES.map((t) => [t]))(
+    "%s renders as a valid structured CloudEvent whose data is the event",
+    (t) => {
+      const e = sampleEvent(t);
+      const json = toCloudEventJson(e);
+      const parsed = HTTP.toEvent({
+        headers: { "content-type": CLOUDEVENTS_CONTENT_TYPE },
+        body: json,
+      }) as CloudEvent<DomainEvent>;
+      expect(parsed.validate()).toBe(true);
+      expect(parsed.specversion).toBe("1.0");
+      expect(parsed.id).toBe(e.eventId);
+      expect(parsed.type).toBe(t);
+      expect(parsed.source).toBe("as2-transfer-gateway/acme");
+      expect(parsed.subject).toBe("ACME/GLOBEX");
+      expect(parsed.time).toBe("2026-11-22T17:54:32.123Z");
+      expect(parsed.dataschema).toBe(DOMAIN_EVENT_SCHEMA_ID);
+      expect(parsed.data).toEqual(JSON.parse(JSON.stringify(e)));
+      const validate = validator();
+      expect(validate(parsed.data)).toBe(true);
+    },
+  );
 
   it("refuses an event the SDK finds invalid", () => {
     expect(() => toCloudEvent({ ...sampleEvent("MESSAGE.SEND.SUCCESS"), eventId: "" })).toThrow(/without eventId/);
-    expect(() => toCloudEvent({ ...sampleEvent("MESSAGE.SEND.SUCCESS"), eventType: "" as never })).toThrow(/invalid payload/);
+    expect(() => toCloudEvent({ ...sampleEvent("MESSAGE.SEND.SUCCESS"), eventType: "" as never })).toThrow(
+      /invalid payload/,
+    );
   });
 });
 
 describe("failures that cannot be attributed", () => {
   it("a failure may have an empty station or partner; a success may not", () => {
     const validate = validator();
-    const failure = JSON.parse(JSON.stringify(sampleEvent("MESSAGE.RECEIVED.FAILED", { stationId: "", partnerId: "" })));
+    const failure = JSON.parse(
+      JSON.stringify(sampleEvent("MESSAGE.RECEIVED.FAILED", { stationId: "", partnerId: "" })),
+    );
     expect({ ok: validate(failure), errors: validate.errors }).toEqual({ ok: true, errors: null });
     const success = JSON.parse(JSON.stringify(sampleEvent("MESSAGE.RECEIVED.SUCCESS", { stationId: "" })));
     expect(validate(success)).toBe(false);

@@ -17,14 +17,24 @@ beforeAll(async () => {
 
 const byName = (type: string, name: string) => {
   const hit = Object.entries(resources(tf, type)).find(([, r]) => r.name === name);
-  if (!hit) throw new Error(`no ${type} named ${name}; have ${resourceList(tf, type).map((r) => r.name).join(", ")}`);
+  if (!hit)
+    throw new Error(
+      `no ${type} named ${name}; have ${resourceList(tf, type)
+        .map((r) => r.name)
+        .join(", ")}`,
+    );
   return { id: hit[0], r: hit[1] };
 };
-const targetOf = (ruleId: string) => resourceList(tf, "aws_cloudwatch_event_target").filter((t) => refId(t.rule) === ruleId);
+const targetOf = (ruleId: string) =>
+  resourceList(tf, "aws_cloudwatch_event_target").filter((t) => refId(t.rule) === ruleId);
 
 describe("events-demo: two webhooks, two e-mails, a DAILY archive", () => {
   it("has exactly two connections, two API destinations and two webhook rules", () => {
-    expect(resourceList(tf, "aws_cloudwatch_event_connection").map((c) => c.name).sort()).toEqual(["as2-events-demo-webhook-erp", "as2-events-demo-webhook-eu-failures"]);
+    expect(
+      resourceList(tf, "aws_cloudwatch_event_connection")
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual(["as2-events-demo-webhook-erp", "as2-events-demo-webhook-eu-failures"]);
     expect(resourceList(tf, "aws_cloudwatch_event_api_destination")).toHaveLength(2);
     const webhookRules = resourceList(tf, "aws_cloudwatch_event_rule").filter((r) => r.name.includes("-webhook-"));
     expect(webhookRules).toHaveLength(2);
@@ -46,8 +56,11 @@ describe("events-demo: two webhooks, two e-mails, a DAILY archive", () => {
     expect(conn.authorization_type).toBe("API_KEY");
     expect(conn.auth_parameters.api_key.key).toBe("X-Api-Key");
     // The value is a reference resolved at apply time, never the secret itself.
-    expect(conn.auth_parameters.api_key.value).toMatch(/^\$\{data\.aws_secretsmanager_secret_version\.[^.]+\.secret_string\}$/);
-    const secret = tf.data!.aws_secretsmanager_secret_version![refId(conn.auth_parameters.api_key.value.replace("data.", ""))];
+    expect(conn.auth_parameters.api_key.value).toMatch(
+      /^\$\{data\.aws_secretsmanager_secret_version\.[^.]+\.secret_string\}$/,
+    );
+    const secret =
+      tf.data!.aws_secretsmanager_secret_version![refId(conn.auth_parameters.api_key.value.replace("data.", ""))];
     expect(secret.secret_id).toBe("arn:aws:secretsmanager:eu-central-1:123456789012:secret:as2/erp-webhook-key-AbCdEf");
   });
 
@@ -68,9 +81,16 @@ describe("events-demo: two webhooks, two e-mails, a DAILY archive", () => {
       authorization_endpoint: "https://login.demo.example/oauth2/token",
       http_method: "POST",
       client_parameters: { client_id: "as2-gateway" },
-      oauth_http_parameters: { body: [{ key: "grant_type", value: "client_credentials", is_value_secret: false }, { key: "scope", value: "webhooks.write", is_value_secret: false }] },
+      oauth_http_parameters: {
+        body: [
+          { key: "grant_type", value: "client_credentials", is_value_secret: false },
+          { key: "scope", value: "webhooks.write", is_value_secret: false },
+        ],
+      },
     });
-    expect(conn.auth_parameters.oauth.client_parameters.client_secret).toMatch(/^\$\{data\.aws_secretsmanager_secret_version\./);
+    expect(conn.auth_parameters.oauth.client_parameters.client_secret).toMatch(
+      /^\$\{data\.aws_secretsmanager_secret_version\./,
+    );
   });
 
   it("each webhook target has an encrypted dead-letter queue EventBridge may write to, with an alarm", () => {
@@ -81,11 +101,15 @@ describe("events-demo: two webhooks, two e-mails, a DAILY archive", () => {
       const dlq = resources(tf, "aws_sqs_queue")[dlqId];
       expect(dlq.name).toBe(`${name}-dlq`);
       expect(dlq.kms_master_key_id).toMatch(/^\$\{aws_kms_key\./);
-      const policy = resourceList(tf, "aws_sqs_queue_policy").find((p) => p.queue_url === `\${aws_sqs_queue.${dlqId}.url}`);
+      const policy = resourceList(tf, "aws_sqs_queue_policy").find(
+        (p) => p.queue_url === `\${aws_sqs_queue.${dlqId}.url}`,
+      );
       const stmt = JSON.parse(policy.policy).Statement[0];
       expect(stmt.Principal).toEqual({ Service: "events.amazonaws.com" });
       expect(stmt.Condition.ArnEquals["aws:SourceArn"]).toEqual([`\${aws_cloudwatch_event_rule.${id}.arn}`]);
-      const alarm = resourceList(tf, "aws_cloudwatch_metric_alarm").find((a) => a.dimensions?.QueueName === `${name}-dlq`);
+      const alarm = resourceList(tf, "aws_cloudwatch_metric_alarm").find(
+        (a) => a.dimensions?.QueueName === `${name}-dlq`,
+      );
       expect(alarm.alarm_actions).toEqual([expect.stringMatching(/^\$\{aws_sns_topic\./)]);
     }
   });
@@ -97,7 +121,9 @@ describe("events-demo: two webhooks, two e-mails, a DAILY archive", () => {
     const trust = JSON.parse(role.assume_role_policy).Statement[0];
     expect(trust.Principal).toEqual({ Service: "events.amazonaws.com" });
     expect(trust.Condition.ArnEquals["aws:SourceArn"]).toEqual([`\${aws_cloudwatch_event_rule.${id}.arn}`]);
-    const policy = resourceList(tf, "aws_iam_role_policy").find((p) => p.role === `\${aws_iam_role.${refId(target.role_arn)}.id}`);
+    const policy = resourceList(tf, "aws_iam_role_policy").find(
+      (p) => p.role === `\${aws_iam_role.${refId(target.role_arn)}.id}`,
+    );
     expect(JSON.parse(policy.policy).Statement).toEqual([
       { Sid: "InvokeWebhook", Effect: "Allow", Action: ["events:InvokeApiDestination"], Resource: [target.arn] },
     ]);
@@ -114,10 +140,17 @@ describe("events-demo: two webhooks, two e-mails, a DAILY archive", () => {
 
   it("sends failed sends and receives to the alarm topic as readable text", () => {
     const { id, r: rule } = byName("aws_cloudwatch_event_rule", "as2-events-demo-failures-to-alarms");
-    expect(JSON.parse(rule.event_pattern)).toEqual({ source: [EVENT_SOURCE], "detail-type": ["MESSAGE.SEND.FAILED", "MESSAGE.RECEIVED.FAILED"] });
+    expect(JSON.parse(rule.event_pattern)).toEqual({
+      source: [EVENT_SOURCE],
+      "detail-type": ["MESSAGE.SEND.FAILED", "MESSAGE.RECEIVED.FAILED"],
+    });
     const [target] = targetOf(id);
     expect(target.arn).toMatch(/^\$\{aws_sns_topic\./);
-    expect(target.input_transformer.input_paths).toMatchObject({ station: "$.detail.stationId", reason: "$.detail.failureMessage", code: "$.detail.failureCode" });
+    expect(target.input_transformer.input_paths).toMatchObject({
+      station: "$.detail.stationId",
+      reason: "$.detail.failureMessage",
+      code: "$.detail.failureCode",
+    });
     const lines = target.input_transformer.input_template.split("\n");
     for (const line of lines) expect(line).toMatch(/^".*"$/);
     expect(target.input_transformer.input_template).toContain("Failure <code>: <reason>");
@@ -140,7 +173,9 @@ describe("events-demo: two webhooks, two e-mails, a DAILY archive", () => {
   });
 
   it("creates nothing more on the customer's bus: no extra rules, targets or streams", () => {
-    const onBus = Object.entries(resources(tf, "aws_cloudwatch_event_rule")).filter(([, r]) => /^\$\{aws_cloudwatch_event_bus\./.test(r.event_bus_name ?? ""));
+    const onBus = Object.entries(resources(tf, "aws_cloudwatch_event_rule")).filter(([, r]) =>
+      /^\$\{aws_cloudwatch_event_bus\./.test(r.event_bus_name ?? ""),
+    );
     expect(onBus.map(([, r]) => r.name).sort()).toEqual([
       "as2-events-demo-archive-domain-events",
       "as2-events-demo-failures-to-alarms",

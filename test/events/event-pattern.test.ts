@@ -3,14 +3,29 @@ import { webhookEventPattern } from "../../stacks/webhooks";
 import { transferEventArchivePattern } from "../../stacks/event-archive";
 
 describe("test matcher for EventBridge patterns", () => {
-  const event = { source: "as2-transfer-gateway", "detail-type": "MESSAGE.SEND.FAILED", detail: { stationId: "ACME", test: false } };
+  const event = {
+    source: "as2-transfer-gateway",
+    "detail-type": "MESSAGE.SEND.FAILED",
+    detail: { stationId: "ACME", test: false },
+  };
 
   it("matches listed values, nested fields and prefixes", () => {
-    expect(matchesPattern(webhookEventPattern({ events: ["MESSAGE.SEND.FAILED"], stations: ["ACME"] }), event)).toBe(true);
+    expect(matchesPattern(webhookEventPattern({ events: ["MESSAGE.SEND.FAILED"], stations: ["ACME"] }), event)).toBe(
+      true,
+    );
     expect(matchesPattern(webhookEventPattern({ events: ["MESSAGE.SEND.SUCCESS"] }), event)).toBe(false);
-    expect(matchesPattern(webhookEventPattern({ events: ["MESSAGE.SEND.FAILED"], stations: ["OTHER"] }), event)).toBe(false);
-    expect(matchesPattern(transferEventArchivePattern(), { source: "aws.transfer", "detail-type": "AS2 MDN Send Failed" })).toBe(true);
-    expect(matchesPattern(transferEventArchivePattern(), { source: "aws.transfer", "detail-type": "SFTP Server File Upload Completed" })).toBe(false);
+    expect(matchesPattern(webhookEventPattern({ events: ["MESSAGE.SEND.FAILED"], stations: ["OTHER"] }), event)).toBe(
+      false,
+    );
+    expect(
+      matchesPattern(transferEventArchivePattern(), { source: "aws.transfer", "detail-type": "AS2 MDN Send Failed" }),
+    ).toBe(true);
+    expect(
+      matchesPattern(transferEventArchivePattern(), {
+        source: "aws.transfer",
+        "detail-type": "SFTP Server File Upload Completed",
+      }),
+    ).toBe(false);
   });
 
   it("an empty station list means every station", () => {

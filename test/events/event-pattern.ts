@@ -19,6 +19,7 @@ export function matchesPattern(pattern: Record<string, unknown>, event: unknown)
 function matchOne(rule: unknown, value: unknown): boolean {
   if (rule === null || typeof rule !== "object") return rule === value;
   const ops = rule as Record<string, unknown>;
-  if (typeof ops.prefix === "string" && Object.keys(ops).length === 1) return typeof value === "string" && value.startsWith(ops.prefix);
+  if (typeof ops.prefix === "string" && Object.keys(ops).length === 1)
+    return typeof value === "string" && value.startsWith(ops.prefix);
   throw new Error(`unsupported pattern operator ${JSON.stringify(rule)}`);
 }

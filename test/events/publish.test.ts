@@ -10,7 +10,10 @@ const noWait = { backoffMs: () => 0 };
 
 function events(n: number, subjectBytes = 0) {
   return Array.from({ length: n }, (_, i) =>
-    sampleEvent(i % 2 ? "MESSAGE.SEND.SUCCESS" : "MESSAGE.RECEIVED.SUCCESS", { messageId: `m-${i}`, subject: "x".repeat(subjectBytes) }),
+    sampleEvent(i % 2 ? "MESSAGE.SEND.SUCCESS" : "MESSAGE.RECEIVED.SUCCESS", {
+      messageId: `m-${i}`,
+      subject: "x".repeat(subjectBytes),
+    }),
   );
 }
 
@@ -27,7 +30,10 @@ describe("publishDomainEvents", () => {
   });
 
   it("batches at most 10 entries per PutEvents, in order, on the given bus", async () => {
-    eb.on(PutEventsCommand).callsFake((input: PutEventsCommandInput) => ({ FailedEntryCount: 0, Entries: input.Entries!.map((_, i) => ({ EventId: `e${i}` })) }));
+    eb.on(PutEventsCommand).callsFake((input: PutEventsCommandInput) => ({
+      FailedEntryCount: 0,
+      Entries: input.Entries!.map((_, i) => ({ EventId: `e${i}` })),
+    }));
     const evs = events(23);
     await publishDomainEvents(client, "as2-acme", evs, noWait);
     const inputs = sentInputs();
@@ -42,7 +48,9 @@ describe("publishDomainEvents", () => {
   it("keeps each request under 256 KB", async () => {
     eb.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
     await publishDomainEvents(client, "as2-acme", events(6, 100 * 1024), noWait);
-    const sizes = sentInputs().map((i) => i.Entries!.reduce((n, e) => n + Buffer.byteLength(e.Detail!) + e.Source!.length + e.DetailType!.length + 14, 0));
+    const sizes = sentInputs().map((i) =>
+      i.Entries!.reduce((n, e) => n + Buffer.byteLength(e.Detail!) + e.Source!.length + e.DetailType!.length + 14, 0),
+    );
     expect(sizes.length).toBe(3);
     for (const s of sizes) expect(s).toBeLessThanOrEqual(PUT_EVENTS_MAX_BYTES);
   });
@@ -51,7 +59,12 @@ describe("publishDomainEvents", () => {
     eb.on(PutEventsCommand)
       .resolvesOnce({
         FailedEntryCount: 2,
-        Entries: [{ EventId: "a" }, { ErrorCode: "ThrottlingException", ErrorMessage: "slow down" }, { EventId: "c" }, { ErrorCode: "InternalFailure" }],
+        Entries: [
+          { EventId: "a" },
+          { ErrorCode: "ThrottlingException", ErrorMessage: "slow down" },
+          { EventId: "c" },
+          { ErrorCode: "InternalFailure" },
+        ],
       })
       .resolves({ FailedEntryCount: 0, Entries: [{ EventId: "b" }, { EventId: "d" }] });
     const evs = events(4);
@@ -64,19 +77,29 @@ describe("publishDomainEvents", () => {
   it("throws with every still-refused event after the last attempt, so the caller's retry and DLQ apply", async () => {
     eb.on(PutEventsCommand).callsFake((input: PutEventsCommandInput) => ({
       FailedEntryCount: 1,
-      Entries: input.Entries!.map((e) => (JSON.parse(e.Detail!).messageId === "m-2" ? { ErrorCode: "InternalFailure", ErrorMessage: "boom" } : { EventId: "ok" })),
+      Entries: input.Entries!.map((e) =>
+        JSON.parse(e.Detail!).messageId === "m-2"
+          ? { ErrorCode: "InternalFailure", ErrorMessage: "boom" }
+          : { EventId: "ok" },
+      ),
     }));
     const evs = events(3);
-    const err = await publishDomainEvents(client, "as2-acme", evs, { ...noWait, maxAttempts: 4 }).catch((e: unknown) => e);
+    const err = await publishDomainEvents(client, "as2-acme", evs, { ...noWait, maxAttempts: 4 }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(PublishDomainEventsError);
-    expect((err as PublishDomainEventsError).failed).toEqual([{ eventId: evs[2]!.eventId, eventType: evs[2]!.eventType, errorCode: "InternalFailure", errorMessage: "boom" }]);
+    expect((err as PublishDomainEventsError).failed).toEqual([
+      { eventId: evs[2]!.eventId, eventType: evs[2]!.eventType, errorCode: "InternalFailure", errorMessage: "boom" },
+    ]);
     expect((err as Error).message).toContain("after 4 attempt(s)");
     expect(sentInputs()).toHaveLength(4);
     expect(sentInputs()[3]!.Entries).toHaveLength(1);
   });
 
   it("retries a whole batch when FailedEntryCount gives no per-entry codes", async () => {
-    eb.on(PutEventsCommand).resolvesOnce({ FailedEntryCount: 2, Entries: [] }).resolves({ FailedEntryCount: 0, Entries: [] });
+    eb.on(PutEventsCommand)
+      .resolvesOnce({ FailedEntryCount: 2, Entries: [] })
+      .resolves({ FailedEntryCount: 0, Entries: [] });
     await publishDomainEvents(client, "as2-acme", events(2), noWait);
     expect(sentInputs().map((i) => i.Entries!.length)).toEqual([2, 2]);
   });
@@ -87,7 +110,9 @@ describe("publishDomainEvents", () => {
   });
 
   it("refuses an event larger than a PutEvents request before calling AWS", async () => {
-    await expect(publishDomainEvents(client, "as2-acme", events(1, 300 * 1024), noWait)).rejects.toThrow(/EntryTooLarge/);
+    await expect(publishDomainEvents(client, "as2-acme", events(1, 300 * 1024), noWait)).rejects.toThrow(
+      /EntryTooLarge/,
+    );
     expect(sentInputs()).toHaveLength(0);
   });
 });

@@ -8,7 +8,11 @@ import { CustomerStack } from "../../stacks/customer-stack";
 import { EXAMPLE_DIR } from "../helpers/customer-factory";
 import { join } from "node:path";
 
-export type TfJson = { resource?: Record<string, Record<string, any>>; data?: Record<string, Record<string, any>>; output?: Record<string, any> };
+export type TfJson = {
+  resource?: Record<string, Record<string, any>>;
+  data?: Record<string, Record<string, any>>;
+  output?: Record<string, any>;
+};
 
 /** Resources of one type, keyed by their logical id. */
 export function resources(tf: TfJson, type: string): Record<string, any> {

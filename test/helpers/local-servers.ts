@@ -41,7 +41,10 @@ const CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
  */
 export function reencodeCopySourceForS3rver(header: string): string {
   const [path, query] = header.split("?", 2);
-  const decoded = path!.split("/").map((seg) => decodeURIComponent(seg)).join("/");
+  const decoded = path!
+    .split("/")
+    .map((seg) => decodeURIComponent(seg))
+    .join("/");
   return `${encodeURI(decoded)}${query !== undefined ? `?${query}` : ""}`;
 }
 
@@ -74,7 +77,12 @@ export async function startLocalAws(): Promise<LocalAws> {
   resetClients();
   resetLedgerClient();
 
-  const s3 = new S3Client({ region: "eu-west-1", endpoint: s3Endpoint, forcePathStyle: true, credentials: CREDENTIALS });
+  const s3 = new S3Client({
+    region: "eu-west-1",
+    endpoint: s3Endpoint,
+    forcePathStyle: true,
+    credentials: CREDENTIALS,
+  });
   const ddb = new DynamoDBClient({ region: "eu-west-1", endpoint: dynamoEndpoint, credentials: CREDENTIALS });
   return {
     s3Endpoint,

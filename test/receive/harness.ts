@@ -41,7 +41,12 @@ export async function setUpCustomer(aws: LocalAws, overrides: Partial<CustomerIn
   await aws.createBucket(bucket);
   await aws.createStateTable(table);
   const customer = validateCustomer(customerInput(overrides), "<test>");
-  const ids = customer.partners.map((p, i) => ({ station: p.station, partner: p.as2Id, connectorId: `c-${n}x${i}`, agreementId: `a-${n}x${i}` }));
+  const ids = customer.partners.map((p, i) => ({
+    station: p.station,
+    partner: p.as2Id,
+    connectorId: `c-${n}x${i}`,
+    agreementId: `a-${n}x${i}`,
+  }));
   const doc = buildRoutingDocument(customer, bucket, ids, inboundWorkPrefix);
   await putJson(aws.s3, bucket, ROUTING_DOCUMENT_KEY, doc);
   Object.assign(process.env, {
@@ -69,7 +74,12 @@ export function fixture(name: string): Record<string, any> {
 }
 
 /** Transfer's key for a received payload in the partner's base directory. */
-export function storedKey(p: RoutingPartner, fileName: string, messageId: string, outcome: "processed" | "failed" = "processed"): string {
+export function storedKey(
+  p: RoutingPartner,
+  fileName: string,
+  messageId: string,
+  outcome: "processed" | "failed" = "processed",
+): string {
   return transferInboundKey(p.inboundPrefix, outcome, fileName, messageId);
 }
 
@@ -136,14 +146,27 @@ export function payloadCompleted(c: TestCustomer, p: RoutingPartner, o: InboundO
   return adapt(fixture("docs-verbatim_as2-payload-receive-completed.json"), c.bucket, p, o);
 }
 
-export function payloadFailed(c: TestCustomer, p: RoutingPartner, o: InboundOptions & { statusKey?: string }): Record<string, any> {
+export function payloadFailed(
+  c: TestCustomer,
+  p: RoutingPartner,
+  o: InboundOptions & { statusKey?: string },
+): Record<string, any> {
   const e = adapt(fixture("synthesized_as2-payload-receive-failed.json"), c.bucket, p, o);
   if (o.statusKey) Object.assign(e.detail["s3-attributes"], { "json-bucket": c.bucket, "json-key": `/${o.statusKey}` });
   return e;
 }
 
-export function mdnSent(c: TestCustomer, p: RoutingPartner, o: InboundOptions & { failed?: boolean; mdnKey?: string }): Record<string, any> {
-  const e = adapt(fixture(o.failed ? "synthesized_as2-mdn-send-failed.json" : "synthesized_as2-mdn-send-completed.json"), c.bucket, p, o);
+export function mdnSent(
+  c: TestCustomer,
+  p: RoutingPartner,
+  o: InboundOptions & { failed?: boolean; mdnKey?: string },
+): Record<string, any> {
+  const e = adapt(
+    fixture(o.failed ? "synthesized_as2-mdn-send-failed.json" : "synthesized_as2-mdn-send-completed.json"),
+    c.bucket,
+    p,
+    o,
+  );
   if (o.mdnKey) Object.assign(e.detail["s3-attributes"], { "mdn-bucket": c.bucket, "mdn-key": `/${o.mdnKey}` });
   return e;
 }
@@ -156,7 +179,12 @@ export function sqsBatch(...events: unknown[]): SQSEvent {
       messageId: `sqs-${++sqsIds}`,
       receiptHandle: "rh",
       body: JSON.stringify(e),
-      attributes: { ApproximateReceiveCount: "1", SentTimestamp: "0", SenderId: "events", ApproximateFirstReceiveTimestamp: "0" },
+      attributes: {
+        ApproximateReceiveCount: "1",
+        SentTimestamp: "0",
+        SenderId: "events",
+        ApproximateFirstReceiveTimestamp: "0",
+      },
       messageAttributes: {},
       md5OfBody: "",
       eventSource: "aws:sqs",
@@ -187,5 +215,8 @@ export function publishedEvents(): DomainEvent[] {
 
 export function acceptAllEvents(): void {
   eventBridge.reset();
-  eventBridge.on(PutEventsCommand).callsFake((input) => ({ FailedEntryCount: 0, Entries: (input.Entries ?? []).map((_: unknown, i: number) => ({ EventId: `eb-${i}` })) }));
+  eventBridge.on(PutEventsCommand).callsFake((input) => ({
+    FailedEntryCount: 0,
+    Entries: (input.Entries ?? []).map((_: unknown, i: number) => ({ EventId: `eb-${i}` })),
+  }));
 }

@@ -10,7 +10,22 @@ import { s3Client } from "../../handlers/shared/clients";
 import { getItem } from "../../handlers/shared/ledger";
 import { messagePk, updateMessage } from "../../handlers/receive/message-index";
 import { sanitizeFileName } from "../../handlers/receive/file-name";
-import { acceptAllEvents, eventBridge, invoke, list, mdnSent, payloadCompleted, publishedEvents, put, read, readJson, setUpCustomer, storedKey, userKeys, type TestCustomer } from "./harness";
+import {
+  acceptAllEvents,
+  eventBridge,
+  invoke,
+  list,
+  mdnSent,
+  payloadCompleted,
+  publishedEvents,
+  put,
+  read,
+  readJson,
+  setUpCustomer,
+  storedKey,
+  userKeys,
+  type TestCustomer,
+} from "./harness";
 
 let aws: LocalAws;
 beforeAll(async () => {
@@ -23,11 +38,18 @@ const START = "2026-11-22T17:54:32.123Z";
 const INBOX = "as2gateway/ACME/PARTNER/inbox/";
 
 function preconditionFailed(): Error {
-  return Object.assign(new Error("At least one of the pre-conditions you specified did not hold"), { name: "PreconditionFailed", $metadata: { httpStatusCode: 412 } });
+  return Object.assign(new Error("At least one of the pre-conditions you specified did not hold"), {
+    name: "PreconditionFailed",
+    $metadata: { httpStatusCode: 412 },
+  });
 }
 
 /** Answers 412 to the handler's S3 requests that `matches` picks, `times` times. */
-async function with412<T>(matches: (command: string, input: Record<string, any>) => boolean, times: number, run: () => Promise<T>): Promise<{ result: T; injected: number }> {
+async function with412<T>(
+  matches: (command: string, input: Record<string, any>) => boolean,
+  times: number,
+  run: () => Promise<T>,
+): Promise<{ result: T; injected: number }> {
   const s3 = s3Client();
   let injected = 0;
   s3.middlewareStack.add(
@@ -58,7 +80,11 @@ describe("412 Precondition Failed", () => {
   it("on the copy (the payload changed under us): nothing lands in inbox/, the source stays, the retry routes it once", async () => {
     const c = await setUpCustomer(aws, { layout: "as2gateway" });
     const { key, event } = await received(c, "a.edi", "m1@p", "bytes");
-    const { result, injected } = await with412((cmd, input) => cmd === "CopyObjectCommand" && String(input.Key).startsWith(INBOX), 1, () => invoke(event));
+    const { result, injected } = await with412(
+      (cmd, input) => cmd === "CopyObjectCommand" && String(input.Key).startsWith(INBOX),
+      1,
+      () => invoke(event),
+    );
     expect(injected).toBe(1);
     expect(result.batchItemFailures).toHaveLength(1);
     expect(await userKeys(aws, c.bucket)).toEqual([]);
@@ -74,7 +100,11 @@ describe("412 Precondition Failed", () => {
   it("on the delete (a new object replaced the source after the copy): the copy is kept and so is the newer source", async () => {
     const c = await setUpCustomer(aws, { layout: "as2gateway" });
     const { key, event } = await received(c, "b.edi", "m2@p", "first");
-    const { result, injected } = await with412((cmd, input) => cmd === "DeleteObjectCommand" && input.Key === key, 1, () => invoke(event));
+    const { result, injected } = await with412(
+      (cmd, input) => cmd === "DeleteObjectCommand" && input.Key === key,
+      1,
+      () => invoke(event),
+    );
     expect(injected).toBe(1);
     expect(result).toEqual({ batchItemFailures: [] });
     expect(await read(aws, c.bucket, `${INBOX}b.edi`)).toBe("first");
@@ -86,7 +116,11 @@ describe("412 Precondition Failed", () => {
     const c = await setUpCustomer(aws, { layout: "as2gateway" });
     expect(await invoke((await received(c, "c.edi", "m3@p", "same")).event)).toEqual({ batchItemFailures: [] });
     const resend = await received(c, "c.edi", "m3@p", "same", "2026-11-22T19:00:00.000Z");
-    const { result } = await with412((cmd, input) => cmd === "DeleteObjectCommand" && input.Key === resend.key, 1, () => invoke(resend.event));
+    const { result } = await with412(
+      (cmd, input) => cmd === "DeleteObjectCommand" && input.Key === resend.key,
+      1,
+      () => invoke(resend.event),
+    );
     expect(result.batchItemFailures).toHaveLength(1);
     expect(await read(aws, c.bucket, resend.key)).toBe("same");
     expect(await invoke(resend.event)).toEqual({ batchItemFailures: [] });
@@ -143,7 +177,9 @@ describe("ordering", () => {
     const event = payloadCompleted(c, p, { messageId: "m6@p", fileKey: key, agreementId: "a-unknown", start: START });
     const { processTransferEvent } = await import("../../handlers/receive/process-event");
     const { defaultContext } = await import("../../handlers/receive/handler");
-    await expect(processTransferEvent(await defaultContext(), event)).rejects.toThrow(/agreement a-unknown is not in the routing document of customer acme/);
+    await expect(processTransferEvent(await defaultContext(), event)).rejects.toThrow(
+      /agreement a-unknown is not in the routing document of customer acme/,
+    );
     expect((await invoke(event)).batchItemFailures).toHaveLength(1);
     expect(await list(aws, c.bucket, p.inboundPrefix)).toEqual([key]);
   });

@@ -4,7 +4,12 @@ import { all, byPath, ref, synthCustomer, synthWithGuardRails, type Tf } from ".
 import { validateCustomer } from "../../model/load";
 import type { GatewayContext } from "../../stacks/context";
 import { INBOUND_DETAIL_TYPES } from "../../model/inbound-events";
-import { AGREEMENTS_PER_RULE, RECEIVE_MAX_RECEIVE_COUNT, RECEIVE_VISIBILITY_TIMEOUT_SECONDS, ReceivePipeline } from "../../stacks/receive-pipeline";
+import {
+  AGREEMENTS_PER_RULE,
+  RECEIVE_MAX_RECEIVE_COUNT,
+  RECEIVE_VISIBILITY_TIMEOUT_SECONDS,
+  ReceivePipeline,
+} from "../../stacks/receive-pipeline";
 
 const input = customerInput({
   layout: "as2gateway",
@@ -13,8 +18,19 @@ const input = customerInput({
     { as2Id: "ACME-EU", signing: { generate: true }, inboxNaming: "folder" },
   ],
   partners: [
-    { as2Id: "PARTNER", station: "ACME", url: "https://partner.example/as2", certificates: { signing: { pem: SAMPLE_CERT_PEM } } },
-    { as2Id: "SANDBOX", station: "ACME-EU", url: "https://sandbox.example/as2", test: true, certificates: { signing: { pem: SAMPLE_CERT_PEM } } },
+    {
+      as2Id: "PARTNER",
+      station: "ACME",
+      url: "https://partner.example/as2",
+      certificates: { signing: { pem: SAMPLE_CERT_PEM } },
+    },
+    {
+      as2Id: "SANDBOX",
+      station: "ACME-EU",
+      url: "https://sandbox.example/as2",
+      test: true,
+      certificates: { signing: { pem: SAMPLE_CERT_PEM } },
+    },
   ],
 });
 const synth = synthCustomer(input);
@@ -35,7 +51,11 @@ const bucketArn = ref("aws_s3_bucket", Object.keys(tf.resource.aws_s3_bucket!)[0
 describe("ReceivePipeline in the customer stack", () => {
   it("subscribes to Transfer's four inbound detail-types of this customer's agreements, by agreement id, on the default bus", () => {
     const pattern = JSON.parse(rule.event_pattern);
-    expect(pattern).toEqual({ source: ["aws.transfer"], "detail-type": [...INBOUND_DETAIL_TYPES], detail: { "agreement-id": expect.any(Array) } });
+    expect(pattern).toEqual({
+      source: ["aws.transfer"],
+      "detail-type": [...INBOUND_DETAIL_TYPES],
+      detail: { "agreement-id": expect.any(Array) },
+    });
     expect(pattern.resources).toBeUndefined();
     const ids: string[] = pattern.detail["agreement-id"];
     expect(ids).toHaveLength(2);
@@ -54,7 +74,10 @@ describe("ReceivePipeline in the customer stack", () => {
     expect(dlq.kms_master_key_id).toMatch(/aws_kms_key\..*\.arn/);
     expect(queue.visibility_timeout_seconds).toBe(RECEIVE_VISIBILITY_TIMEOUT_SECONDS);
     expect(queue.visibility_timeout_seconds).toBeGreaterThanOrEqual(6 * fn.timeout);
-    expect(JSON.parse(queue.redrive_policy)).toEqual({ deadLetterTargetArn: ref("aws_sqs_queue", dlqId, "arn"), maxReceiveCount: RECEIVE_MAX_RECEIVE_COUNT });
+    expect(JSON.parse(queue.redrive_policy)).toEqual({
+      deadLetterTargetArn: ref("aws_sqs_queue", dlqId, "arn"),
+      maxReceiveCount: RECEIVE_MAX_RECEIVE_COUNT,
+    });
     const alarm = all(tf, "aws_cloudwatch_metric_alarm").find((a) => a.dimensions?.QueueName === dlq.name);
     expect(alarm).toBeDefined();
     expect(alarm.alarm_actions).toEqual([expect.stringMatching(/aws_sns_topic\..*\.arn/)]);
@@ -94,7 +117,12 @@ describe("ReceivePipeline in the customer stack", () => {
 
   it("scopes IAM to the base directories, the stations' inbox/ and failed/ folders, the routing document, the table, the bus and the key", () => {
     const by = Object.fromEntries(statements.map((s) => [s.Sid, s]));
-    expect(by.InboundBaseDirectories).toEqual(expect.objectContaining({ Action: ["s3:GetObject", "s3:DeleteObject"], Resource: [`${bucketArn}/_gateway/inbound/*`] }));
+    expect(by.InboundBaseDirectories).toEqual(
+      expect.objectContaining({
+        Action: ["s3:GetObject", "s3:DeleteObject"],
+        Resource: [`${bucketArn}/_gateway/inbound/*`],
+      }),
+    );
     expect(by.InboxAndFailedFolders!.Action).toEqual(["s3:GetObject", "s3:PutObject"]);
     expect(by.InboxAndFailedFolders!.Resource.sort()).toEqual(
       [
@@ -110,7 +138,8 @@ describe("ReceivePipeline in the customer stack", () => {
     expect(by.DomainEvents!.Resource).toEqual([expect.stringMatching(/aws_cloudwatch_event_bus\..*\.arn/)]);
     for (const s of statements) {
       for (const a of s.Action) expect(a).not.toMatch(/\*/);
-      if (s.Action.some((a) => a.startsWith("s3:"))) for (const r of s.Resource) expect(r.startsWith(bucketArn)).toBe(true);
+      if (s.Action.some((a) => a.startsWith("s3:")))
+        for (const r of s.Resource) expect(r.startsWith(bucketArn)).toBe(true);
       expect(s.Resource).not.toContain("*");
     }
     // Nothing can touch the send folders or the outbox.
@@ -124,20 +153,31 @@ describe("ReceivePipeline in the customer stack", () => {
 
   it("mftgateway: IAM covers AS2/files/<station>/…/inbox|failed", () => {
     const mft = synthCustomer(customerInput({ name: "mft" }));
-    const p = JSON.parse(byPath(mft.tf, "aws_iam_role_policy", "receive/function/policy")[1].policy).Statement.find((s: any) => s.Sid === "InboxAndFailedFolders");
-    expect(p.Resource.map((r: string) => r.replace(/^.*\}\//, "")).sort()).toEqual(["AS2/files/ACME/*/failed/*", "AS2/files/ACME/*/inbox/*"]);
+    const p = JSON.parse(byPath(mft.tf, "aws_iam_role_policy", "receive/function/policy")[1].policy).Statement.find(
+      (s: any) => s.Sid === "InboxAndFailedFolders",
+    );
+    expect(p.Resource.map((r: string) => r.replace(/^.*\}\//, "")).sort()).toEqual([
+      "AS2/files/ACME/*/failed/*",
+      "AS2/files/ACME/*/inbox/*",
+    ]);
   });
 
   it(`splits the agreements over rules of ${AGREEMENTS_PER_RULE}, each pattern within EventBridge's 2048 characters`, () => {
     const customer = validateCustomer(customerWithPartners(120, "bigrecv"), "<test>");
     const partners = customer.partners.map((p, i) => ({
-      station: p.station, partner: p.as2Id, test: p.test,
-      connectorId: `c-${String(i).padStart(17, "0")}`, connectorArn: `arn:aws:transfer:eu-west-1:111122223333:connector/c-${i}`,
-      agreementId: `a-${String(i).padStart(17, "0")}`, agreementArn: `arn:aws:transfer:eu-west-1:111122223333:agreement/a-${i}`,
+      station: p.station,
+      partner: p.as2Id,
+      test: p.test,
+      connectorId: `c-${String(i).padStart(17, "0")}`,
+      connectorArn: `arn:aws:transfer:eu-west-1:111122223333:connector/c-${i}`,
+      agreementId: `a-${String(i).padStart(17, "0")}`,
+      agreementArn: `arn:aws:transfer:eu-west-1:111122223333:agreement/a-${i}`,
     }));
     const ctx: GatewayContext = {
-      customer, customerFile: "<test>",
-      bucket: { name: "bucket", arn: "arn:aws:s3:::bucket" }, kmsKeyArn: "arn:aws:kms:eu-west-1:111122223333:key/k",
+      customer,
+      customerFile: "<test>",
+      bucket: { name: "bucket", arn: "arn:aws:s3:::bucket" },
+      kmsKeyArn: "arn:aws:kms:eu-west-1:111122223333:key/k",
       stateTable: { name: "t", arn: "arn:aws:dynamodb:eu-west-1:111122223333:table/t" },
       eventBus: { name: "b", arn: "arn:aws:events:eu-west-1:111122223333:event-bus/b" },
       alarmTopicArn: "arn:aws:sns:eu-west-1:111122223333:alarms",
@@ -151,7 +191,9 @@ describe("ReceivePipeline in the customer stack", () => {
     const ids = rules.flatMap((r) => JSON.parse(r.event_pattern).detail["agreement-id"] as string[]);
     expect(ids.sort()).toEqual(partners.map((p) => p.agreementId).sort());
     for (const r of rules) expect(r.event_pattern.length).toBeLessThanOrEqual(2048);
-    const qp = all(big, "aws_sqs_queue_policy").map((p) => JSON.parse(p.policy)).find((p) => p.Statement[0].Sid === "TransferEventsOfThisCustomer");
+    const qp = all(big, "aws_sqs_queue_policy")
+      .map((p) => JSON.parse(p.policy))
+      .find((p) => p.Statement[0].Sid === "TransferEventsOfThisCustomer");
     expect(qp.Statement[0].Condition.ArnEquals["aws:SourceArn"]).toHaveLength(3);
     expect(all(big, "aws_cloudwatch_event_target")).toHaveLength(3);
   });

@@ -20,7 +20,10 @@ beforeAll(async () => {
   const synth = synthesize({
     customer: "example",
     workDir,
-    overrides: { settle: { fileSeconds: 1, directorySeconds: 2 }, retry: { initialSeconds: 1, maxSeconds: 2, maxAttempts: 2 } },
+    overrides: {
+      settle: { fileSeconds: 1, directorySeconds: 2 },
+      retry: { initialSeconds: 1, maxSeconds: 2, maxAttempts: 2 },
+    },
   });
   sb = new Sandbox({ stackDir: synth.stackDir, workDir, log: (l) => void lines.push(l) });
   await sb.start();
@@ -39,13 +42,30 @@ async function run(steps: Scenario["steps"]): Promise<void> {
 describe("the example customer in the sandbox", () => {
   it("sends an upload to Globex and files it in outbox/ with Globex's verified MDN", async () => {
     await run([
-      { upload: { station: "ACME-AS2", partner: "GLOBEX", file: "invoice 4711.edi", content: "UNB+UNOA:2+ACME-AS2+GLOBEX'\r\n" } },
+      {
+        upload: {
+          station: "ACME-AS2",
+          partner: "GLOBEX",
+          file: "invoice 4711.edi",
+          content: "UNB+UNOA:2+ACME-AS2+GLOBEX'\r\n",
+        },
+      },
       { expect: { partnerReceived: { partner: "GLOBEX", file: "invoice 4711.edi" } } },
-      { expect: { folder: "outbox", station: "ACME-AS2", partner: "GLOBEX", file: "invoice 4711.edi", verifiedMdn: true } },
+      {
+        expect: {
+          folder: "outbox",
+          station: "ACME-AS2",
+          partner: "GLOBEX",
+          file: "invoice 4711.edi",
+          verifiedMdn: true,
+        },
+      },
       { expect: { domainEvent: "MESSAGE.SEND.SUCCESS" } },
     ]);
     expect(lines.some((l) => /uploaded .*invoice 4711\.edi/.test(l))).toBe(true);
-    expect(lines.some((l) => /MDN .*invoice 4711\.edi: automatic-action\/MDN-sent-automatically; processed/.test(l))).toBe(true);
+    expect(
+      lines.some((l) => /MDN .*invoice 4711\.edi: automatic-action\/MDN-sent-automatically; processed/.test(l)),
+    ).toBe(true);
   }, 150_000);
 
   it("files what Globex sends in inbox/ under its original name", async () => {
@@ -60,7 +80,15 @@ describe("the example customer in the sandbox", () => {
     await run([
       { partnerMode: { partner: "INITECH", mode: "down" } },
       { upload: { station: "ACME-EU", partner: "INITECH", file: "po-1.edi", content: "UNB+1'" } },
-      { expect: { folder: "failed", station: "ACME-EU", partner: "INITECH", file: "po-1.edi", failureCode: "UNABLE_TO_CONNECT_TO_REMOTE_HOST_OR_IP" } },
+      {
+        expect: {
+          folder: "failed",
+          station: "ACME-EU",
+          partner: "INITECH",
+          file: "po-1.edi",
+          failureCode: "UNABLE_TO_CONNECT_TO_REMOTE_HOST_OR_IP",
+        },
+      },
       { expect: { domainEvent: "MESSAGE.SEND.FAILED" } },
       { partnerMode: { partner: "INITECH", mode: "ok" } },
     ]);
@@ -70,7 +98,15 @@ describe("the example customer in the sandbox", () => {
   it("files a message with a bad signature in failed/ with Transfer's code", async () => {
     await run([
       { sendInbound: { partner: "GLOBEX", file: "forged.edi", content: "x", forgeSignature: true } },
-      { expect: { folder: "failed", station: "ACME-AS2", partner: "GLOBEX", file: "forged.edi", failureCode: "VERIFICATION_FAILED_NO_MATCHING_KEY_FOUND" } },
+      {
+        expect: {
+          folder: "failed",
+          station: "ACME-AS2",
+          partner: "GLOBEX",
+          file: "forged.edi",
+          failureCode: "VERIFICATION_FAILED_NO_MATCHING_KEY_FOUND",
+        },
+      },
       { expect: { domainEvent: "MESSAGE.RECEIVED.FAILED" } },
     ]);
   }, 150_000);

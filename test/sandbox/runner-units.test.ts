@@ -21,9 +21,12 @@ describe("Terraform expressions", () => {
     ["${aws_s3_bucket.b.bucket}", "my-bucket"],
     ["/${aws_s3_bucket.b.bucket}/_gateway/x", "/my-bucket/_gateway/x"],
     ['${jsondecode(aws_cloudcontrolapi_resource.a.properties)["AgreementId"]}', "a-1"],
-    ['${jsondecode(aws_cloudcontrolapi_resource.a.properties).AgreementId}', "a-1"],
-    ['${jsonencode({"Url" = aws_sqs_queue.q.url, "n" = 2, "l" = [true, null], "s" = "a\\"b"})}', '{"Url":"http://127.0.0.1:1/123/q","n":2,"l":[true,null],"s":"a\\"b"}'],
-    ["$${literal} ${upper(\"x\")}", "${literal} X"],
+    ["${jsondecode(aws_cloudcontrolapi_resource.a.properties).AgreementId}", "a-1"],
+    [
+      '${jsonencode({"Url" = aws_sqs_queue.q.url, "n" = 2, "l" = [true, null], "s" = "a\\"b"})}',
+      '{"Url":"http://127.0.0.1:1/123/q","n":2,"l":[true,null],"s":"a\\"b"}',
+    ],
+    ['$${literal} ${upper("x")}', "${literal} X"],
     ['${sha256("abc")}', "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"],
   ])("%s", (expr, expected) => {
     expect(evaluateString(expr, resolve)).toEqual(expected);
@@ -31,16 +34,22 @@ describe("Terraform expressions", () => {
 
   it("propagates what cannot be known offline", () => {
     expect(evaluateString("${data.aws_secretsmanager_secret_version.k.secret_string}", resolve)).toBe(UNKNOWN);
-    expect(evaluateString('${jsonencode({"k" = data.aws_secretsmanager_secret_version.k.secret_string})}', resolve)).toBe(UNKNOWN);
+    expect(
+      evaluateString('${jsonencode({"k" = data.aws_secretsmanager_secret_version.k.secret_string})}', resolve),
+    ).toBe(UNKNOWN);
   });
 
   it("refuses a function it does not implement, by name", () => {
-    expect(() => evaluateString("${templatefile(\"x\", {})}", resolve)).toThrow(/templatefile/);
+    expect(() => evaluateString('${templatefile("x", {})}', resolve)).toThrow(/templatefile/);
   });
 });
 
 describe("EventBridge patterns", () => {
-  const s3Event = { source: "aws.s3", "detail-type": "Object Created", detail: { bucket: { name: "b" }, object: { key: "AS2/send/ST/P/x.edi", size: 5 } } };
+  const s3Event = {
+    source: "aws.s3",
+    "detail-type": "Object Created",
+    detail: { bucket: { name: "b" }, object: { key: "AS2/send/ST/P/x.edi", size: 5 } },
+  };
   it.each([
     [{ source: ["aws.s3"] }, true],
     [{ source: ["aws.transfer"] }, false],
@@ -61,7 +70,12 @@ describe("EventBridge patterns", () => {
     expect(targetPayload({ arn: "x" }, e)).toBe(JSON.stringify(e));
     expect(targetPayload({ arn: "x", input: '{"a":1}' }, e)).toBe('{"a":1}');
     expect(targetPayload({ arn: "x", inputPath: "$.detail.object" }, e)).toBe(JSON.stringify(s3Event.detail.object));
-    expect(targetPayload({ arn: "x", inputTransformer: { inputPaths: { k: "$.detail.object.key" }, inputTemplate: '{"key": "<k>"}' } }, e)).toBe('{"key": "AS2/send/ST/P/x.edi"}');
+    expect(
+      targetPayload(
+        { arn: "x", inputTransformer: { inputPaths: { k: "$.detail.object.key" }, inputTemplate: '{"key": "<k>"}' } },
+        e,
+      ),
+    ).toBe('{"key": "AS2/send/ST/P/x.edi"}');
     expect(rateMs("rate(5 minutes)")).toBe(300_000);
     expect(rateMs("cron(0 12 * * ? *)")).toBeUndefined();
   });

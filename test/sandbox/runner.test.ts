@@ -38,7 +38,11 @@ function synthFixture(): string {
   });
   const bus = new CloudwatchEventBus(stack, "bus", { name: "fixture-bus" });
   const uploads = new CloudwatchEventRule(stack, "uploads", {
-    eventPattern: JSON.stringify({ source: ["aws.s3"], "detail-type": ["Object Created"], detail: { bucket: { name: [bucket.bucket] }, object: { key: [{ prefix: "in/" }] } } }),
+    eventPattern: JSON.stringify({
+      source: ["aws.s3"],
+      "detail-type": ["Object Created"],
+      detail: { bucket: { name: [bucket.bucket] }, object: { key: [{ prefix: "in/" }] } },
+    }),
   });
   new CloudwatchEventTarget(stack, "uploads-target", { rule: uploads.name, arn: queue.arn });
   const fn = new GatewayFunction(stack, "mirror", {
@@ -50,9 +54,17 @@ function synthFixture(): string {
     logRetentionDays: 1,
     kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/fixture",
   });
-  new LambdaEventSourceMapping(stack, "mapping", { eventSourceArn: queue.arn, functionName: fn.function.arn, batchSize: 5, functionResponseTypes: ["ReportBatchItemFailures"] });
+  new LambdaEventSourceMapping(stack, "mapping", {
+    eventSourceArn: queue.arn,
+    functionName: fn.function.arn,
+    batchSize: 5,
+    functionResponseTypes: ["ReportBatchItemFailures"],
+  });
   const seen = new SqsQueue(stack, "seen", { name: "fixture-seen" });
-  const mirrored = new CloudwatchEventRule(stack, "mirrored", { eventBusName: bus.name, eventPattern: JSON.stringify({ source: ["fixture"], "detail-type": [{ prefix: "Mirror" }] }) });
+  const mirrored = new CloudwatchEventRule(stack, "mirrored", {
+    eventBusName: bus.name,
+    eventPattern: JSON.stringify({ source: ["fixture"], "detail-type": [{ prefix: "Mirror" }] }),
+  });
   new CloudwatchEventTarget(stack, "mirrored-target", { rule: mirrored.name, eventBusName: bus.name, arn: seen.arn });
   app.synth();
   return join(out, "stacks", "customer-fixture");
@@ -68,7 +80,12 @@ async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 20
 }
 
 beforeAll(async () => {
-  sb = new Sandbox({ stackDir: synthFixture(), workDir: mkdtempSync(join(tmpdir(), "runner-work-")), log: (l) => void lines.push(l), verbose: true });
+  sb = new Sandbox({
+    stackDir: synthFixture(),
+    workDir: mkdtempSync(join(tmpdir(), "runner-work-")),
+    log: (l) => void lines.push(l),
+    verbose: true,
+  });
   await sb.start();
 });
 
@@ -81,7 +98,10 @@ describe("sandbox runner", () => {
     expect(sb.buckets).toHaveLength(1);
     expect(sb.buckets[0]).toMatch(/^fixture-[0-9a-f]{8}$/);
     expect([...sb.functions.keys()]).toEqual(["fixture-mirror"]);
-    expect(sb.functions.get("fixture-mirror")!.spec.environment).toMatchObject({ BUCKET: sb.buckets[0], EVENT_BUS: "fixture-bus" });
+    expect(sb.functions.get("fixture-mirror")!.spec.environment).toMatchObject({
+      BUCKET: sb.buckets[0],
+      EVENT_BUS: "fixture-bus",
+    });
   });
 
   it("routes an upload through EventBridge, the delayed queue and the event source mapping to the function, and its events to their rule", async () => {

@@ -13,10 +13,22 @@ import { PartnerStandIn } from "../../sandbox/partner/partner";
 import { parseTransferEvent } from "../../handlers/shared/transfer-events";
 
 const BUCKET = "emulator-test";
-const station = { as2Id: "ACME-AS2", signing: generateKeyPair({ commonName: "ACME-AS2" }), encryption: generateKeyPair({ commonName: "ACME-AS2 enc" }) };
+const station = {
+  as2Id: "ACME-AS2",
+  signing: generateKeyPair({ commonName: "ACME-AS2" }),
+  encryption: generateKeyPair({ commonName: "ACME-AS2 enc" }),
+};
 const globexKeys = generateKeyPair({ commonName: "GLOBEX" });
-const globexProfile = { as2Id: "GLOBEX", signingCertificates: [globexKeys.certificatePem], encryptionCertificate: globexKeys.certificatePem };
-const stationAsPartnerSees = { as2Id: station.as2Id, signingCertificates: [station.signing.certificatePem], encryptionCertificate: station.encryption.certificatePem };
+const globexProfile = {
+  as2Id: "GLOBEX",
+  signingCertificates: [globexKeys.certificatePem],
+  encryptionCertificate: globexKeys.certificatePem,
+};
+const stationAsPartnerSees = {
+  as2Id: station.as2Id,
+  signingCertificates: [station.signing.certificatePem],
+  encryptionCertificate: station.encryption.certificatePem,
+};
 
 let aws: LocalAws;
 let partner: PartnerStandIn;
@@ -37,7 +49,12 @@ async function keysUnder(prefix: string): Promise<string[]> {
 beforeAll(async () => {
   aws = await startLocalAws();
   await aws.createBucket(BUCKET);
-  partner = new PartnerStandIn({ as2Id: "GLOBEX", signing: globexKeys, encryption: globexKeys, station: stationAsPartnerSees });
+  partner = new PartnerStandIn({
+    as2Id: "GLOBEX",
+    signing: globexKeys,
+    encryption: globexKeys,
+    station: stationAsPartnerSees,
+  });
   await partner.start();
   const connector: Connector = {
     connectorId: "c-00000000000000001",
@@ -51,11 +68,27 @@ beforeAll(async () => {
     mdnSigning: "DEFAULT",
     messageSubject: "ACME invoice",
   };
-  const agreement: Agreement = { agreementId: "a-00000000000000001", local: station, partner: globexProfile, baseDirectory: `/${BUCKET}/_gateway/inbound/globex` };
-  emulator = new TransferEmulator({ s3: aws.s3, emit: (e) => void events.push(e), connectors: [connector], agreements: [agreement], httpTimeoutMs: 5000 });
+  const agreement: Agreement = {
+    agreementId: "a-00000000000000001",
+    local: station,
+    partner: globexProfile,
+    baseDirectory: `/${BUCKET}/_gateway/inbound/globex`,
+  };
+  emulator = new TransferEmulator({
+    s3: aws.s3,
+    emit: (e) => void events.push(e),
+    connectors: [connector],
+    agreements: [agreement],
+    httpTimeoutMs: 5000,
+  });
   const ep = await emulator.start();
   as2Url = ep.as2Url;
-  transfer = new TransferClient({ region: "eu-west-1", endpoint: ep.apiEndpoint, credentials: { accessKeyId: "x", secretAccessKey: "y" }, maxAttempts: 1 });
+  transfer = new TransferClient({
+    region: "eu-west-1",
+    endpoint: ep.apiEndpoint,
+    credentials: { accessKeyId: "x", secretAccessKey: "y" },
+    maxAttempts: 1,
+  });
 });
 
 afterAll(async () => {
@@ -72,16 +105,28 @@ beforeEach(async () => {
 
 async function sendThroughConnector(key: string, body: string): Promise<string> {
   await aws.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
-  const out = await transfer.send(new StartFileTransferCommand({ ConnectorId: "c-00000000000000001", SendFilePaths: [`/${BUCKET}/${key}`] }));
+  const out = await transfer.send(
+    new StartFileTransferCommand({ ConnectorId: "c-00000000000000001", SendFilePaths: [`/${BUCKET}/${key}`] }),
+  );
   await emulator.idle();
   return out.TransferId!;
 }
 
 describe("StartFileTransfer through the AWS SDK", () => {
   it("sends a signed, encrypted, compressed message, verifies the signed MDN and writes Transfer's status files", async () => {
-    const transferId = await sendThroughConnector("_gateway/outbound/globex/claim-1/invoice 1.edi", "UNB+UNOA:2+ACME+GLOBEX'");
+    const transferId = await sendThroughConnector(
+      "_gateway/outbound/globex/claim-1/invoice 1.edi",
+      "UNB+UNOA:2+ACME+GLOBEX'",
+    );
     const got = partner.received.at(-1)!;
-    expect(got).toMatchObject({ from: "ACME-AS2", fileName: "invoice 1.edi", signed: true, encrypted: true, compressed: true, answered: "processed" });
+    expect(got).toMatchObject({
+      from: "ACME-AS2",
+      fileName: "invoice 1.edi",
+      signed: true,
+      encrypted: true,
+      compressed: true,
+      answered: "processed",
+    });
     expect(got.payload.toString()).toBe("UNB+UNOA:2+ACME+GLOBEX'");
 
     const stem = `_gateway/outbound/globex/claim-1/processed/invoice 1.${transferId}.${got.messageId}.edi`;
@@ -98,8 +143,17 @@ describe("StartFileTransfer through the AWS SDK", () => {
     });
     const mdnRaw = Buffer.from(await text(`${stem}.mdn`), "latin1");
     const sep = mdnRaw.indexOf("\r\n\r\n");
-    const headers = Object.fromEntries(mdnRaw.subarray(0, sep).toString("latin1").split("\r\n").map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 2)]));
-    const mdn = await parseMdn(headers, mdnRaw.subarray(sep + 4), { verifyCertificates: [globexKeys.certificatePem], requireSignature: true });
+    const headers = Object.fromEntries(
+      mdnRaw
+        .subarray(0, sep)
+        .toString("latin1")
+        .split("\r\n")
+        .map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 2)]),
+    );
+    const mdn = await parseMdn(headers, mdnRaw.subarray(sep + 4), {
+      verifyCertificates: [globexKeys.certificatePem],
+      requireSignature: true,
+    });
     expect(mdn.originalMessageId).toBe(got.messageId);
 
     expect(events.map((e) => e["detail-type"])).toEqual(["AS2 Payload Send Completed", "AS2 MDN Receive Completed"]);
@@ -126,7 +180,9 @@ describe("StartFileTransfer through the AWS SDK", () => {
     const transferId = await sendThroughConnector(`_gateway/outbound/globex/claim-${mode}/order.x12`, "ISA*00~");
     const final = parseTransferEvent(events.at(-1));
     expect(final).toMatchObject({ detailType, statusCode: "FAILED", failureCode: code, transferId });
-    expect(final.json!.key).toMatch(new RegExp(`^_gateway/outbound/globex/claim-${mode}/failed/order\\.${transferId}\\..+\\.x12\\.json$`));
+    expect(final.json!.key).toMatch(
+      new RegExp(`^_gateway/outbound/globex/claim-${mode}/failed/order\\.${transferId}\\..+\\.x12\\.json$`),
+    );
     expect(JSON.parse(await text(final.json!.key!))).toMatchObject({ "status-code": "FAILED", "failure-code": code });
   });
 
@@ -134,16 +190,26 @@ describe("StartFileTransfer through the AWS SDK", () => {
     await partner.setMode("negative-mdn");
     await sendThroughConnector("_gateway/outbound/globex/claim-neg/a.edi", "x");
     const final = parseTransferEvent(events.at(-1));
-    expect(final).toMatchObject({ detailType: "AS2 MDN Receive Failed", statusCode: "FAILED", disposition: "automatic-action/MDN-sent-automatically; processed/error: unexpected-processing-error" });
+    expect(final).toMatchObject({
+      detailType: "AS2 MDN Receive Failed",
+      statusCode: "FAILED",
+      disposition: "automatic-action/MDN-sent-automatically; processed/error: unexpected-processing-error",
+    });
     expect(final.failureMessage).toContain("negative MDN");
   });
 
   it("answers ResourceNotFoundException, ValidationException and (injected) ThrottlingException as the SDK expects", async () => {
-    await expect(transfer.send(new StartFileTransferCommand({ ConnectorId: "c-nope", SendFilePaths: ["/b/k"] }))).rejects.toMatchObject({ name: "ResourceNotFoundException" });
+    await expect(
+      transfer.send(new StartFileTransferCommand({ ConnectorId: "c-nope", SendFilePaths: ["/b/k"] })),
+    ).rejects.toMatchObject({ name: "ResourceNotFoundException" });
     const eleven = Array.from({ length: 11 }, (_, i) => `/${BUCKET}/f${i}`);
-    await expect(transfer.send(new StartFileTransferCommand({ ConnectorId: "c-00000000000000001", SendFilePaths: eleven }))).rejects.toMatchObject({ name: "ValidationException" });
+    await expect(
+      transfer.send(new StartFileTransferCommand({ ConnectorId: "c-00000000000000001", SendFilePaths: eleven })),
+    ).rejects.toMatchObject({ name: "ValidationException" });
     emulator.throttleNext = 1;
-    await expect(transfer.send(new StartFileTransferCommand({ ConnectorId: "c-00000000000000001", SendFilePaths: ["/b/k"] }))).rejects.toMatchObject({ name: "ThrottlingException" });
+    await expect(
+      transfer.send(new StartFileTransferCommand({ ConnectorId: "c-00000000000000001", SendFilePaths: ["/b/k"] })),
+    ).rejects.toMatchObject({ name: "ThrottlingException" });
   });
 });
 
@@ -157,27 +223,64 @@ describe("the AS2 server", () => {
     const file = `_gateway/inbound/globex/processed/order 7.${r.messageId}.edi`;
     expect(await keysUnder("_gateway/inbound/globex/processed/order 7")).toEqual([file, `${file}.json`, `${file}.mdn`]);
     expect(await text(file)).toBe("ORDERS 7");
-    expect(JSON.parse(await text(`${file}.json`))).toMatchObject({ "status-code": "COMPLETED", "requester-file-name": "order 7.edi", "agreement-id": "a-00000000000000001", "as2-from": "GLOBEX", "as2-to": "ACME-AS2" });
+    expect(JSON.parse(await text(`${file}.json`))).toMatchObject({
+      "status-code": "COMPLETED",
+      "requester-file-name": "order 7.edi",
+      "agreement-id": "a-00000000000000001",
+      "as2-from": "GLOBEX",
+      "as2-to": "ACME-AS2",
+    });
     expect(events.map((e) => e["detail-type"])).toEqual(["AS2 Payload Receive Completed", "AS2 MDN Send Completed"]);
-    expect(parseTransferEvent(events[0])).toMatchObject({ agreementId: "a-00000000000000001", requesterFileName: "order 7.edi", file: { bucket: BUCKET, key: file }, statusCode: "COMPLETED" });
-    expect(parseTransferEvent(events[1])).toMatchObject({ mdnType: "SYNC", mdn: { bucket: BUCKET, key: `${file}.mdn` } });
+    expect(parseTransferEvent(events[0])).toMatchObject({
+      agreementId: "a-00000000000000001",
+      requesterFileName: "order 7.edi",
+      file: { bucket: BUCKET, key: file },
+      statusCode: "COMPLETED",
+    });
+    expect(parseTransferEvent(events[1])).toMatchObject({
+      mdnType: "SYNC",
+      mdn: { bucket: BUCKET, key: `${file}.mdn` },
+    });
   });
 
   it("fails a message signed by another key: failed/, VERIFICATION_FAILED_NO_MATCHING_KEY_FOUND, negative MDN", async () => {
-    const r = await partner.sendInbound({ url: as2Url, fileName: "forged.edi", payload: Buffer.from("x"), forgeSignature: true });
+    const r = await partner.sendInbound({
+      url: as2Url,
+      fileName: "forged.edi",
+      payload: Buffer.from("x"),
+      forgeSignature: true,
+    });
     expect(r.mdn).toMatchObject({ status: "processed/error", modifier: "authentication-failed" });
     await emulator.idle();
     const failed = parseTransferEvent(events[0]);
-    expect(failed).toMatchObject({ detailType: "AS2 Payload Receive Failed", failureCode: "VERIFICATION_FAILED_NO_MATCHING_KEY_FOUND", statusCode: "FAILED" });
+    expect(failed).toMatchObject({
+      detailType: "AS2 Payload Receive Failed",
+      failureCode: "VERIFICATION_FAILED_NO_MATCHING_KEY_FOUND",
+      statusCode: "FAILED",
+    });
     expect(failed.file!.key).toBe(`_gateway/inbound/globex/failed/forged.${r.messageId}.edi`);
     expect(failed.requesterFileName).toBe("forged.edi");
   });
 
   it("refuses an unknown AS2 ID with NOT_FOUND", async () => {
-    const stranger = new PartnerStandIn({ as2Id: "NOBODY", signing: globexKeys, encryption: globexKeys, station: stationAsPartnerSees });
-    const r = await stranger.sendInbound({ url: as2Url, fileName: "a.edi", payload: Buffer.from("x"), mdnSigning: "NONE" });
+    const stranger = new PartnerStandIn({
+      as2Id: "NOBODY",
+      signing: globexKeys,
+      encryption: globexKeys,
+      station: stationAsPartnerSees,
+    });
+    const r = await stranger.sendInbound({
+      url: as2Url,
+      fileName: "a.edi",
+      payload: Buffer.from("x"),
+      mdnSigning: "NONE",
+    });
     expect(r.mdn).toMatchObject({ status: "processed/error", modifier: "unknown-trading-partner" });
     await emulator.idle();
-    expect(parseTransferEvent(events[0])).toMatchObject({ detailType: "AS2 Payload Receive Failed", failureCode: "NOT_FOUND", as2From: "NOBODY" });
+    expect(parseTransferEvent(events[0])).toMatchObject({
+      detailType: "AS2 Payload Receive Failed",
+      failureCode: "NOT_FOUND",
+      as2From: "NOBODY",
+    });
   });
 });

@@ -1,7 +1,22 @@
 import { validateCustomer } from "../../model/load";
 import { buildRoutingDocument, Routing } from "../../model/routing";
-import { inboundWorkPrefix, parseSendKey, outboundWorkKey, parseOutboundWorkKey, routedFolderPattern, sendBatchPrefix, type ParsedSendKey } from "../../model/layout";
-import { checkUpload, remainingSettleSeconds, backoffSeconds, chunks, objectIdentity, sqsDelay } from "../../handlers/send/decide";
+import {
+  inboundWorkPrefix,
+  parseSendKey,
+  outboundWorkKey,
+  parseOutboundWorkKey,
+  routedFolderPattern,
+  sendBatchPrefix,
+  type ParsedSendKey,
+} from "../../model/layout";
+import {
+  checkUpload,
+  remainingSettleSeconds,
+  backoffSeconds,
+  chunks,
+  objectIdentity,
+  sqsDelay,
+} from "../../handlers/send/decide";
 import { customerInput, SAMPLE_CERT_PEM } from "../helpers/customer-factory";
 
 const cert = { signing: { pem: SAMPLE_CERT_PEM } };
@@ -12,13 +27,25 @@ function routing(overrides: Parameters<typeof customerInput>[0] = {}): Routing {
       partners: [
         { as2Id: "PARTNER", station: "ACME", url: "https://p.example/as2", certificates: cert },
         { as2Id: "TESTER", station: "ACME", url: "https://t.example/as2", test: true, certificates: cert },
-        { as2Id: "OFF", station: "ACME", url: "https://o.example/as2", enabled: false, certificates: cert, outbound: { mdn: "NONE" } },
+        {
+          as2Id: "OFF",
+          station: "ACME",
+          url: "https://o.example/as2",
+          enabled: false,
+          certificates: cert,
+          outbound: { mdn: "NONE" },
+        },
       ],
       ...overrides,
     }),
     "<test>",
   );
-  const ids = customer.partners.map((p) => ({ station: p.station, partner: p.as2Id, connectorId: `c-${p.as2Id}`, agreementId: `a-${p.as2Id}` }));
+  const ids = customer.partners.map((p) => ({
+    station: p.station,
+    partner: p.as2Id,
+    connectorId: `c-${p.as2Id}`,
+    agreementId: `a-${p.as2Id}`,
+  }));
   return new Routing(buildRoutingDocument(customer, "bucket", ids, inboundWorkPrefix));
 }
 
@@ -90,13 +117,21 @@ describe("batches and identities", () => {
   it("identifies an object version by version id, else by ETag and time", () => {
     const at = new Date("2026-11-22T18:00:00Z");
     expect(objectIdentity({ etag: '"abc"', versionId: "v1" })).toBe("v:v1");
-    expect(objectIdentity({ etag: '"abc"', lastModified: at, versionId: "null" })).toBe("e:abc@2026-11-22T18:00:00.000Z");
-    expect(objectIdentity({ etag: '"abc"', lastModified: at })).not.toBe(objectIdentity({ etag: '"abc"', lastModified: new Date(at.getTime() + 1000) }));
+    expect(objectIdentity({ etag: '"abc"', lastModified: at, versionId: "null" })).toBe(
+      "e:abc@2026-11-22T18:00:00.000Z",
+    );
+    expect(objectIdentity({ etag: '"abc"', lastModified: at })).not.toBe(
+      objectIdentity({ etag: '"abc"', lastModified: new Date(at.getTime() + 1000) }),
+    );
   });
   it("reads the claim back from a staged key, and refuses Transfer's status files", () => {
     const route = { station: "ACME", partner: "<id@x>" };
     const key = outboundWorkKey(route, "20261122T180000000Z-abc", "a b+c%.xml");
-    expect(parseOutboundWorkKey(key)).toEqual({ slug: expect.any(String), claimId: "20261122T180000000Z-abc", fileName: "a b+c%.xml" });
+    expect(parseOutboundWorkKey(key)).toEqual({
+      slug: expect.any(String),
+      claimId: "20261122T180000000Z-abc",
+      fileName: "a b+c%.xml",
+    });
     expect(parseOutboundWorkKey(key.replace("a b+c%.xml", "processed/a.json"))).toBeUndefined();
     expect(parseOutboundWorkKey("AS2/send/ACME/P/a.xml")).toBeUndefined();
   });

@@ -1,14 +1,46 @@
-import { FAILURE_CLASSES, classifyFailure, httpStatusIn, isPositiveDisposition } from "../../handlers/send/failure-classes";
+import {
+  FAILURE_CLASSES,
+  classifyFailure,
+  httpStatusIn,
+  isPositiveDisposition,
+} from "../../handlers/send/failure-classes";
 
 const TRANSIENT = [
-  "UNABLE_TO_CONNECT_TO_REMOTE_HOST_OR_IP", "UNKNOWN_HOST", "UNABLE_TO_RESOLVE_HOST", "CONNECTION_TIMEOUT", "READ_TIMEOUT", "TIMEOUT",
-  "INTERNAL_ERROR", "INTERNAL_SERVER_ERROR", "SERVICE_UNAVAILABLE", "THROTTLING", "THROTTLED", "HTTP_ERROR_RESPONSE_FROM_PARTNER",
+  "UNABLE_TO_CONNECT_TO_REMOTE_HOST_OR_IP",
+  "UNKNOWN_HOST",
+  "UNABLE_TO_RESOLVE_HOST",
+  "CONNECTION_TIMEOUT",
+  "READ_TIMEOUT",
+  "TIMEOUT",
+  "INTERNAL_ERROR",
+  "INTERNAL_SERVER_ERROR",
+  "SERVICE_UNAVAILABLE",
+  "THROTTLING",
+  "THROTTLED",
+  "HTTP_ERROR_RESPONSE_FROM_PARTNER",
 ];
 const PERMANENT = [
-  "ACCESS_DENIED", "NOT_FOUND", "INVALID_URL", "FILE_SIZE_EXCEEDED", "ENCRYPTION_FAILED", "SIGNING_FAILED", "DECRYPT_FAILED",
-  "DECRYPT_FAILED_NO_MATCHING_KEY_FOUND", "DECOMPRESSION_FAILED", "VERIFICATION_FAILED", "VERIFICATION_FAILED_NO_MATCHING_KEY_FOUND",
-  "INSUFFICIENT_MESSAGE_SECURITY", "MIC_MISMATCH", "SSL_HANDSHAKE_FAILED", "DUPLICATE_MESSAGE", "BAD_REQUEST", "INVALID_REQUEST",
-  "NEGATIVE_MDN", "THROTTLED_RETRIES_EXHAUSTED", "START_FILE_TRANSFER_REJECTED", "OUTCOME_UNKNOWN",
+  "ACCESS_DENIED",
+  "NOT_FOUND",
+  "INVALID_URL",
+  "FILE_SIZE_EXCEEDED",
+  "ENCRYPTION_FAILED",
+  "SIGNING_FAILED",
+  "DECRYPT_FAILED",
+  "DECRYPT_FAILED_NO_MATCHING_KEY_FOUND",
+  "DECOMPRESSION_FAILED",
+  "VERIFICATION_FAILED",
+  "VERIFICATION_FAILED_NO_MATCHING_KEY_FOUND",
+  "INSUFFICIENT_MESSAGE_SECURITY",
+  "MIC_MISMATCH",
+  "SSL_HANDSHAKE_FAILED",
+  "DUPLICATE_MESSAGE",
+  "BAD_REQUEST",
+  "INVALID_REQUEST",
+  "NEGATIVE_MDN",
+  "THROTTLED_RETRIES_EXHAUSTED",
+  "START_FILE_TRANSFER_REJECTED",
+  "OUTCOME_UNKNOWN",
 ];
 
 describe("failure classes: one table, one test per code", () => {
@@ -45,9 +77,15 @@ describe("failure classes: one table, one test per code", () => {
   });
   it("tells positive MDN dispositions from negative ones", () => {
     expect(isPositiveDisposition("automatic-action/MDN-sent-automatically; processed")).toBe(true);
-    expect(isPositiveDisposition("automatic-action/MDN-sent-automatically; processed/warning: duplicate-document")).toBe(true);
+    expect(
+      isPositiveDisposition("automatic-action/MDN-sent-automatically; processed/warning: duplicate-document"),
+    ).toBe(true);
     expect(isPositiveDisposition(undefined)).toBe(true);
-    expect(isPositiveDisposition("automatic-action/MDN-sent-automatically; processed/error: decryption-failed")).toBe(false);
-    expect(isPositiveDisposition("automatic-action/MDN-sent-automatically; failed/failure: unsupported format")).toBe(false);
+    expect(isPositiveDisposition("automatic-action/MDN-sent-automatically; processed/error: decryption-failed")).toBe(
+      false,
+    );
+    expect(isPositiveDisposition("automatic-action/MDN-sent-automatically; failed/failure: unsupported format")).toBe(
+      false,
+    );
   });
 });

@@ -60,13 +60,24 @@ export class SendHarness {
       customerInput({
         partners: [
           { as2Id: "PARTNER", station: "ACME", url: "https://p.example/as2", certificates: cert },
-          { as2Id: "QUICK", station: "ACME", url: "https://q.example/as2", certificates: cert, outbound: { mdn: "NONE" } },
+          {
+            as2Id: "QUICK",
+            station: "ACME",
+            url: "https://q.example/as2",
+            certificates: cert,
+            outbound: { mdn: "NONE" },
+          },
           { as2Id: "TESTER", station: "ACME", url: "https://t.example/as2", test: true, certificates: cert },
         ],
       }),
       "<test>",
     );
-    const ids = customer.partners.map((p) => ({ station: p.station, partner: p.as2Id, connectorId: `c-${p.as2Id.toLowerCase()}`, agreementId: `a-${p.as2Id.toLowerCase()}` }));
+    const ids = customer.partners.map((p) => ({
+      station: p.station,
+      partner: p.as2Id,
+      connectorId: `c-${p.as2Id.toLowerCase()}`,
+      agreementId: `a-${p.as2Id.toLowerCase()}`,
+    }));
     const doc = buildRoutingDocument(customer, BUCKET, ids, inboundWorkPrefix);
     await aws.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: ROUTING_DOCUMENT_KEY, Body: JSON.stringify(doc) }));
     Object.assign(process.env, {
@@ -107,9 +118,15 @@ export class SendHarness {
     });
     this.sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: { Id: string; MessageBody: string }[] }) => {
       for (const e of input.Entries) this.queued.push({ body: JSON.parse(e.MessageBody), delaySeconds: 0 });
-      return { Successful: input.Entries.map((e) => ({ Id: e.Id, MessageId: e.Id, MD5OfMessageBody: "" })), Failed: [] };
+      return {
+        Successful: input.Entries.map((e) => ({ Id: e.Id, MessageId: e.Id, MD5OfMessageBody: "" })),
+        Failed: [],
+      };
     });
-    this.eventBridge.on(PutEventsCommand).callsFake((input: { Entries: unknown[] }) => ({ FailedEntryCount: 0, Entries: input.Entries.map((_, i) => ({ EventId: `e-${i}` })) }));
+    this.eventBridge.on(PutEventsCommand).callsFake((input: { Entries: unknown[] }) => ({
+      FailedEntryCount: 0,
+      Entries: input.Entries.map((_, i) => ({ EventId: `e-${i}` })),
+    }));
   }
 
   async stop(): Promise<void> {
@@ -134,7 +151,10 @@ export class SendHarness {
 
   /** EventBridge "Object Created" envelope as the rule delivers it to SQS (key URL-encoded like S3 notifications). */
   s3Event(o: ObjectInfo): Record<string, unknown> {
-    const encoded = o.key.split("/").map((s) => encodeURIComponent(s).replace(/%20/g, "+")).join("/");
+    const encoded = o.key
+      .split("/")
+      .map((s) => encodeURIComponent(s).replace(/%20/g, "+"))
+      .join("/");
     return {
       version: "0",
       id: `ev-${o.key}`,
@@ -144,7 +164,12 @@ export class SendHarness {
       time: new Date().toISOString(),
       region: "eu-west-1",
       resources: [`arn:aws:s3:::${BUCKET}`],
-      detail: { version: "0", bucket: { name: BUCKET }, object: { key: encoded, size: o.size, etag: o.etag.replace(/"/g, ""), sequencer: "0" }, reason: "PutObject" },
+      detail: {
+        version: "0",
+        bucket: { name: BUCKET },
+        object: { key: encoded, size: o.size, etag: o.etag.replace(/"/g, ""), sequencer: "0" },
+        reason: "PutObject",
+      },
     };
   }
 
@@ -208,7 +233,9 @@ export class SendHarness {
   }
 
   domainEvents(): DomainEvent[] {
-    return this.eventBridge.commandCalls(PutEventsCommand).flatMap((c) => (c.args[0].input.Entries ?? []).map((e) => JSON.parse(e.Detail!) as DomainEvent));
+    return this.eventBridge
+      .commandCalls(PutEventsCommand)
+      .flatMap((c) => (c.args[0].input.Entries ?? []).map((e) => JSON.parse(e.Detail!) as DomainEvent));
   }
 
   async keys(prefix: string): Promise<string[]> {
@@ -227,7 +254,8 @@ export class SendHarness {
 
   /** A Transfer outbound event for a staged file, as Transfer would publish it. */
   transferEvent(
-    detailType: "AS2 Payload Send Completed" | "AS2 Payload Send Failed" | "AS2 MDN Receive Completed" | "AS2 MDN Receive Failed",
+    detailType:
+      "AS2 Payload Send Completed" | "AS2 Payload Send Failed" | "AS2 MDN Receive Completed" | "AS2 MDN Receive Failed",
     stagedKey: string,
     transferId: string,
     extra: Record<string, unknown> = {},

@@ -47,7 +47,9 @@ describe("a file from upload to outbox/", () => {
     expect(h.transfers).toHaveLength(1);
     expect(h.transfers[0]!.ConnectorId).toBe("c-partner");
     const [staged] = stagedKeys();
-    expect(staged).toMatch(new RegExp(`^_gateway/outbound/.+/\\d{8}T\\d{9}Z-[0-9a-f]{12}/${name.replace(/[+%]/g, "\\$&")}$`));
+    expect(staged).toMatch(
+      new RegExp(`^_gateway/outbound/.+/\\d{8}T\\d{9}Z-[0-9a-f]{12}/${name.replace(/[+%]/g, "\\$&")}$`),
+    );
     expect(await h.keys("AS2/send/")).toEqual([]);
     expect(await h.text(staged!)).toBe("<invoice/>");
 
@@ -58,7 +60,15 @@ describe("a file from upload to outbox/", () => {
     const disposition = "automatic-action/MDN-sent-automatically; processed";
     expect((await h.result(h.transferEvent("AS2 Payload Send Completed", staged!, tid))).batchItemFailures).toEqual([]);
     expect(await h.keys("AS2/files/")).toEqual([]); // the MDN decides
-    const r = await h.result(h.transferEvent("AS2 MDN Receive Completed", staged!, tid, { disposition, "mdn-message-id": "<mdn-1@partner>" }, { "mdn-bucket": BUCKET, "mdn-key": `/${mdn}` }));
+    const r = await h.result(
+      h.transferEvent(
+        "AS2 MDN Receive Completed",
+        staged!,
+        tid,
+        { disposition, "mdn-message-id": "<mdn-1@partner>" },
+        { "mdn-bucket": BUCKET, "mdn-key": `/${mdn}` },
+      ),
+    );
     expect(r.batchItemFailures).toEqual([]);
 
     const out = await h.keys("AS2/files/ACME/PARTNER/outbox/");
@@ -68,7 +78,17 @@ describe("a file from upload to outbox/", () => {
     expect(await h.text(payload)).toBe("<invoice/>");
     expect(await h.text(`${payload}.mdn`)).toBe("MDN bytes");
     const record = await h.json(`${payload}.json`);
-    expect(record).toMatchObject({ status: "delivered", station: "ACME", partner: "PARTNER", fileName: name, uploadedKey: key, transferId: tid, as2MessageId: "t-1-msg@acme", attempts: 1, mdn: { disposition, messageId: "<mdn-1@partner>" } });
+    expect(record).toMatchObject({
+      status: "delivered",
+      station: "ACME",
+      partner: "PARTNER",
+      fileName: name,
+      uploadedKey: key,
+      transferId: tid,
+      as2MessageId: "t-1-msg@acme",
+      attempts: 1,
+      mdn: { disposition, messageId: "<mdn-1@partner>" },
+    });
     expect(await h.keys(staged!)).toEqual([]);
 
     const events = h.domainEvents();
@@ -87,7 +107,9 @@ describe("a file from upload to outbox/", () => {
       record: { bucket: BUCKET, key: `${payload}.json` },
       attempts: 1,
     });
-    expect(h.eventBridge.calls()[0]!.args[0].input).toMatchObject({ Entries: [expect.objectContaining({ EventBusName: BUS })] });
+    expect(h.eventBridge.calls()[0]!.args[0].input).toMatchObject({
+      Entries: [expect.objectContaining({ EventBusName: BUS })],
+    });
 
     // A repeated S3 event and repeated results change nothing.
     expect((await h.settle(h.s3Event(o))).batchItemFailures).toEqual([]);
@@ -125,7 +147,13 @@ describe("uploads routing refuses go to failed/ with the reason", () => {
     const record = await h.json(`${failed[0]}.json`);
     expect(record).toMatchObject({ status: "failed", failureCode: "UNKNOWN_PARTNER", partner: "NOBODY" });
     expect(String(record.reason)).toMatch(/partner 'NOBODY' is not declared for station 'ACME'/);
-    expect(h.domainEvents()).toEqual([expect.objectContaining({ eventType: "MESSAGE.SEND.FAILED", failureCode: "UNKNOWN_PARTNER", partnerId: "NOBODY" })]);
+    expect(h.domainEvents()).toEqual([
+      expect.objectContaining({
+        eventType: "MESSAGE.SEND.FAILED",
+        failureCode: "UNKNOWN_PARTNER",
+        partnerId: "NOBODY",
+      }),
+    ]);
   });
 
   it("an empty file (send.emptyFile = fail) and nested folders", async () => {
@@ -218,7 +246,12 @@ describe("nothing lost, nothing sent twice", () => {
     const spy = jest.spyOn(s3, "send").mockImplementation(((cmd: unknown) => {
       if (cmd instanceof CopyObjectCommand && cmd.input.CopySourceIfMatch) {
         expect(cmd.input.CopySourceIfMatch).toBe(o.etag);
-        return Promise.reject(Object.assign(new Error("At least one of the pre-conditions you specified did not hold"), { name: "PreconditionFailed", $metadata: { httpStatusCode: 412 } }));
+        return Promise.reject(
+          Object.assign(new Error("At least one of the pre-conditions you specified did not hold"), {
+            name: "PreconditionFailed",
+            $metadata: { httpStatusCode: 412 },
+          }),
+        );
       }
       return original(cmd as never);
     }) as never);
@@ -241,7 +274,9 @@ describe("nothing lost, nothing sent twice", () => {
     const spy = jest.spyOn(s3, "send").mockImplementation(((cmd: unknown) => {
       if (cmd instanceof DeleteObjectCommand && cmd.input.Key === key) {
         expect(cmd.input.IfMatch).toBe(o.etag);
-        return Promise.reject(Object.assign(new Error("precondition"), { name: "PreconditionFailed", $metadata: { httpStatusCode: 412 } }));
+        return Promise.reject(
+          Object.assign(new Error("precondition"), { name: "PreconditionFailed", $metadata: { httpStatusCode: 412 } }),
+        );
       }
       return original(cmd as never);
     }) as never);
@@ -270,7 +305,8 @@ describe("nothing lost, nothing sent twice", () => {
 });
 
 describe("StartFileTransfer throttling", () => {
-  const throttle = () => Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException", $metadata: { httpStatusCode: 400 } });
+  const throttle = () =>
+    Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException", $metadata: { httpStatusCode: 400 } });
 
   it("ThrottlingException, then success: retried through the queue with backoff", async () => {
     h.transferFailures.push(throttle());
@@ -288,23 +324,32 @@ describe("StartFileTransfer throttling", () => {
     await sendAndSettle("AS2/send/ACME/PARTNER/always-throttled.edi");
     await h.drain();
     expect(h.transfers).toHaveLength(0);
-    const failed = (await h.keys("AS2/files/ACME/PARTNER/failed/")).filter((k) => k.endsWith("always-throttled.edi.json"));
+    const failed = (await h.keys("AS2/files/ACME/PARTNER/failed/")).filter((k) =>
+      k.endsWith("always-throttled.edi.json"),
+    );
     expect(failed).toHaveLength(1);
     const record = await h.json(failed[0]!);
     expect(record).toMatchObject({ status: "failed", failureCode: "THROTTLED_RETRIES_EXHAUSTED" });
     expect(String(record.failureMessage)).toMatch(/after 8 attempts.*ThrottlingException/);
-    expect(h.domainEvents()).toEqual([expect.objectContaining({ eventType: "MESSAGE.SEND.FAILED", failureCode: "THROTTLED_RETRIES_EXHAUSTED" })]);
+    expect(h.domainEvents()).toEqual([
+      expect.objectContaining({ eventType: "MESSAGE.SEND.FAILED", failureCode: "THROTTLED_RETRIES_EXHAUSTED" }),
+    ]);
   });
 });
 
 describe("Transfer's results", () => {
-  const unavailable = { "failure-code": "HTTP_ERROR_RESPONSE_FROM_PARTNER", "failure-message": "http://p.example returned status 503 for message with ID x@acme" };
+  const unavailable = {
+    "failure-code": "HTTP_ERROR_RESPONSE_FROM_PARTNER",
+    "failure-message": "http://p.example returned status 503 for message with ID x@acme",
+  };
 
   it("a transient partner failure is retried with backoff under the same message, then delivered", async () => {
     await sendAndSettle("AS2/send/ACME/PARTNER/retry.edi", "retry me");
     const [staged] = stagedKeys();
     const t1 = h.transferIds[0]!;
-    expect((await h.result(h.transferEvent("AS2 Payload Send Failed", staged!, t1, unavailable))).batchItemFailures).toEqual([]);
+    expect(
+      (await h.result(h.transferEvent("AS2 Payload Send Failed", staged!, t1, unavailable))).batchItemFailures,
+    ).toEqual([]);
     const retry = h.takeQueued();
     expect(retry).toEqual([{ body: expect.objectContaining({ kind: "retry", attempt: 2 }), delaySeconds: 5 }]);
     expect(await h.keys("AS2/files/")).not.toContainEqual(expect.stringContaining("retry.edi"));
@@ -317,17 +362,30 @@ describe("Transfer's results", () => {
     await h.result(h.transferEvent("AS2 Payload Send Failed", staged!, t1, unavailable));
     expect(h.takeQueued()).toEqual([]);
     // A second, different transient failure backs off twice as long.
-    await h.result(h.transferEvent("AS2 MDN Receive Failed", staged!, t2, { "failure-code": "UNABLE_TO_CONNECT_TO_REMOTE_HOST_OR_IP", "failure-message": "Connection to endpoint timed out." }));
+    await h.result(
+      h.transferEvent("AS2 MDN Receive Failed", staged!, t2, {
+        "failure-code": "UNABLE_TO_CONNECT_TO_REMOTE_HOST_OR_IP",
+        "failure-message": "Connection to endpoint timed out.",
+      }),
+    );
     const retry2 = h.takeQueued();
     expect(retry2).toEqual([{ body: expect.objectContaining({ kind: "retry", attempt: 3 }), delaySeconds: 10 }]);
     await h.deliver(retry2);
     await h.deliver(retry2); // a duplicate retry message sends nothing
     expect(h.transfers).toHaveLength(3);
-    await h.result(h.transferEvent("AS2 MDN Receive Completed", staged!, h.transferIds[2]!, { disposition: "automatic-action/MDN-sent-automatically; processed" }));
+    await h.result(
+      h.transferEvent("AS2 MDN Receive Completed", staged!, h.transferIds[2]!, {
+        disposition: "automatic-action/MDN-sent-automatically; processed",
+      }),
+    );
     const out = (await h.keys("AS2/files/ACME/PARTNER/outbox/")).filter((k) => k.endsWith("/retry.edi"));
     expect(out).toHaveLength(1);
     expect(await h.text(out[0]!)).toBe("retry me");
-    expect(await h.json(`${out[0]}.json`)).toMatchObject({ status: "delivered", attempts: 3, transferId: h.transferIds[2] });
+    expect(await h.json(`${out[0]}.json`)).toMatchObject({
+      status: "delivered",
+      attempts: 3,
+      transferId: h.transferIds[2],
+    });
     expect(h.domainEvents()).toEqual([expect.objectContaining({ eventType: "MESSAGE.SEND.SUCCESS", attempts: 3 })]);
   });
 
@@ -335,22 +393,45 @@ describe("Transfer's results", () => {
     await sendAndSettle("AS2/send/ACME/PARTNER/wrong cert.dat", "cert");
     const [staged] = stagedKeys();
     const message = "No public certificate matching message signature could be found in profile: p-1234abcd5678efghj";
-    await h.result(h.transferEvent("AS2 MDN Receive Failed", staged!, h.transferIds[0]!, { "failure-code": "VERIFICATION_FAILED_NO_MATCHING_KEY_FOUND", "failure-message": message }));
+    await h.result(
+      h.transferEvent("AS2 MDN Receive Failed", staged!, h.transferIds[0]!, {
+        "failure-code": "VERIFICATION_FAILED_NO_MATCHING_KEY_FOUND",
+        "failure-message": message,
+      }),
+    );
     expect(h.takeQueued()).toEqual([]);
     const failed = (await h.keys("AS2/files/ACME/PARTNER/failed/")).filter((k) => k.includes("wrong cert.dat"));
     expect(failed).toHaveLength(2);
     expect(failed[0]).toMatch(/failed\/\d{8}T\d{9}Z\/wrong cert\.dat$/);
     expect(await h.text(failed[0]!)).toBe("cert");
     const record = await h.json(failed[1]!);
-    expect(record).toMatchObject({ status: "failed", failureCode: "VERIFICATION_FAILED_NO_MATCHING_KEY_FOUND", failureMessage: message, attempts: 1 });
+    expect(record).toMatchObject({
+      status: "failed",
+      failureCode: "VERIFICATION_FAILED_NO_MATCHING_KEY_FOUND",
+      failureMessage: message,
+      attempts: 1,
+    });
     expect(String(record.reason)).toMatch(/partner's current signing certificate/);
-    expect(h.domainEvents()).toEqual([expect.objectContaining({ eventType: "MESSAGE.SEND.FAILED", failureCode: "VERIFICATION_FAILED_NO_MATCHING_KEY_FOUND", failureMessage: message, failureReason: message })]);
+    expect(h.domainEvents()).toEqual([
+      expect.objectContaining({
+        eventType: "MESSAGE.SEND.FAILED",
+        failureCode: "VERIFICATION_FAILED_NO_MATCHING_KEY_FOUND",
+        failureMessage: message,
+        failureReason: message,
+      }),
+    ]);
   });
 
   it("a negative MDN is a permanent failure", async () => {
     await sendAndSettle("AS2/send/ACME/PARTNER/negative.edi");
-    await h.result(h.transferEvent("AS2 MDN Receive Completed", stagedKeys()[0]!, h.transferIds[0]!, { disposition: "automatic-action/MDN-sent-automatically; processed/error: decryption-failed" }));
-    expect(h.domainEvents()).toEqual([expect.objectContaining({ eventType: "MESSAGE.SEND.FAILED", failureCode: "NEGATIVE_MDN" })]);
+    await h.result(
+      h.transferEvent("AS2 MDN Receive Completed", stagedKeys()[0]!, h.transferIds[0]!, {
+        disposition: "automatic-action/MDN-sent-automatically; processed/error: decryption-failed",
+      }),
+    );
+    expect(h.domainEvents()).toEqual([
+      expect.objectContaining({ eventType: "MESSAGE.SEND.FAILED", failureCode: "NEGATIVE_MDN" }),
+    ]);
     expect(h.takeQueued()).toEqual([]);
   });
 
@@ -363,7 +444,11 @@ describe("Transfer's results", () => {
     }
     expect(h.transfers).toHaveLength(10);
     const record = (await h.keys("AS2/files/ACME/PARTNER/failed/")).find((k) => k.endsWith("never.edi.json"))!;
-    expect(await h.json(record)).toMatchObject({ failureCode: "HTTP_ERROR_RESPONSE_FROM_PARTNER", attempts: 10, reason: expect.stringMatching(/gave up after 10 attempts/) });
+    expect(await h.json(record)).toMatchObject({
+      failureCode: "HTTP_ERROR_RESPONSE_FROM_PARTNER",
+      attempts: 10,
+      reason: expect.stringMatching(/gave up after 10 attempts/),
+    });
   });
 
   it("out of order and repeated: MDN Receive Completed before Payload Send Completed finishes once", async () => {
@@ -371,7 +456,10 @@ describe("Transfer's results", () => {
     const [staged] = stagedKeys();
     const t = h.transferIds[0]!;
     await h.result(h.transferEvent("AS2 MDN Receive Completed", staged!, t));
-    await h.result(h.transferEvent("AS2 Payload Send Completed", staged!, t), h.transferEvent("AS2 MDN Receive Completed", staged!, t));
+    await h.result(
+      h.transferEvent("AS2 Payload Send Completed", staged!, t),
+      h.transferEvent("AS2 MDN Receive Completed", staged!, t),
+    );
     await h.result(h.transferEvent("AS2 Payload Send Failed", staged!, t, unavailable));
     expect((await h.keys("AS2/files/ACME/PARTNER/outbox/")).filter((k) => k.endsWith("/ooo.edi"))).toHaveLength(1);
     expect(h.domainEvents()).toEqual([expect.objectContaining({ eventType: "MESSAGE.SEND.SUCCESS" })]);
@@ -391,7 +479,8 @@ describe("a batch directory", () => {
   it("11 files: one wait for the whole directory, two StartFileTransfer calls, one batch reported once", async () => {
     const dir = "AS2/send/ACME/PARTNER/batch 1/";
     const uploads = [];
-    for (let i = 0; i < 11; i++) uploads.push(await h.upload(`${dir}file-${String(i).padStart(2, "0")}.edi`, `line ${i}`));
+    for (let i = 0; i < 11; i++)
+      uploads.push(await h.upload(`${dir}file-${String(i).padStart(2, "0")}.edi`, `line ${i}`));
     const newest = new Date(Math.max(...uploads.map((o) => o.lastModified!.getTime())));
     h.at(newest, 30);
     expect((await h.settle(...uploads.slice(0, 10).map((o) => h.s3Event(o)))).batchItemFailures).toEqual([]);

@@ -18,7 +18,10 @@ const res = (type: string, path: string) => byPath(tf, type, path);
 const id = (type: string, path: string) => res(type, path)[0];
 const body = (type: string, path: string) => res(type, path)[1];
 
-function policyOf(tfJson: Tf, fn: string): { Statement: { Sid?: string; Action: string[]; Resource: string[]; Condition?: unknown }[] } {
+function policyOf(
+  tfJson: Tf,
+  fn: string,
+): { Statement: { Sid?: string; Action: string[]; Resource: string[]; Condition?: unknown }[] } {
   return JSON.parse(byPath(tfJson, "aws_iam_role_policy", `send/${fn}/policy`)[1].policy);
 }
 
@@ -46,10 +49,14 @@ describe("send pipeline in the customer stack", () => {
     expect(pattern).toEqual({
       source: ["aws.transfer"],
       "detail-type": [...SEND_RESULT_DETAIL_TYPES],
-      detail: { "connector-id": expect.arrayContaining(connectors.map((c) => ref("aws_transfer_connector", c, "connector_id"))) },
+      detail: {
+        "connector-id": expect.arrayContaining(connectors.map((c) => ref("aws_transfer_connector", c, "connector_id"))),
+      },
     });
     expect(pattern.resources).toBeUndefined();
-    expect(body("aws_cloudwatch_event_target", "send/results-target").arn).toBe(ref("aws_sqs_queue", id("aws_sqs_queue", "send/results-queue"), "arn"));
+    expect(body("aws_cloudwatch_event_target", "send/results-target").arn).toBe(
+      ref("aws_sqs_queue", id("aws_sqs_queue", "send/results-queue"), "arn"),
+    );
   });
 
   it("delays the send queue by the settle time; every queue is encrypted and redrives to its DLQ", () => {
@@ -57,9 +64,15 @@ describe("send pipeline in the customer stack", () => {
     const results = body("aws_sqs_queue", "send/results-queue");
     expect(uploads.delay_seconds).toBe(30);
     expect(results.delay_seconds).toBe(0);
-    for (const [q, dlq] of [["uploads-queue", "uploads-dlq"], ["results-queue", "results-dlq"]] as const) {
+    for (const [q, dlq] of [
+      ["uploads-queue", "uploads-dlq"],
+      ["results-queue", "results-dlq"],
+    ] as const) {
       const queue = body("aws_sqs_queue", `send/${q}`);
-      expect(JSON.parse(queue.redrive_policy)).toEqual({ deadLetterTargetArn: ref("aws_sqs_queue", id("aws_sqs_queue", `send/${dlq}`), "arn"), maxReceiveCount: MAX_RECEIVE_COUNT });
+      expect(JSON.parse(queue.redrive_policy)).toEqual({
+        deadLetterTargetArn: ref("aws_sqs_queue", id("aws_sqs_queue", `send/${dlq}`), "arn"),
+        maxReceiveCount: MAX_RECEIVE_COUNT,
+      });
       expect(queue.visibility_timeout_seconds).toBeGreaterThanOrEqual(6 * 60);
       expect(queue.kms_master_key_id).toMatch(/aws_kms_key/);
       expect(body("aws_sqs_queue", `send/${dlq}`).redrive_policy).toBeUndefined();
@@ -72,24 +85,43 @@ describe("send pipeline in the customer stack", () => {
       expect.objectContaining({
         Principal: { Service: "events.amazonaws.com" },
         Action: "sqs:SendMessage",
-        Condition: { ArnEquals: { "aws:SourceArn": [ref("aws_cloudwatch_event_rule", id("aws_cloudwatch_event_rule", "send/uploads-rule"), "arn")] } },
+        Condition: {
+          ArnEquals: {
+            "aws:SourceArn": [
+              ref("aws_cloudwatch_event_rule", id("aws_cloudwatch_event_rule", "send/uploads-rule"), "arn"),
+            ],
+          },
+        },
       }),
     ]);
   });
 
   it("drives the settle and result functions from their queues with partial batch failures", () => {
-    const mappings = all(tf, "aws_lambda_event_source_mapping").filter((m) => String(m["//"]?.metadata?.path).includes("/send/"));
+    const mappings = all(tf, "aws_lambda_event_source_mapping").filter((m) =>
+      String(m["//"]?.metadata?.path).includes("/send/"),
+    );
     expect(mappings).toHaveLength(2);
     for (const m of mappings) expect(m.function_response_types).toEqual(["ReportBatchItemFailures"]);
-    expect(body("aws_lambda_event_source_mapping", "send/settle-source").event_source_arn).toBe(ref("aws_sqs_queue", id("aws_sqs_queue", "send/uploads-queue"), "arn"));
-    expect(body("aws_lambda_event_source_mapping", "send/result-source").event_source_arn).toBe(ref("aws_sqs_queue", id("aws_sqs_queue", "send/results-queue"), "arn"));
+    expect(body("aws_lambda_event_source_mapping", "send/settle-source").event_source_arn).toBe(
+      ref("aws_sqs_queue", id("aws_sqs_queue", "send/uploads-queue"), "arn"),
+    );
+    expect(body("aws_lambda_event_source_mapping", "send/result-source").event_source_arn).toBe(
+      ref("aws_sqs_queue", id("aws_sqs_queue", "send/results-queue"), "arn"),
+    );
   });
 
   it("sweeps on the customer's schedule, with a dead-letter queue for the asynchronous invocation", () => {
     expect(body("aws_cloudwatch_event_rule", "send/sweep-rule").schedule_expression).toBe("rate(1 minute)");
-    expect(body("aws_cloudwatch_event_target", "send/sweep-target").arn).toBe(ref("aws_lambda_function", id("aws_lambda_function", "send/sweep/fn"), "arn"));
-    expect(body("aws_lambda_function", "send/sweep/fn").dead_letter_config.target_arn).toBe(ref("aws_sqs_queue", id("aws_sqs_queue", "send/events-dlq"), "arn"));
-    expect(body("aws_lambda_permission", "send/sweep-permission")).toMatchObject({ principal: "events.amazonaws.com", source_arn: ref("aws_cloudwatch_event_rule", id("aws_cloudwatch_event_rule", "send/sweep-rule"), "arn") });
+    expect(body("aws_cloudwatch_event_target", "send/sweep-target").arn).toBe(
+      ref("aws_lambda_function", id("aws_lambda_function", "send/sweep/fn"), "arn"),
+    );
+    expect(body("aws_lambda_function", "send/sweep/fn").dead_letter_config.target_arn).toBe(
+      ref("aws_sqs_queue", id("aws_sqs_queue", "send/events-dlq"), "arn"),
+    );
+    expect(body("aws_lambda_permission", "send/sweep-permission")).toMatchObject({
+      principal: "events.amazonaws.com",
+      source_arn: ref("aws_cloudwatch_event_rule", id("aws_cloudwatch_event_rule", "send/sweep-rule"), "arn"),
+    });
   });
 
   it("bundles each function for nodejs22.x on arm64, with an environment that names every resource", () => {
@@ -126,15 +158,35 @@ describe("send pipeline in the customer stack", () => {
     expect(sid("Routed").Resource).toEqual([`${bucketArn}/AS2/files/*/outbox/*`, `${bucketArn}/AS2/files/*/failed/*`]);
     // Without s3:ListBucket, HeadObject of a missing key is 403, not 404 (the handlers probe keys).
     expect(sid("ProbeKeys")).toMatchObject({ Action: ["s3:ListBucket"], Resource: [bucketArn] });
-    expect(policyOf(tf, "sweep").Statement.find((s) => s.Sid === "ListUploads")!.Condition).toEqual({ StringLike: { "s3:prefix": ["AS2/send/*"] } });
-    expect(sid("StartFileTransfer")).toMatchObject({ Action: ["transfer:StartFileTransfer"], Resource: expect.arrayContaining(connectors.map((c) => ref("aws_transfer_connector", c, "arn"))) });
+    expect(policyOf(tf, "sweep").Statement.find((s) => s.Sid === "ListUploads")!.Condition).toEqual({
+      StringLike: { "s3:prefix": ["AS2/send/*"] },
+    });
+    expect(sid("StartFileTransfer")).toMatchObject({
+      Action: ["transfer:StartFileTransfer"],
+      Resource: expect.arrayContaining(connectors.map((c) => ref("aws_transfer_connector", c, "arn"))),
+    });
     expect(sid("StartFileTransfer").Resource).toHaveLength(2);
     expect(sid("Ledger").Resource).toEqual([expect.stringMatching(/^\$\{aws_dynamodb_table\..+\.arn\}$/)]);
     expect(sid("DomainEvents").Resource).toEqual([expect.stringMatching(/^\$\{aws_cloudwatch_event_bus\..+\.arn\}$/)]);
     expect(sid("SendQueue").Resource).toEqual([ref("aws_sqs_queue", id("aws_sqs_queue", "send/uploads-queue"), "arn")]);
     // The sweep only lists and enqueues.
-    expect(policyOf(tf, "sweep").Statement.flatMap((s) => s.Action).sort()).toEqual(
-      ["dynamodb:GetItem", "dynamodb:PutItem", "kms:Decrypt", "kms:GenerateDataKey", "logs:CreateLogStream", "logs:PutLogEvents", "s3:GetObject", "s3:ListBucket", "sqs:SendMessage", "sqs:SendMessage"].sort(),
+    expect(
+      policyOf(tf, "sweep")
+        .Statement.flatMap((s) => s.Action)
+        .sort(),
+    ).toEqual(
+      [
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "kms:Decrypt",
+        "kms:GenerateDataKey",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "s3:GetObject",
+        "s3:ListBucket",
+        "sqs:SendMessage",
+        "sqs:SendMessage",
+      ].sort(),
     );
   });
 
@@ -142,7 +194,11 @@ describe("send pipeline in the customer stack", () => {
     const alarms = all(tf, "aws_cloudwatch_metric_alarm").filter((a) => String(a.alarm_name).includes("-send-"));
     expect(alarms).toHaveLength(3);
     for (const a of alarms) {
-      expect(a).toMatchObject({ metric_name: "ApproximateNumberOfMessagesVisible", comparison_operator: "GreaterThanThreshold", threshold: 0 });
+      expect(a).toMatchObject({
+        metric_name: "ApproximateNumberOfMessagesVisible",
+        comparison_operator: "GreaterThanThreshold",
+        threshold: 0,
+      });
       expect(a.alarm_actions).toEqual([expect.stringMatching(/aws_sns_topic/)]);
     }
   });
@@ -158,6 +214,10 @@ describe("send pipeline without partners yet", () => {
     const pattern = JSON.parse(byPath(bare, "aws_cloudwatch_event_rule", "send/results-rule")[1].event_pattern);
     expect(pattern.detail).toEqual({ "connector-id": [{ exists: true }] });
     const start = policyOf(bare, "settle").Statement.find((s) => s.Sid === "StartFileTransfer")!;
-    expect(start.Resource).toEqual([expect.stringMatching(/^arn:\$\{data\.aws_partition\..+\}:transfer:\$\{data\.aws_region\..+\}:\$\{data\.aws_caller_identity\..+\.account_id\}:connector\/\*$/)]);
+    expect(start.Resource).toEqual([
+      expect.stringMatching(
+        /^arn:\$\{data\.aws_partition\..+\}:transfer:\$\{data\.aws_region\..+\}:\$\{data\.aws_caller_identity\..+\.account_id\}:connector\/\*$/,
+      ),
+    ]);
   });
 });

@@ -23,14 +23,19 @@ describe("station certificates and private keys", () => {
     }),
   );
   const stationCert = (station: string, usage: string) =>
-    Object.values(tf.resource.aws_transfer_certificate!).find((c) => c["//"].metadata.path.includes(`station-${station}-`) && c.usage === usage);
+    Object.values(tf.resource.aws_transfer_certificate!).find(
+      (c) => c["//"].metadata.path.includes(`station-${station}-`) && c.usage === usage,
+    );
 
   it("generates a key pair with the tls provider when asked, and imports it for both usages", () => {
     const key = Object.entries(tf.resource.tls_private_key!);
     expect(key).toHaveLength(1);
     expect(key[0]![1]).toMatchObject({ algorithm: "RSA", rsa_bits: 2048 });
     const cert = Object.entries(tf.resource.tls_self_signed_cert!)[0]!;
-    expect(cert[1]).toMatchObject({ validity_period_hours: 365 * 24, subject: [expect.objectContaining({ common_name: "gen.acme.example" })] });
+    expect(cert[1]).toMatchObject({
+      validity_period_hours: 365 * 24,
+      subject: [expect.objectContaining({ common_name: "gen.acme.example" })],
+    });
     for (const usage of ["SIGNING", "ENCRYPTION"]) {
       expect(stationCert("GEN", usage)).toMatchObject({
         certificate: `\${tls_self_signed_cert.${cert[0]}.cert_pem}`,
@@ -43,7 +48,9 @@ describe("station certificates and private keys", () => {
   it("reads a key from a Secrets Manager secret version", () => {
     const [id, secret] = Object.entries(tf.data.aws_secretsmanager_secret_version!)[0]!;
     expect(secret.secret_id).toBe(SECRET);
-    expect(stationCert("SM", "SIGNING").private_key).toBe(`\${data.aws_secretsmanager_secret_version.${id}.secret_string}`);
+    expect(stationCert("SM", "SIGNING").private_key).toBe(
+      `\${data.aws_secretsmanager_secret_version.${id}.secret_string}`,
+    );
     expect(stationCert("SM", "SIGNING").certificate).toBe(SAMPLE_CERT_PEM);
   });
 
@@ -83,12 +90,24 @@ describe("certificate checks at synth", () => {
     const { findings } = synthCustomer(
       customerInput({
         partners: [
-          { as2Id: "OLD", station: "ACME", url: "https://old.example/as2", certificates: { signing: { pem: expired } } },
-          { as2Id: "NEW", station: "ACME", url: "https://new.example/as2", certificates: { signing: { pem: SAMPLE_CERT_PEM } } },
+          {
+            as2Id: "OLD",
+            station: "ACME",
+            url: "https://old.example/as2",
+            certificates: { signing: { pem: expired } },
+          },
+          {
+            as2Id: "NEW",
+            station: "ACME",
+            url: "https://new.example/as2",
+            certificates: { signing: { pem: SAMPLE_CERT_PEM } },
+          },
         ],
       }),
     );
     expect(findings.errors).toEqual([]);
-    expect(findings.warnings).toEqual([expect.objectContaining({ message: "partner OLD signing certificate: the certificate expired on 2020-02-01" })]);
+    expect(findings.warnings).toEqual([
+      expect.objectContaining({ message: "partner OLD signing certificate: the certificate expired on 2020-02-01" }),
+    ]);
   });
 });

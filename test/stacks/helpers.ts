@@ -45,7 +45,13 @@ export function synthCustomer(input: CustomerInput, env: Record<string, string |
     const stack = new CustomerStack(app as App, { loaded: { file, customer, dir: EXAMPLE_DIR } });
     // Testing.synth runs the aspects (guard rails); toTerraform keeps construct paths for lookups.
     const json = Testing.synth(stack);
-    return { tf: withDefaults(stack.toTerraform() as Partial<Tf>), json, stack, findings: collectFindings(stack), customer };
+    return {
+      tf: withDefaults(stack.toTerraform() as Partial<Tf>),
+      json,
+      stack,
+      findings: collectFindings(stack),
+      customer,
+    };
   } finally {
     for (const k of Object.keys(env)) {
       if (saved[k] === undefined) delete process.env[k];
@@ -81,7 +87,9 @@ export function one(tf: Tf, type: string): any {
 
 /** Logical id of a resource by its construct path suffix. */
 export function byPath(tf: Tf, type: string, pathSuffix: string): [string, any] {
-  const found = Object.entries(tf.resource[type] ?? {}).filter(([, r]) => String(r["//"]?.metadata?.path ?? "").endsWith(pathSuffix));
+  const found = Object.entries(tf.resource[type] ?? {}).filter(([, r]) =>
+    String(r["//"]?.metadata?.path ?? "").endsWith(pathSuffix),
+  );
   if (found.length !== 1) throw new Error(`expected one ${type} at */${pathSuffix}, found ${found.length}`);
   return found[0] as [string, any];
 }

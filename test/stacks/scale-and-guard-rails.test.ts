@@ -23,8 +23,12 @@ describe("a customer with 2 stations and 200 partners", () => {
   it("warns, naming the quota, where AWS's default quotas are exceeded (and only there)", () => {
     const messages = findings.warnings.map((w) => w.message);
     expect(messages).toEqual([
-      expect.stringMatching(/^\[TransferQuotas\] quota "Agreements per server" \(default 100\): this stack declares 200 agreements on 1 server/),
-      expect.stringMatching(/^\[TransferQuotas\] quota "Connectors per account" \(default 100\): this stack declares 200 connectors/),
+      expect.stringMatching(
+        /^\[TransferQuotas\] quota "Agreements per server" \(default 100\): this stack declares 200 agreements on 1 server/,
+      ),
+      expect.stringMatching(
+        /^\[TransferQuotas\] quota "Connectors per account" \(default 100\): this stack declares 200 connectors/,
+      ),
     ]);
     expect(findings.warnings.every((w) => w.path === "customer-scale")).toBe(true);
   });
@@ -43,7 +47,9 @@ describe("guard rails on the customer stack", () => {
       "synth stopped: 1 guard-rail error(s)",
       "  customer-acme/forever: [LogGroupRetention] log group has no retention (retention_in_days); its logs would be kept forever",
     ]);
-    expect(collectFindings(app).errors).toEqual([{ path: "customer-acme/forever", message: expect.stringContaining("[LogGroupRetention]") }]);
+    expect(collectFindings(app).errors).toEqual([
+      { path: "customer-acme/forever", message: expect.stringContaining("[LogGroupRetention]") },
+    ]);
   });
 
   it("print quota warnings and let synth go on", () => {
@@ -59,7 +65,15 @@ describe("guard rails on the customer stack", () => {
   });
 
   it("pass on a compliant customer (Testing.synth runs them too)", () => {
-    const { customer, file } = customerFrom(customerInput({ network: { vpcId: "vpc-0abc", subnetIds: ["subnet-0a"], httpsCertificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/x" } }));
+    const { customer, file } = customerFrom(
+      customerInput({
+        network: {
+          vpcId: "vpc-0abc",
+          subnetIds: ["subnet-0a"],
+          httpsCertificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/x",
+        },
+      }),
+    );
     const stack = new CustomerStack(Testing.app() as App, { loaded: { file, customer, dir: EXAMPLE_DIR } });
     Testing.synth(stack);
     expect(collectFindings(stack)).toEqual({ errors: [], warnings: [] });

@@ -1,5 +1,11 @@
 import { customerInput } from "../helpers/customer-factory";
-import { folderPrefix, INBOUND_WORK_ROOT, OUTBOUND_WORK_ROOT, ROUTING_DOCUMENT_KEY, sendPrefix } from "../../model/layout";
+import {
+  folderPrefix,
+  INBOUND_WORK_ROOT,
+  OUTBOUND_WORK_ROOT,
+  ROUTING_DOCUMENT_KEY,
+  sendPrefix,
+} from "../../model/layout";
 import { all, one, ref, synthCustomer } from "./helpers";
 
 describe("storage: a created bucket", () => {
@@ -9,13 +15,25 @@ describe("storage: a created bucket", () => {
   const bucketRef = ref("aws_s3_bucket", bucketId, "id");
 
   it("is versioned, SSE-KMS with the customer key (bucket key on), owner-enforced and not public", () => {
-    expect(one(tf, "aws_s3_bucket_versioning")).toMatchObject({ bucket: bucketRef, versioning_configuration: { status: "Enabled" } });
+    expect(one(tf, "aws_s3_bucket_versioning")).toMatchObject({
+      bucket: bucketRef,
+      versioning_configuration: { status: "Enabled" },
+    });
     const sse = one(tf, "aws_s3_bucket_server_side_encryption_configuration");
     expect(sse.bucket).toBe(bucketRef);
     expect(sse.rule).toEqual([
-      { apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: ref("aws_kms_key", keyId, "arn") }, bucket_key_enabled: true },
+      {
+        apply_server_side_encryption_by_default: {
+          sse_algorithm: "aws:kms",
+          kms_master_key_id: ref("aws_kms_key", keyId, "arn"),
+        },
+        bucket_key_enabled: true,
+      },
     ]);
-    expect(one(tf, "aws_s3_bucket_ownership_controls")).toMatchObject({ bucket: bucketRef, rule: { object_ownership: "BucketOwnerEnforced" } });
+    expect(one(tf, "aws_s3_bucket_ownership_controls")).toMatchObject({
+      bucket: bucketRef,
+      rule: { object_ownership: "BucketOwnerEnforced" },
+    });
     expect(one(tf, "aws_s3_bucket_public_access_block")).toMatchObject({
       bucket: bucketRef,
       block_public_acls: true,
@@ -49,7 +67,9 @@ describe("storage: a created bucket", () => {
     expect(noncurrent.every((r) => r.noncurrent_version_expiration[0].noncurrent_days === 12)).toBe(true);
     // No rule's prefix covers a user-facing folder, in either layout.
     const route = { station: "ACME", partner: "PARTNER", test: false };
-    const userKeys = (["mftgateway", "as2gateway"] as const).flatMap((l) => (["inbox", "outbox", "failed"] as const).map((f) => `${folderPrefix(l, route, f)}x.edi`));
+    const userKeys = (["mftgateway", "as2gateway"] as const).flatMap((l) =>
+      (["inbox", "outbox", "failed"] as const).map((f) => `${folderPrefix(l, route, f)}x.edi`),
+    );
     for (const r of rules) {
       const prefix: string = r.filter[0].prefix;
       expect(prefix.length).toBeGreaterThan(0);
@@ -58,7 +78,9 @@ describe("storage: a created bucket", () => {
     // The send prefix only loses noncurrent versions (files the gateway moved away), never current ones.
     const sendRules = rules.filter((r) => sendPrefix(route).startsWith(r.filter[0].prefix));
     expect(sendRules.every((r) => !r.expiration?.some((e: any) => e.days !== undefined))).toBe(true);
-    expect(ROUTING_DOCUMENT_KEY.startsWith(INBOUND_WORK_ROOT) || ROUTING_DOCUMENT_KEY.startsWith(OUTBOUND_WORK_ROOT)).toBe(false);
+    expect(
+      ROUTING_DOCUMENT_KEY.startsWith(INBOUND_WORK_ROOT) || ROUTING_DOCUMENT_KEY.startsWith(OUTBOUND_WORK_ROOT),
+    ).toBe(false);
   });
 
   it("uses a rotating customer-managed key whose policy lets logs and event services use it", () => {
@@ -68,9 +90,13 @@ describe("storage: a created bucket", () => {
     const actions = policy.Statement.flatMap((s: any) => s.Action);
     expect(actions).not.toContain("kms:*");
     const services = policy.Statement.map((s: any) => s.Principal.Service).filter(Boolean);
-    expect(services).toEqual(expect.arrayContaining(["logs.eu-west-1.amazonaws.com", "events.amazonaws.com", "cloudwatch.amazonaws.com"]));
+    expect(services).toEqual(
+      expect.arrayContaining(["logs.eu-west-1.amazonaws.com", "events.amazonaws.com", "cloudwatch.amazonaws.com"]),
+    );
     const logs = policy.Statement.find((s: any) => s.Principal.Service === "logs.eu-west-1.amazonaws.com");
-    expect(logs.Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"]).toMatch(/^arn:.*:logs:eu-west-1:.*:log-group:\*$/);
+    expect(logs.Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"]).toMatch(
+      /^arn:.*:logs:eu-west-1:.*:log-group:\*$/,
+    );
   });
 });
 

@@ -8,9 +8,11 @@ import { all, byPath, ref, synthCustomer, withoutMetadata, type Tf } from "./hel
 
 const cert = { signing: { pem: SAMPLE_CERT_PEM } };
 const serverRef = (tf: Tf) => ref("aws_transfer_server", Object.keys(tf.resource.aws_transfer_server!)[0]!, "id");
-const roleRef = (tf: Tf, suffix: string) => ref("aws_iam_role", Object.entries(tf.resource.aws_iam_role!).find(([, r]) => r.name.endsWith(suffix))![0], "arn");
+const roleRef = (tf: Tf, suffix: string) =>
+  ref("aws_iam_role", Object.entries(tf.resource.aws_iam_role!).find(([, r]) => r.name.endsWith(suffix))![0], "arn");
 const slug = (station: string, partner: string) => `partner-${workSlug({ station, partner })}`;
-const profileRef = (tf: Tf, pathSuffix: string) => ref("aws_transfer_profile", byPath(tf, "aws_transfer_profile", pathSuffix)[0], "profile_id");
+const profileRef = (tf: Tf, pathSuffix: string) =>
+  ref("aws_transfer_profile", byPath(tf, "aws_transfer_profile", pathSuffix)[0], "profile_id");
 
 describe("trading partners of the example customer", () => {
   const example = JSON.parse(readFileSync(join(EXAMPLE_DIR, "example.json"), "utf8")) as CustomerInput;
@@ -18,26 +20,44 @@ describe("trading partners of the example customer", () => {
 
   it("has a LOCAL profile per station and a PARTNER profile per partner, with signing and encryption certificates", () => {
     const profiles = all(tf, "aws_transfer_profile");
-    expect(profiles.filter((p) => p.profile_type === "LOCAL").map((p) => p.as2_id).sort()).toEqual(["ACME-AS2", "ACME-EU"]);
-    expect(profiles.filter((p) => p.profile_type === "PARTNER").map((p) => p.as2_id).sort()).toEqual(["GLOBEX", "INITECH", "UMBRELLA-TEST"]);
+    expect(
+      profiles
+        .filter((p) => p.profile_type === "LOCAL")
+        .map((p) => p.as2_id)
+        .sort(),
+    ).toEqual(["ACME-AS2", "ACME-EU"]);
+    expect(
+      profiles
+        .filter((p) => p.profile_type === "PARTNER")
+        .map((p) => p.as2_id)
+        .sort(),
+    ).toEqual(["GLOBEX", "INITECH", "UMBRELLA-TEST"]);
     const certs = tf.resource.aws_transfer_certificate!;
     for (const p of profiles) {
       expect(p.certificate_ids).toHaveLength(2);
-      const usages = p.certificate_ids.map((r: string) => certs[/^\$\{aws_transfer_certificate\.([^.]+)\./.exec(r)![1]!].usage);
+      const usages = p.certificate_ids.map(
+        (r: string) => certs[/^\$\{aws_transfer_certificate\.([^.]+)\./.exec(r)![1]!].usage,
+      );
       expect(usages).toEqual(["SIGNING", "ENCRYPTION"]);
     }
   });
 
   it("imports each partner's own certificates (INITECH has a separate encryption certificate)", () => {
-    const initech = (usage: string) => byPath(tf, "aws_transfer_certificate", `${slug("ACME-EU", "INITECH")}/profile/certificates/${usage}`)[1].certificate;
+    const initech = (usage: string) =>
+      byPath(tf, "aws_transfer_certificate", `${slug("ACME-EU", "INITECH")}/profile/certificates/${usage}`)[1]
+        .certificate;
     expect(initech("signing")).toBe(readFileSync(join(EXAMPLE_DIR, "certs", "initech-signing.pem"), "utf8"));
     expect(initech("encryption")).toBe(readFileSync(join(EXAMPLE_DIR, "certs", "initech-encryption.pem"), "utf8"));
   });
 
   it("wires each agreement to the server, the station's and partner's profiles, the agreement role and a private base directory", () => {
-    const agreements = all(tf, "aws_cloudcontrolapi_resource").filter((r) => r.type_name === "AWS::Transfer::Agreement");
+    const agreements = all(tf, "aws_cloudcontrolapi_resource").filter(
+      (r) => r.type_name === "AWS::Transfer::Agreement",
+    );
     expect(agreements).toHaveLength(3);
-    const globex = JSON.parse(byPath(tf, "aws_cloudcontrolapi_resource", `${slug("ACME-AS2", "GLOBEX")}/agreement`)[1].desired_state);
+    const globex = JSON.parse(
+      byPath(tf, "aws_cloudcontrolapi_resource", `${slug("ACME-AS2", "GLOBEX")}/agreement`)[1].desired_state,
+    );
     const bucket = Object.keys(tf.resource.aws_s3_bucket!)[0]!;
     const prefix = inboundWorkPrefix({ station: "ACME-AS2", partner: "GLOBEX" }).replace(/\/$/, "");
     expect(globex).toEqual({
@@ -69,15 +89,26 @@ describe("trading partners of the example customer", () => {
         partner_profile_id: profileRef(tf, `${slug("ACME-EU", "INITECH")}/profile/profile`),
       },
     });
-    expect(byPath(tf, "aws_transfer_connector", `${slug("ACME-AS2", "GLOBEX")}/connector`)[1].as2_config.message_subject).toBe("ACME invoice");
+    expect(
+      byPath(tf, "aws_transfer_connector", `${slug("ACME-AS2", "GLOBEX")}/connector`)[1].as2_config.message_subject,
+    ).toBe("ACME invoice");
     const [connectorId] = byPath(tf, "aws_transfer_connector", `${slug("ACME-EU", "INITECH")}/connector`);
-    expect(all(tf, "aws_cloudwatch_log_group").find((g) => g.name === `/aws/transfer/${ref("aws_transfer_connector", connectorId, "connector_id")}`)).toMatchObject({ retention_in_days: 90 });
+    expect(
+      all(tf, "aws_cloudwatch_log_group").find(
+        (g) => g.name === `/aws/transfer/${ref("aws_transfer_connector", connectorId, "connector_id")}`,
+      ),
+    ).toMatchObject({ retention_in_days: 90 });
   });
 
   it("fills the gateway context with the server and each partner's connector and agreement", () => {
     const t = stack.context.transfer;
-    expect(t.partners.map((p) => `${p.station}/${p.partner}:${p.test}`)).toEqual(["ACME-AS2/GLOBEX:false", "ACME-EU/INITECH:false", "ACME-AS2/UMBRELLA-TEST:true"]);
-    for (const p of t.partners) for (const v of [p.connectorId, p.connectorArn, p.agreementId, p.agreementArn]) expect(v).toMatch(/\$\{/);
+    expect(t.partners.map((p) => `${p.station}/${p.partner}:${p.test}`)).toEqual([
+      "ACME-AS2/GLOBEX:false",
+      "ACME-EU/INITECH:false",
+      "ACME-AS2/UMBRELLA-TEST:true",
+    ]);
+    for (const p of t.partners)
+      for (const v of [p.connectorId, p.connectorArn, p.agreementId, p.agreementArn]) expect(v).toMatch(/\$\{/);
     expect(t.serverId).toMatch(/\$\{/);
     expect(stack.context.routing.etag).toMatch(/\$\{/);
   });
@@ -88,7 +119,13 @@ describe("trading partners of the example customer", () => {
     expect(alarms).toHaveLength(2 + 4);
     const topic = Object.keys(tf.resource.aws_sns_topic!)[0]!;
     for (const a of alarms) {
-      expect(a).toMatchObject({ namespace: "AWS/Transfer", statistic: "Minimum", period: 86400, threshold: 30, comparison_operator: "LessThanThreshold" });
+      expect(a).toMatchObject({
+        namespace: "AWS/Transfer",
+        statistic: "Minimum",
+        period: 86400,
+        threshold: 30,
+        comparison_operator: "LessThanThreshold",
+      });
       expect(a.dimensions.CertificateId).toMatch(/^\$\{aws_transfer_certificate\..*\.certificate_id\}$/);
       // Transfer publishes the metric with the imported description as a second dimension.
       const certId = /^\$\{aws_transfer_certificate\.([^.]+)\./.exec(a.dimensions.CertificateId)![1]!;
@@ -99,13 +136,24 @@ describe("trading partners of the example customer", () => {
 });
 
 describe("which partners go through Cloud Control", () => {
-  const partner = (as2Id: string, extra: object) => ({ as2Id, station: "ACME", url: `https://${as2Id.toLowerCase()}.example/as2`, certificates: cert, ...extra });
+  const partner = (as2Id: string, extra: object) => ({
+    as2Id,
+    station: "ACME",
+    url: `https://${as2Id.toLowerCase()}.example/as2`,
+    certificates: cert,
+    ...extra,
+  });
   const { tf } = synthCustomer(
     customerInput({
       partners: [
         partner("PLAIN", { inbound: { preserveFilename: false, enforceMessageSigning: false } }),
-        partner("ASYNC", { outbound: { mdn: "ASYNC" }, inbound: { preserveFilename: false, enforceMessageSigning: false } }),
-        partner("BASIC", { outbound: { basicAuthSecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:basic-AbC" } }),
+        partner("ASYNC", {
+          outbound: { mdn: "ASYNC" },
+          inbound: { preserveFilename: false, enforceMessageSigning: false },
+        }),
+        partner("BASIC", {
+          outbound: { basicAuthSecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:basic-AbC" },
+        }),
       ],
     }),
   );
@@ -113,14 +161,18 @@ describe("which partners go through Cloud Control", () => {
 
   it("uses native agreements and connectors unless an option needs Cloud Control", () => {
     expect(all(tf, "aws_transfer_agreement")).toHaveLength(2);
-    expect(all(tf, "aws_transfer_agreement")[0]).toMatchObject({ server_id: serverRef(tf), access_role: roleRef(tf, "-transfer-agreements") });
+    expect(all(tf, "aws_transfer_agreement")[0]).toMatchObject({
+      server_id: serverRef(tf),
+      access_role: roleRef(tf, "-transfer-agreements"),
+    });
     expect(cc("AWS::Transfer::Agreement")).toHaveLength(1);
     expect(all(tf, "aws_transfer_connector").map((c) => c.url)).toEqual(["https://plain.example/as2"]);
     expect(cc("AWS::Transfer::Connector")).toHaveLength(2);
   });
 
   it("configures async MDNs back to this server, and basic auth from the declared secret", () => {
-    const state = (host: string) => JSON.parse(cc("AWS::Transfer::Connector").find((c) => c.desired_state.includes(host))!.desired_state);
+    const state = (host: string) =>
+      JSON.parse(cc("AWS::Transfer::Connector").find((c) => c.desired_state.includes(host))!.desired_state);
     const [asyncMdn, basic] = [state("async.example"), state("basic.example")];
     const serverId = Object.keys(tf.resource.aws_transfer_server!)[0]!;
     expect(asyncMdn).toMatchObject({
@@ -132,14 +184,22 @@ describe("which partners go through Cloud Control", () => {
         SigningAlgorithm: "SHA256",
         EncryptionAlgorithm: "AES256_CBC",
         Compression: "ZLIB",
-        AsyncMdnConfig: { Url: `http://${ref("aws_transfer_server", serverId, "endpoint")}:5080`, ServerIds: [ref("aws_transfer_server", serverId, "id")] },
+        AsyncMdnConfig: {
+          Url: `http://${ref("aws_transfer_server", serverId, "endpoint")}:5080`,
+          ServerIds: [ref("aws_transfer_server", serverId, "id")],
+        },
       },
     });
     expect(basic.As2Config.BasicAuthSecretId).toBe("arn:aws:secretsmanager:eu-west-1:123456789012:secret:basic-AbC");
     expect(basic.As2Config.AsyncMdnConfig).toBeUndefined();
-    const connectorPolicy = JSON.parse(Object.values(tf.resource.aws_iam_role_policy!).find((p) => p.name === "outbound-working-root")!.policy);
+    const connectorPolicy = JSON.parse(
+      Object.values(tf.resource.aws_iam_role_policy!).find((p) => p.name === "outbound-working-root")!.policy,
+    );
     expect(connectorPolicy.Statement).toContainEqual(
-      expect.objectContaining({ Action: ["secretsmanager:GetSecretValue"], Resource: ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:basic-AbC"] }),
+      expect.objectContaining({
+        Action: ["secretsmanager:GetSecretValue"],
+        Resource: ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:basic-AbC"],
+      }),
     );
   });
 });
@@ -160,10 +220,13 @@ describe("a changed algorithm", () => {
     for (const type of new Set([...Object.keys(before.resource), ...Object.keys(after.resource)])) {
       const ids = new Set([...Object.keys(before.resource[type] ?? {}), ...Object.keys(after.resource[type] ?? {})]);
       for (const id of ids) {
-        if (JSON.stringify(before.resource[type]?.[id]) !== JSON.stringify(after.resource[type]?.[id])) changed.push(`${type}.${id}`);
+        if (JSON.stringify(before.resource[type]?.[id]) !== JSON.stringify(after.resource[type]?.[id]))
+          changed.push(`${type}.${id}`);
       }
     }
-    expect(changed).toEqual([expect.stringMatching(/^aws_transfer_connector\.trading-partners_partner-ACME--P1-[0-9a-f]+_connector_/)]);
+    expect(changed).toEqual([
+      expect.stringMatching(/^aws_transfer_connector\.trading-partners_partner-ACME--P1-[0-9a-f]+_connector_/),
+    ]);
     for (const k of ["data", "output", "locals", "variable", "terraform"] as const) expect(after[k]).toEqual(before[k]);
   });
 });

@@ -6,7 +6,10 @@ describe("Transfer roles", () => {
   const { tf } = synthCustomer(customerInput());
   const roles = tf.resource.aws_iam_role!;
   const role = (suffix: string) => Object.entries(roles).find(([, r]) => r.name.endsWith(suffix))!;
-  const policyOf = (roleId: string) => JSON.parse(Object.values(tf.resource.aws_iam_role_policy!).find((p) => p.role === ref("aws_iam_role", roleId, "id"))!.policy);
+  const policyOf = (roleId: string) =>
+    JSON.parse(
+      Object.values(tf.resource.aws_iam_role_policy!).find((p) => p.role === ref("aws_iam_role", roleId, "id"))!.policy,
+    );
   const bucketArn = ref("aws_s3_bucket", Object.keys(tf.resource.aws_s3_bucket!)[0]!, "arn");
   const keyArn = ref("aws_kms_key", Object.keys(tf.resource.aws_kms_key!)[0]!, "arn");
 
@@ -18,11 +21,15 @@ describe("Transfer roles", () => {
     const [, r] = role(suffix);
     const [statement] = JSON.parse(r.assume_role_policy).Statement;
     expect(statement.Principal).toEqual({ Service: "transfer.amazonaws.com" });
-    expect(statement.Condition.StringEquals["aws:SourceAccount"]).toMatch(/^\$\{data\.aws_caller_identity\..*\.account_id\}$/);
+    expect(statement.Condition.StringEquals["aws:SourceAccount"]).toMatch(
+      /^\$\{data\.aws_caller_identity\..*\.account_id\}$/,
+    );
     const sourceArns: string[] = statement.Condition.ArnLike["aws:SourceArn"];
     expect(sourceArns).toHaveLength(arns.length);
     sourceArns.forEach((a, i) => {
-      expect(a).toMatch(/^arn:\$\{data\.aws_partition\..*\}:transfer:eu-west-1:\$\{data\.aws_caller_identity\..*\.account_id\}:/);
+      expect(a).toMatch(
+        /^arn:\$\{data\.aws_partition\..*\}:transfer:eu-west-1:\$\{data\.aws_caller_identity\..*\.account_id\}:/,
+      );
       expect(a.endsWith(arns[i]!)).toBe(true);
     });
   });
@@ -41,7 +48,9 @@ describe("Transfer roles", () => {
     expect(list).toMatchObject({ Resource: [bucketArn], Condition: { StringLike: { "s3:prefix": [`${root}*`] } } });
     for (const s of s3) for (const r of s.Resource) expect(r === bucketArn || r === `${bucketArn}/${root}*`).toBe(true);
     const kms = statements.filter((s) => s.Action.some((a: string) => a.startsWith("kms:")));
-    expect(kms).toEqual([expect.objectContaining({ Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: [keyArn] })]);
+    expect(kms).toEqual([
+      expect.objectContaining({ Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: [keyArn] }),
+    ]);
     for (const s of statements) for (const a of s.Action) expect(a).not.toMatch(/(^|:)\*$/);
   });
 

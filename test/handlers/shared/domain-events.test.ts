@@ -4,8 +4,15 @@ import { publishDomainEvents, PublishError } from "../../../handlers/shared/doma
 import type { DomainEvent } from "../../../model/events";
 
 const event = (i: number): DomainEvent => ({
-  eventType: "MESSAGE.SEND.SUCCESS", eventId: `e${i}`, messageId: `m${i}`, timestamp: "2026-11-22T10:00:00.000Z",
-  customer: "acme", stationId: "ST", partnerId: "P", test: false, attachments: [],
+  eventType: "MESSAGE.SEND.SUCCESS",
+  eventId: `e${i}`,
+  messageId: `m${i}`,
+  timestamp: "2026-11-22T10:00:00.000Z",
+  customer: "acme",
+  stationId: "ST",
+  partnerId: "P",
+  test: false,
+  attachments: [],
 });
 
 describe("publishDomainEvents", () => {
@@ -14,10 +21,18 @@ describe("publishDomainEvents", () => {
 
   it("sends at most 10 entries per call, on the given bus, with source and detail-type", async () => {
     eb.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
-    await publishDomainEvents(new EventBridgeClient({}), "bus", Array.from({ length: 23 }, (_, i) => event(i)));
+    await publishDomainEvents(
+      new EventBridgeClient({}),
+      "bus",
+      Array.from({ length: 23 }, (_, i) => event(i)),
+    );
     const calls = eb.commandCalls(PutEventsCommand).map((c) => c.args[0].input.Entries!);
     expect(calls.map((c) => c.length)).toEqual([10, 10, 3]);
-    expect(calls[0]![0]).toMatchObject({ EventBusName: "bus", Source: "as2-transfer-gateway", DetailType: "MESSAGE.SEND.SUCCESS" });
+    expect(calls[0]![0]).toMatchObject({
+      EventBusName: "bus",
+      Source: "as2-transfer-gateway",
+      DetailType: "MESSAGE.SEND.SUCCESS",
+    });
     expect(JSON.parse(calls[2]![2]!.Detail!).eventId).toBe("e22");
   });
 

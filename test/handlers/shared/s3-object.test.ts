@@ -1,7 +1,23 @@
-import { PutObjectCommand, GetObjectCommand, CopyObjectCommand, DeleteObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  PutObjectCommand,
+  GetObjectCommand,
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { startLocalAws, type LocalAws } from "../../helpers/local-servers";
-import { safeMove, headObject, resolveEventKey, copySource, decodeEventKey, MoveError, copyMatches, putJson, getJson } from "../../../handlers/shared/s3-object";
+import {
+  safeMove,
+  headObject,
+  resolveEventKey,
+  copySource,
+  decodeEventKey,
+  MoveError,
+  copyMatches,
+  putJson,
+  getJson,
+} from "../../../handlers/shared/s3-object";
 
 const BUCKET = "plumbing";
 let aws: LocalAws;
@@ -28,19 +44,29 @@ describe("keys from events", () => {
     expect(decodeEventKey("100%.xml")).toBe("100%.xml");
   });
 
-  it.each(["a b.xml", "a+b.xml", "50%.xml", "<id@x>.edi", "日本 語.txt"])("finds %j whether the event key is encoded or raw", async (name) => {
-    const key = `AS2/send/ST/P/${name}`;
-    const o = await put(key, `content of ${name}`);
-    const encoded = key.split("/").map((s) => encodeURIComponent(s).replace(/%20/g, "+")).join("/");
-    expect((await resolveEventKey(aws.s3, BUCKET, encoded, o.etag.replace(/"/g, "")))?.key).toBe(key);
-    expect((await resolveEventKey(aws.s3, BUCKET, key, o.etag))?.key).toBe(key);
-  });
+  it.each(["a b.xml", "a+b.xml", "50%.xml", "<id@x>.edi", "日本 語.txt"])(
+    "finds %j whether the event key is encoded or raw",
+    async (name) => {
+      const key = `AS2/send/ST/P/${name}`;
+      const o = await put(key, `content of ${name}`);
+      const encoded = key
+        .split("/")
+        .map((s) => encodeURIComponent(s).replace(/%20/g, "+"))
+        .join("/");
+      expect((await resolveEventKey(aws.s3, BUCKET, encoded, o.etag.replace(/"/g, "")))?.key).toBe(key);
+      expect((await resolveEventKey(aws.s3, BUCKET, key, o.etag))?.key).toBe(key);
+    },
+  );
 
   it("with both 'a b' and 'a+b' present, the event's ETag picks the right one", async () => {
     const space = await put("AS2/send/ST/Q/a b.xml", "space");
     const plus = await put("AS2/send/ST/Q/a+b.xml", "plus");
-    expect((await resolveEventKey(aws.s3, BUCKET, "AS2/send/ST/Q/a+b.xml", plus.etag))?.key).toBe("AS2/send/ST/Q/a+b.xml");
-    expect((await resolveEventKey(aws.s3, BUCKET, "AS2/send/ST/Q/a+b.xml", space.etag))?.key).toBe("AS2/send/ST/Q/a b.xml");
+    expect((await resolveEventKey(aws.s3, BUCKET, "AS2/send/ST/Q/a+b.xml", plus.etag))?.key).toBe(
+      "AS2/send/ST/Q/a+b.xml",
+    );
+    expect((await resolveEventKey(aws.s3, BUCKET, "AS2/send/ST/Q/a+b.xml", space.etag))?.key).toBe(
+      "AS2/send/ST/Q/a b.xml",
+    );
     expect(await resolveEventKey(aws.s3, BUCKET, "AS2/send/ST/Q/none.xml")).toBeUndefined();
   });
 
@@ -51,13 +77,16 @@ describe("keys from events", () => {
 });
 
 describe("safeMove against a real S3 API", () => {
-  it.each(["plain.xml", "with space.xml", "uni-é日.xml", "at@sign<>.edi", "pct%20.txt", "a+b=c&d;e,f$.txt"])("moves %j server-side and deletes the source only after the copy", async (name) => {
-    const src = await put(`in/${name}`, `payload of ${name}`);
-    const r = await safeMove(aws.s3, BUCKET, src, `out/${name}`);
-    expect(r.moved).toBe(true);
-    expect(await read(`out/${name}`)).toBe(`payload of ${name}`);
-    expect(await headObject(aws.s3, BUCKET, `in/${name}`)).toBeUndefined();
-  });
+  it.each(["plain.xml", "with space.xml", "uni-é日.xml", "at@sign<>.edi", "pct%20.txt", "a+b=c&d;e,f$.txt"])(
+    "moves %j server-side and deletes the source only after the copy",
+    async (name) => {
+      const src = await put(`in/${name}`, `payload of ${name}`);
+      const r = await safeMove(aws.s3, BUCKET, src, `out/${name}`);
+      expect(r.moved).toBe(true);
+      expect(await read(`out/${name}`)).toBe(`payload of ${name}`);
+      expect(await headObject(aws.s3, BUCKET, `in/${name}`)).toBeUndefined();
+    },
+  );
 
   it("is idempotent: a retry after the source is gone finds the copy and does nothing", async () => {
     const src = await put("in/retry.xml", "once");
@@ -76,7 +105,9 @@ describe("safeMove against a real S3 API", () => {
   });
 
   it("fails clearly when the source is missing and no copy exists", async () => {
-    await expect(safeMove(aws.s3, BUCKET, { key: "in/nothing", etag: '"x"', size: 1 }, "out/nothing")).rejects.toThrow(MoveError);
+    await expect(safeMove(aws.s3, BUCKET, { key: "in/nothing", etag: '"x"', size: 1 }, "out/nothing")).rejects.toThrow(
+      MoveError,
+    );
   });
 
   it("round-trips JSON records", async () => {
@@ -92,12 +123,21 @@ describe("safeMove conditional paths (fault injection: the local S3 servers igno
   it("a 412 on the copy means the source changed: nothing is deleted", async () => {
     const s3 = mockClient(S3Client);
     s3.onAnyCommand().callsFake((input) => {
-      if ("CopySource" in input) throw Object.assign(new Error("At least one of the pre-conditions you specified did not hold"), { name: "PreconditionFailed", $metadata: { httpStatusCode: 412 } });
+      if ("CopySource" in input)
+        throw Object.assign(new Error("At least one of the pre-conditions you specified did not hold"), {
+          name: "PreconditionFailed",
+          $metadata: { httpStatusCode: 412 },
+        });
       return { ETag: '"e1"', ContentLength: 3 };
     });
-    await expect(safeMove(s3 as unknown as S3Client, "b", src, "out/x.xml")).rejects.toMatchObject({ reason: "source-changed" });
+    await expect(safeMove(s3 as unknown as S3Client, "b", src, "out/x.xml")).rejects.toMatchObject({
+      reason: "source-changed",
+    });
     expect(s3.commandCalls(DeleteObjectCommand)).toHaveLength(0);
-    expect(s3.commandCalls(CopyObjectCommand)[0]!.args[0].input).toMatchObject({ CopySourceIfMatch: '"e1"', CopySource: "b/in/x.xml" });
+    expect(s3.commandCalls(CopyObjectCommand)[0]!.args[0].input).toMatchObject({
+      CopySourceIfMatch: '"e1"',
+      CopySource: "b/in/x.xml",
+    });
     s3.restore();
   });
 
@@ -106,10 +146,13 @@ describe("safeMove conditional paths (fault injection: the local S3 servers igno
     let heads = 0;
     s3.onAnyCommand().callsFake((input) => {
       if ("CopySource" in input) return {};
-      if ("Key" in input && !("IfMatch" in input)) return heads++ === 0 ? { ETag: '"e1"', ContentLength: 3 } : { ETag: '"e2"', ContentLength: 2 };
+      if ("Key" in input && !("IfMatch" in input))
+        return heads++ === 0 ? { ETag: '"e1"', ContentLength: 3 } : { ETag: '"e2"', ContentLength: 2 };
       return {};
     });
-    await expect(safeMove(s3 as unknown as S3Client, "b", src, "out/x.xml")).rejects.toMatchObject({ reason: "verify-failed" });
+    await expect(safeMove(s3 as unknown as S3Client, "b", src, "out/x.xml")).rejects.toMatchObject({
+      reason: "verify-failed",
+    });
     expect(s3.commandCalls(DeleteObjectCommand)).toHaveLength(0);
     s3.restore();
   });
@@ -117,12 +160,20 @@ describe("safeMove conditional paths (fault injection: the local S3 servers igno
   it("deletes with If-Match, and a 412 there (a new upload under the same name) keeps the new file", async () => {
     const s3 = mockClient(S3Client);
     s3.onAnyCommand().callsFake((input) => {
-      if ("IfMatch" in input) throw Object.assign(new Error("precondition"), { name: "PreconditionFailed", $metadata: { httpStatusCode: 412 } });
+      if ("IfMatch" in input)
+        throw Object.assign(new Error("precondition"), {
+          name: "PreconditionFailed",
+          $metadata: { httpStatusCode: 412 },
+        });
       return { ETag: '"e1"', ContentLength: 3 };
     });
     const r = await safeMove(s3 as unknown as S3Client, "b", src, "out/x.xml");
     expect(r.moved).toBe(true);
-    expect(s3.commandCalls(DeleteObjectCommand)[0]!.args[0].input).toEqual({ Bucket: "b", Key: "in/x.xml", IfMatch: '"e1"' });
+    expect(s3.commandCalls(DeleteObjectCommand)[0]!.args[0].input).toEqual({
+      Bucket: "b",
+      Key: "in/x.xml",
+      IfMatch: '"e1"',
+    });
     s3.restore();
   });
 

@@ -9,10 +9,20 @@ import { GatewayFunction } from "../../../stacks/gateway-function";
 import { DeadLetterQueue } from "../../../stacks/dlq-alarm";
 
 const fn = (s: Construct, extra: Partial<ConstructorParameters<typeof LambdaFunction>[2]> = {}) =>
-  new LambdaFunction(s, "fn", { functionName: "f", role: "arn:aws:iam::123456789012:role/r", runtime: "nodejs22.x", handler: "index.handler", filename: "x.zip", ...extra });
+  new LambdaFunction(s, "fn", {
+    functionName: "f",
+    role: "arn:aws:iam::123456789012:role/r",
+    runtime: "nodejs22.x",
+    handler: "index.handler",
+    filename: "x.zip",
+    ...extra,
+  });
 const queuePair = (s: Construct) => {
   const dlq = new SqsQueue(s, "dlq", { name: "q-dlq" });
-  const queue = new SqsQueue(s, "queue", { name: "q", redrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: 5 }) });
+  const queue = new SqsQueue(s, "queue", {
+    name: "q",
+    redrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: 5 }),
+  });
   return { dlq, queue };
 };
 
@@ -30,13 +40,20 @@ describe("guard rail LambdaAsyncDeadLetter", () => {
     const withDlq = synthWithGuardRails((s) => {
       const dlq = new SqsQueue(s, "dlq", { name: "d" });
       const f = fn(s, { deadLetterConfig: { targetArn: dlq.arn } });
-      new LambdaPermission(s, "events", { action: "lambda:InvokeFunction", functionName: f.functionName, principal: "events.amazonaws.com" });
+      new LambdaPermission(s, "events", {
+        action: "lambda:InvokeFunction",
+        functionName: f.functionName,
+        principal: "events.amazonaws.com",
+      });
     });
     expect(withDlq.findings.errors).toEqual([]);
     const withDestination = synthWithGuardRails((s) => {
       const dlq = new SqsQueue(s, "dlq", { name: "d" });
       const f = fn(s);
-      new LambdaFunctionEventInvokeConfig(s, "invoke", { functionName: f.functionName, destinationConfig: { onFailure: { destination: dlq.arn } } });
+      new LambdaFunctionEventInvokeConfig(s, "invoke", {
+        functionName: f.functionName,
+        destinationConfig: { onFailure: { destination: dlq.arn } },
+      });
     });
     expect(withDestination.findings.errors).toEqual([]);
   });
@@ -46,14 +63,22 @@ describe("guard rail LambdaAsyncDeadLetter", () => {
       const { queue } = queuePair(s);
       const f = fn(s);
       new LambdaEventSourceMapping(s, "mapping", { functionName: f.functionName, eventSourceArn: queue.arn });
-      new LambdaPermission(s, "events", { action: "lambda:InvokeFunction", functionName: f.functionName, principal: "events.amazonaws.com" });
+      new LambdaPermission(s, "events", {
+        action: "lambda:InvokeFunction",
+        functionName: f.functionName,
+        principal: "events.amazonaws.com",
+      });
     });
-    expect(findings.errors).toEqual([{ path: "test/fn", message: expect.stringMatching(/^\[LambdaAsyncDeadLetter\] .*aws_lambda_permission\.events/) }]);
+    expect(findings.errors).toEqual([
+      { path: "test/fn", message: expect.stringMatching(/^\[LambdaAsyncDeadLetter\] .*aws_lambda_permission\.events/) },
+    ]);
   });
 
   it("fails a function with no trigger and no dead-letter target", () => {
     const { findings } = synthWithGuardRails((s) => fn(s));
-    expect(findings.errors).toEqual([{ path: "test/fn", message: expect.stringContaining("no SQS event source mapping") }]);
+    expect(findings.errors).toEqual([
+      { path: "test/fn", message: expect.stringContaining("no SQS event source mapping") },
+    ]);
   });
 
   it("passes the shared GatewayFunction construct when given a dead-letter queue", () => {
@@ -84,7 +109,12 @@ describe("guard rail SqsRedrive", () => {
     const { findings } = synthWithGuardRails((s) => {
       const dlq = new SqsQueue(s, "fn-dlq", { name: "f-dlq" });
       fn(s, { deadLetterConfig: { targetArn: dlq.arn } });
-      new DeadLetterQueue(s, "tagged", { queueName: "x-dlq", kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/k", alarmTopicArn: "arn:aws:sns:eu-west-1:123456789012:t", description: "d" });
+      new DeadLetterQueue(s, "tagged", {
+        queueName: "x-dlq",
+        kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/k",
+        alarmTopicArn: "arn:aws:sns:eu-west-1:123456789012:t",
+        description: "d",
+      });
     });
     expect(findings.errors.filter((f) => f.message.startsWith("[SqsRedrive]"))).toEqual([]);
   });

@@ -3,7 +3,9 @@ import { synthWithGuardRails } from "../helpers";
 
 describe("guard rail LogGroupRetention", () => {
   it("passes a log group with retention", () => {
-    const { findings } = synthWithGuardRails((s) => new CloudwatchLogGroup(s, "logs", { name: "/x", retentionInDays: 90 }));
+    const { findings } = synthWithGuardRails(
+      (s) => new CloudwatchLogGroup(s, "logs", { name: "/x", retentionInDays: 90 }),
+    );
     expect(findings.errors).toEqual([]);
   });
 
