@@ -2,13 +2,13 @@
  * Handler bundles: size, own code vs AWS SDK vs other packages (esbuild metafile), clients pulled
  * in but never called, and the time a fresh Node process takes to load and initialise each bundle.
  * The size target is relative to a baseline: a bundle that only instantiates the clients the
- * handler calls, built with the same options (`stacks/bundle.ts`).
+ * handler calls, built with the same options (`stacks/pipelines/bundle.ts`).
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { unzipSync } from "fflate";
-import { bundleHandler } from "../stacks/bundle";
+import { bundleHandler } from "../stacks/pipelines/bundle";
 import { auditClients, composition, type BundleComposition, type ClientAudit } from "./lib/metafile";
 import { median } from "./lib/proc";
 import { check, fmtBytes, fmtMs, type SectionResult, type TargetCheck } from "./lib/report";

@@ -3,21 +3,21 @@ import { Aspects, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import type { LoadedCustomer } from "../model/load";
 import { stackName } from "../model/customer";
-import type { GatewayContext } from "./context";
-import { GatewayStorage } from "./storage";
-import { GatewayMessaging } from "./messaging";
-import { EventDelivery } from "./event-delivery";
-import { StateTable } from "./state-table";
-import { ReceivePipeline } from "./receive-pipeline";
-import { configureStateBackend } from "./backend";
-import { TransferRoles } from "./transfer-iam";
-import { As2Server } from "./as2-server";
-import { TradingPartners } from "./trading-partners";
-import { RoutingDocument } from "./routing-document";
-import { GatewayOutputs } from "./outputs";
+import type { GatewayContext } from "./platform/context";
+import { GatewayStorage } from "./platform/storage";
+import { GatewayMessaging } from "./events/messaging";
+import { EventDelivery } from "./events/event-delivery";
+import { StateTable } from "./pipelines/state-table";
+import { ReceivePipeline } from "./pipelines/receive-pipeline";
+import { configureStateBackend } from "./platform/backend";
+import { TransferRoles } from "./transfer/transfer-iam";
+import { As2Server } from "./transfer/as2-server";
+import { TradingPartners } from "./transfer/trading-partners";
+import { RoutingDocument } from "./pipelines/routing-document";
+import { GatewayOutputs } from "./platform/outputs";
 import { GuardRails } from "./guard-rails";
-import { disableTokenCreationStackTraces } from "./token-stack-traces";
-import { SendPipeline } from "./send-pipeline";
+import { disableTokenCreationStackTraces } from "./platform/token-stack-traces";
+import { SendPipeline } from "./pipelines/send-pipeline";
 
 export interface CustomerStackProps {
   /** The validated customer declaration and the file it came from. */

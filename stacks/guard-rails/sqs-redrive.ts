@@ -2,11 +2,11 @@
  * Every SQS queue moves messages it cannot process to a dead-letter queue (redrive policy),
  * except dead-letter queues themselves: a queue named as the dead-letter target of a queue,
  * function, rule target, subscription or schedule, one with a redrive allow policy, or one tagged
- * as a dead-letter queue by stacks/dlq-alarm.ts.
+ * as a dead-letter queue by stacks/platform/dlq-alarm.ts.
  */
 import { valuesUnderKeys, type GuardRailRule, type RuleContext } from "./rule";
 import type { TerraformElement } from "cdktf";
-import { DEAD_LETTER_TAG } from "../dlq-alarm";
+import { DEAD_LETTER_TAG } from "../platform/dlq-alarm";
 
 /** Types whose configuration can name a dead-letter queue. */
 const DLQ_REFERRERS = [
@@ -28,7 +28,7 @@ function isDeadLetterQueue(queue: TerraformElement, ctx: RuleContext): boolean {
   const address = ctx.address(queue);
   const cfg = ctx.config(queue);
   if (cfg.redrive_allow_policy) return true;
-  // DeadLetterQueue (stacks/dlq-alarm.ts) marks its queues explicitly.
+  // DeadLetterQueue (stacks/platform/dlq-alarm.ts) marks its queues explicitly.
   if ((cfg.tags as Record<string, unknown> | undefined)?.[TAG_KEY] === TAG_VALUE) return true;
   if (
     ctx

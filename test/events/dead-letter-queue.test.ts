@@ -1,4 +1,9 @@
-import { DeadLetterQueue, dlqDepthAlarm, DEAD_LETTER_TAG, DLQ_RETENTION_SECONDS } from "../../stacks/dlq-alarm";
+import {
+  DeadLetterQueue,
+  dlqDepthAlarm,
+  DEAD_LETTER_TAG,
+  DLQ_RETENTION_SECONDS,
+} from "../../stacks/platform/dlq-alarm";
 import { synthConstruct, resourceList } from "./synth-helpers";
 
 describe("DeadLetterQueue", () => {

@@ -1,7 +1,7 @@
 import { EVENT_SOURCE } from "../../model/events";
 import { archivePrefix } from "../../model/layout";
-import { physicalName } from "../../stacks/event-names";
-import { certificateExpiryAlarm } from "../../stacks/notifications";
+import { physicalName } from "../../stacks/events/event-names";
+import { certificateExpiryAlarm } from "../../stacks/events/notifications";
 import { customerInput } from "../helpers/customer-factory";
 import { synthCustomer, synthConstruct, resourceList, resources, refId } from "./synth-helpers";
 

@@ -1,6 +1,6 @@
 import { matchesPattern } from "./event-pattern";
-import { webhookEventPattern } from "../../stacks/webhooks";
-import { transferEventArchivePattern } from "../../stacks/event-archive";
+import { webhookEventPattern } from "../../stacks/events/webhooks";
+import { transferEventArchivePattern } from "../../stacks/events/event-archive";
 
 describe("test matcher for EventBridge patterns", () => {
   const event = {

@@ -4,9 +4,9 @@
  * and are picked by the rules the event-delivery stack writes.
  */
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { webhookEventPattern } from "../../stacks/webhooks";
-import { failureEventPattern } from "../../stacks/notifications";
-import { domainEventArchivePattern } from "../../stacks/event-archive";
+import { webhookEventPattern } from "../../stacks/events/webhooks";
+import { failureEventPattern } from "../../stacks/events/notifications";
+import { domainEventArchivePattern } from "../../stacks/events/event-archive";
 import { SendHarness, BUCKET, BUS, transferMdnKey } from "../send/harness";
 import { busEvents, expectDocumented } from "./documented";
 import { matchesPattern } from "./event-pattern";

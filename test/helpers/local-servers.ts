@@ -10,7 +10,7 @@ import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { S3Client, CreateBucketCommand } from "@aws-sdk/client-s3";
 import { DynamoDBClient, CreateTableCommand } from "@aws-sdk/client-dynamodb";
-import { STATE_TABLE_KEY } from "../../stacks/state-table";
+import { STATE_TABLE_KEY } from "../../stacks/pipelines/state-table";
 import { resetClients } from "../../handlers/shared/clients";
 import { resetLedgerClient } from "../../handlers/shared/ledger";
 

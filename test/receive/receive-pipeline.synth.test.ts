@@ -2,14 +2,14 @@
 import { customerInput, customerWithPartners, SAMPLE_CERT_PEM } from "../helpers/customer-factory";
 import { all, byPath, ref, synthCustomer, synthWithGuardRails, type Tf } from "../stacks/helpers";
 import { validateCustomer } from "../../model/load";
-import type { GatewayContext } from "../../stacks/context";
+import type { GatewayContext } from "../../stacks/platform/context";
 import { INBOUND_DETAIL_TYPES } from "../../model/inbound-events";
 import {
   AGREEMENTS_PER_RULE,
   RECEIVE_MAX_RECEIVE_COUNT,
   RECEIVE_VISIBILITY_TIMEOUT_SECONDS,
   ReceivePipeline,
-} from "../../stacks/receive-pipeline";
+} from "../../stacks/pipelines/receive-pipeline";
 
 const input = customerInput({
   layout: "as2gateway",

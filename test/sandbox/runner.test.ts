@@ -16,7 +16,7 @@ import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-ru
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
 import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { GatewayFunction } from "../../stacks/gateway-function";
+import { GatewayFunction } from "../../stacks/pipelines/gateway-function";
 import { Sandbox } from "../../sandbox/runner/sandbox";
 
 const out = mkdtempSync(join(tmpdir(), "runner-stack-"));

@@ -1,7 +1,7 @@
 /** The synthesized customer stack wires every piece of the send pipeline (asserted on the Terraform JSON). */
 import { customerInput, SAMPLE_CERT_PEM } from "../helpers/customer-factory";
 import { synthCustomer, all, byPath, ref, type Tf } from "../stacks/helpers";
-import { SEND_RESULT_DETAIL_TYPES, MAX_RECEIVE_COUNT } from "../../stacks/send-pipeline";
+import { SEND_RESULT_DETAIL_TYPES, MAX_RECEIVE_COUNT } from "../../stacks/pipelines/send-pipeline";
 
 const cert = { signing: { pem: SAMPLE_CERT_PEM } };
 const input = customerInput({

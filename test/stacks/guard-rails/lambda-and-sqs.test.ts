@@ -5,8 +5,8 @@ import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import type { Construct } from "constructs";
 import { synthWithGuardRails } from "../helpers";
-import { GatewayFunction } from "../../../stacks/gateway-function";
-import { DeadLetterQueue } from "../../../stacks/dlq-alarm";
+import { GatewayFunction } from "../../../stacks/pipelines/gateway-function";
+import { DeadLetterQueue } from "../../../stacks/platform/dlq-alarm";
 
 const fn = (s: Construct, extra: Partial<ConstructorParameters<typeof LambdaFunction>[2]> = {}) =>
   new LambdaFunction(s, "fn", {

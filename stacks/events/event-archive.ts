@@ -15,13 +15,13 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { KinesisFirehoseDeliveryStream } from "@cdktf/provider-aws/lib/kinesis-firehose-delivery-stream";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
-import type { Customer } from "../model/customer";
-import { EVENT_SOURCE } from "../model/events";
-import { archiveErrorPrefix, archiveIamPrefix, archivePrefix } from "../model/layout";
-import type { BucketRef } from "./context";
-import { DeadLetterQueue } from "./dlq-alarm";
+import type { Customer } from "../../model/customer";
+import { EVENT_SOURCE } from "../../model/events";
+import { archiveErrorPrefix, archiveIamPrefix, archivePrefix } from "../../model/layout";
+import type { BucketRef } from "../platform/context";
+import { DeadLetterQueue } from "../platform/dlq-alarm";
 import { physicalName } from "./event-names";
-import { policyDocument } from "./gateway-function";
+import { policyDocument } from "../pipelines/gateway-function";
 import { eventsTrustPolicy } from "./webhooks";
 
 /** Firehose appends this to every object name (after its unique suffix). */

@@ -5,8 +5,8 @@
  */
 import { Construct } from "constructs";
 import { TerraformOutput } from "cdktf";
-import type { As2Server } from "./as2-server";
-import type { TradingPartners } from "./trading-partners";
+import type { As2Server } from "../transfer/as2-server";
+import type { TradingPartners } from "../transfer/trading-partners";
 import type { BucketRef } from "./context";
 
 export interface GatewayOutputsProps {

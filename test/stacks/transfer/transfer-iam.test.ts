@@ -1,6 +1,6 @@
-import { customerInput } from "../helpers/customer-factory";
-import { INBOUND_WORK_ROOT, OUTBOUND_WORK_ROOT } from "../../model/layout";
-import { ref, synthCustomer } from "./helpers";
+import { customerInput } from "../../helpers/customer-factory";
+import { INBOUND_WORK_ROOT, OUTBOUND_WORK_ROOT } from "../../../model/layout";
+import { ref, synthCustomer } from "../helpers";
 
 describe("Transfer roles", () => {
   const { tf } = synthCustomer(customerInput());

@@ -8,11 +8,11 @@
 import { Construct } from "constructs";
 import { Fn, TerraformLocal } from "cdktf";
 import { S3Object } from "@cdktf/provider-aws/lib/s3-object";
-import type { Customer } from "../model/customer";
-import { ROUTING_DOCUMENT_KEY, inboundWorkPrefix } from "../model/layout";
-import { buildRoutingDocument, type PartnerResourceIds } from "../model/routing";
-import type { BucketRef } from "./context";
-import { terraformJson } from "./terraform-json";
+import type { Customer } from "../../model/customer";
+import { ROUTING_DOCUMENT_KEY, inboundWorkPrefix } from "../../model/layout";
+import { buildRoutingDocument, type PartnerResourceIds } from "../../model/routing";
+import type { BucketRef } from "../platform/context";
+import { terraformJson } from "../platform/terraform-json";
 
 export interface RoutingDocumentProps {
   readonly customer: Customer;

@@ -1,12 +1,12 @@
 /**
  * Expiry alarms for the certificates imported into Transfer Family, on Transfer's own metric
  * (`DaysUntilExpiry`, namespace `AWS/Transfer`, dimensions `CertificateId` and, because we import
- * with a description, `Description`; see `certificateExpiryAlarm` in stacks/notifications.ts).
+ * with a description, `Description`; see `certificateExpiryAlarm` in stacks/events/notifications.ts).
  * A key pair imported twice (one certificate for both usages) is alarmed once.
  */
 import { Construct } from "constructs";
 import type { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
-import { certificateExpiryAlarm } from "./notifications";
+import { certificateExpiryAlarm } from "../events/notifications";
 import type { ImportedCertificate } from "./certificates";
 
 /** Alarm this many days before a certificate expires: time to exchange a new one with partners. */

@@ -20,11 +20,11 @@ import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { DataAwsSecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/data-aws-secretsmanager-secret-version";
-import type { Customer, Webhook } from "../model/customer";
-import { EVENT_SOURCE } from "../model/events";
-import { DeadLetterQueue } from "./dlq-alarm";
+import type { Customer, Webhook } from "../../model/customer";
+import { EVENT_SOURCE } from "../../model/events";
+import { DeadLetterQueue } from "../platform/dlq-alarm";
 import { physicalName } from "./event-names";
-import { policyDocument } from "./gateway-function";
+import { policyDocument } from "../pipelines/gateway-function";
 
 /** The event pattern of a webhook: our events of the chosen types, on the chosen stations. */
 export function webhookEventPattern(webhook: Pick<Webhook, "events" | "stations">): Record<string, unknown> {

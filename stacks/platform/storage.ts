@@ -22,8 +22,8 @@ import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucke
 import { DataAwsS3Bucket } from "@cdktf/provider-aws/lib/data-aws-s3-bucket";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
-import type { Customer } from "../model/customer";
-import { INBOUND_WORK_ROOT, OUTBOUND_WORK_ROOT, SEND_PREFIX, WORK_PREFIX } from "../model/layout";
+import type { Customer } from "../../model/customer";
+import { INBOUND_WORK_ROOT, OUTBOUND_WORK_ROOT, SEND_PREFIX, WORK_PREFIX } from "../../model/layout";
 import type { BucketRef } from "./context";
 
 export interface GatewayStorageProps {

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync, existsSync, readFileSync } from "node:fs";
 import { join, basename, resolve } from "node:path";
 
-const ROOT = resolve(__dirname, "..");
+const ROOT = resolve(__dirname, "..", "..");
 const ZIP_EPOCH = new Date("1980-01-01T00:00:00Z");
 
 export interface BundleResult {

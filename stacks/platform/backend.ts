@@ -5,7 +5,7 @@
  * state bucket must itself be private and encrypted.
  */
 import { LocalBackend, S3Backend, type TerraformStack } from "cdktf";
-import { stackName, type Customer } from "../model/customer";
+import { stackName, type Customer } from "../../model/customer";
 
 export type StateBackendKind = "local" | "s3";
 

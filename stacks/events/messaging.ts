@@ -6,7 +6,7 @@
  * `allowTopicPublish`.
  *
  * The topic is encrypted with the customer key: each service principal that publishes also needs
- * `kms:Decrypt` and `kms:GenerateDataKey*` in the key policy (stacks/storage.ts grants events,
+ * `kms:Decrypt` and `kms:GenerateDataKey*` in the key policy (stacks/platform/storage.ts grants events,
  * cloudwatch and sns).
  */
 import { Construct } from "constructs";
@@ -16,7 +16,7 @@ import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
-import type { Customer } from "../model/customer";
+import type { Customer } from "../../model/customer";
 
 export interface GatewayMessagingProps {
   readonly customer: Customer;

@@ -1,8 +1,8 @@
-import { customerInput, SAMPLE_CERT_PEM } from "../helpers/customer-factory";
-import { ROUTING_DOCUMENT_KEY, inboundWorkPrefix } from "../../model/layout";
+import { customerInput, SAMPLE_CERT_PEM } from "../../helpers/customer-factory";
+import { ROUTING_DOCUMENT_KEY, inboundWorkPrefix } from "../../../model/layout";
 import { resolve } from "cdktf/lib/_tokens";
-import { customerFrom, one, ref, synthCustomer } from "./helpers";
-import { terraformJson } from "../../stacks/terraform-json";
+import { customerFrom, one, ref, synthCustomer } from "../helpers";
+import { terraformJson } from "../../../stacks/platform/terraform-json";
 
 describe("routing document", () => {
   const input = customerInput({

@@ -16,11 +16,11 @@ import { Construct } from "constructs";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
-import type { Customer } from "../model/customer";
-import { INBOUND_WORK_ROOT, OUTBOUND_WORK_ROOT } from "../model/layout";
-import type { BucketRef } from "./context";
-import { policyDocument, type PolicyStatement } from "./gateway-function";
-import type { AccountRef } from "./storage";
+import type { Customer } from "../../model/customer";
+import { INBOUND_WORK_ROOT, OUTBOUND_WORK_ROOT } from "../../model/layout";
+import type { BucketRef } from "../platform/context";
+import { policyDocument, type PolicyStatement } from "../pipelines/gateway-function";
+import type { AccountRef } from "../platform/storage";
 
 export interface TransferRolesProps {
   readonly customer: Customer;

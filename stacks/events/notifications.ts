@@ -1,8 +1,8 @@
 /**
- * Notifications for operators, all through the customer's alarm topic (stacks/messaging.ts):
+ * Notifications for operators, all through the customer's alarm topic (stacks/events/messaging.ts):
  * - e-mail subscriptions from `customer.notifications.emails` (each address confirms once);
  * - one readable message per failed send or receive (a rule on the bus, input transformer);
- * - dead-letter queues that fill (stacks/dlq-alarm.ts, used by every construct with a DLQ);
+ * - dead-letter queues that fill (stacks/platform/dlq-alarm.ts, used by every construct with a DLQ);
  * - certificates nearing expiry (`certificateExpiryAlarm`, on Transfer's DaysUntilExpiry metric).
  */
 import { Construct } from "constructs";
@@ -10,9 +10,9 @@ import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscrip
 import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
-import type { Customer } from "../model/customer";
-import { EVENT_SOURCE, FAILURE_EVENT_TYPES } from "../model/events";
-import { DeadLetterQueue } from "./dlq-alarm";
+import type { Customer } from "../../model/customer";
+import { EVENT_SOURCE, FAILURE_EVENT_TYPES } from "../../model/events";
+import { DeadLetterQueue } from "../platform/dlq-alarm";
 import { physicalName } from "./event-names";
 
 /** The failure event pattern: both failure types of our source. */

@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { customerInput, EXAMPLE_DIR, SAMPLE_CERT_PEM } from "../helpers/customer-factory";
-import { inboundWorkPrefix, workSlug } from "../../model/layout";
-import { stationSlug } from "../../stacks/trading-partners";
-import type { CustomerInput } from "../../model/customer";
-import { all, byPath, ref, synthCustomer, withoutMetadata, type Tf } from "./helpers";
+import { customerInput, EXAMPLE_DIR, SAMPLE_CERT_PEM } from "../../helpers/customer-factory";
+import { inboundWorkPrefix, workSlug } from "../../../model/layout";
+import { stationSlug } from "../../../stacks/transfer/trading-partners";
+import type { CustomerInput } from "../../../model/customer";
+import { all, byPath, ref, synthCustomer, withoutMetadata, type Tf } from "../helpers";
 
 const cert = { signing: { pem: SAMPLE_CERT_PEM } };
 const serverRef = (tf: Tf) => ref("aws_transfer_server", Object.keys(tf.resource.aws_transfer_server!)[0]!, "id");

@@ -3,14 +3,14 @@
  * notifications (e-mail on the alarm topic) and the event archive (Firehose to S3).
  */
 import { Construct } from "constructs";
-import type { GatewayContext } from "./context";
+import type { GatewayContext } from "../platform/context";
 import { Webhooks } from "./webhooks";
 import { Notifications } from "./notifications";
 import { EventArchive } from "./event-archive";
 
 export interface EventDeliveryProps {
   readonly context: GatewayContext;
-  /** Account id and partition, as Terraform references (stacks/messaging.ts reads them). */
+  /** Account id and partition, as Terraform references (stacks/events/messaging.ts reads them). */
   readonly accountId: string;
   readonly partition: string;
 }

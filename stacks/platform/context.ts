@@ -2,7 +2,7 @@
  * What the constructs of one customer stack share. The customer stack builds it step by step:
  * storage and messaging first, then Transfer resources, then the pipelines that use them.
  */
-import type { Customer } from "../model/customer";
+import type { Customer } from "../../model/customer";
 
 export interface BucketRef {
   readonly name: string;

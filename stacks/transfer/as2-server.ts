@@ -16,7 +16,7 @@ import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { LbTargetGroupAttachment } from "@cdktf/provider-aws/lib/lb-target-group-attachment";
 import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
 import { DataAwsNetworkInterface } from "@cdktf/provider-aws/lib/data-aws-network-interface";
-import type { Customer } from "../model/customer";
+import type { Customer } from "../../model/customer";
 
 /** Transfer Family's AS2 listener port (HTTP). */
 export const AS2_PORT = 5080;

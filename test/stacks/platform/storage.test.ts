@@ -1,12 +1,12 @@
-import { customerInput } from "../helpers/customer-factory";
+import { customerInput } from "../../helpers/customer-factory";
 import {
   folderPrefix,
   INBOUND_WORK_ROOT,
   OUTBOUND_WORK_ROOT,
   ROUTING_DOCUMENT_KEY,
   sendPrefix,
-} from "../../model/layout";
-import { all, one, ref, synthCustomer } from "./helpers";
+} from "../../../model/layout";
+import { all, one, ref, synthCustomer } from "../helpers";
 
 describe("storage: a created bucket", () => {
   const { tf } = synthCustomer(customerInput({ bucket: { workingPathExpiryDays: 12 } }));

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { customerInput, EXAMPLE_DIR, SAMPLE_CERT_PEM } from "../helpers/customer-factory";
-import type { CustomerInput } from "../../model/customer";
-import { all, synthCustomer } from "./helpers";
+import { customerInput, EXAMPLE_DIR, SAMPLE_CERT_PEM } from "../../helpers/customer-factory";
+import type { CustomerInput } from "../../../model/customer";
+import { all, synthCustomer } from "../helpers";
 
 const SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:as2/acme-AbCdEf";
 const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
@@ -86,7 +86,7 @@ describe("the example customer", () => {
 
 describe("certificate checks at synth", () => {
   it("warns about a declared certificate that has expired, and not about valid ones", () => {
-    const expired = readFileSync(join(__dirname, "fixtures", "expired-partner.pem"), "utf8");
+    const expired = readFileSync(join(__dirname, "..", "fixtures", "expired-partner.pem"), "utf8");
     const { findings } = synthCustomer(
       customerInput({
         partners: [

@@ -1,5 +1,5 @@
-import { customerInput } from "../helpers/customer-factory";
-import { synthCustomer } from "./helpers";
+import { customerInput } from "../../helpers/customer-factory";
+import { synthCustomer } from "../helpers";
 
 describe("state backend", () => {
   it("is local by default, one state file per customer stack", () => {

@@ -12,11 +12,11 @@ import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-
 import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
-import { INBOUND_WORK_ROOT, stationFolderPattern } from "../model/layout";
-import { inboundEventPattern } from "../model/inbound-events";
-import type { GatewayContext } from "./context";
-import { DeadLetterQueue } from "./dlq-alarm";
-import { physicalName } from "./event-names";
+import { INBOUND_WORK_ROOT, stationFolderPattern } from "../../model/layout";
+import { inboundEventPattern } from "../../model/inbound-events";
+import type { GatewayContext } from "../platform/context";
+import { DeadLetterQueue } from "../platform/dlq-alarm";
+import { physicalName } from "../events/event-names";
 import { GatewayFunction, type PolicyStatement } from "./gateway-function";
 
 /** Agreement ids per rule: EventBridge patterns are capped at 2048 characters by default. */

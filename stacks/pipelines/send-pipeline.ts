@@ -12,12 +12,12 @@ import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-ru
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
 import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
-import { dlqDepthAlarm } from "./dlq-alarm";
+import { dlqDepthAlarm } from "../platform/dlq-alarm";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
-import { SEND_PREFIX, OUTBOUND_WORK_ROOT, routedFolderPattern } from "../model/layout";
-import type { GatewayContext } from "./context";
+import { SEND_PREFIX, OUTBOUND_WORK_ROOT, routedFolderPattern } from "../../model/layout";
+import type { GatewayContext } from "../platform/context";
 import { GatewayFunction, type PolicyStatement } from "./gateway-function";
 
 /** Transfer's outbound results the pipeline consumes. */

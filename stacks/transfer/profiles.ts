@@ -5,7 +5,7 @@
  */
 import { Construct } from "constructs";
 import { TransferProfile } from "@cdktf/provider-aws/lib/transfer-profile";
-import type { Partner, Station } from "../model/customer";
+import type { Partner, Station } from "../../model/customer";
 import { StationCertificates, PartnerCertificates } from "./certificates";
 import { CertificateExpiryAlarms } from "./certificates-expiry";
 

@@ -16,11 +16,11 @@ import { TransferAgreement } from "@cdktf/provider-aws/lib/transfer-agreement";
 import { TransferConnector } from "@cdktf/provider-aws/lib/transfer-connector";
 import { CloudcontrolapiResource } from "@cdktf/provider-aws/lib/cloudcontrolapi-resource";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
-import type { Customer, Partner } from "../model/customer";
-import { inboundWorkPrefix, stableTag, transferPath, workSlug } from "../model/layout";
-import type { BucketRef, PartnerResources } from "./context";
+import type { Customer, Partner } from "../../model/customer";
+import { inboundWorkPrefix, stableTag, transferPath, workSlug } from "../../model/layout";
+import type { BucketRef, PartnerResources } from "../platform/context";
 import { PartnerProfile, StationProfile } from "./profiles";
-import { terraformJson } from "./terraform-json";
+import { terraformJson } from "../platform/terraform-json";
 
 export interface TradingPartnersProps {
   readonly customer: Customer;

@@ -1,6 +1,6 @@
-import { customerInput, SAMPLE_CERT_PEM } from "../helpers/customer-factory";
-import { all, one, ref, synthCustomer } from "./helpers";
-import { loadBalancerName } from "../../stacks/as2-server";
+import { customerInput, SAMPLE_CERT_PEM } from "../../helpers/customer-factory";
+import { all, one, ref, synthCustomer } from "../helpers";
+import { loadBalancerName } from "../../../stacks/transfer/as2-server";
 
 const cert = { signing: { pem: SAMPLE_CERT_PEM } };
 
