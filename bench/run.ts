@@ -76,7 +76,7 @@ async function main(): Promise<void> {
     try {
       sections.push(await fn());
     } catch (e) {
-      log(`${name} failed: ${(e as Error).stack ?? e}`);
+      log(`${name} failed: ${(e as Error).stack ?? String(e)}`);
       sections.push({
         name,
         durationMs: Date.now() - t,

@@ -269,6 +269,8 @@ export const customerSchema = z
 export type CustomerInput = z.input<typeof customerSchema>;
 export type Customer = z.output<typeof customerSchema>;
 
+// zod types a superRefine's input loosely; the checks below narrow each field they read.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 function crossFieldChecks(c: z.output<z.ZodObject<any>> & Record<string, any>, ctx: z.RefinementCtx): void {
   const stations = (c.stations ?? []) as Station[];
   const partners = (c.partners ?? []) as Partner[];
@@ -328,12 +330,13 @@ function crossFieldChecks(c: z.output<z.ZodObject<any>> & Record<string, any>, c
         });
     });
   });
-  if (c.network?.allowFromAnywhere && (c.network?.allowedCidrs?.length ?? 0) > 0) {
+  const network = c.network as { allowFromAnywhere?: boolean; allowedCidrs?: string[] } | undefined;
+  if (network?.allowFromAnywhere && (network.allowedCidrs?.length ?? 0) > 0) {
     ctx.addIssue({
       code: "custom",
       path: ["network", "allowedCidrs"],
       message: "allowFromAnywhere already opens 5080 to everyone; remove allowedCidrs or allowFromAnywhere",
-      input: c.network.allowedCidrs,
+      input: network.allowedCidrs,
     });
   }
 }

@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, existsSync } from "node:fs";
 import { join, resolve, relative, extname, dirname, isAbsolute } from "node:path";
 import { pathToFileURL } from "node:url";
-import { z } from "zod";
+
 import { customerSchema, type Customer } from "./customer";
 
 export interface LoadedCustomer {
@@ -113,7 +113,7 @@ export function validateCustomer(raw: unknown, file: string): Customer {
 function certificateFileProblems(c: Customer, file: string): CustomerProblem[] {
   const out: CustomerProblem[] = [];
   const check = (ref: unknown, path: (string | number)[]) => {
-    if (ref && typeof ref === "object" && "file" in ref && typeof (ref as { file: unknown }).file === "string") {
+    if (ref && typeof ref === "object" && "file" in ref && typeof ref.file === "string") {
       const p = resolveRelative(file, (ref as { file: string }).file);
       if (!existsSync(p))
         out.push({

@@ -68,7 +68,7 @@ for (const cls of [
 }
 
 // The module object's export is a plain property that cdktf reads at each call.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+
 const tokens = require("cdktf/lib/_tokens") as {
   resolve: (scope: unknown, obj: unknown, preparing?: boolean) => unknown;
 };
@@ -114,5 +114,4 @@ cdktf.App.prototype.synth = function (this: cdktf.App) {
   }
 };
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 require("../../main");

@@ -1,3 +1,2 @@
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 require("@cdktf/provider-aws");
 require("../../main");

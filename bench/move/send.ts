@@ -17,7 +17,7 @@ import { buildRoutingDocument } from "../../model/routing";
 import { folderPrefix, inboundWorkPrefix, ROUTING_DOCUMENT_KEY, sendKey } from "../../model/layout";
 import { headObject } from "../../handlers/shared/s3-object";
 import { putPayload } from "./payload";
-import type { MoveContext, Scenario } from "./scenario";
+import type { Scenario } from "./scenario";
 import type { StubCall } from "./aws-stub";
 
 const ENTRIES = ["handlers/send/settle.ts", "handlers/send/result.ts", "handlers/send/context.ts"];

@@ -13,9 +13,8 @@ import { startCountingProxy, type CountingProxy } from "./counting-proxy";
 import { classifyJsonRequest } from "./s3-requests";
 import { startAwsStub, type AwsStub } from "./aws-stub";
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const S3rver = require("s3rver");
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+
 const dynalite = require("dynalite");
 
 export const CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };

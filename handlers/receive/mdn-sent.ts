@@ -50,7 +50,7 @@ export async function onMdnSent(ctx: ReceiveContext, ev: TransferEvent): Promise
         agreementId: f.agreementId,
         as2MessageId: f.as2MessageId,
         mdn,
-      } as MessageItem);
+      });
       if (created) return { action: "mdn-deferred", pk: f.pk };
       continue;
     }

@@ -39,7 +39,7 @@ export function receivedEvent(ctx: ReceiveContext, item: MessageItem, at: string
     as2MessageId: item.as2MessageId,
     ...(item.subject !== undefined ? { subject: item.subject } : {}),
     attachments: hasPayload
-      ? [{ bucket: ctx.bucket, key: item.dest!, fileName: item.fileName ?? "", size: item.size! }]
+      ? [{ bucket: ctx.bucket, key: item.dest, fileName: item.fileName ?? "", size: item.size }]
       : [],
     ...(item.mdnDest !== undefined
       ? { mdn: { bucket: ctx.bucket, key: item.mdnDest, ...(disposition !== undefined ? { disposition } : {}) } }

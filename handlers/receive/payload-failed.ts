@@ -24,7 +24,7 @@ export async function onPayloadFailed(ctx: ReceiveContext, ev: TransferEvent): P
       const fields = { ...itemFields(f), state: "routing" as const };
       const claimed = item
         ? await updateMessage(f.pk, fields, { state: "pending" })
-        : await createMessage({ pk: f.pk, ...fields } as MessageItem);
+        : await createMessage({ pk: f.pk, ...fields });
       item = await getMessage(f.pk);
       if (claimed) return routeFailure(ctx, f, item!, true);
       continue;

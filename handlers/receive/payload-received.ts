@@ -31,7 +31,7 @@ export async function onPayloadReceived(ctx: ReceiveContext, ev: TransferEvent):
       const fields = { ...itemFields(f), ...sourceFields(source), state: "routing" as const };
       const claimed = item
         ? await updateMessage(f.pk, fields, { state: "pending" })
-        : await createMessage({ pk: f.pk, ...fields } as MessageItem);
+        : await createMessage({ pk: f.pk, ...fields });
       item = await getMessage(f.pk);
       if (claimed) return route(ctx, f, item!, source);
       continue;

@@ -1,6 +1,4 @@
 /** Everything one invocation of a send handler works with, built once per invocation. */
-import type { S3Client } from "@aws-sdk/client-s3";
-import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { TransferClient } from "@aws-sdk/client-transfer";
 import type { Routing } from "../../model/routing";

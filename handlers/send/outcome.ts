@@ -15,7 +15,7 @@ import {
   type LayoutPreset,
   type Route,
 } from "../../model/layout";
-import { domainEvent, type DomainEvent, type DomainEventInput } from "../../model/events";
+import { domainEvent, type DomainEvent } from "../../model/events";
 import { copySource, headObject, putJson, isPreconditionFailed } from "../shared/s3-object";
 import { publishDomainEvents } from "../shared/domain-events";
 import { logger } from "../shared/logger";
@@ -353,7 +353,7 @@ export function domainEventOf(customer: string, claim: ClaimItem, files: readonl
       failureMessage: failed.length ? failureMessage || (first.failureCode ?? "the send failed") : undefined,
       attempts: Math.max(0, ...kept.map((f) => f.attempts ?? 0)),
       lastAttemptTime: lastAttempt,
-    }) as DomainEventInput,
+    }),
   );
 }
 

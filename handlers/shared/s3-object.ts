@@ -214,6 +214,6 @@ export async function getJson(s3: S3Client, bucket: string, key: string): Promis
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new Error(`s3://${bucket}/${key} is not valid JSON: ${(e as Error).message}`);
+    throw new Error(`s3://${bucket}/${key} is not valid JSON: ${(e as Error).message}`, { cause: e });
   }
 }

@@ -170,7 +170,7 @@ export function readStatusFile(json: unknown): {
 } {
   const raw = json && typeof json === "object" && !Array.isArray(json) ? (json as Record<string, unknown>) : {};
   const s = (...names: string[]) => {
-    for (const n of names) if (typeof raw[n] === "string" && raw[n] !== "") return raw[n] as string;
+    for (const n of names) if (typeof raw[n] === "string" && raw[n] !== "") return raw[n];
     return undefined;
   };
   const size = raw["transfer-size"] ?? raw["bytes"];

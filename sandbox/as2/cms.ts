@@ -20,7 +20,7 @@ pkijs.setEngine(
   "node",
   new pkijs.CryptoEngine({
     name: "node",
-    crypto: webcrypto as unknown as ConstructorParameters<typeof pkijs.CryptoEngine>[0]["crypto"],
+    crypto: webcrypto,
   }),
 );
 
@@ -91,7 +91,7 @@ export async function signDetached(content: Buffer, options: SignOptions): Promi
     false,
     ["sign"],
   );
-  await signedData.sign(key as unknown as Parameters<pkijs.SignedData["sign"]>[0], 0, digest.webcrypto);
+  await signedData.sign(key, 0, digest.webcrypto);
   const ci = new pkijs.ContentInfo({ contentType: OID.signedData, content: signedData.toSchema(true) });
   return Buffer.from(ci.toSchema().toBER(false));
 }
@@ -128,6 +128,7 @@ export async function verifyDetached(
   const signerInfo = signedData.signerInfos[0];
   if (!signerInfo) throw new As2Error("VERIFICATION_FAILED", "signature has no signer");
   const trusted = trustedCertificatePems.map((p) => pkijs.Certificate.fromBER(certificateDer(p)));
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- pkijs types the signer id loosely
   const sid = signerInfo.sid;
   const match = trusted.find((c) => {
     if (sid instanceof pkijs.IssuerAndSerialNumber)

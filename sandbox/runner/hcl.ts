@@ -240,7 +240,7 @@ class Parser {
         return t.parts.length === 1 && typeof t.parts[0] !== "string"
           ? { k: "tpl", parts: t.parts }
           : t.parts.every((p) => typeof p === "string")
-            ? { k: "lit", v: (t.parts as string[]).join("") }
+            ? { k: "lit", v: t.parts.join("") }
             : { k: "tpl", parts: t.parts };
       case "id": {
         if (t.v === "true") return { k: "lit", v: true };
@@ -346,7 +346,7 @@ const FUNCTIONS: Record<string, (args: Value[]) => Value> = {
   concat: (lists) => lists.flatMap((l) => l as Value[]),
   length: ([v]) => (typeof v === "string" ? v.length : Array.isArray(v) ? v.length : Object.keys(v as object).length),
   element: ([list, i]) => (list as Value[])[Number(i) % (list as Value[]).length]!,
-  lookup: ([m, k, d]) => ((m as Record<string, Value>)[str(k!)] ?? d ?? null) as Value,
+  lookup: ([m, k, d]) => (m as Record<string, Value>)[str(k!)] ?? d ?? null,
   merge: (maps) => Object.assign({}, ...maps.map((m) => m as object)) as Value,
   replace: ([s, a, b]) => str(s!).split(str(a!)).join(str(b!)),
   trimsuffix: ([s, x]) => (str(s!).endsWith(str(x!)) ? str(s!).slice(0, -str(x!).length) : str(s!)),

@@ -123,7 +123,7 @@ export class LocalState {
       default:
         // Secrets, existing buckets' details and the like: not knowable offline.
         this.unknowns.add(`data.${type}.${name}`);
-        return new Proxy({}, { get: () => UNKNOWN }) as Attrs;
+        return new Proxy({}, { get: () => UNKNOWN });
     }
   }
 

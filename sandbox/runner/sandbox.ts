@@ -8,7 +8,7 @@ import { join, resolve } from "node:path";
 import { randomUUID } from "node:crypto";
 import { S3Client, CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { DynamoDBClient, CreateTableCommand } from "@aws-sdk/client-dynamodb";
-import type { AttributeDefinition, KeySchemaElement, GlobalSecondaryIndex } from "@aws-sdk/client-dynamodb";
+import type { AttributeDefinition, KeySchemaElement } from "@aws-sdk/client-dynamodb";
 import { LocalState } from "./local-state";
 import type { TfJson } from "./local-state";
 import { UNKNOWN } from "./hcl";
@@ -288,14 +288,11 @@ export class Sandbox {
           KeySchema: key(a["hash_key"], a["range_key"]),
           ...(gsis.length
             ? {
-                GlobalSecondaryIndexes: gsis.map(
-                  (g) =>
-                    ({
-                      IndexName: String(g["name"]),
-                      KeySchema: key(g["hash_key"], g["range_key"]),
-                      Projection: { ProjectionType: (str(g["projection_type"]) ?? "ALL") as "ALL" },
-                    }) as GlobalSecondaryIndex,
-                ),
+                GlobalSecondaryIndexes: gsis.map((g) => ({
+                  IndexName: String(g["name"]),
+                  KeySchema: key(g["hash_key"], g["range_key"]),
+                  Projection: { ProjectionType: (str(g["projection_type"]) ?? "ALL") as "ALL" },
+                })),
               }
             : {}),
         }),
@@ -461,7 +458,7 @@ export class Sandbox {
 
   private async onTransferEvent(e: TransferEventEnvelope): Promise<void> {
     if (this.o.verbose) this.say(`   event ${e["detail-type"]} (${String(e.detail["status-code"] ?? "")})`);
-    await this.events.put("default", e as unknown as BusEvent);
+    await this.events.put("default", e);
   }
 
   // ------------------------------------------------------------------ Lambda
@@ -510,7 +507,7 @@ export class Sandbox {
       const batchSize = Number(m.args["batch_size"] ?? 10);
       const partial =
         Array.isArray(m.args["function_response_types"]) &&
-        (m.args["function_response_types"] as Value[]).includes("ReportBatchItemFailures");
+        m.args["function_response_types"].includes("ReportBatchItemFailures");
       let busy = 0;
       const poll = () => {
         if (this.stopped || busy >= 2) return;

@@ -7,7 +7,6 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { z } from "zod";
 import { folderPrefix, ROUTING_DOCUMENT_KEY, sendKey } from "../../model/layout";
-import type { Folder } from "../../model/layout";
 import { Routing } from "../../model/routing";
 import { parseMdn } from "../as2/mdn";
 import { PARTNER_MODES } from "../partner/partner";
@@ -116,11 +115,7 @@ async function check(
   const r = await routing(sb, bucket);
   const partner = r.partner(e.station, e.partner);
   if (!partner) return `${e.station}/${e.partner} is not in the routing document`;
-  const prefix = folderPrefix(
-    r.doc.layout,
-    { station: e.station, partner: e.partner, test: partner.test },
-    e.folder as Folder,
-  );
+  const prefix = folderPrefix(r.doc.layout, { station: e.station, partner: e.partner, test: partner.test }, e.folder);
   const list = await sb.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
   const keys = (list.Contents ?? []).map((c) => c.Key!);
   const payloadKey = keys.find((k) => k.split("/").pop() === e.file || k.endsWith(`_${e.file}`));

@@ -58,7 +58,7 @@ export function readTransfer(state: LocalState): TransferWiring {
   }
   const profiles = new Map<string, { as2Id: string; type: string; certs: CertInfo[] }>();
   for (const p of state.resourcesOf("aws_transfer_profile")) {
-    const ids = Array.isArray(p.args["certificate_ids"]) ? (p.args["certificate_ids"] as Value[]).map(String) : [];
+    const ids = Array.isArray(p.args["certificate_ids"]) ? p.args["certificate_ids"].map(String) : [];
     profiles.set(String(p.attrs["profile_id"]), {
       as2Id: String(p.args["as2_id"]),
       type: String(p.args["profile_type"]),

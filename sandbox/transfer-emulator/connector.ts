@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { As2Error, buildMessage, parseMdn } from "../as2";
-import type { FailureCode, SigningAlgorithm } from "../as2";
+import type { SigningAlgorithm } from "../as2";
 import { isoNow, transferEvent } from "./events";
 import type { As2DetailType, EventContext } from "./events";
 import { ConnectError, post } from "./http-post";
@@ -21,7 +21,7 @@ export interface OutboundResult {
   readonly transferId: string;
   readonly messageId: string;
   readonly outcome: Outcome;
-  readonly failureCode?: FailureCode | string;
+  readonly failureCode?: string;
   readonly failureMessage?: string;
   readonly disposition?: string;
 }
@@ -35,7 +35,7 @@ export interface ConnectorRuntime {
 }
 
 interface Failure {
-  readonly code?: FailureCode | string;
+  readonly code?: string;
   readonly message: string;
 }
 

@@ -122,7 +122,7 @@ export class TransferEmulator {
         this.o.onOutbound?.({ ...r, connectorId });
       }
     })();
-    this.track(work);
+    void this.track(work);
     return transferId;
   }
 

@@ -138,7 +138,7 @@ function connectionAuth(auth: Webhook["auth"], secretString: string): Cloudwatch
     case "apiKey":
       return { apiKey: { key: auth.header, value: secretString } };
     case "basic": {
-      const json = Fn.jsondecode(secretString);
+      const json: unknown = Fn.jsondecode(secretString);
       return {
         basic: {
           username: Token.asString(Fn.lookup(json, "username")),

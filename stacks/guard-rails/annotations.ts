@@ -18,8 +18,8 @@ export function collectFindings(root: IConstruct): Findings {
   for (const c of root.node.findAll()) {
     for (const m of c.node.metadata) {
       const finding = { path: c.node.path, message: String(m.data) };
-      if (m.type === AnnotationMetadataEntryType.ERROR) errors.push(finding);
-      else if (m.type === AnnotationMetadataEntryType.WARN) warnings.push(finding);
+      if (m.type === (AnnotationMetadataEntryType.ERROR as string)) errors.push(finding);
+      else if (m.type === (AnnotationMetadataEntryType.WARN as string)) warnings.push(finding);
     }
   }
   return { errors, warnings };

@@ -7,6 +7,7 @@
  * `AS2_TOKEN_STACK_TRACES=1` keeps them, for debugging a token error.
  */
 // The module object itself (not an ES namespace copy), so that its export can be replaced.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- an ES import would copy the export
 import stackTrace = require("cdktf/lib/tokens/private/stack-trace");
 
 let disabled = false;

@@ -54,7 +54,7 @@ function tlsProvider(scope: Construct): TlsProvider {
 function keyVariable(scope: Construct, name: string): TerraformVariable {
   const stack = TerraformStack.of(scope);
   let byName = variables.get(stack);
-  if (!byName) variables.set(stack, (byName = new Map()));
+  if (!byName) variables.set(stack, (byName = new Map<string, TerraformVariable>()));
   let v = byName.get(name);
   if (!v) {
     v = new TerraformVariable(stack, name, {

@@ -1,5 +1,5 @@
 /** Synthesizes stacks for assertions on the Terraform JSON. */
-import { App, Testing, TerraformStack } from "cdktf";
+import { Testing, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { validateCustomer, loadCustomerFile } from "../../model/load";
@@ -28,7 +28,7 @@ export function synthCustomer(input: CustomerInput): TfJson {
   const file = join(EXAMPLE_DIR, `${input.name}.json`);
   const customer = validateCustomer(input, file);
   const app = Testing.app();
-  const stack = new CustomerStack(app as App, { loaded: { file, customer, dir: EXAMPLE_DIR } });
+  const stack = new CustomerStack(app, { loaded: { file, customer, dir: EXAMPLE_DIR } });
   return JSON.parse(Testing.synth(stack)) as TfJson;
 }
 
@@ -36,7 +36,7 @@ export function synthCustomer(input: CustomerInput): TfJson {
 export async function synthCustomerFile(file: string): Promise<TfJson> {
   const loaded = await loadCustomerFile(file);
   const app = Testing.app();
-  const stack = new CustomerStack(app as App, { loaded });
+  const stack = new CustomerStack(app, { loaded });
   return JSON.parse(Testing.synth(stack)) as TfJson;
 }
 

@@ -14,9 +14,8 @@ import { STATE_TABLE_KEY } from "../../stacks/pipelines/state-table";
 import { resetClients } from "../../handlers/shared/clients";
 import { resetLedgerClient } from "../../handlers/shared/ledger";
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const S3rver = require("s3rver");
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+
 const dynalite = require("dynalite");
 
 export interface LocalAws {

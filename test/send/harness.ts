@@ -175,20 +175,17 @@ export class SendHarness {
 
   private sqsEvent(bodies: readonly unknown[]): SQSEvent {
     return {
-      Records: bodies.map(
-        (b, i) =>
-          ({
-            messageId: `msg-${i}-${Math.random().toString(36).slice(2)}`,
-            receiptHandle: "rh",
-            body: JSON.stringify(b),
-            attributes: {} as SQSRecord["attributes"],
-            messageAttributes: {},
-            md5OfBody: "",
-            eventSource: "aws:sqs",
-            eventSourceARN: "arn:aws:sqs:eu-west-1:111122223333:q",
-            awsRegion: "eu-west-1",
-          }) as SQSRecord,
-      ),
+      Records: bodies.map((b, i) => ({
+        messageId: `msg-${i}-${Math.random().toString(36).slice(2)}`,
+        receiptHandle: "rh",
+        body: JSON.stringify(b),
+        attributes: {} as SQSRecord["attributes"],
+        messageAttributes: {},
+        md5OfBody: "",
+        eventSource: "aws:sqs",
+        eventSourceARN: "arn:aws:sqs:eu-west-1:111122223333:q",
+        awsRegion: "eu-west-1",
+      })),
     };
   }
 

@@ -1,5 +1,5 @@
 /** Synthesizes customer stacks and reads the Terraform JSON, for the infrastructure tests. */
-import { App, Aspects, Testing, TerraformStack } from "cdktf";
+import { Aspects, Testing, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import { join } from "node:path";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
@@ -42,7 +42,7 @@ export function synthCustomer(input: CustomerInput, env: Record<string, string |
   }
   try {
     const app = Testing.app();
-    const stack = new CustomerStack(app as App, { loaded: { file, customer, dir: EXAMPLE_DIR } });
+    const stack = new CustomerStack(app, { loaded: { file, customer, dir: EXAMPLE_DIR } });
     // Testing.synth runs the aspects (guard rails); toTerraform keeps construct paths for lookups.
     const json = Testing.synth(stack);
     return {
@@ -72,7 +72,7 @@ export function synthWithGuardRails(build: (scope: Construct) => void): { tf: Tf
 }
 
 function withDefaults(tf: Partial<Tf>): Tf {
-  return { terraform: {}, resource: {}, data: {}, output: {}, ...tf } as Tf;
+  return { terraform: {}, resource: {}, data: {}, output: {}, ...tf };
 }
 
 export function all(tf: Tf, type: string): any[] {

@@ -74,7 +74,7 @@ describe("guard rails on the customer stack", () => {
         },
       }),
     );
-    const stack = new CustomerStack(Testing.app() as App, { loaded: { file, customer, dir: EXAMPLE_DIR } });
+    const stack = new CustomerStack(Testing.app(), { loaded: { file, customer, dir: EXAMPLE_DIR } });
     Testing.synth(stack);
     expect(collectFindings(stack)).toEqual({ errors: [], warnings: [] });
   });
