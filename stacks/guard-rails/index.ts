@@ -14,6 +14,8 @@ import { LogGroupRetention } from "./log-group-retention";
 import { LambdaAsyncDeadLetter } from "./lambda-async-dead-letter";
 import { SqsRedrive } from "./sqs-redrive";
 import { TransferQuotas } from "./transfer-quotas";
+import { TransferSftpServerHardened } from "./transfer-sftp-server";
+import { TransferUserScoped } from "./transfer-user-scoped";
 
 export const GUARD_RAILS: readonly GuardRailRule[] = [
   S3BucketEncryption,
@@ -23,6 +25,8 @@ export const GUARD_RAILS: readonly GuardRailRule[] = [
   LogGroupRetention,
   LambdaAsyncDeadLetter,
   SqsRedrive,
+  TransferSftpServerHardened,
+  TransferUserScoped,
 ];
 export const ADVISORIES: readonly StackAdvisory[] = [TransferQuotas];
 
