@@ -81,6 +81,7 @@ export class CustomerStack extends TerraformStack {
       bucket: storage.bucket,
       kmsKeyArn: storage.kmsKey.arn,
       partners: transfer.partners,
+      alarmTopicArn: messaging.alarmTopic.arn,
     });
     const routing = { key: routingDocument.key, etag: routingDocument.etag };
     new GatewayOutputs(this, "outputs", {
