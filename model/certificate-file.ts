@@ -28,6 +28,7 @@ export interface InspectedCertificates {
 }
 
 export const MIN_RSA_BITS = 2048;
+const CLOCK_SKEW_MS = 5 * 60_000;
 export const MAX_RSA_BITS = 4096;
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
@@ -101,7 +102,8 @@ export function certificateFindings(
   const notBefore = new Date(cert.validFrom);
   if (notAfter.getTime() < now.getTime())
     out.push({ message: `expected a certificate that has not expired${where}`, found: `expired on ${day(notAfter)}` });
-  if (notBefore.getTime() > now.getTime())
+  // A certificate issued a moment ago may start a few minutes ahead of this clock.
+  if (notBefore.getTime() > now.getTime() + CLOCK_SKEW_MS)
     out.push({
       message: `expected a certificate that is already valid${where}`,
       found: `valid from ${day(notBefore)}`,
@@ -150,7 +152,7 @@ export function inspectCertificates(
     };
   const text = bytes.toString("utf8");
   const blocks = [...text.matchAll(PEM_BLOCK)];
-  const certificates = blocks.filter((m) => m[1] === "CERTIFICATE").map((m) => m[0].replace(/\r\n?/g, "\n"));
+  const certificates = blocks.filter((m) => m[1] === "CERTIFICATE").map((m) => m[0].replace(/\r*\n|\r/g, "\n"));
   if (certificates.length === 0) {
     let der: X509Certificate | undefined;
     try {

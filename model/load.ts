@@ -8,6 +8,7 @@ import { pathToFileURL } from "node:url";
 
 import { customerSchema, type Customer } from "./customer";
 import { inspectCertificates, type CertificatePurpose } from "./certificate-file";
+import { exposureProblems } from "./exposure-checks";
 
 export interface LoadedCustomer {
   readonly file: string;
@@ -93,6 +94,8 @@ export function validateCustomer(raw: unknown, file: string, now = new Date()): 
     }
   }
   if (problems.length === 0 && result.success) {
+    for (const p of exposureProblems(result.data))
+      problems.push({ file, path: pathString(p.path), message: p.message, found: p.found });
     problems.push(...certificateFileProblems(result.data, file, now));
   }
   if (problems.length > 0 || !result.success) throw new CustomerFileError(problems);
@@ -240,7 +243,8 @@ async function readRaw(file: string): Promise<unknown> {
           found: `${size} bytes`,
         },
       ]);
-    const text = readFileSync(file, "utf8");
+    // Editors on Windows may start the file with a byte order mark; JSON.parse does not skip it.
+    const text = readFileSync(file, "utf8").replace(/^\uFEFF/, "");
     try {
       return JSON.parse(text);
     } catch (e) {
