@@ -136,6 +136,8 @@ export function inspectCertificates(
   now = new Date(),
   fileName = "",
 ): InspectedCertificates {
+  /** The file as the fix command names it (the customer file's relative path). */
+  const shown = fileName || "<file>";
   const key = privateKeyMaterial(bytes, fileName);
   if (key)
     return {
@@ -144,7 +146,7 @@ export function inspectCertificates(
         {
           message:
             "expected a public certificate only, but the file holds private key material: keep only the " +
-            "-----BEGIN CERTIFICATE----- block (e.g. `openssl x509 -in <file> -out <file>.crt`) and give the key " +
+            `-----BEGIN CERTIFICATE----- block (e.g. \`openssl x509 -in ${shown} -out ${shown}.crt\`) and give the key ` +
             "as { secretsManagerArn } or { terraformVariable }",
           found: key,
         },
@@ -168,7 +170,7 @@ export function inspectCertificates(
           ? {
               message:
                 "expected a PEM certificate (-----BEGIN CERTIFICATE-----); this is DER: convert it with " +
-                "`openssl x509 -inform der -in <file> -out <file>.pem`",
+                `\`openssl x509 -inform der -in ${shown} -out ${shown}.pem\``,
               found: "DER certificate",
             }
           : {

@@ -124,8 +124,9 @@ const notYet = makeCertificate({
 const weak = makeCertificate({ bits: 1024 });
 const ec = makeCertificate({ keyType: "ec" });
 const dayOf = (t: number) => new Date(t).toISOString().slice(0, 10);
-const KEY_FIX =
-  "expected a public certificate only, but the file holds private key material: keep only the -----BEGIN CERTIFICATE----- block (e.g. `openssl x509 -in <file> -out <file>.crt`) and give the key as { secretsManagerArn } or { terraformVariable }";
+const keyFix = (file = "<file>") =>
+  `expected a public certificate only, but the file holds private key material: keep only the -----BEGIN CERTIFICATE----- block (e.g. \`openssl x509 -in ${file} -out ${file}.crt\`) and give the key as { secretsManagerArn } or { terraformVariable }`;
+const KEY_FIX = keyFix();
 const AS2_ID = /^customers\/acme\.json: partners\[0\]\.as2Id: [^\n]+$/;
 const deep = (n: number) => {
   let v: unknown = "x";
@@ -432,12 +433,12 @@ const ROWS: Row[] = [
   [
     "station certificate file that is a cert + key bundle (the usual .pem export)",
     () => folder({ "certs/station.pem": goodCert.certPem + goodCert.keyPem }),
-    `acme.json: stations[0].signing.certificate.file: ${KEY_FIX} (found "certs/station.pem": BEGIN PRIVATE KEY)`,
+    `acme.json: stations[0].signing.certificate.file: ${keyFix("certs/station.pem")} (found "certs/station.pem": BEGIN PRIVATE KEY)`,
   ],
   [
     "station certificate file that is a PKCS#12 .pfx",
     () => folder({ "certs/station.pfx": keyIn("pkcs12", goodCert) }, "certs/station.pfx"),
-    `acme.json: stations[0].signing.certificate.file: ${KEY_FIX} (found "certs/station.pfx": PKCS#12 (.p12/.pfx) key store)`,
+    `acme.json: stations[0].signing.certificate.file: ${keyFix("certs/station.pfx")} (found "certs/station.pfx": PKCS#12 (.p12/.pfx) key store)`,
   ],
   [
     "key bundle with a PKCS#1 RSA key",
@@ -454,7 +455,7 @@ const ROWS: Row[] = [
   [
     "a PKCS#12 store named .pem",
     () => certificate(keyIn("pkcs12", goodCert), "signing", "certs/x.pem"),
-    `${KEY_FIX} (found PKCS#12 key store (binary))`,
+    `${keyFix("certs/x.pem")} (found PKCS#12 key store (binary))`,
   ],
   [
     "a DER PKCS#8 private key",
