@@ -82,6 +82,8 @@ export class CustomerStack extends TerraformStack {
       kmsKeyArn: storage.kmsKey.arn,
       partners: transfer.partners,
       alarmTopicArn: messaging.alarmTopic.arn,
+      // The bucket policy names the deployer among the writers of _gateway/: apply it first.
+      dependsOn: storage.bucketPolicy ? [storage.bucketPolicy] : [],
     });
     const routing = { key: routingDocument.key, etag: routingDocument.etag };
     new GatewayOutputs(this, "outputs", {

@@ -9,7 +9,7 @@
  * customer, and one alarm here notifies the operators at the first refusal.
  */
 import { Construct, type IConstruct } from "constructs";
-import { Fn, TerraformLocal, TerraformStack } from "cdktf";
+import { Fn, TerraformLocal, TerraformStack, type ITerraformDependable } from "cdktf";
 import { S3Object } from "@cdktf/provider-aws/lib/s3-object";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import type { Customer } from "../../model/customer";
@@ -25,6 +25,11 @@ export interface RoutingDocumentProps {
   readonly partners: readonly PartnerResourceIds[];
   /** Operators' topic for the integrity alarm. @default no alarm actions */
   readonly alarmTopicArn?: string;
+  /**
+   * Written after these (the bucket policy, which allows the deployer to write under `_gateway/`).
+   * @default none
+   */
+  readonly dependsOn?: ITerraformDependable[];
 }
 
 /** The CloudWatch metric that counts refused routing documents, one per customer. */
@@ -61,6 +66,7 @@ export class RoutingDocument extends Construct {
       contentType: "application/json",
       serverSideEncryption: "aws:kms",
       kmsKeyId: props.kmsKeyArn,
+      ...(props.dependsOn?.length ? { dependsOn: props.dependsOn } : {}),
     });
     this.sha256 = Fn.sha256(content.asString);
     this.etag = this.sha256;

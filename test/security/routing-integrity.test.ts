@@ -130,6 +130,12 @@ describe("the stack embeds the digest and alarms on refusals", () => {
     for (const f of readers) expect(f.environment.variables.ROUTING_SHA256).toBe(`\${sha256(${local})}`);
   });
 
+  it("writes the document after the bucket policy that lets the deployer write under _gateway/", () => {
+    const doc = Object.values(tf.resource.aws_s3_object!).find((o) => o.key === ROUTING_DOCUMENT_KEY)!;
+    const [policyId] = Object.keys(tf.resource.aws_s3_bucket_policy!);
+    expect(doc.depends_on).toEqual([`aws_s3_bucket_policy.${policyId}`]);
+  });
+
   it("counts the refusal mark in every reader's log group into one metric, alarmed at the first", () => {
     const filters = Object.values(tf.resource.aws_cloudwatch_log_metric_filter!);
     const groups = Object.entries(tf.resource.aws_cloudwatch_log_group!)
