@@ -11,6 +11,7 @@
 import { customerInput, SAMPLE_CERT_PEM } from "../helpers/customer-factory";
 import { synthCustomer, type Tf } from "../stacks/helpers";
 import type { CustomerInput } from "../../model/customer";
+import { globMatches } from "./iam-glob";
 
 const ACCOUNT = "111122223333";
 const REGION = "eu-west-1";
@@ -140,15 +141,6 @@ function grants(cust: string, tf: Tf): Grant[] {
     }
   }
   return out;
-}
-
-/** IAM's glob: `*` any run of characters, `?` one. */
-export function globMatches(pattern: string, value: string): boolean {
-  const re = pattern
-    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-    .replace(/\*/g, ".*")
-    .replace(/\?/g, ".");
-  return new RegExp(`^${re}$`).test(value);
 }
 
 /** Actions that support no resource-level permission are granted on `*` by necessity. */
