@@ -14,7 +14,10 @@
  * Facts (Transfer user guide, "Cross-service confused deputy prevention",
  * https://docs.aws.amazon.com/transfer/latest/userguide/confused-deputy.html): the access role is
  * assumed with the agreement's ARN as `aws:SourceArn` for inbound AS2 and the connector's ARN for
- * outbound AS2; `aws:SourceAccount` must be the account of that ARN. Basic auth needs
+ * outbound AS2; `aws:SourceAccount` must be the account of that ARN. An agreement's ARN is
+ * `arn:${Partition}:transfer:${Region}:${Account}:agreement/${ServerId}/${AgreementId}` (Service
+ * Authorization Reference, "Actions, resources, and condition keys for AWS Transfer Family",
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awstransferfamily.html). Basic auth needs
  * `secretsmanager:GetSecretValue` on the secret and `kms:Decrypt` on its key when that key is
  * customer-managed (Transfer API reference, CreateConnector/UpdateAgreement `AccessRole`).
  *
