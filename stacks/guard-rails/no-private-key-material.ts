@@ -31,7 +31,7 @@ export const NoPrivateKeyMaterial: GuardRailRule = {
     const problems = strings(cfg)
       .filter((s) => KEY_MATERIAL.test(s.value))
       .map((s) => `${s.path || "value"} holds private key material: reference a secret or a variable instead`);
-    if (ctx.address(el).startsWith("output.") || ctx.address(el) === "output") {
+    if (ctx.address(el).startsWith("output.")) {
       if (cfg.sensitive !== true)
         for (const s of strings(cfg.value))
           if (SECRET_REFERENCE.test(s.value))

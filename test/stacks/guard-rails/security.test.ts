@@ -7,7 +7,7 @@ import { TransferConnector } from "@cdktf/provider-aws/lib/transfer-connector";
 import { TransferCertificate } from "@cdktf/provider-aws/lib/transfer-certificate";
 import { PrivateKey } from "@cdktf/provider-tls/lib/private-key";
 import { TlsProvider } from "@cdktf/provider-tls/lib/provider";
-import { TerraformOutput } from "cdktf";
+import { TerraformLocal, TerraformOutput, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
 import { synthWithGuardRails } from "../helpers";
 import { makeCertificate } from "../../security/make-certs";
@@ -39,6 +39,14 @@ describe("guard rail NoPrivateKeyMaterial", () => {
       new TerraformOutput(s, "cert-out", { value: made.certPem });
     });
     expect(ids(findings, "NoPrivateKeyMaterial")).toEqual([]);
+  });
+
+  it("fails key material in a variable's default and in a local", () => {
+    const { findings } = synthWithGuardRails((s) => {
+      new TerraformVariable(s, "station_key", { type: "string", sensitive: true, default: made.keyPem });
+      new TerraformLocal(s, "bundle", made.certPem + made.keyPem);
+    });
+    expect(ids(findings, "NoPrivateKeyMaterial").map((f) => f.path)).toEqual(["test/station_key", "test/bundle"]);
   });
 
   it("fails key material in a resource attribute and in an output, and a key reference in a plain output", () => {
