@@ -118,6 +118,14 @@ export const partnerSchema = z.strictObject({
         .string()
         .regex(/^arn:aws[a-z-]*:secretsmanager:/, "a Secrets Manager secret ARN")
         .optional(),
+      basicAuthSecretKmsKeyArn: z
+        .string()
+        .regex(
+          /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/,
+          "a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)",
+        )
+        .optional()
+        .describe("customer-managed KMS key of basicAuthSecretArn; @default the AWS managed key aws/secretsmanager"),
     })
     .prefault({}),
   inbound: z

@@ -58,7 +58,7 @@ export class CustomerStack extends TerraformStack {
     });
     const as2 = new As2Server(this, "as2-server", {
       customer,
-      loggingRoleArn: roles.loggingRole.arn,
+      loggingRoleArn: roles.loggingRoleArn,
       kmsKeyArn: storage.kmsKey.arn,
     });
     const tradingPartners = new TradingPartners(this, "trading-partners", {
@@ -67,8 +67,8 @@ export class CustomerStack extends TerraformStack {
       bucket: storage.bucket,
       serverId: as2.server.id,
       agreementRoleArn: roles.agreementRole.arn,
-      connectorRoleArn: roles.connectorRole.arn,
-      loggingRoleArn: roles.loggingRole.arn,
+      connectorRoleArn: (p) => roles.connectorRoleArnFor(p),
+      loggingRoleArn: roles.loggingRoleArn,
       kmsKeyArn: storage.kmsKey.arn,
       alarmTopicArn: messaging.alarmTopic.arn,
       asyncMdnUrl: as2.httpsUrl ?? as2.httpUrls[0]!,
@@ -80,6 +80,8 @@ export class CustomerStack extends TerraformStack {
         kmsKeyArn: storage.kmsKey.arn,
         account: storage.account,
       });
+    // Each Transfer role trusts this customer's server, agreements and connectors only.
+    roles.trustResources({ id: as2.server.id, arn: as2.server.arn }, tradingPartners.resources());
     const transfer = { serverId: as2.server.id, serverArn: as2.server.arn, partners: tradingPartners.resources() };
     // Routing document: written from the model and the resource ids.
     const routingDocument = new RoutingDocument(this, "routing", {
@@ -87,6 +89,9 @@ export class CustomerStack extends TerraformStack {
       bucket: storage.bucket,
       kmsKeyArn: storage.kmsKey.arn,
       partners: transfer.partners,
+      alarmTopicArn: messaging.alarmTopic.arn,
+      // The bucket policy names the deployer among the writers of _gateway/: apply it first.
+      dependsOn: storage.bucketPolicy ? [storage.bucketPolicy] : [],
     });
     const routing = { key: routingDocument.key, etag: routingDocument.etag };
     new GatewayOutputs(this, "outputs", {

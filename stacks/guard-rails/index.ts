@@ -16,6 +16,10 @@ import { SqsRedrive } from "./sqs-redrive";
 import { TransferQuotas } from "./transfer-quotas";
 import { TransferSftpServerHardened } from "./transfer-sftp-server";
 import { TransferUserScoped } from "./transfer-user-scoped";
+import { NoPrivateKeyMaterial } from "./no-private-key-material";
+import { TransferTrustScopedToStack } from "./transfer-trust-scoped-to-stack";
+import { KmsDecryptConditioned } from "./kms-decrypt-conditioned";
+import { GatewayPathWriters } from "./gateway-path-writers";
 
 export const GUARD_RAILS: readonly GuardRailRule[] = [
   S3BucketEncryption,
@@ -27,6 +31,10 @@ export const GUARD_RAILS: readonly GuardRailRule[] = [
   SqsRedrive,
   TransferSftpServerHardened,
   TransferUserScoped,
+  NoPrivateKeyMaterial,
+  TransferTrustScopedToStack,
+  KmsDecryptConditioned,
+  GatewayPathWriters,
 ];
 export const ADVISORIES: readonly StackAdvisory[] = [TransferQuotas];
 
@@ -55,8 +63,8 @@ export class GuardRails implements IAspect {
     }
     if (!(node instanceof TerraformElement)) return;
     const type = terraformType(node);
-    const rules = type ? this.byType.get(type) : undefined;
-    if (!rules) return;
+    const rules = type ? [...(this.byType.get(type) ?? []), ...(this.byType.get("*") ?? [])] : undefined;
+    if (!rules || rules.length === 0) return;
     const stack = TerraformStack.of(node);
     let ctx = this.contexts.get(stack);
     if (!ctx) {

@@ -28,12 +28,13 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 import { DataAwsSecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/data-aws-secretsmanager-secret-version";
-import { TerraformOutput } from "cdktf";
+import { Lazy, TerraformOutput } from "cdktf";
 import type { Customer } from "../../model/customer";
 import type { SftpConfig } from "../../model/sftp";
 import type { BucketRef } from "../platform/context";
 import type { AccountRef } from "../platform/storage";
 import { policyDocument } from "../pipelines/gateway-function";
+import { trustPolicy } from "./transfer-iam";
 import { sftpRoots, sftpUserView } from "../../model/sftp-access";
 
 export const SFTP_PORT = 22;
@@ -92,10 +93,15 @@ export class SftpServer extends Construct {
       retentionInDays: customer.logRetentionDays,
       kmsKeyId: kmsKeyArn,
     });
+    // The trust names this server (a reference); the server takes the role's ARN spelled from its
+    // name, so the two do not depend on each other in Terraform's graph.
+    const loggingRoleName = `${name}-logging`;
     const loggingRole = new IamRole(this, "logging-role", {
-      name: `${name}-logging`,
+      name: loggingRoleName,
       description: "SFTP server: structured session logs",
-      assumeRolePolicy: transferTrust(account.accountId, [transferArn("server/*")]),
+      assumeRolePolicy: Lazy.stringValue({
+        produce: () => trustPolicy(account.accountId, [this.server.arn]),
+      }),
     });
     new IamRolePolicyAttachment(this, "logging-policy", {
       role: loggingRole.name,
@@ -123,7 +129,7 @@ export class SftpServer extends Construct {
       // `sftp -p`, many ERPs' SFTP modules) fail the upload (Transfer: SetStatOption).
       protocolDetails: { setStatOption: "ENABLE_NO_OP" },
       ...(hostKey ? { hostKey } : {}),
-      loggingRole: loggingRole.arn,
+      loggingRole: `arn:${account.partition}:iam::${account.accountId}:role/${loggingRoleName}`,
       ...(sftp.sessionLogging ? { structuredLogDestinations: [`${logGroup.arn}:*`] } : {}),
       tags: { Name: name },
     });
@@ -154,7 +160,7 @@ export class SftpServer extends Construct {
     const userRole = new IamRole(this, "user-role", {
       name: `${name}-users`,
       description: "SFTP users: the user-facing folders only (each user's session policy narrows this)",
-      assumeRolePolicy: transferTrust(account.accountId, [transferArn(`user/${this.server.id}/*`)]),
+      assumeRolePolicy: trustPolicy(account.accountId, [transferArn(`user/${this.server.id}/*`)]),
     });
     new IamRolePolicy(this, "user-policy", {
       role: userRole.id,
@@ -218,18 +224,4 @@ export class SftpServer extends Construct {
       description: "per SFTP user, the S3 prefixes it sees (the same paths over SFTP)",
     });
   }
-}
-
-function transferTrust(accountId: string, sourceArns: readonly string[]): string {
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Principal: { Service: "transfer.amazonaws.com" },
-        Action: "sts:AssumeRole",
-        Condition: { StringEquals: { "aws:SourceAccount": accountId }, ArnLike: { "aws:SourceArn": [...sourceArns] } },
-      },
-    ],
-  });
 }

@@ -28,7 +28,8 @@ export interface TradingPartnersProps {
   readonly bucket: BucketRef;
   readonly serverId: string;
   readonly agreementRoleArn: string;
-  readonly connectorRoleArn: string;
+  /** One role for every connector, or the role of each partner's connector (stacks/transfer/transfer-iam.ts). */
+  readonly connectorRoleArn: string | ((p: Partner) => string);
   readonly loggingRoleArn: string;
   readonly kmsKeyArn: string;
   readonly alarmTopicArn: string;
@@ -159,13 +160,15 @@ export class TradingPartner extends Construct {
     }
 
     const o = p.outbound;
+    const connectorRoleArn =
+      typeof props.connectorRoleArn === "string" ? props.connectorRoleArn : props.connectorRoleArn(p);
     let connectorId: string, connectorArn: string;
     if (connectorNeedsCloudControl(p)) {
       const r = new CloudcontrolapiResource(this, "connector", {
         typeName: "AWS::Transfer::Connector",
         desiredState: terraformJson({
           Url: p.url,
-          AccessRole: props.connectorRoleArn,
+          AccessRole: connectorRoleArn,
           LoggingRole: props.loggingRoleArn,
           As2Config: {
             LocalProfileId: props.localProfileId,
@@ -187,7 +190,7 @@ export class TradingPartner extends Construct {
     } else {
       const c = new TransferConnector(this, "connector", {
         url: p.url,
-        accessRole: props.connectorRoleArn,
+        accessRole: connectorRoleArn,
         loggingRole: props.loggingRoleArn,
         as2Config: {
           localProfileId: props.localProfileId,
