@@ -35,7 +35,7 @@ const smallCap = (advice: string): FailureRule => ({ class: "transient", retry: 
 const permanent = (advice: string): FailureRule => ({ class: "permanent", advice });
 
 /** AWS's "AS2 error codes" table, every code and nothing else (see the header for the page and date). */
-export const AWS_FAILURE_CODES: Readonly<Record<string, FailureRule>> = {
+const AWS_TABLE = {
   ACCESS_DENIED: permanent(
     "Transfer could not read the file or assume the connector's role: check the connector's access role, the bucket policy and the KMS key policy",
   ),
@@ -136,7 +136,12 @@ export const AWS_FAILURE_CODES: Readonly<Record<string, FailureRule>> = {
   VERIFICATION_FAILED_NO_MATCHING_KEY_FOUND: permanent(
     "no partner certificate matches the signature: import the partner's current signing certificate",
   ),
-};
+} satisfies Record<string, FailureRule>;
+
+/** A code of AWS's table (what an emulator of Transfer may emit, and nothing else). */
+export type AwsFailureCode = keyof typeof AWS_TABLE;
+
+export const AWS_FAILURE_CODES: Readonly<Record<string, FailureRule>> = AWS_TABLE;
 
 /** The gateway's own codes, for reasons it detects itself (not Transfer's; never in Transfer events). */
 export const GATEWAY_FAILURE_CODES: Readonly<Record<string, FailureRule>> = {

@@ -209,7 +209,10 @@ export function decrypt(
   try {
     p7 = forge.pkcs7.messageFromAsn1(forge.asn1.fromDer(der.toString("binary"), false)) as unknown as ForgeEnveloped;
   } catch (e) {
-    throw new As2Error("DECRYPT_FAILED", `encrypted content is not a CMS EnvelopedData: ${(e as Error).message}`);
+    throw new As2Error(
+      "DECRYPT_FAILED_INVALID_SMIME_FORMAT",
+      `encrypted content is not a CMS EnvelopedData: ${(e as Error).message}`,
+    );
   }
   for (const k of keys) {
     const recipient = p7.findRecipient(forge.pki.certificateFromPem(k.certificatePem));

@@ -72,6 +72,8 @@ export class Sandbox {
     domainEvents: {},
   };
   readonly partners = new Map<string, PartnerStandIn>();
+  /** Host name of each stand-in (`<as2id>.sandbox.invalid`) → the partner's AS2 ID. */
+  private readonly standInHosts = new Map<string, string>();
   readonly functions = new Map<string, LocalFunction>();
   readonly notes: string[] = [];
   s3!: S3Client;
@@ -407,13 +409,14 @@ export class Sandbox {
       });
       await standIn.start();
       this.partners.set(p.as2Id, standIn);
+      this.standInHosts.set(standInHost(p.as2Id, this.standInHosts.size), p.as2Id);
       this.say(
-        `partner     ${p.as2Id} stands in at ${standIn.url}${p.declaredUrl ? ` (declared: ${p.declaredUrl})` : ""}`,
+        `partner     ${p.as2Id} stands in at ${this.standInUrl(p.as2Id)}${p.declaredUrl ? ` (declared: ${p.declaredUrl})` : ""}`,
       );
     }
     const connectors: Connector[] = this.wiring.connectors.map(({ declaredUrl: _declared, ...c }) => ({
       ...c,
-      url: this.partners.get(c.partner.as2Id)!.url,
+      url: this.standInUrl(c.partner.as2Id),
     }));
     this.transfer = new TransferEmulator({
       s3: this.s3,
@@ -423,6 +426,7 @@ export class Sandbox {
       ...(this.wiring.serverId ? { serverId: this.wiring.serverId } : {}),
       ctx: { account: ACCOUNT, region: this.region },
       httpTimeoutMs: 10_000,
+      lookup: (hostname) => this.resolveStandIn(hostname),
       onStartFileTransfer: (connectorId, paths, transferId) => {
         this.counters.transfers += 1;
         const c = connectors.find((x) => x.connectorId === connectorId);
@@ -454,6 +458,19 @@ export class Sandbox {
     this.say(
       `transfer    AS2 server ${this.transfer.serverId} listens at ${ep.as2Url}; ${connectors.length} connector(s), ${this.wiring.agreements.length} agreement(s)`,
     );
+  }
+
+  /** A stand-in's URL under its own host name, so that its DNS can fail (partner mode `unresolvable`). */
+  private standInUrl(as2Id: string): string {
+    const host = [...this.standInHosts].find(([, id]) => id === as2Id)?.[0];
+    return this.partners.get(as2Id)!.urlAt(host ?? "127.0.0.1");
+  }
+
+  /** The connectors' resolver: stand-in names to loopback (none while `unresolvable`), others to DNS. */
+  private resolveStandIn(hostname: string): string | null | undefined {
+    const as2Id = this.standInHosts.get(hostname.toLowerCase());
+    if (as2Id === undefined) return undefined;
+    return this.partners.get(as2Id)?.mode === "unresolvable" ? null : "127.0.0.1";
   }
 
   private async onTransferEvent(e: TransferEventEnvelope): Promise<void> {
@@ -703,4 +720,17 @@ export class Sandbox {
     this.s3?.destroy();
     await this.storage?.stop();
   }
+}
+
+/**
+ * A host name for a partner stand-in: under `.invalid` (RFC 2606: never resolves in real DNS), so
+ * only the sandbox's own resolver knows it. The index keeps two AS2 IDs that sanitize alike apart.
+ */
+function standInHost(as2Id: string, index: number): string {
+  const label = as2Id
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 40);
+  return `${label || "partner"}-${index}.sandbox.invalid`;
 }

@@ -165,12 +165,25 @@ export function readTransfer(state: LocalState): TransferWiring {
       });
     } else if (type === "AWS::Transfer::Agreement") {
       const local = localOf(String(props["LocalProfileId"]));
+      const custom = props["CustomDirectories"] as Record<string, unknown> | undefined;
       agreements.push({
         agreementId: String(props["AgreementId"]),
         local,
         partner: partnerOf(String(props["PartnerProfileId"]), local.as2Id).profile,
-        baseDirectory: String(props["BaseDirectory"]),
-        enforceMessageSigning: props["EnforceMessageSigning"] !== "DISABLED",
+        ...(custom
+          ? {
+              customDirectories: {
+                payload: String(custom["PayloadFilesDirectory"]),
+                failed: String(custom["FailedFilesDirectory"]),
+                status: String(custom["StatusFilesDirectory"]),
+                mdn: String(custom["MdnFilesDirectory"]),
+                temporary: String(custom["TemporaryFilesDirectory"]),
+              },
+            }
+          : { baseDirectory: String(props["BaseDirectory"]) }),
+        // AWS's defaults for both are DISABLED (AWS::Transfer::Agreement).
+        preserveFilename: props["PreserveFilename"] === "ENABLED",
+        enforceMessageSigning: props["EnforceMessageSigning"] === "ENABLED",
       });
     }
   }
@@ -181,7 +194,8 @@ export function readTransfer(state: LocalState): TransferWiring {
       local,
       partner: partnerOf(String(a.args["partner_profile_id"]), local.as2Id).profile,
       baseDirectory: String(a.args["base_directory"]),
-      // hashicorp/aws cannot set it: Transfer's default applies.
+      // hashicorp/aws cannot set them: Transfer's defaults (DISABLED) apply.
+      preserveFilename: false,
       enforceMessageSigning: false,
     });
   }
