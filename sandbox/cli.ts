@@ -17,8 +17,7 @@ import { Sandbox } from "./runner/sandbox";
 import { synthesize } from "./runner/synthesize";
 import { runScenario, scenarioSchema } from "./runner/scenario";
 import type { Scenario } from "./runner/scenario";
-import { PARTNER_MODES } from "./partner/partner";
-import type { PartnerMode } from "./partner/partner";
+import { PROMPT_HELP, parsePromptCommand } from "./prompt";
 
 interface Args {
   customer: string;
@@ -67,35 +66,30 @@ async function interactive(sb: Sandbox, stationOf: (partner: string) => string |
   console.log(`
 The gateway is running. Upload with any S3 client (path-style, any credentials):
   aws --endpoint-url ${sb.s3Endpoint} s3 cp invoice.edi s3://${bucket}/AS2/send/<station>/<partner>/
-or type a command:
-  upload <station> <partner> <file>     put a local file under AS2/send/<station>/<partner>/
-  inbound <partner> <file>              the partner sends a local file to the gateway
-  partner <partner> <${PARTNER_MODES.join("|")}>
-  sweep                                 run the scheduled sweep now
-  summary | quit`);
+or type a command.
+${PROMPT_HELP}`);
   const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: "sandbox> " });
   rl.prompt();
   for await (const line of rl) {
-    const [cmd, ...args] = line.trim().split(/\s+/);
+    const c = parsePromptCommand(line);
     try {
-      if (cmd === "upload" && args.length === 3) {
-        const [station, partner, file] = args as [string, string, string];
+      if (c.kind === "upload") {
         await sb.s3.send(
           new PutObjectCommand({
             Bucket: bucket,
-            Key: sendKey({ station, partner, test: false }, basename(file)),
-            Body: readFileSync(file),
+            Key: sendKey({ station: c.station, partner: c.partner, test: false }, basename(c.file)),
+            Body: readFileSync(c.file),
           }),
         );
-      } else if (cmd === "inbound" && args.length === 2) {
-        await sb.sendInbound(args[0]!, basename(args[1]!), readFileSync(args[1]!));
-      } else if (cmd === "partner" && args.length === 2 && PARTNER_MODES.includes(args[1] as PartnerMode)) {
-        await sb.partners.get(args[0]!)?.setMode(args[1] as PartnerMode);
-        console.log(`partner ${args[0]} is now '${args[1]}'${stationOf(args[0]!) ? "" : " (unknown partner)"}`);
-      } else if (cmd === "sweep") await sb.runSchedules();
-      else if (cmd === "summary") console.log(sb.summary());
-      else if (cmd === "quit" || cmd === "exit") break;
-      else if (cmd) console.log(USAGE);
+      } else if (c.kind === "inbound") {
+        await sb.sendInbound(c.partner, basename(c.file), readFileSync(c.file));
+      } else if (c.kind === "partner") {
+        await sb.partners.get(c.partner)?.setMode(c.mode);
+        console.log(`partner ${c.partner} is now '${c.mode}'${stationOf(c.partner) ? "" : " (unknown partner)"}`);
+      } else if (c.kind === "sweep") await sb.runSchedules();
+      else if (c.kind === "summary") console.log(sb.summary());
+      else if (c.kind === "quit") break;
+      else if (c.kind === "help") console.log(`${c.problem ? `${c.problem}\n` : ""}${PROMPT_HELP}`);
     } catch (e) {
       console.log(`error: ${(e as Error).message}`);
     }
