@@ -1,5 +1,5 @@
 /**
- * `npm run sandbox [-- <customer>] [--scenario <file>] [--verbose]`
+ * `npm run sandbox [-- <customer>] [--scenario <file>] [--partner ID=url]... [--station-key ID=key.pem]... [--verbose]`
  * `npm run sandbox -- send-inbound <partner> <file> [--customer <customer>]`
  *
  * Synthesizes the customer's stack and runs it on this machine (see sandbox/runner/sandbox.ts).
@@ -23,6 +23,8 @@ interface Args {
   customer: string;
   scenario?: string;
   verbose: boolean;
+  externalPartners: Record<string, string>;
+  stationKeys: Record<string, string[]>;
   sendInbound?: { partner: string; file: string };
 }
 
@@ -30,17 +32,35 @@ const USAGE = `usage:
   npm run sandbox [-- <customer>] [--verbose]            run a customer's gateway locally (default: example)
   npm run sandbox -- --scenario <file.json> [--verbose]  run a scripted rehearsal; exit 0 when it holds
   npm run sandbox -- send-inbound <partner> <file> [--customer <customer>]
-                                                         a partner sends a file; wait until it is routed`;
+                                                         a partner sends a file; wait until it is routed
+options (repeatable):
+  --partner <as2id>=<url>          the partner is external AS2 software at <url>: no stand-in, its declared certificates
+  --station-key <as2id>=<key.pem>  the station's private key for its declared certificate (else a throwaway pair)`;
+
+/** `ID=value` of --partner / --station-key. */
+function assignment(option: string, value: string | undefined): [string, string] {
+  const eq = value?.indexOf("=") ?? -1;
+  if (!value || eq <= 0 || eq === value.length - 1)
+    throw new Error(`${option} needs <as2id>=<value>, found ${value ?? "nothing"}\n${USAGE}`);
+  return [value.slice(0, eq), value.slice(eq + 1)];
+}
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { customer: "example", verbose: false };
+  const a: Args = { customer: "example", verbose: false, externalPartners: {}, stationKeys: {} };
   const rest = [...argv];
   while (rest.length) {
     const x = rest.shift()!;
     if (x === "--scenario") a.scenario = rest.shift();
     else if (x === "--customer") a.customer = rest.shift() ?? a.customer;
     else if (x === "--verbose" || x === "-v") a.verbose = true;
-    else if (x === "--help" || x === "-h") {
+    else if (x === "--partner") {
+      const [id, url] = assignment(x, rest.shift());
+      if (!/^https?:\/\//.test(url)) throw new Error(`--partner ${id}: ${url} is not an http:// or https:// URL`);
+      a.externalPartners[id] = url;
+    } else if (x === "--station-key") {
+      const [id, path] = assignment(x, rest.shift());
+      a.stationKeys[id] = [...(a.stationKeys[id] ?? []), path];
+    } else if (x === "--help" || x === "-h") {
       console.log(USAGE);
       process.exit(0);
     } else if (x === "send-inbound") {
@@ -54,6 +74,14 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
+/** A station key file, refused clearly when it is not a PEM private key. */
+function readKeyFile(station: string, path: string): string {
+  const text = readFileSync(resolve(path), "utf8");
+  if (!/-----BEGIN (RSA |EC )?PRIVATE KEY-----/.test(text))
+    throw new Error(`--station-key ${station}=${path}: not a PEM private key (-----BEGIN PRIVATE KEY-----)`);
+  return text;
+}
+
 function loadScenario(file: string): Scenario {
   const parsed = scenarioSchema.safeParse(JSON.parse(readFileSync(file, "utf8")));
   if (!parsed.success)
@@ -64,9 +92,7 @@ function loadScenario(file: string): Scenario {
 async function interactive(sb: Sandbox, stationOf: (partner: string) => string | undefined): Promise<void> {
   const bucket = sb.buckets[0]!;
   console.log(`
-The gateway is running. Upload with any S3 client (path-style, any credentials):
-  aws --endpoint-url ${sb.s3Endpoint} s3 cp invoice.edi s3://${bucket}/AS2/send/<station>/<partner>/
-or type a command.
+The gateway is running: upload with any S3 client as shown above, or type a command.
 ${PROMPT_HELP}`);
   const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: "sandbox> " });
   rl.prompt();
@@ -106,7 +132,11 @@ async function main(): Promise<number> {
   console.log(`synthesizing ${customer} ...`);
   const synth = synthesize({ customer, workDir, ...(scenario?.overrides ? { overrides: scenario.overrides } : {}) });
   console.log(`running stack ${basename(synth.stackDir)} from ${synth.stackDir} (work folder ${workDir})`);
-  const sb = new Sandbox({ stackDir: synth.stackDir, workDir, verbose: args.verbose });
+  const externalPartners = { ...(scenario?.externalPartners ?? {}), ...args.externalPartners };
+  const stationKeys = Object.fromEntries(
+    Object.entries(args.stationKeys).map(([id, paths]) => [id, paths.map((p) => readKeyFile(id, p))]),
+  );
+  const sb = new Sandbox({ stackDir: synth.stackDir, workDir, verbose: args.verbose, externalPartners, stationKeys });
   let code = 0;
   const stop = async () => {
     await sb.settle(2000);

@@ -3,7 +3,7 @@
  * targets, functions (the deployment zips with their synthesized environments), event source
  * mappings and routing document, with Transfer Family emulated and a stand-in for every partner.
  */
-import { readFileSync, mkdirSync, existsSync } from "node:fs";
+import { readFileSync, mkdirSync, existsSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { randomUUID } from "node:crypto";
 import { S3Client, CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
@@ -37,6 +37,10 @@ export interface SandboxOptions {
   readonly log?: (line: string) => void;
   /** Also log queue and function activity. */
   readonly verbose?: boolean;
+  /** Partners played by external AS2 software (AS2 ID → URL): no stand-in, declared certificates. */
+  readonly externalPartners?: Readonly<Record<string, string>>;
+  /** Station private keys (PEM text) for the stations' declared certificates (AS2 ID → keys). */
+  readonly stationKeys?: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface SandboxCounters {
@@ -166,9 +170,56 @@ export class Sandbox {
     this.bridgeS3Events();
     this.startEventSourceMappings();
     for (const n of [...this.wiring.notes, ...this.notes]) this.say(`note: ${n}`);
+    for (const l of this.banner()) this.say(l);
   }
 
   private transferApi = "";
+
+  /** Folder with every station's public certificates (`<station>.signing.pem`, `<station>.encryption.pem`). */
+  get certificatesDir(): string {
+    return join(this.o.workDir, "certificates");
+  }
+
+  /** Writes the stations' certificates for external AS2 software to import; returns the files by station. */
+  private exportStationCertificates(): Map<string, string[]> {
+    mkdirSync(this.certificatesDir, { recursive: true });
+    const files = new Map<string, string[]>();
+    for (const l of this.wiring.locals.values()) {
+      const safe = l.as2Id.replace(/[^A-Za-z0-9._-]/g, "_");
+      const signing = join(this.certificatesDir, `${safe}.signing.pem`);
+      const encryption = join(this.certificatesDir, `${safe}.encryption.pem`);
+      writeFileSync(signing, l.signing.certificatePem);
+      writeFileSync(encryption, l.encryption.certificatePem);
+      files.set(l.as2Id, [signing, encryption]);
+    }
+    return files;
+  }
+
+  /**
+   * What a user needs to work with the running gateway: the S3 endpoint and an AWS CLI line that
+   * works as printed (placeholders `<station>`, `<partner>`, `invoice.edi`), and per external
+   * partner the URL to configure on its side, the AS2 IDs and the station's certificate files.
+   */
+  banner(): string[] {
+    const bucket = this.buckets[0] ?? "<bucket>";
+    const lines = [
+      `S3 endpoint ${this.s3Endpoint} (path-style, any access key and secret)`,
+      `  aws --endpoint-url ${this.s3Endpoint} s3 cp invoice.edi s3://${bucket}/AS2/send/<station>/<partner>/`,
+      `station certificates for partners' software: ${this.certificatesDir}`,
+    ];
+    for (const p of this.wiring.partners.values()) {
+      if (!p.externalUrl) continue;
+      for (const station of p.stations) {
+        const files = this.stationCertificateFiles.get(station) ?? [];
+        lines.push(
+          `external partner ${p.as2Id}: the gateway sends to ${p.externalUrl}; configure ${p.as2Id}'s software to send to ${this.as2Url} with AS2-From ${p.as2Id} and AS2-To ${station}, and to trust ${files.join(" (signing), ")} (encryption)`,
+        );
+      }
+    }
+    return lines;
+  }
+
+  private stationCertificateFiles = new Map<string, string[]>();
 
   // ------------------------------------------------------------------ S3
 
@@ -393,10 +444,14 @@ export class Sandbox {
   // ------------------------------------------------------------------ Transfer Family and partners
 
   private async startTransfer(): Promise<void> {
-    this.wiring = readTransfer(this.state);
+    this.wiring = readTransfer(this.state, {
+      ...(this.o.externalPartners ? { externalPartners: this.o.externalPartners } : {}),
+      ...(this.o.stationKeys ? { stationKeys: this.o.stationKeys } : {}),
+    });
+    this.stationCertificateFiles = this.exportStationCertificates();
     for (const p of this.wiring.partners.values()) {
       const station = this.wiring.locals.get(p.stations[0]!);
-      if (!station) continue;
+      if (!station || !p.keys) continue; // an external partner runs its own software
       const standIn = new PartnerStandIn({
         as2Id: p.as2Id,
         signing: p.keys,
@@ -416,7 +471,7 @@ export class Sandbox {
     }
     const connectors: Connector[] = this.wiring.connectors.map(({ declaredUrl: _declared, ...c }) => ({
       ...c,
-      url: this.standInUrl(c.partner.as2Id),
+      url: this.wiring.partners.get(c.partner.as2Id)?.externalUrl ?? this.standInUrl(c.partner.as2Id),
     }));
     this.transfer = new TransferEmulator({
       s3: this.s3,
@@ -653,6 +708,8 @@ export class Sandbox {
   /** Sends a file from a partner stand-in to the emulated AS2 server. */
   async sendInbound(partner: string, fileName: string, payload: Buffer, options: { forgeSignature?: boolean } = {}) {
     const standIn = this.partners.get(partner);
+    if (!standIn && this.wiring.partners.get(partner)?.externalUrl)
+      throw new Error(`partner '${partner}' is external: send from its own AS2 software to ${this.as2Url}`);
     if (!standIn)
       throw new Error(`no partner '${partner}' in this stack; partners: ${[...this.partners.keys()].join(", ")}`);
     this.say(

@@ -59,6 +59,8 @@ export const scenarioSchema = z.strictObject({
   customer: z.string().default("example"),
   /** Merged into a copy of a JSON customer file (e.g. a short settle time). */
   overrides: z.record(z.string(), z.unknown()).optional(),
+  /** Partners played by external AS2 software: AS2 ID → URL (like `--partner ID=url`). */
+  externalPartners: z.record(z.string(), z.string().regex(/^https?:\/\//, "an http:// or https:// URL")).optional(),
   /** How long each expectation may take. */
   timeoutSeconds: z.number().positive().default(120),
   steps: z.array(stepSchema).min(1),
