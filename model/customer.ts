@@ -7,13 +7,21 @@ import { z } from "zod";
 import { cidr } from "./primitives";
 import { sftpSchema, sftpCrossChecks, type SftpInput } from "./sftp";
 
-/** Transfer Family accepts 1-128 printable characters; we also refuse spaces and '/' because the
- * AS2 ID is a segment of every S3 key the users work with. */
+/**
+ * docs: Transfer's API (CreateProfile `As2Id`, compared 2026-12-01: "Length Constraints: Minimum length
+ * of 1. Maximum length of 128. Pattern: [\p{Print}\s]*", and "This ID cannot include spaces") = 1-128
+ * printable ASCII characters, no space (Java's \p{Print} is ASCII). Checked at synth so that a file
+ * that synthesizes also applies. We also refuse '/' because the AS2 ID is a segment of every S3 key
+ * the users work with.
+ */
 export const as2IdSchema = z
   .string()
-  .min(1, "an AS2 ID needs 1 to 128 characters")
-  .max(128, "an AS2 ID has at most 128 characters")
-  .regex(/^[\x21-\x7e]+$/, "an AS2 ID is printable ASCII without spaces")
+  .min(1, "an AS2 ID needs 1 to 128 characters (Transfer's As2Id)")
+  .max(128, "an AS2 ID has at most 128 characters (Transfer's As2Id)")
+  .regex(
+    /^[\x21-\x7e]+$/,
+    'an AS2 ID is printable ASCII without spaces or tabs (Transfer\'s As2Id pattern; AWS: "This ID cannot include spaces")',
+  )
   .refine((s) => !s.includes("/"), "an AS2 ID cannot contain '/': it is a folder name in S3 keys")
   .refine((s) => s !== "." && s !== "..", "an AS2 ID cannot be '.' or '..'")
   .refine((s) => s !== "test", "'test' is reserved: it marks the test level in S3 keys")
@@ -130,7 +138,10 @@ export const partnerSchema = z.strictObject({
     .prefault({}),
   inbound: z
     .strictObject({
-      preserveFilename: z.boolean().default(true),
+      // false: Transfer keeps its unique message-id suffix at the landing, so two messages with the
+      // same file name cannot overwrite each other there; the inbox name comes from the event's
+      // requester-file-name either way (DESIGN.md, "PreserveFilename").
+      preserveFilename: z.boolean().default(false),
       enforceMessageSigning: z.boolean().default(true),
     })
     .prefault({}),

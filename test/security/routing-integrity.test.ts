@@ -137,7 +137,9 @@ describe("the stack embeds the digest and alarms on refusals", () => {
   });
 
   it("counts the refusal mark in every reader's log group into one metric, alarmed at the first", () => {
-    const filters = Object.values(tf.resource.aws_cloudwatch_log_metric_filter!);
+    const filters = Object.values(tf.resource.aws_cloudwatch_log_metric_filter!).filter(
+      (f) => f.metric_transformation.name === "RoutingIntegrityFailures",
+    );
     const groups = Object.entries(tf.resource.aws_cloudwatch_log_group!)
       .filter(([, g]) => String(g.name).startsWith("/aws/lambda/"))
       .map(([id]) => `\${aws_cloudwatch_log_group.${id}.name}`)

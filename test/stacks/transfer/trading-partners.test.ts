@@ -68,10 +68,16 @@ describe("trading partners of the example customer", () => {
       LocalProfileId: profileRef(tf, `station-${stationSlug("ACME-AS2")}/profile`),
       PartnerProfileId: profileRef(tf, `${slug("ACME-AS2", "GLOBEX")}/profile/profile`),
       AccessRole: roleRef(tf, "-transfer-agreements"),
-      BaseDirectory: `/\${aws_s3_bucket.${bucket}.bucket}/${prefix}`,
+      CustomDirectories: {
+        PayloadFilesDirectory: `/\${aws_s3_bucket.${bucket}.bucket}/${prefix}/processed`,
+        StatusFilesDirectory: `/\${aws_s3_bucket.${bucket}.bucket}/${prefix}/processed`,
+        MdnFilesDirectory: `/\${aws_s3_bucket.${bucket}.bucket}/${prefix}/processed`,
+        FailedFilesDirectory: `/\${aws_s3_bucket.${bucket}.bucket}/${prefix}/failed`,
+        TemporaryFilesDirectory: `/\${aws_s3_bucket.${bucket}.bucket}/${prefix}/temporary`,
+      },
       Status: "ACTIVE",
       Description: "GLOBEX->ACME-AS2",
-      PreserveFilename: "ENABLED",
+      PreserveFilename: "DISABLED",
       EnforceMessageSigning: "ENABLED",
     });
   });
@@ -162,13 +168,24 @@ describe("which partners go through Cloud Control", () => {
   );
   const cc = (type: string) => all(tf, "aws_cloudcontrolapi_resource").filter((r) => r.type_name === type);
 
-  it("uses native agreements and connectors unless an option needs Cloud Control", () => {
-    expect(all(tf, "aws_transfer_agreement")).toHaveLength(2);
-    expect(all(tf, "aws_transfer_agreement")[0]).toMatchObject({
-      server_id: serverRef(tf),
-      access_role: roleRef(tf, "-transfer-agreements"),
-    });
-    expect(cc("AWS::Transfer::Agreement")).toHaveLength(1);
+  it("declares every agreement through Cloud Control (CustomDirectories), native connectors unless an option needs it", () => {
+    expect(all(tf, "aws_transfer_agreement")).toHaveLength(0);
+    expect(cc("AWS::Transfer::Agreement")).toHaveLength(3);
+    for (const a of cc("AWS::Transfer::Agreement")) {
+      const state = JSON.parse(a.desired_state);
+      expect(state).toMatchObject({ ServerId: serverRef(tf), AccessRole: roleRef(tf, "-transfer-agreements") });
+      // CustomDirectories and BaseDirectory are exclusive (AWS::Transfer::Agreement).
+      expect(state.BaseDirectory).toBeUndefined();
+      expect(Object.keys(state.CustomDirectories).sort()).toEqual([
+        "FailedFilesDirectory",
+        "MdnFilesDirectory",
+        "PayloadFilesDirectory",
+        "StatusFilesDirectory",
+        "TemporaryFilesDirectory",
+      ]);
+      for (const dir of Object.values<string>(state.CustomDirectories))
+        expect(dir).toMatch(/^\/\$\{aws_s3_bucket\.[^}]+\}\/_gateway\/inbound\//);
+    }
     expect(all(tf, "aws_transfer_connector").map((c) => c.url)).toEqual(["https://plain.example/as2"]);
     expect(cc("AWS::Transfer::Connector")).toHaveLength(2);
   });
