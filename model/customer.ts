@@ -4,6 +4,8 @@
  * templates/ are all derived from this file.
  */
 import { z } from "zod";
+import { cidr } from "./primitives";
+import { sftpSchema, sftpCrossChecks, type SftpInput } from "./sftp";
 
 /** Transfer Family accepts 1-128 printable characters; we also refuse spaces and '/' because the
  * AS2 ID is a segment of every S3 key the users work with. */
@@ -91,18 +93,6 @@ const httpUrl = z.string().refine((s) => {
     return false;
   }
 }, "an absolute http:// or https:// URL");
-
-const cidr = z
-  .string()
-  .regex(/^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/, "an IPv4 CIDR such as 203.0.113.0/24")
-  .refine(
-    (s) =>
-      s
-        .split("/")[0]!
-        .split(".")
-        .every((o) => Number(o) <= 255),
-    "octets 0-255",
-  );
 
 export const partnerSchema = z.strictObject({
   as2Id: as2IdSchema,
@@ -237,6 +227,7 @@ export const customerSchema = z
         sweepMinutes: z.number().int().min(1).max(1440).default(5),
       })
       .prefault({}),
+    sftp: sftpSchema.optional().describe("an SFTP server over the same folders (issue: SFTP)"),
     webhooks: z.array(webhookSchema).default([]),
     notifications: z.strictObject({ emails: z.array(z.email()).default([]) }).prefault({}),
     archive: z
@@ -297,6 +288,7 @@ function crossFieldChecks(c: z.output<z.ZodObject<any>> & Record<string, any>, c
     }
   };
   stations.forEach((s, i) => claim(s.as2Id, ["stations", i]));
+  if (c.sftp) sftpCrossChecks(c.sftp as SftpInput, c.layout as Customer["layout"], stations, partners, ctx);
   partners.forEach((p, i) => claim(p.as2Id, ["partners", i]));
   const stationIds = new Set(stations.map((s) => s.as2Id));
   partners.forEach((p, i) => {

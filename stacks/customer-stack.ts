@@ -18,6 +18,7 @@ import { GatewayOutputs } from "./platform/outputs";
 import { GuardRails } from "./guard-rails";
 import { disableTokenCreationStackTraces } from "./platform/token-stack-traces";
 import { SendPipeline } from "./pipelines/send-pipeline";
+import { SftpServer } from "./transfer/sftp-server";
 
 export interface CustomerStackProps {
   /** The validated customer declaration and the file it came from. */
@@ -74,6 +75,13 @@ export class CustomerStack extends TerraformStack {
     });
     // Each Transfer role trusts this customer's server, agreements and connectors only.
     roles.trustResources({ id: as2.server.id, arn: as2.server.arn }, tradingPartners.resources());
+    if (customer.sftp)
+      new SftpServer(this, "sftp", {
+        customer: { ...customer, sftp: customer.sftp },
+        bucket: storage.bucket,
+        kmsKeyArn: storage.kmsKey.arn,
+        account: storage.account,
+      });
     const transfer = { serverId: as2.server.id, serverArn: as2.server.arn, partners: tradingPartners.resources() };
     // Routing document: written from the model and the resource ids.
     const routingDocument = new RoutingDocument(this, "routing", {

@@ -18,6 +18,8 @@ import { NoPrivateKeyMaterial } from "./no-private-key-material";
 import { TransferTrustScopedToStack } from "./transfer-trust-scoped-to-stack";
 import { KmsDecryptConditioned } from "./kms-decrypt-conditioned";
 import { GatewayPathWriters } from "./gateway-path-writers";
+import { TransferSftpServerHardened } from "./transfer-sftp-server";
+import { TransferUserScoped } from "./transfer-user-scoped";
 
 export const GUARD_RAILS: readonly GuardRailRule[] = [
   S3BucketEncryption,
@@ -31,6 +33,8 @@ export const GUARD_RAILS: readonly GuardRailRule[] = [
   TransferTrustScopedToStack,
   KmsDecryptConditioned,
   GatewayPathWriters,
+  TransferSftpServerHardened,
+  TransferUserScoped,
 ];
 export const ADVISORIES: readonly StackAdvisory[] = [TransferQuotas];
 

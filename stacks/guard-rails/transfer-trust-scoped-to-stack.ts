@@ -4,7 +4,8 @@
  * over the account: otherwise any other customer's server or connector in the account could be
  * configured with this role (the confused deputy; Transfer user guide, "Cross-service confused
  * deputy prevention", https://docs.aws.amazon.com/transfer/latest/userguide/confused-deputy.html).
- * The one wildcard allowed follows a reference to this stack's server: `agreement/<server-id>/*`.
+ * The one wildcard allowed follows a reference to this stack's server: `agreement/<server-id>/*`
+ * (AS2 agreements) or `user/<server-id>/*` (SFTP users): ARNs of that server's children only.
  */
 import { blocks, type GuardRailRule } from "./rule";
 
@@ -23,8 +24,9 @@ function sourceArnProblem(value: string): string | undefined {
   const wildcard = value.search(/[*?]/);
   if (wildcard < 0) return undefined;
   const lastRef = value.lastIndexOf("}");
-  if (/\bagreement\/\$\{[^}]*aws_transfer_server\.[^}]+\.id\}\/\*$/.test(value) && wildcard > lastRef) return undefined;
-  return `aws:SourceArn ${value} has a wildcard beyond this stack's server's agreements`;
+  if (/\b(agreement|user)\/\$\{[^}]*aws_transfer_server\.[^}]+\.id\}\/\*$/.test(value) && wildcard > lastRef)
+    return undefined;
+  return `aws:SourceArn ${value} has a wildcard beyond this stack's server's agreements or users`;
 }
 
 export const TransferTrustScopedToStack: GuardRailRule = {

@@ -127,7 +127,10 @@ describe("guard rail TransferTrustScopedToStack", () => {
       });
     });
     expect(ids(findings, "TransferTrustScopedToStack")).toEqual([
-      { path: "test/role", message: expect.stringContaining("has a wildcard beyond this stack's server's agreements") },
+      {
+        path: "test/role",
+        message: expect.stringContaining("has a wildcard beyond this stack's server's agreements or users"),
+      },
     ]);
   });
 });
