@@ -73,6 +73,7 @@ or type a command:
   partner <partner> <${PARTNER_MODES.join("|")}>
   sweep                                 run the scheduled sweep now
   summary | quit`);
+  for (const line of sb.sftpBanner()) console.log(line);
   const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: "sandbox> " });
   rl.prompt();
   for await (const line of rl) {

@@ -3,7 +3,7 @@
  * targets, functions (the deployment zips with their synthesized environments), event source
  * mappings and routing document, with Transfer Family emulated and a stand-in for every partner.
  */
-import { readFileSync, mkdirSync, existsSync } from "node:fs";
+import { readFileSync, mkdirSync, existsSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { randomUUID } from "node:crypto";
 import { S3Client, CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
@@ -25,6 +25,8 @@ import type { TransferWiring } from "./transfer-wiring";
 import { TransferEmulator } from "../transfer-emulator";
 import type { Connector, TransferEventEnvelope } from "../transfer-emulator";
 import { PartnerStandIn } from "../partner/partner";
+import { SandboxSftpServer } from "../sftp/server";
+import { sftpUsersOf } from "../sftp/users";
 
 export interface SandboxOptions {
   /** `cdktf.out/stacks/<stack>`: holds cdk.tf.json and the assets. */
@@ -37,6 +39,8 @@ export interface SandboxOptions {
   readonly log?: (line: string) => void;
   /** Also log queue and function activity. */
   readonly verbose?: boolean;
+  /** Port of the SFTP server (when the stack declares SFTP users). @default any free port */
+  readonly sftpPort?: number;
 }
 
 export interface SandboxCounters {
@@ -163,10 +167,35 @@ export class Sandbox {
     await this.putObjects();
     this.bridgeS3Events();
     this.startEventSourceMappings();
+    await this.startSftp();
     for (const n of [...this.wiring.notes, ...this.notes]) this.say(`note: ${n}`);
   }
 
   private transferApi = "";
+
+  // ------------------------------------------------------------------ SFTP
+
+  sftp?: SandboxSftpServer;
+
+  private async startSftp(): Promise<void> {
+    const users = sftpUsersOf(this.state);
+    if (!users.length) return;
+    this.sftp = new SandboxSftpServer({ users, s3: this.s3, port: this.o.sftpPort, log: (l) => this.say(l) });
+    await this.sftp.start();
+    const hostKeyFile = join(this.o.workDir, "sftp_known_hosts");
+    writeFileSync(hostKeyFile, `[127.0.0.1]:${this.sftp.port} ${this.sftp.hostKey.public.trim()}\n`);
+    this.say(`sftp        listening on 127.0.0.1:${this.sftp.port} for ${users.map((u) => u.name).join(", ")}`);
+  }
+
+  /** How to connect over SFTP, for the banner (empty without SFTP users). */
+  sftpBanner(): string[] {
+    if (!this.sftp) return [];
+    const known = join(this.o.workDir, "sftp_known_hosts");
+    return [
+      "Or over SFTP with a declared user's private key (the same folders as S3):",
+      `  sftp -P ${this.sftp.port} -o UserKnownHostsFile=${known} -i <private key> <user>@127.0.0.1`,
+    ];
+  }
 
   // ------------------------------------------------------------------ S3
 
@@ -695,6 +724,7 @@ export class Sandbox {
     this.stopped = true;
     for (const p of this.pollers) clearInterval(p);
     await Promise.allSettled([...this.inFlight]);
+    await this.sftp?.stop();
     await this.transfer?.stop();
     for (const p of this.partners.values()) await p.stop();
     await this.events?.stop();

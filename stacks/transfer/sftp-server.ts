@@ -113,6 +113,9 @@ export class SftpServer extends Construct {
         ...(eips.length ? { addressAllocationIds: eips.map((e) => e.allocationId) } : {}),
       },
       securityPolicyName: sftp.securityPolicy,
+      // S3 keeps no modes or times: without this, clients that set them after an upload (WinSCP,
+      // `sftp -p`, many ERPs' SFTP modules) fail the upload (Transfer: SetStatOption).
+      protocolDetails: { setStatOption: "ENABLE_NO_OP" },
       ...(hostKey ? { hostKey } : {}),
       loggingRole: `arn:${account.partition}:iam::${account.accountId}:role/${loggingRoleName}`,
       ...(sftp.sessionLogging ? { structuredLogDestinations: [`${logGroup.arn}:*`] } : {}),
