@@ -16,6 +16,8 @@ import { globMatches } from "./iam-glob";
 const ACCOUNT = "111122223333";
 const REGION = "eu-west-1";
 const cert = { signing: { pem: SAMPLE_CERT_PEM } };
+/** A public key (the example customer's), never a private one. */
+const SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE8zko5Rh8T9IIFsQEXX2dAAAtiWQDLjm+IjVG2Ja95N erp@example";
 
 function customer(name: string): CustomerInput {
   const secret = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}-basic-AbCdEf`;
@@ -36,6 +38,19 @@ function customer(name: string): CustomerInput {
         },
       },
     ],
+    // SFTP users (their roles trust this server's users; their session policies scope the bucket).
+    sftp: {
+      endpoint: "internet",
+      users: [
+        {
+          name: "erp",
+          role: "system",
+          stations: ["ACME"],
+          publicKeys: [SSH_KEY],
+          sourceCidrs: ["198.51.100.10/32"],
+        },
+      ],
+    },
   });
 }
 
@@ -65,6 +80,8 @@ function arnOf(cust: string, type: string, id: string, attr: string): string {
   switch (type) {
     case "aws_transfer_connector":
       return `${t}:connector/c-${cust}-${id}`;
+    case "aws_transfer_user":
+      return `${t}:user/s-${cust}/${id}`;
     case "aws_transfer_agreement":
       return `${t}:agreement/s-${cust}/a-${cust}-${id}`;
     case "aws_kms_key":
@@ -166,6 +183,7 @@ describe("two customers in one account", () => {
     expect(theirs.some((arn) => globMatches("arn:aws:s3:::as2-acme-*", arn))).toBe(true);
     expect(theirs.some((arn) => globMatches(`arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:*`, arn))).toBe(true);
     expect(grants(acme.cust, acme.tf).length).toBeGreaterThan(40);
+    expect(Object.keys(acme.tf.resource.aws_transfer_user ?? {})).toHaveLength(1);
   });
 
   it("no statement of acme grants anything on acme-eu's resources", () => {
