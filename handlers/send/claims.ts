@@ -18,6 +18,10 @@ export interface Member {
   readonly size: number;
   readonly identity: string;
   readonly fileName: string;
+  /** The exact version claimed (versioned buckets): the move copies and deletes this one only. */
+  readonly versionId?: string;
+  /** Its LastModified (ISO): an older version that resurfaces after the move is not a new upload. */
+  readonly lastModified?: string;
 }
 
 export type ClaimState = "claiming" | "rejected" | "staged" | "sending" | "sent";
@@ -38,6 +42,10 @@ export interface ClaimItem {
   readonly state: ClaimState;
   readonly claimedAt: string;
   readonly sendingAt?: string;
+  /** Token of the invocation holding the send lease: intents are written only under it. */
+  readonly leaseId?: string;
+  /** Chunks whose StartFileTransfer may have been called (written before the call). */
+  readonly intents?: Set<string>;
   readonly throttleAttempts?: number;
   readonly sentChunks?: Set<string>;
   readonly finals?: Set<string>;
@@ -62,6 +70,11 @@ export interface FileItem {
   readonly transferId?: string;
   readonly previousTransferIds?: string[];
   readonly payloadSent?: boolean;
+  /**
+   * Sent, but the transfer id was never recorded (the invocation stopped after StartFileTransfer
+   * may have been called): the outcome is looked up (events, Transfer's status file), never resent.
+   */
+  readonly unconfirmed?: boolean;
   readonly lastAttemptTime?: string;
   readonly as2MessageId?: string;
   readonly outcomeAt?: string;

@@ -13,7 +13,15 @@ import {
   SEND_PREFIX,
   type ParsedSendKey,
 } from "../../model/layout";
-import { headObject, resolveEventKey, safeMove, sameEtag, MoveError, type ObjectInfo } from "../shared/s3-object";
+import {
+  deleteExact,
+  headObject,
+  resolveEventKey,
+  safeMove,
+  sameEtag,
+  MoveError,
+  type ObjectInfo,
+} from "../shared/s3-object";
 import { logger } from "../shared/logger";
 import { checkUpload, remainingSettleSeconds, objectIdentity, routeOf, type UploadCheck } from "./decide";
 import {
@@ -39,8 +47,23 @@ function fileNameOf(key: string): string {
 }
 
 function memberOf(o: ObjectInfo, identity = objectIdentity(o)): Member {
-  return { key: o.key, etag: o.etag, size: o.size, identity, fileName: fileNameOf(o.key) };
+  return {
+    key: o.key,
+    etag: o.etag,
+    size: o.size,
+    identity,
+    fileName: fileNameOf(o.key),
+    ...(o.versionId && o.versionId !== "null" ? { versionId: o.versionId } : {}),
+    ...(o.lastModified ? { lastModified: o.lastModified.toISOString() } : {}),
+  };
 }
+
+/**
+ * Delay of a claim's own continuation, scheduled before anything leaves AS2/send/: twice the
+ * function timeout (60 s), so it arrives after the invocation that scheduled it has certainly
+ * ended, and resumes the claim from wherever that invocation stopped.
+ */
+export const CONTINUATION_DELAY_SECONDS = 120;
 
 /**
  * A key under the send prefix that parseSendKey refuses but that still names a station and a
@@ -164,6 +187,12 @@ export async function handleBatch(ctx: SendContext, prefix: string): Promise<voi
   }
   for (const owner of owners) await advance(ctx, owner);
   if (free.length === 0) return;
+  // A listing names no version: read each file's exact version (and skip what changed meanwhile).
+  for (const [i, m] of free.entries()) {
+    const exact = await headObject(ctx.s3, ctx.bucket, m.key);
+    if (!exact || !sameEtag(exact.etag, m.etag)) return; // changed since listed: its own event re-settles the batch
+    free[i] = memberOf(exact);
+  }
   const parsed = parseSendKey(free[0]!.key);
   if (!parsed.ok) return;
   // The route first (size 1 passes the size checks), then each file's own size.
@@ -254,6 +283,9 @@ async function advanceClaim(ctx: SendContext, start: ClaimItem): Promise<void> {
       }
       return;
     }
+    // Before any upload leaves AS2/send/: the claim's own continuation, so that an invocation
+    // stopping between two steps is resumed (a repeated S3 event would find nothing to resume).
+    await enqueue(ctx.sqs, ctx.sendQueueUrl, { kind: "resume", claimId: claim.claimId }, CONTINUATION_DELAY_SECONDS);
     for (const m of claim.members) await stageMember(ctx, claim, m);
     claim =
       (await update<ClaimItem>(claimPk(claim.claimId), {
@@ -289,7 +321,13 @@ async function ownMembers(ctx: SendContext, claim: ClaimItem): Promise<ClaimItem
 async function stageMember(ctx: SendContext, claim: ClaimItem, m: Member): Promise<void> {
   const staged = outboundWorkKey({ station: claim.station, partner: claim.partner }, claim.claimId, m.fileName);
   try {
-    await safeMove(ctx.s3, ctx.bucket, { key: m.key, etag: m.etag, size: m.size }, staged);
+    const r = await safeMove(
+      ctx.s3,
+      ctx.bucket,
+      { key: m.key, etag: m.etag, size: m.size, ...(m.versionId ? { versionId: m.versionId } : {}) },
+      staged,
+    );
+    if (r.moved && m.versionId) await hideResurfacedVersion(ctx, m);
     await createFile(
       { claimId: claim.claimId, fileName: m.fileName, sourceKey: staged, size: m.size, state: "staged", attempts: 0 },
       ctx.now().getTime(),
@@ -304,4 +342,19 @@ async function stageMember(ctx: SendContext, claim: ClaimItem, m: Member): Promi
     );
     await report(ctx, claim.claimId, m.fileName);
   }
+}
+
+/**
+ * Deleting the exact version that was sent makes the version before it current again, if the user
+ * had replaced the file before it settled. That older version was superseded (never a message of
+ * its own): it is hidden again behind a delete marker (only while it still has its ETag), and
+ * stays in the bucket's version history.
+ */
+async function hideResurfacedVersion(ctx: SendContext, m: Member): Promise<void> {
+  const now = await headObject(ctx.s3, ctx.bucket, m.key);
+  if (!now || !now.lastModified || !m.lastModified || now.versionId === m.versionId) return;
+  // LastModified has one-second resolution: the same second counts as newer (sent, never hidden).
+  if (now.lastModified.getTime() >= Date.parse(m.lastModified)) return; // a newer upload: its own message
+  logger.info("older version resurfaced after the move; hidden again", { key: m.key, versionId: now.versionId });
+  await deleteExact(ctx.s3, ctx.bucket, { key: m.key, etag: now.etag, size: now.size });
 }
