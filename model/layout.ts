@@ -24,9 +24,16 @@ export const WORK_PREFIX = "_gateway/";
 const TEST_SEGMENT = "test";
 const FILES_ROOT: Record<LayoutPreset, string> = { mftgateway: "AS2/files/", as2gateway: "as2gateway/" };
 
-/** Suffixes of the files written beside each routed payload. */
+/** Suffixes of Transfer's status files and of the gateway's sidecars. */
 export const MDN_SUFFIX = ".mdn";
 export const RECORD_SUFFIX = ".json";
+/**
+ * Folder beside routed payloads that holds their sidecars (MDN and JSON record):
+ * `outbox/<msg>/invoice.xml` → `outbox/<msg>/_as2/invoice.xml.mdn|.json`. A payload name never
+ * holds '/', so no payload key can be a sidecar key: a payload `x.json` and the record of `x`
+ * cannot meet. A payload named exactly `_as2` is stored as `_as2 (1)` (see `payloadName`).
+ */
+export const SIDECAR_DIR = "_as2";
 
 export class LayoutError extends Error {
   constructor(
@@ -175,7 +182,13 @@ export function outboxKey(preset: LayoutPreset, f: RoutedFile, naming: InboxNami
  * for two different messages failing in the same millisecond: `.../failed/<timestamp>-<n>/<file>`.
  */
 export function failedKey(preset: LayoutPreset, f: RoutedFile, collision = 0): string {
-  return `${folderPrefix(preset, f.route, "failed")}${compactTimestamp(f.at)}${collision ? `-${collision}` : ""}/${seg(f.fileName, "file name")}`;
+  return `${folderPrefix(preset, f.route, "failed")}${compactTimestamp(f.at)}${collision ? `-${collision}` : ""}/${payloadName(f.fileName)}`;
+}
+
+/** A payload's name in a routed folder: its own, except that it may not be the sidecar folder's. */
+export function payloadName(fileName: string, collision = 0): string {
+  const name = seg(fileName, "file name");
+  return withCollisionSuffix(name, name === SIDECAR_DIR ? Math.max(1, collision) : collision);
 }
 
 function messageKey(
@@ -186,7 +199,7 @@ function messageKey(
   collision: number,
 ): string {
   const base = folderPrefix(preset, f.route, folder);
-  const name = seg(f.fileName, "file name");
+  const name = payloadName(f.fileName);
   if (preset === "mftgateway") return `${base}${compactTimestamp(f.at)}-${stableTag(f.seed)}/${name}`;
   switch (naming) {
     case "folder":
@@ -194,7 +207,7 @@ function messageKey(
     case "prefix":
       return `${base}${compactTimestamp(f.at)}${collision ? `-${collision}` : ""}_${name}`;
     case "plain":
-      return `${base}${withCollisionSuffix(name, collision)}`;
+      return `${base}${payloadName(f.fileName, collision)}`;
   }
 }
 
@@ -205,15 +218,45 @@ export function withCollisionSuffix(name: string, n: number): string {
   return dot > 0 ? `${name.slice(0, dot)} (${n})${name.slice(dot)}` : `${name} (${n})`;
 }
 
-/** The MDN stored beside a routed payload. */
-export function mdnKey(payloadKey: string): string {
-  return `${payloadKey}${MDN_SUFFIX}`;
+function sidecarKey(payloadKey: string, suffix: string): string {
+  const slash = payloadKey.lastIndexOf("/");
+  return `${payloadKey.slice(0, slash + 1)}${SIDECAR_DIR}/${payloadKey.slice(slash + 1)}${suffix}`;
 }
 
-/** The JSON record (message id, transfer id, status, reason, timestamps) beside a routed payload. */
-export function recordKey(payloadKey: string): string {
-  return `${payloadKey}${RECORD_SUFFIX}`;
+/** The MDN stored beside a routed payload (`<folder>/_as2/<file>.mdn`). */
+export function mdnKey(payloadKey: string): string {
+  return sidecarKey(payloadKey, MDN_SUFFIX);
 }
+
+/** The JSON record (message id, transfer id, status, reason, timestamps) beside a routed payload (`<folder>/_as2/<file>.json`). */
+export function recordKey(payloadKey: string): string {
+  return sidecarKey(payloadKey, RECORD_SUFFIX);
+}
+
+/** Whether a key under a routed folder is a sidecar (MDN or record), not a payload. */
+export function isSidecarKey(key: string): boolean {
+  const parts = key.split("/");
+  return parts.length >= 2 && parts[parts.length - 2] === SIDECAR_DIR;
+}
+
+/**
+ * The longest key a payload of `fileName` will need in `route`'s routed folders (its record, in
+ * failed/ with a collision suffix): checked before a send is accepted, so that no key a message
+ * will need can exceed S3's 1024 bytes half-way.
+ */
+export function longestRoutedKeyBytes(preset: LayoutPreset, route: Route, fileName: string): number {
+  const f: RoutedFile = { route, fileName, at: new Date(0), seed: "" };
+  const candidates = [
+    recordKey(failedKey(preset, f, 999)),
+    recordKey(outboxKey(preset, f, "folder", 999)),
+    recordKey(outboxKey(preset, f, "plain", 999)),
+    recordKey(outboxKey(preset, f, "prefix", 999)),
+  ];
+  return Math.max(...candidates.map((k) => Buffer.byteLength(k, "utf8")));
+}
+
+/** S3's longest object key, in UTF-8 bytes. */
+export const MAX_KEY_BYTES = 1024;
 
 // ---------------------------------------------------------------- private working paths
 

@@ -4,7 +4,7 @@
  * reported as one). Each step is idempotent: the destination is fixed in the ledger before any
  * copy, copies are repeatable, the source is deleted last, and the event id is stable.
  */
-import { CopyObjectCommand, DeleteObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import {
   outboxKey,
@@ -16,7 +16,8 @@ import {
   type Route,
 } from "../../model/layout";
 import { domainEvent, type DomainEvent } from "../../model/events";
-import { copySource, headObject, putJson, isPreconditionFailed } from "../shared/s3-object";
+import { copyOnce, deleteExact, headObject, putJson } from "../shared/s3-object";
+import { reserveDestination } from "../shared/destination";
 import { publishDomainEvents } from "../shared/domain-events";
 import { logger } from "../shared/logger";
 import {
@@ -80,32 +81,6 @@ function clean<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
-/** Copies within the bucket; false when the source does not exist (or no longer has `ifMatch`). */
-async function copy(
-  s3: S3Client,
-  bucket: string,
-  from: string,
-  to: string,
-  ifMatch?: string,
-): Promise<"copied" | "missing" | "changed"> {
-  try {
-    await s3.send(
-      new CopyObjectCommand({
-        Bucket: bucket,
-        Key: to,
-        CopySource: copySource(bucket, from),
-        ...(ifMatch ? { CopySourceIfMatch: ifMatch } : {}),
-      }),
-    );
-    return "copied";
-  } catch (e) {
-    if (isPreconditionFailed(e)) return "changed";
-    const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
-    if (err.name === "NoSuchKey" || err.$metadata?.httpStatusCode === 404) return "missing";
-    throw e;
-  }
-}
-
 /**
  * Gives one file its outcome. Returns the file as it ends up (or undefined when the file was not in a
  * state that allows it: a duplicate or superseded event).
@@ -160,33 +135,29 @@ export async function finalizeFile(
   return completeFile(ctx, claim, file);
 }
 
+/**
+ * Where the payload goes, fixed once in the ledger so that a repeated attempt writes to the same
+ * place. mftgateway's outbox folder is the claim's own (its time and tag); every other name
+ * (as2gateway's plain outbox names, `failed/<time>/` in both presets) is reserved in the ledger
+ * first, the next collision suffix when another message holds it.
+ */
 async function chooseDestination(ctx: OutcomeContext, claim: ClaimItem, file: FileItem): Promise<string> {
   if (file.outcomeKey) return file.outcomeKey;
   const route = routeOf(claim);
+  const delivering = file.state === "delivering";
   let key: string;
-  if (file.state === "delivering") {
-    // mftgateway: outbox/<claim time>-<claim tag>/ holds the whole batch; as2gateway: plain names,
-    // where an existing file gets a numeric suffix instead of being overwritten.
-    let n = 0;
-    for (;;) {
-      key = outboxKey(
-        ctx.preset,
-        { route, fileName: file.fileName, at: new Date(claim.claimedAt), seed: claim.claimId },
-        "plain",
-        n,
-      );
-      if (ctx.preset === "mftgateway" || !(await headObject(ctx.s3, ctx.bucket, key))) break;
-      n++;
-    }
+  if (delivering && ctx.preset === "mftgateway") {
+    key = outboxKey(ctx.preset, { route, fileName: file.fileName, at: new Date(claim.claimedAt), seed: claim.claimId });
   } else {
-    key = failedKey(ctx.preset, {
-      route,
-      fileName: file.fileName,
-      at: new Date(file.outcomeAt ?? ctx.now().toISOString()),
-      seed: claim.claimId,
-    });
+    const at = delivering ? new Date(claim.claimedAt) : new Date(file.outcomeAt ?? ctx.now().toISOString());
+    const f = { route, fileName: file.fileName, at, seed: claim.claimId };
+    key = await reserveDestination(
+      ctx.s3,
+      ctx.bucket,
+      (n) => (delivering ? outboxKey(ctx.preset, f, "plain", n) : failedKey(ctx.preset, f, n)),
+      `send#${claim.claimId}#${file.fileName}`,
+    );
   }
-  // Fix the destination once, so a repeated attempt writes to the same place.
   const fixed = await update<FileItem>(file.pk, {
     set: { outcomeKey: key },
     condition: { expression: "attribute_not_exists(outcomeKey)" },
@@ -201,13 +172,24 @@ async function completeFile(ctx: OutcomeContext, claim: ClaimItem, file: FileIte
   const dest = await chooseDestination(ctx, claim, file);
   const fromUpload = !file.sourceKey.startsWith(OUTBOUND_WORK_ROOT);
   const member = claim.members.find((m) => m.fileName === file.fileName);
-  const copied = await copy(ctx.s3, ctx.bucket, file.sourceKey, dest, fromUpload ? member?.etag : undefined);
+  // A refused upload is copied as the exact version that was claimed; a staged file is private.
+  const source =
+    fromUpload && member
+      ? {
+          key: member.key,
+          etag: member.etag,
+          size: member.size,
+          ...(member.versionId ? { versionId: member.versionId } : {}),
+        }
+      : { key: file.sourceKey, etag: "", size: file.size };
+  const copied = await copyOnce(ctx.s3, ctx.bucket, source, dest);
   if (copied === "changed") {
     // A refused upload was replaced while it was being moved: the new version has its own event.
     const withdrawn = await update<FileItem>(file.pk, { set: { state: "withdrawn" }, condition: stateIn(["failing"]) });
     await report(ctx, claim.claimId, file.fileName);
     return withdrawn ?? file;
   }
+  // "exists": the reserved name already holds the payload, written by an earlier attempt.
   const there = await headObject(ctx.s3, ctx.bucket, dest);
   if (!there || there.size !== file.size) {
     throw new Error(
@@ -216,23 +198,16 @@ async function completeFile(ctx: OutcomeContext, claim: ClaimItem, file: FileIte
   }
   let mdn: string | undefined;
   if (file.mdnSourceKey) {
-    const r = await copy(ctx.s3, ctx.bucket, file.mdnSourceKey, mdnKey(dest));
-    if (r === "copied") mdn = mdnKey(dest);
+    const r = await copyOnce(ctx.s3, ctx.bucket, { key: file.mdnSourceKey, etag: "", size: 0 }, mdnKey(dest));
+    if (r === "copied" || r === "exists") mdn = mdnKey(dest);
     else logger.warn("MDN named by Transfer was not found", { claimId: claim.claimId, mdnKey: file.mdnSourceKey });
   }
   const record = recordKey(dest);
-  await putJson(ctx.s3, ctx.bucket, record, recordOf(claim, file, delivered ? "delivered" : "failed", dest, mdn));
-  await ctx.s3
-    .send(
-      new DeleteObjectCommand({
-        Bucket: ctx.bucket,
-        Key: file.sourceKey,
-        ...(fromUpload && member ? { IfMatch: member.etag } : {}),
-      }),
-    )
-    .catch((e) => {
-      if (!isPreconditionFailed(e)) throw e;
-    });
+  await putJson(ctx.s3, ctx.bucket, record, recordOf(claim, file, delivered ? "delivered" : "failed", dest, mdn), {
+    once: true,
+  });
+  if (fromUpload && member) await deleteExact(ctx.s3, ctx.bucket, source);
+  else await ctx.s3.send(new DeleteObjectCommand({ Bucket: ctx.bucket, Key: file.sourceKey }));
   const done = await update<FileItem>(file.pk, {
     set: {
       state: delivered ? "delivered" : "failed",

@@ -162,7 +162,8 @@ const COPY_CONFLICT_RETRIES = 3;
  * Server-side copy that never overwrites: `If-None-Match: *` on the destination (CopyObject
  * supports it: S3 API reference, CopyObject `IfNoneMatch`, "Copies the object only if the object
  * key name at the destination does not already exist"), the exact source version (`?versionId=`)
- * or, unversioned, `x-amz-copy-source-if-match`. Returns "exists" when the destination already
+ * or, unversioned, `x-amz-copy-source-if-match` (when an ETag is given: private working files
+ * that only the gateway writes are copied by key). Returns "exists" when the destination already
  * holds an object (a 412 whose source is unchanged), "changed" when the source no longer matches.
  * A 409 ConditionalRequestConflict (a concurrent write to the same key) is retried, as S3 asks.
  */
@@ -180,7 +181,7 @@ export async function copyOnce(
           Bucket: bucket,
           Key: to,
           CopySource: copySource(bucket, source.key, source.versionId),
-          ...(source.versionId ? {} : { CopySourceIfMatch: source.etag }),
+          ...(source.versionId || !source.etag ? {} : { CopySourceIfMatch: source.etag }),
           IfNoneMatch: "*",
           ...(extra.metadata
             ? {

@@ -54,13 +54,14 @@ export class SendHarness {
 
   private constructor(readonly aws: LocalAws) {}
 
-  static async start(): Promise<SendHarness> {
+  static async start(opts: { layout?: "mftgateway" | "as2gateway" } = {}): Promise<SendHarness> {
     const aws = await startLocalAws();
     const h = new SendHarness(aws);
     await aws.createBucket(BUCKET);
     await aws.createStateTable(TABLE);
     const customer = validateCustomer(
       customerInput({
+        ...(opts.layout ? { layout: opts.layout } : {}),
         partners: [
           { as2Id: "PARTNER", station: "ACME", url: "https://p.example/as2", certificates: cert },
           {
