@@ -255,8 +255,74 @@ export function longestRoutedKeyBytes(preset: LayoutPreset, route: Route, fileNa
   return Math.max(...candidates.map((k) => Buffer.byteLength(k, "utf8")));
 }
 
+/**
+ * Bytes Transfer adds to a staged file's key for its status files
+ * (`processed/<name>.<transferId>.<messageId>.<ext>.json`, DESIGN.md): a transfer id is 36
+ * characters; message ids are not bounded by the documentation, 160 covers what Transfer generates.
+ */
+const TRANSFER_STATUS_ALLOWANCE = "processed/".length + 1 + 36 + 1 + 160 + ".json".length;
+/** Length of a claim id (`<compact timestamp>-<12 hex>`), part of every staging key. */
+const CLAIM_ID_LENGTH = "20261122T175432123Z-".length + 12;
+
+/** The longest private key a send of `fileName` needs: its staging key and Transfer's status files beside it. */
+export function longestWorkKeyBytes(route: Pick<Route, "station" | "partner">, fileName: string): number {
+  return (
+    Buffer.byteLength(outboundWorkKey(route, "c".repeat(CLAIM_ID_LENGTH), fileName), "utf8") + TRANSFER_STATUS_ALLOWANCE
+  );
+}
+
 /** S3's longest object key, in UTF-8 bytes. */
 export const MAX_KEY_BYTES = 1024;
+
+/**
+ * Folder of the routed area for uploads that name no usable station and partner (files directly
+ * under AS2/send/ or AS2/send/<station>/, unusable folder names): `AS2/files/_unrouted/failed/`
+ * (`as2gateway/_unrouted/failed/`). Documented in the README; covered by the routed IAM patterns.
+ */
+export const UNROUTED_FOLDER = "_unrouted";
+
+/** Key of an upload that could not be attributed to a partner: `<root>_unrouted/failed/<timestamp>[-n]/<file>`. */
+export function unroutedFailedKey(preset: LayoutPreset, at: Date, fileName: string, collision = 0): string {
+  return `${FILES_ROOT[preset]}${UNROUTED_FOLDER}/failed/${compactTimestamp(at)}${collision ? `-${collision}` : ""}/${payloadName(fileName)}`;
+}
+
+function truncateUtf8(s: string, maxBytes: number): string {
+  let out = "";
+  let bytes = 0;
+  for (const ch of s) {
+    const b = Buffer.byteLength(ch, "utf8");
+    if (bytes + b > maxBytes) break;
+    out += ch;
+    bytes += b;
+  }
+  return out;
+}
+
+/**
+ * A name that is always a valid key segment and short enough that its record in `failed/` (with a
+ * collision suffix) stays within S3's 1024 bytes: control characters become '_', '.' and '..'
+ * get a '_' prefix, an empty name becomes '_', and a long name is cut (the extension is kept).
+ * Used for the failed/ copy of an upload whose own name cannot be used; the record keeps the
+ * original name.
+ */
+export function safeFailedName(preset: LayoutPreset, route: Route | undefined, fileName: string): string {
+  // eslint-disable-next-line no-control-regex
+  let name = fileName.replace(/[\u0000-\u001f\u007f/]/g, "_");
+  if (name === "" || name === "." || name === "..") name = `_${name}`;
+  const at = new Date(0);
+  const longest = (n: string) =>
+    Buffer.byteLength(
+      recordKey(
+        route ? failedKey(preset, { route, fileName: n, at, seed: "" }, 999) : unroutedFailedKey(preset, at, n, 999),
+      ),
+      "utf8",
+    );
+  if (longest(name) <= MAX_KEY_BYTES) return name;
+  const dot = name.lastIndexOf(".");
+  const ext = dot > 0 && name.length - dot <= 16 ? name.slice(dot) : "";
+  const budget = MAX_KEY_BYTES - (longest("x") - 1) - Buffer.byteLength(ext, "utf8") - 3;
+  return `${truncateUtf8(name.slice(0, name.length - ext.length), Math.max(1, budget))}...${ext}`.replace(/^\.+/, "_");
+}
 
 // ---------------------------------------------------------------- private working paths
 

@@ -9,6 +9,8 @@ import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import {
   outboxKey,
   failedKey,
+  safeFailedName,
+  unroutedFailedKey,
   mdnKey,
   recordKey,
   OUTBOUND_WORK_ROOT,
@@ -69,6 +71,34 @@ export interface Failed {
 }
 
 export type Outcome = Delivered | Failed;
+
+/**
+ * Errors that mean the gateway cannot read or copy an upload, whatever the number of attempts:
+ * encrypted with a KMS key the gateway may not use (AccessDenied, KMS.*), archived
+ * (InvalidObjectState), or a copy source over CopyObject's 5 GB (InvalidRequest).
+ */
+export function isUnreadable(e: unknown): boolean {
+  const err = e as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
+  const name = err?.name ?? err?.Code ?? "";
+  return (
+    name === "AccessDenied" ||
+    name.startsWith("KMS.") ||
+    name === "InvalidObjectState" ||
+    name === "InvalidRequest" ||
+    err?.$metadata?.httpStatusCode === 403
+  );
+}
+
+export function unreadableOutcome(e: unknown): Failed {
+  const err = e as Error;
+  return {
+    outcome: "failed",
+    failureCode: "UPLOAD_NOT_READABLE",
+    failureMessage: `the gateway cannot copy this upload: ${err.name}: ${err.message}`,
+    failureReason:
+      "The upload was left where it is. If it is encrypted with a KMS key other than the bucket's, upload it again with the bucket's default encryption; files over 1 GB cannot be sent by AS2 at all.",
+  };
+}
 
 /** States from which a file may still reach an outcome. */
 const OPEN_STATES = ["staged", "sending", "sent", "retrying"] as const;
@@ -150,11 +180,20 @@ async function chooseDestination(ctx: OutcomeContext, claim: ClaimItem, file: Fi
     key = outboxKey(ctx.preset, { route, fileName: file.fileName, at: new Date(claim.claimedAt), seed: claim.claimId });
   } else {
     const at = delivering ? new Date(claim.claimedAt) : new Date(file.outcomeAt ?? ctx.now().toISOString());
-    const f = { route, fileName: file.fileName, at, seed: claim.claimId };
+    // An upload that could not be attributed (no usable station/partner) fails at gateway level.
+    const unrouted = claim.station === "" || claim.partner === "";
+    // A failed upload keeps its name unless the name itself is the problem (control characters, too long).
+    const name = delivering ? file.fileName : safeFailedName(ctx.preset, unrouted ? undefined : route, file.fileName);
+    const f = { route, fileName: name, at, seed: claim.claimId };
     key = await reserveDestination(
       ctx.s3,
       ctx.bucket,
-      (n) => (delivering ? outboxKey(ctx.preset, f, "plain", n) : failedKey(ctx.preset, f, n)),
+      (n) =>
+        delivering
+          ? outboxKey(ctx.preset, f, "plain", n)
+          : unrouted
+            ? unroutedFailedKey(ctx.preset, at, name, n)
+            : failedKey(ctx.preset, f, n),
       `send#${claim.claimId}#${file.fileName}`,
     );
   }
@@ -182,7 +221,13 @@ async function completeFile(ctx: OutcomeContext, claim: ClaimItem, file: FileIte
           ...(member.versionId ? { versionId: member.versionId } : {}),
         }
       : { key: file.sourceKey, etag: "", size: file.size };
-  const copied = await copyOnce(ctx.s3, ctx.bucket, source, dest);
+  let copied: Awaited<ReturnType<typeof copyOnce>>;
+  try {
+    copied = await copyOnce(ctx.s3, ctx.bucket, source, dest);
+  } catch (e) {
+    if (!fromUpload || !isUnreadable(e)) throw e;
+    return recordInPlace(ctx, claim, file, dest, e);
+  }
   if (copied === "changed") {
     // A refused upload was replaced while it was being moved: the new version has its own event.
     const withdrawn = await update<FileItem>(file.pk, { set: { state: "withdrawn" }, condition: stateIn(["failing"]) });
@@ -225,6 +270,51 @@ async function completeFile(ctx: OutcomeContext, claim: ClaimItem, file: FileIte
   });
   await report(ctx, claim.claimId, file.fileName);
   return done ?? (await getFile(claim.claimId, file.fileName)) ?? file;
+}
+
+/**
+ * The payload cannot be copied (see isUnreadable): it stays at its upload key, and the record in
+ * failed/ says where it is and why, so the failure is visible and nothing is retried in a loop.
+ */
+async function recordInPlace(
+  ctx: OutcomeContext,
+  claim: ClaimItem,
+  file: FileItem,
+  dest: string,
+  e: unknown,
+): Promise<FileItem> {
+  const why = unreadableOutcome(e);
+  const record = recordKey(dest);
+  const failed: FileItem = {
+    ...file,
+    failureCode: file.failureCode ?? why.failureCode,
+    failureMessage: `${file.failureMessage ? `${file.failureMessage}; ` : ""}${why.failureMessage}`,
+    failureReason: `${file.failureReason ? `${file.failureReason} ` : ""}${why.failureReason}`,
+  };
+  await putJson(
+    ctx.s3,
+    ctx.bucket,
+    record,
+    { ...recordOf(claim, failed, "failed", file.sourceKey, undefined), payloadLeftAt: file.sourceKey },
+    { once: true },
+  );
+  const done = await update<FileItem>(file.pk, {
+    set: {
+      state: "failed",
+      outcomeKey: file.sourceKey,
+      recordKey: record,
+      failureCode: failed.failureCode,
+      failureMessage: failed.failureMessage,
+      failureReason: failed.failureReason,
+    },
+    condition: stateIn([file.state]),
+  });
+  logger.warn("upload cannot be copied; left in place, reported in failed/", {
+    claimId: claim.claimId,
+    key: file.sourceKey,
+  });
+  await report(ctx, claim.claimId, file.fileName);
+  return done ?? file;
 }
 
 function recordOf(

@@ -6,6 +6,7 @@
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import {
   parseSendKey,
+  segmentProblem,
   sendBatchPrefix,
   outboundWorkKey,
   compactTimestamp,
@@ -37,7 +38,7 @@ import {
   type ClaimItem,
   type Member,
 } from "./claims";
-import { finalizeFile, report } from "./outcome";
+import { finalizeFile, isUnreadable, report, unreadableOutcome } from "./outcome";
 import { transmitClaim } from "./transmit";
 import { enqueue } from "./messages";
 import type { SendContext } from "./context";
@@ -66,14 +67,29 @@ function memberOf(o: ObjectInfo, identity = objectIdentity(o)): Member {
 export const CONTINUATION_DELAY_SECONDS = 120;
 
 /**
- * A key under the send prefix that parseSendKey refuses but that still names a station and a
- * partner (nested folders): refused into that partner's failed/ folder rather than left unexplained.
+ * A key under the send prefix that parseSendKey refuses (nested folders, a control character or a
+ * `..` in a name, a file directly under AS2/send/ or AS2/send/<station>/): refused into the
+ * partner's failed/ folder when the key still names a usable station and partner, else into the
+ * gateway-level `_unrouted/failed/` folder (station and partner empty). Never left unexplained.
  */
-function routeHint(key: string): ParsedSendKey | undefined {
+function routeHint(key: string): ParsedSendKey {
   const parts = key.slice(SEND_PREFIX.length).split("/");
-  if (parts.length < 3 || !parts[0] || !parts[1]) return undefined;
+  const fileName = fileNameOf(key);
+  const [station, partner] = parts;
+  const usable = (p: string | undefined): p is string => p !== undefined && segmentProblem(p) === undefined;
+  if (parts.length < 3 || !usable(station) || !usable(partner))
+    return { station: "", partner: "", test: false, fileName };
   const test = parts[2] === "test" && parts.length > 3;
-  return { station: parts[0], partner: parts[1], test, fileName: fileNameOf(key) };
+  return { station, partner, test, fileName };
+}
+
+/** The failure code of a key parseSendKey refuses: a name that is no key segment, or a wrong level. */
+function refusalCode(key: string): string {
+  const bad = key
+    .slice(SEND_PREFIX.length)
+    .split("/")
+    .some((p, i, all) => (i < all.length - 1 || p !== "") && segmentProblem(p) !== undefined);
+  return bad ? "INVALID_NAME" : "BAD_LOCATION";
 }
 
 /** An S3 event or re-check for one key. */
@@ -94,10 +110,6 @@ export async function handleFileMessage(
   const parsed = parseSendKey(obj.key);
   if (!parsed.ok) {
     const hint = routeHint(obj.key);
-    if (!hint) {
-      logger.warn("upload outside any partner folder left in place", { key: obj.key, reason: parsed.reason });
-      return;
-    }
     if (remainingSettleSeconds(obj.lastModified ?? ctx.now(), ctx.now(), ctx.routing.doc.settle.fileSeconds) > 0) {
       await enqueue(
         ctx.sqs,
@@ -112,7 +124,11 @@ export async function handleFileMessage(
       ctx,
       hint,
       [member],
-      { ok: false, code: "BAD_LOCATION", reason: parsed.reason },
+      {
+        ok: false,
+        code: refusalCode(obj.key),
+        reason: `${parsed.reason}; upload files to ${SEND_PREFIX}<station>/<partner>/<file> (or one batch folder below it) under a name without control characters`,
+      },
       obj.lastModified ?? ctx.now(),
     );
     return;
@@ -333,6 +349,16 @@ async function stageMember(ctx: SendContext, claim: ClaimItem, m: Member): Promi
       ctx.now().getTime(),
     );
   } catch (e) {
+    if (isUnreadable(e)) {
+      // Not movable by the gateway (another KMS key, a copy source over 5 GB): reported in
+      // failed/ with the reason, the upload left where it is; never retried in a loop.
+      await createFile(
+        { claimId: claim.claimId, fileName: m.fileName, sourceKey: m.key, size: m.size, state: "staged", attempts: 0 },
+        ctx.now().getTime(),
+      );
+      await finalizeFile(ctx, claim, m.fileName, unreadableOutcome(e), ["staged"]);
+      return;
+    }
     if (!(e instanceof MoveError) || e.reason === "verify-failed") throw e;
     // Replaced or deleted by the user after it settled: this version is not sent (a replacement has its own event).
     logger.info("upload withdrawn before it was staged", { claimId: claim.claimId, key: m.key, reason: e.reason });

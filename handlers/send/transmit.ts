@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { StartFileTransferCommand } from "@aws-sdk/client-transfer";
-import { transferPath } from "../../model/layout";
+import { OUTBOUND_WORK_ROOT, transferPath } from "../../model/layout";
 import { logger } from "../shared/logger";
 import { chunks, backoffSeconds, THROTTLE_RETRY } from "./decide";
 import { classifyFailure } from "./failure-classes";
@@ -130,7 +130,11 @@ export async function transmitClaim(ctx: SendContext, claimId: string): Promise<
   const byName = new Map(files.map((f) => [f.fileName, f]));
   const sendable = claim.members
     .map((m) => byName.get(m.fileName))
-    .filter((f): f is FileItem => f !== undefined && f.state !== "withdrawn");
+    // Stable across runs (chunk numbers must not shift): withdrawn files, and files that never
+    // reached staging (unreadable uploads, failed where they lie), are not sent.
+    .filter(
+      (f): f is FileItem => f !== undefined && f.state !== "withdrawn" && f.sourceKey.startsWith(OUTBOUND_WORK_ROOT),
+    );
   const sent = claim.sentChunks ?? new Set<string>();
   const groups = chunks(sendable);
   for (const [i, group] of groups.entries()) {
