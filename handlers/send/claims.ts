@@ -91,6 +91,15 @@ export interface FileItem {
   readonly subject?: string;
 }
 
+/**
+ * Open work carries `openKind` and `openSince`: the keys of the table's sparse index
+ * (`OPEN_WORK_INDEX`), which holds only unfinished claims and files, so the reconciler finds
+ * them by kind and age without scanning the table. Finishing removes both attributes.
+ */
+export const OPEN_CLAIM = "send-claim";
+export const OPEN_FILE = "send-file";
+export const CLOSE_OPEN_WORK = ["openKind", "openSince"] as const;
+
 export const claimPk = (claimId: string) => `claim#${claimId}`;
 export const objectPk = (bucket: string, key: string, identity: string) => `obj#${bucket}#${key}#${identity}`;
 export const filePk = (claimId: string, fileName: string) => `file#${claimId}#${fileName}`;
@@ -206,7 +215,13 @@ export async function createClaim(
   claim: Omit<ClaimItem, "pk">,
   now = Date.now(),
 ): Promise<{ created: boolean; claim: ClaimItem }> {
-  const item = { ...claim, pk: claimPk(claim.claimId), expiresAt: expiresIn(CLAIM_TTL_DAYS, now) };
+  const item = {
+    ...claim,
+    pk: claimPk(claim.claimId),
+    expiresAt: expiresIn(CLAIM_TTL_DAYS, now),
+    openKind: OPEN_CLAIM,
+    openSince: claim.claimedAt,
+  };
   if (await putIfAbsent(item)) return { created: true, claim: item };
   const existing = await getClaim(claim.claimId);
   if (!existing) throw new Error(`claim ${claim.claimId} exists and vanished; retry`);
@@ -227,7 +242,15 @@ export async function ownerOf(bucket: string, key: string, identity: string): Pr
 }
 
 export async function createFile(file: Omit<FileItem, "pk">, now = Date.now()): Promise<void> {
-  await putIfAbsent({ ...file, pk: filePk(file.claimId, file.fileName), expiresAt: expiresIn(CLAIM_TTL_DAYS, now) });
+  const open = (FINAL_FILE_STATES as readonly string[]).includes(file.state)
+    ? {}
+    : { openKind: OPEN_FILE, openSince: new Date(now).toISOString() };
+  await putIfAbsent({
+    ...file,
+    ...open,
+    pk: filePk(file.claimId, file.fileName),
+    expiresAt: expiresIn(CLAIM_TTL_DAYS, now),
+  });
 }
 
 export async function recordTransfer(

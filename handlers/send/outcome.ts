@@ -30,6 +30,7 @@ import {
   getClaim,
   filePk,
   claimPk,
+  CLOSE_OPEN_WORK,
   type ClaimItem,
   type FileItem,
   FINAL_FILE_STATES,
@@ -230,7 +231,11 @@ async function completeFile(ctx: OutcomeContext, claim: ClaimItem, file: FileIte
   }
   if (copied === "changed") {
     // A refused upload was replaced while it was being moved: the new version has its own event.
-    const withdrawn = await update<FileItem>(file.pk, { set: { state: "withdrawn" }, condition: stateIn(["failing"]) });
+    const withdrawn = await update<FileItem>(file.pk, {
+      set: { state: "withdrawn" },
+      remove: [...CLOSE_OPEN_WORK],
+      condition: stateIn(["failing"]),
+    });
     await report(ctx, claim.claimId, file.fileName);
     return withdrawn ?? file;
   }
@@ -260,6 +265,7 @@ async function completeFile(ctx: OutcomeContext, claim: ClaimItem, file: FileIte
       recordKey: record,
       ...(mdn ? { mdnKey: mdn } : {}),
     },
+    remove: [...CLOSE_OPEN_WORK],
     condition: stateIn([file.state]),
   });
   logger.info(delivered ? "sent file delivered" : "send failed", {
@@ -307,6 +313,7 @@ async function recordInPlace(
       failureMessage: failed.failureMessage,
       failureReason: failed.failureReason,
     },
+    remove: [...CLOSE_OPEN_WORK],
     condition: stateIn([file.state]),
   });
   logger.warn("upload cannot be copied; left in place, reported in failed/", {
@@ -366,7 +373,7 @@ export async function report(ctx: OutcomeContext, claimId: string, fileName: str
   if (files.some((f) => !(FINAL_FILE_STATES as readonly string[]).includes(f.state))) return;
   const event = domainEventOf(ctx.customer, claim, files);
   if (event) await publishDomainEvents(ctx.eventBridge, ctx.eventBus, [event]);
-  await update(claimPk(claimId), { set: { reported: true } });
+  await update(claimPk(claimId), { set: { reported: true }, remove: [...CLOSE_OPEN_WORK] });
 }
 
 export function domainEventOf(customer: string, claim: ClaimItem, files: readonly FileItem[]): DomainEvent | undefined {

@@ -34,6 +34,7 @@ import {
   stateIn,
   getClaim,
   claimPk,
+  CLOSE_OPEN_WORK,
   scheduleBatchCheck,
   type ClaimItem,
   type Member,
@@ -309,7 +310,11 @@ async function advanceClaim(ctx: SendContext, start: ClaimItem): Promise<void> {
         condition: stateIn(["claiming"]),
       })) ?? (await getClaim(claim.claimId))!;
     if (claim.members.length === 0) {
-      await update(claimPk(claim.claimId), { set: { state: "sent" }, condition: stateIn(["staged"]) });
+      await update(claimPk(claim.claimId), {
+        set: { state: "sent" },
+        remove: [...CLOSE_OPEN_WORK],
+        condition: stateIn(["staged"]),
+      });
       return;
     }
   }

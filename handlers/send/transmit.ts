@@ -17,6 +17,7 @@ import {
   getFiles,
   recordTransfer,
   claimPk,
+  CLOSE_OPEN_WORK,
   filePk,
   type ClaimItem,
   type FileItem,
@@ -207,7 +208,11 @@ export async function transmitClaim(ctx: SendContext, claimId: string): Promise<
     for (const f of group) await finalizeFile(ctx, claim, f.fileName, rejected(r), ["staged"]);
     await update(claimPk(claimId), { add: { sentChunks: new Set([String(i)]) } });
   }
-  await update(claimPk(claimId), { set: { state: "sent" }, condition: stateIn(["sending"]) });
+  await update(claimPk(claimId), {
+    set: { state: "sent" },
+    remove: [...CLOSE_OPEN_WORK, "leaseId"],
+    condition: stateIn(["sending"]),
+  });
 }
 
 /** Sends one file again after a transient failure (the same staged file, a new AS2 message). */

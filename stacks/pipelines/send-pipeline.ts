@@ -19,6 +19,7 @@ import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { SEND_PREFIX, OUTBOUND_WORK_ROOT, routedFolderPattern } from "../../model/layout";
 import type { GatewayContext } from "../platform/context";
 import { GatewayFunction, type PolicyStatement } from "./gateway-function";
+import { Reconciler } from "./reconciler";
 
 /** Transfer's outbound results the pipeline consumes. */
 export const SEND_RESULT_DETAIL_TYPES = [
@@ -55,6 +56,7 @@ export class SendPipeline extends Construct {
   readonly uploadsRule: CloudwatchEventRule;
   readonly resultsRule: CloudwatchEventRule;
   readonly sweepRule: CloudwatchEventRule;
+  readonly reconciler: Reconciler;
 
   constructor(scope: Construct, id: string, ctx: GatewayContext) {
     super(scope, id);
@@ -290,6 +292,12 @@ export class SendPipeline extends Construct {
       this.resultsRule.arn,
       this.sweepRule.arn,
     ]);
+
+    this.reconciler = new Reconciler(this, "reconciler", ctx, {
+      environment: common,
+      sendQueueArn: send.queue.arn,
+      connectorArns,
+    });
 
     // ------------------------------------------------------------------ alarms
     for (const [id, q] of [

@@ -191,7 +191,9 @@ describe("send pipeline in the customer stack", () => {
   });
 
   it("alarms on every dead-letter queue to the operators' topic", () => {
-    const alarms = all(tf, "aws_cloudwatch_metric_alarm").filter((a) => String(a.alarm_name).includes("-send-"));
+    const alarms = all(tf, "aws_cloudwatch_metric_alarm").filter(
+      (a) => String(a.alarm_name).includes("-send-") && String(a.alarm_name).endsWith("-dlq-not-empty"),
+    );
     expect(alarms).toHaveLength(3);
     for (const a of alarms) {
       expect(a).toMatchObject({
@@ -205,6 +207,25 @@ describe("send pipeline in the customer stack", () => {
 
   it("passes the guard rails", () => {
     expect(findings.errors.filter((f) => f.path.includes("/send/"))).toEqual([]);
+  });
+
+  it("runs the reconciler every 5 minutes, with its own alarmed dead-letter queue and age-of-open-work alarms", () => {
+    const [, rule] = byPath(tf, "aws_cloudwatch_event_rule", "send/reconciler/schedule");
+    expect(rule.schedule_expression).toBe("rate(5 minutes)");
+    const alarms = all(tf, "aws_cloudwatch_metric_alarm");
+    for (const direction of ["send", "receive"]) {
+      expect(alarms.find((a) => a.alarm_name === `as2-acme-oldest-open-${direction}-work`)).toMatchObject({
+        namespace: "AS2Gateway",
+        metric_name: "OldestOpenWorkAgeSeconds",
+        dimensions: { Customer: "acme", Direction: direction },
+        treat_missing_data: "breaching",
+      });
+    }
+    expect(alarms.find((a) => a.alarm_name === "as2-acme-reconciler-dlq-not-empty")).toBeDefined();
+    const [, table] = byPath(tf, "aws_dynamodb_table", "state/table");
+    expect(table.global_secondary_index).toEqual([
+      expect.objectContaining({ name: "open-work", hash_key: "openKind", range_key: "openSince" }),
+    ]);
   });
 });
 
