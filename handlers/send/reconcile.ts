@@ -278,7 +278,10 @@ export async function reconcile(ctx: SendContext, rctx?: ReceiveContext): Promis
   publishOldest(ctx.customer, "send", oldestSendSeconds, now);
   publishOldest(ctx.customer, "receive", received.oldest, now);
   await ledgerClient().send(
-    new PutCommand({ TableName: tableName(), Item: { pk: LAST_RUN_PK, at: now.toISOString(), ...result } }),
+    new PutCommand({
+      TableName: tableName(),
+      Item: { pk: LAST_RUN_PK, at: now.toISOString(), bucket: ctx.bucket, ...result },
+    }),
   );
   if (resumedClaims || finishedFromStatus || noResult || received.routed || result.errors)
     logger.info("reconciler finished open work", { ...result });
