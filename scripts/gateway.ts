@@ -34,7 +34,7 @@ export function deadLetterQueues(customer: string): { dlq: string; source?: stri
   return [
     { dlq: send("uploads-dlq"), source: send("uploads") },
     { dlq: send("results-dlq"), source: send("results") },
-    { dlq: send("events-dlq") },
+    { dlq: send("sweep-dlq") },
     {
       dlq: physicalName(["as2", customer, "receive", "dlq"], 80),
       source: physicalName(["as2", customer, "receive"], 80),

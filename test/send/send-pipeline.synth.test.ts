@@ -40,7 +40,8 @@ describe("send pipeline in the customer stack", () => {
     });
     const target = body("aws_cloudwatch_event_target", "send/uploads-target");
     expect(target.arn).toBe(ref("aws_sqs_queue", id("aws_sqs_queue", "send/uploads-queue"), "arn"));
-    expect(target.dead_letter_config.arn).toBe(ref("aws_sqs_queue", id("aws_sqs_queue", "send/events-dlq"), "arn"));
+    // One dead-letter queue per source queue: a failed delivery waits where a redrive puts it back.
+    expect(target.dead_letter_config.arn).toBe(ref("aws_sqs_queue", id("aws_sqs_queue", "send/uploads-dlq"), "arn"));
   });
 
   it("routes Transfer's outbound results by connector-id (not resources) to the results queue", () => {
@@ -116,7 +117,7 @@ describe("send pipeline in the customer stack", () => {
       ref("aws_lambda_function", id("aws_lambda_function", "send/sweep/fn"), "arn"),
     );
     expect(body("aws_lambda_function", "send/sweep/fn").dead_letter_config.target_arn).toBe(
-      ref("aws_sqs_queue", id("aws_sqs_queue", "send/events-dlq"), "arn"),
+      ref("aws_sqs_queue", id("aws_sqs_queue", "send/sweep-dlq"), "arn"),
     );
     expect(body("aws_lambda_permission", "send/sweep-permission")).toMatchObject({
       principal: "events.amazonaws.com",
