@@ -47,13 +47,17 @@ interface Variant {
 const TSX = (root: string) => join(root, "node_modules", ".bin", "tsx");
 
 const VARIANTS: readonly Variant[] = [
-  { id: "npm", label: "npm run synth (tsx main.ts)", command: (o) => [TSX(o.root), ["main.ts"]] },
+  {
+    id: "npm",
+    label: "npm run synth (node --import tsx main.ts)",
+    command: () => [process.execPath, ["--import", "tsx", "main.ts"]],
+  },
   {
     id: "cdktf",
     label: "cdktf synth",
     command: (o, outdir) => [
       join(o.root, "node_modules", ".bin", "cdktf"),
-      ["synth", "--app", `${TSX(o.root)} main.ts`, "--output", outdir],
+      ["synth", "--app", `${process.execPath} --import tsx main.ts`, "--output", outdir],
     ],
   },
   {

@@ -4,14 +4,24 @@
  * templates/ are all derived from this file.
  */
 import { z } from "zod";
+import { cidr } from "./primitives";
+import { sftpSchema, sftpCrossChecks, type SftpInput } from "./sftp";
 
-/** Transfer Family accepts 1-128 printable characters; we also refuse spaces and '/' because the
- * AS2 ID is a segment of every S3 key the users work with. */
+/**
+ * docs: Transfer's API (CreateProfile `As2Id`, compared 2026-12-01: "Length Constraints: Minimum length
+ * of 1. Maximum length of 128. Pattern: [\p{Print}\s]*", and "This ID cannot include spaces") = 1-128
+ * printable ASCII characters, no space (Java's \p{Print} is ASCII). Checked at synth so that a file
+ * that synthesizes also applies. We also refuse '/' because the AS2 ID is a segment of every S3 key
+ * the users work with.
+ */
 export const as2IdSchema = z
   .string()
-  .min(1, "an AS2 ID needs 1 to 128 characters")
-  .max(128, "an AS2 ID has at most 128 characters")
-  .regex(/^[\x21-\x7e]+$/, "an AS2 ID is printable ASCII without spaces")
+  .min(1, "an AS2 ID needs 1 to 128 characters (Transfer's As2Id)")
+  .max(128, "an AS2 ID has at most 128 characters (Transfer's As2Id)")
+  .regex(
+    /^[\x21-\x7e]+$/,
+    'an AS2 ID is printable ASCII without spaces or tabs (Transfer\'s As2Id pattern; AWS: "This ID cannot include spaces")',
+  )
   .refine((s) => !s.includes("/"), "an AS2 ID cannot contain '/': it is a folder name in S3 keys")
   .refine((s) => s !== "." && s !== "..", "an AS2 ID cannot be '.' or '..'")
   .refine((s) => s !== "test", "'test' is reserved: it marks the test level in S3 keys")
@@ -92,18 +102,6 @@ const httpUrl = z.string().refine((s) => {
   }
 }, "an absolute http:// or https:// URL");
 
-const cidr = z
-  .string()
-  .regex(/^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/, "an IPv4 CIDR such as 203.0.113.0/24")
-  .refine(
-    (s) =>
-      s
-        .split("/")[0]!
-        .split(".")
-        .every((o) => Number(o) <= 255),
-    "octets 0-255",
-  );
-
 export const partnerSchema = z.strictObject({
   as2Id: as2IdSchema,
   station: as2IdSchema.describe("AS2 ID of the station this partner trades with"),
@@ -128,11 +126,22 @@ export const partnerSchema = z.strictObject({
         .string()
         .regex(/^arn:aws[a-z-]*:secretsmanager:/, "a Secrets Manager secret ARN")
         .optional(),
+      basicAuthSecretKmsKeyArn: z
+        .string()
+        .regex(
+          /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/,
+          "a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)",
+        )
+        .optional()
+        .describe("customer-managed KMS key of basicAuthSecretArn; @default the AWS managed key aws/secretsmanager"),
     })
     .prefault({}),
   inbound: z
     .strictObject({
-      preserveFilename: z.boolean().default(true),
+      // false: Transfer keeps its unique message-id suffix at the landing, so two messages with the
+      // same file name cannot overwrite each other there; the inbox name comes from the event's
+      // requester-file-name either way (DESIGN.md, "PreserveFilename").
+      preserveFilename: z.boolean().default(false),
       enforceMessageSigning: z.boolean().default(true),
     })
     .prefault({}),
@@ -229,6 +238,7 @@ export const customerSchema = z
         sweepMinutes: z.number().int().min(1).max(1440).default(5),
       })
       .prefault({}),
+    sftp: sftpSchema.optional().describe("an SFTP server over the same folders (issue: SFTP)"),
     webhooks: z.array(webhookSchema).default([]),
     notifications: z.strictObject({ emails: z.array(z.email()).default([]) }).prefault({}),
     archive: z
@@ -289,6 +299,7 @@ function crossFieldChecks(c: z.output<z.ZodObject<any>> & Record<string, any>, c
     }
   };
   stations.forEach((s, i) => claim(s.as2Id, ["stations", i]));
+  if (c.sftp) sftpCrossChecks(c.sftp as SftpInput, c.layout as Customer["layout"], stations, partners, ctx);
   partners.forEach((p, i) => claim(p.as2Id, ["partners", i]));
   const stationIds = new Set(stations.map((s) => s.as2Id));
   partners.forEach((p, i) => {

@@ -477,3 +477,23 @@ export function parseOutboundWorkKey(key: string): ParsedOutboundWorkKey | undef
 export function routedFolderPattern(preset: LayoutPreset, folder: Folder): string {
   return `${FILES_ROOT[preset]}*/${folder}/*`;
 }
+
+// ---------------------------------------------------------------- SFTP views of the tree
+
+/** Root of the partners' SFTP drop folders (batch files a partner puts for the customer to pick up). */
+export const DROP_PREFIX = "AS2/drop/";
+
+/** A partner SFTP user's drop folder: `AS2/drop/<st>/<p>/[test/]`. Not a send folder: nothing is sent from it. */
+export function dropPrefix(route: Route): string {
+  return `${DROP_PREFIX}${routeBase(route)}`;
+}
+
+/** Every send folder of a station: `AS2/send/<st>/`. */
+export function stationSendPrefix(station: string): string {
+  return `${SEND_PREFIX}${seg(station, "station")}/`;
+}
+
+/** Every routed file of a station: `AS2/files/<st>/` or `as2gateway/<st>/`. */
+export function stationFilesPrefix(preset: LayoutPreset, station: string): string {
+  return `${FILES_ROOT[preset]}${seg(station, "station")}/`;
+}

@@ -2,11 +2,13 @@
  * Loads customer files (JSON or TypeScript) and turns every problem into one line a person can
  * act on: file, field path, what was expected, what was found.
  */
-import { readdirSync, readFileSync, existsSync } from "node:fs";
+import { readdirSync, readFileSync, existsSync, statSync } from "node:fs";
 import { join, resolve, relative, extname, dirname, isAbsolute } from "node:path";
 import { pathToFileURL } from "node:url";
 
 import { customerSchema, type Customer } from "./customer";
+import { inspectCertificates, type CertificatePurpose } from "./certificate-file";
+import { exposureProblems } from "./exposure-checks";
 
 export interface LoadedCustomer {
   readonly file: string;
@@ -70,7 +72,9 @@ function findInlinePrivateKeys(v: unknown, path: (string | number)[] = []): (str
 }
 
 /** Validates a raw declaration; `file` is only used in messages and to resolve certificate paths. */
-export function validateCustomer(raw: unknown, file: string): Customer {
+export function validateCustomer(raw: unknown, file: string, now = new Date()): Customer {
+  const depth = nestingProblem(raw, file);
+  if (depth) throw new CustomerFileError([depth]);
   const problems: CustomerProblem[] = findInlinePrivateKeys(raw).map((p) => ({
     file,
     path: pathString(p),
@@ -90,7 +94,9 @@ export function validateCustomer(raw: unknown, file: string): Customer {
     }
   }
   if (problems.length === 0 && result.success) {
-    problems.push(...certificateFileProblems(result.data, file));
+    for (const p of exposureProblems(result.data))
+      problems.push({ file, path: pathString(p.path), message: p.message, found: p.found });
+    problems.push(...certificateFileProblems(result.data, file, now));
   }
   if (problems.length > 0 || !result.success) throw new CustomerFileError(problems);
   const base = file
@@ -110,40 +116,80 @@ export function validateCustomer(raw: unknown, file: string): Customer {
   return result.data;
 }
 
-function certificateFileProblems(c: Customer, file: string): CustomerProblem[] {
-  const out: CustomerProblem[] = [];
-  const check = (ref: unknown, path: (string | number)[]) => {
-    if (ref && typeof ref === "object" && "file" in ref && typeof ref.file === "string") {
-      const p = resolveRelative(file, (ref as { file: string }).file);
-      if (!existsSync(p))
-        out.push({
-          file,
-          path: pathString([...path, "file"]),
-          message: "certificate file not found",
-          found: JSON.stringify(p),
-        });
-      else if (!/-----BEGIN CERTIFICATE-----/.test(readFileSync(p, "utf8")))
-        out.push({
-          file,
-          path: pathString([...path, "file"]),
-          message: "expected a PEM certificate (-----BEGIN CERTIFICATE-----)",
-          found: JSON.stringify(p),
-        });
-    }
-  };
+/** A certificate file larger than this is not a certificate (and reading it is a cost). */
+export const MAX_CERTIFICATE_FILE_BYTES = 1024 * 1024;
+
+/** Every public certificate reference of a customer, with what it is imported for. */
+function certificateReferences(
+  c: Customer,
+): { ref: unknown; path: (string | number)[]; purpose: CertificatePurpose }[] {
+  const out: { ref: unknown; path: (string | number)[]; purpose: CertificatePurpose }[] = [];
   c.stations.forEach((s, i) => {
     for (const k of ["signing", "encryption"] as const) {
       const kp = s[k];
-      if (kp && "certificate" in kp) {
-        check(kp.certificate, ["stations", i, k, "certificate"]);
-        if (kp.chain) check(kp.chain, ["stations", i, k, "chain"]);
-      }
+      if (!kp || !("certificate" in kp)) continue;
+      // Without an encryption key pair, the signing certificate is imported for both usages.
+      const purpose = k === "encryption" ? "encryption" : s.encryption ? "signing" : "signing+encryption";
+      out.push({ ref: kp.certificate, path: ["stations", i, k, "certificate"], purpose });
+      if (kp.chain) out.push({ ref: kp.chain, path: ["stations", i, k, "chain"], purpose: "chain" });
     }
   });
   c.partners.forEach((p, i) => {
-    check(p.certificates.signing, ["partners", i, "certificates", "signing"]);
-    if (p.certificates.encryption) check(p.certificates.encryption, ["partners", i, "certificates", "encryption"]);
+    const signingPurpose = p.certificates.encryption ? "signing" : "signing+encryption";
+    out.push({
+      ref: p.certificates.signing,
+      path: ["partners", i, "certificates", "signing"],
+      purpose: signingPurpose,
+    });
+    if (p.certificates.encryption)
+      out.push({
+        ref: p.certificates.encryption,
+        path: ["partners", i, "certificates", "encryption"],
+        purpose: "encryption",
+      });
   });
+  return out;
+}
+
+/**
+ * Reads every referenced certificate (file or inline PEM) and checks it: private key material,
+ * format, parse, validity dates, key type and size, key usage (model/certificate-file.ts).
+ */
+function certificateFileProblems(c: Customer, file: string, now: Date): CustomerProblem[] {
+  const out: CustomerProblem[] = [];
+  for (const { ref, path, purpose } of certificateReferences(c)) {
+    if (!ref || typeof ref !== "object") continue;
+    let bytes: Buffer;
+    let shown: string;
+    let fieldPath: string;
+    if ("file" in ref && typeof ref.file === "string") {
+      const p = resolveRelative(file, ref.file);
+      fieldPath = pathString([...path, "file"]);
+      shown = JSON.stringify(ref.file);
+      if (!existsSync(p) || !statSync(p).isFile()) {
+        out.push({ file, path: fieldPath, message: "certificate file not found", found: JSON.stringify(p) });
+        continue;
+      }
+      const size = statSync(p).size;
+      if (size > MAX_CERTIFICATE_FILE_BYTES) {
+        out.push({
+          file,
+          path: fieldPath,
+          message: `expected a certificate file of at most ${MAX_CERTIFICATE_FILE_BYTES} bytes`,
+          found: `${shown}: ${size} bytes`,
+        });
+        continue;
+      }
+      bytes = readFileSync(p);
+    } else if ("pem" in ref && typeof ref.pem === "string") {
+      fieldPath = pathString([...path, "pem"]);
+      shown = "inline PEM";
+      bytes = Buffer.from(ref.pem, "utf8");
+    } else continue;
+    const name = "file" in ref && typeof ref.file === "string" ? ref.file : "";
+    for (const f of inspectCertificates(bytes, purpose, now, name).findings)
+      out.push({ file, path: fieldPath, message: f.message, found: `${shown}: ${f.found}` });
+  }
   return out;
 }
 
@@ -151,14 +197,54 @@ export function resolveRelative(customerFile: string, path: string): string {
   return isAbsolute(path) ? path : resolve(dirname(customerFile), path);
 }
 
-/** Reads a public certificate reference as PEM text. */
+/**
+ * Reads a public certificate reference as PEM text: its CERTIFICATE blocks only, so that nothing
+ * else a file holds can reach the synthesized JSON (validateCustomer has refused key material).
+ */
 export function readCertificate(customerFile: string, ref: { file: string } | { pem: string }): string {
-  return "pem" in ref ? ref.pem : readFileSync(resolveRelative(customerFile, ref.file), "utf8");
+  const bytes = "pem" in ref ? Buffer.from(ref.pem, "utf8") : readFileSync(resolveRelative(customerFile, ref.file));
+  const inspected = inspectCertificates(bytes, "chain");
+  if (!inspected.pem) throw new Error(`no CERTIFICATE block in ${"pem" in ref ? "inline PEM" : ref.file}`);
+  return inspected.pem;
 }
+
+/** Deeper than any customer declaration; deeper input is refused before it can exhaust a stack. */
+export const MAX_NESTING = 32;
+
+function nestingProblem(raw: unknown, file: string): CustomerProblem | undefined {
+  const stack: [unknown, number][] = [[raw, 0]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (!v || typeof v !== "object") continue;
+    if (d >= MAX_NESTING)
+      return {
+        file,
+        path: "",
+        message: `expected a customer declaration nested at most ${MAX_NESTING} levels deep`,
+        found: `more than ${MAX_NESTING} levels`,
+      };
+    for (const x of Object.values(v)) stack.push([x, d + 1]);
+  }
+  return undefined;
+}
+
+/** A declaration of 1000 partners is about 1 MB: anything much larger is not a customer file. */
+export const MAX_CUSTOMER_FILE_BYTES = 8 * 1024 * 1024;
 
 async function readRaw(file: string): Promise<unknown> {
   if (file.endsWith(".json")) {
-    const text = readFileSync(file, "utf8");
+    const size = statSync(file).size;
+    if (size > MAX_CUSTOMER_FILE_BYTES)
+      throw new CustomerFileError([
+        {
+          file,
+          path: "",
+          message: `expected a customer file of at most ${MAX_CUSTOMER_FILE_BYTES} bytes`,
+          found: `${size} bytes`,
+        },
+      ]);
+    // Editors on Windows may start the file with a byte order mark; JSON.parse does not skip it.
+    const text = readFileSync(file, "utf8").replace(/^\uFEFF/, "");
     try {
       return JSON.parse(text);
     } catch (e) {

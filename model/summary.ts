@@ -1,4 +1,5 @@
 /** What a person sees after a successful synth: enough to act on without opening the JSON. */
+import { sftpUserView } from "./sftp-access";
 import type { Customer } from "./customer";
 import { sendPrefix, folderPrefix } from "./layout";
 import { stackName } from "./customer";
@@ -26,6 +27,11 @@ export function customerSummary(c: Customer, file: string, outputFile: string): 
     c.network.httpsCertificateArn ? "HTTPS load balancer on 443" : "HTTP 5080",
   ].join(", ");
   lines.push(`  AS2 server: ${reach}`);
+  if (c.sftp) {
+    lines.push(`  SFTP server (${c.sftp.endpoint}, ${c.sftp.securityPolicy}), users see the same paths as S3:`);
+    for (const u of c.sftp.users)
+      lines.push(`    ${u.name} (${u.role}): ${sftpUserView(c, u, { name: "<bucket>", arn: "" }).folders.join(", ")}`);
+  }
   lines.push(
     `  after deploy, give partners: as2_endpoint_urls${c.network.httpsCertificateArn ? " / as2_https_url" : ""}${c.network.elasticIps ? ", elastic_ips" : ""}, station_certificates (npx cdktf output ${stackName(c.name)})`,
   );

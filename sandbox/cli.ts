@@ -1,5 +1,5 @@
 /**
- * `npm run sandbox [-- <customer>] [--scenario <file>] [--verbose]`
+ * `npm run sandbox [-- <customer>] [--scenario <file>] [--partner ID=url]... [--station-key ID=key.pem]... [--verbose]`
  * `npm run sandbox -- send-inbound <partner> <file> [--customer <customer>]`
  *
  * Synthesizes the customer's stack and runs it on this machine (see sandbox/runner/sandbox.ts).
@@ -17,13 +17,14 @@ import { Sandbox } from "./runner/sandbox";
 import { synthesize } from "./runner/synthesize";
 import { runScenario, scenarioSchema } from "./runner/scenario";
 import type { Scenario } from "./runner/scenario";
-import { PARTNER_MODES } from "./partner/partner";
-import type { PartnerMode } from "./partner/partner";
+import { PROMPT_HELP, parsePromptCommand } from "./prompt";
 
 interface Args {
   customer: string;
   scenario?: string;
   verbose: boolean;
+  externalPartners: Record<string, string>;
+  stationKeys: Record<string, string[]>;
   sendInbound?: { partner: string; file: string };
 }
 
@@ -31,17 +32,35 @@ const USAGE = `usage:
   npm run sandbox [-- <customer>] [--verbose]            run a customer's gateway locally (default: example)
   npm run sandbox -- --scenario <file.json> [--verbose]  run a scripted rehearsal; exit 0 when it holds
   npm run sandbox -- send-inbound <partner> <file> [--customer <customer>]
-                                                         a partner sends a file; wait until it is routed`;
+                                                         a partner sends a file; wait until it is routed
+options (repeatable):
+  --partner <as2id>=<url>          the partner is external AS2 software at <url>: no stand-in, its declared certificates
+  --station-key <as2id>=<key.pem>  the station's private key for its declared certificate (else a throwaway pair)`;
+
+/** `ID=value` of --partner / --station-key. */
+function assignment(option: string, value: string | undefined): [string, string] {
+  const eq = value?.indexOf("=") ?? -1;
+  if (!value || eq <= 0 || eq === value.length - 1)
+    throw new Error(`${option} needs <as2id>=<value>, found ${value ?? "nothing"}\n${USAGE}`);
+  return [value.slice(0, eq), value.slice(eq + 1)];
+}
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { customer: "example", verbose: false };
+  const a: Args = { customer: "example", verbose: false, externalPartners: {}, stationKeys: {} };
   const rest = [...argv];
   while (rest.length) {
     const x = rest.shift()!;
     if (x === "--scenario") a.scenario = rest.shift();
     else if (x === "--customer") a.customer = rest.shift() ?? a.customer;
     else if (x === "--verbose" || x === "-v") a.verbose = true;
-    else if (x === "--help" || x === "-h") {
+    else if (x === "--partner") {
+      const [id, url] = assignment(x, rest.shift());
+      if (!/^https?:\/\//.test(url)) throw new Error(`--partner ${id}: ${url} is not an http:// or https:// URL`);
+      a.externalPartners[id] = url;
+    } else if (x === "--station-key") {
+      const [id, path] = assignment(x, rest.shift());
+      a.stationKeys[id] = [...(a.stationKeys[id] ?? []), path];
+    } else if (x === "--help" || x === "-h") {
       console.log(USAGE);
       process.exit(0);
     } else if (x === "send-inbound") {
@@ -55,6 +74,14 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
+/** A station key file, refused clearly when it is not a PEM private key. */
+function readKeyFile(station: string, path: string): string {
+  const text = readFileSync(resolve(path), "utf8");
+  if (!/-----BEGIN (RSA |EC )?PRIVATE KEY-----/.test(text))
+    throw new Error(`--station-key ${station}=${path}: not a PEM private key (-----BEGIN PRIVATE KEY-----)`);
+  return text;
+}
+
 function loadScenario(file: string): Scenario {
   const parsed = scenarioSchema.safeParse(JSON.parse(readFileSync(file, "utf8")));
   if (!parsed.success)
@@ -65,37 +92,30 @@ function loadScenario(file: string): Scenario {
 async function interactive(sb: Sandbox, stationOf: (partner: string) => string | undefined): Promise<void> {
   const bucket = sb.buckets[0]!;
   console.log(`
-The gateway is running. Upload with any S3 client (path-style, any credentials):
-  aws --endpoint-url ${sb.s3Endpoint} s3 cp invoice.edi s3://${bucket}/AS2/send/<station>/<partner>/
-or type a command:
-  upload <station> <partner> <file>     put a local file under AS2/send/<station>/<partner>/
-  inbound <partner> <file>              the partner sends a local file to the gateway
-  partner <partner> <${PARTNER_MODES.join("|")}>
-  sweep                                 run the scheduled sweep now
-  summary | quit`);
+The gateway is running: upload with any S3 client as shown above, or type a command.
+${PROMPT_HELP}`);
   const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: "sandbox> " });
   rl.prompt();
   for await (const line of rl) {
-    const [cmd, ...args] = line.trim().split(/\s+/);
+    const c = parsePromptCommand(line);
     try {
-      if (cmd === "upload" && args.length === 3) {
-        const [station, partner, file] = args as [string, string, string];
+      if (c.kind === "upload") {
         await sb.s3.send(
           new PutObjectCommand({
             Bucket: bucket,
-            Key: sendKey({ station, partner, test: false }, basename(file)),
-            Body: readFileSync(file),
+            Key: sendKey({ station: c.station, partner: c.partner, test: false }, basename(c.file)),
+            Body: readFileSync(c.file),
           }),
         );
-      } else if (cmd === "inbound" && args.length === 2) {
-        await sb.sendInbound(args[0]!, basename(args[1]!), readFileSync(args[1]!));
-      } else if (cmd === "partner" && args.length === 2 && PARTNER_MODES.includes(args[1] as PartnerMode)) {
-        await sb.partners.get(args[0]!)?.setMode(args[1] as PartnerMode);
-        console.log(`partner ${args[0]} is now '${args[1]}'${stationOf(args[0]!) ? "" : " (unknown partner)"}`);
-      } else if (cmd === "sweep") await sb.runSchedules();
-      else if (cmd === "summary") console.log(sb.summary());
-      else if (cmd === "quit" || cmd === "exit") break;
-      else if (cmd) console.log(USAGE);
+      } else if (c.kind === "inbound") {
+        await sb.sendInbound(c.partner, basename(c.file), readFileSync(c.file));
+      } else if (c.kind === "partner") {
+        await sb.partners.get(c.partner)?.setMode(c.mode);
+        console.log(`partner ${c.partner} is now '${c.mode}'${stationOf(c.partner) ? "" : " (unknown partner)"}`);
+      } else if (c.kind === "sweep") await sb.runSchedules();
+      else if (c.kind === "summary") console.log(sb.summary());
+      else if (c.kind === "quit") break;
+      else if (c.kind === "help") console.log(`${c.problem ? `${c.problem}\n` : ""}${PROMPT_HELP}`);
     } catch (e) {
       console.log(`error: ${(e as Error).message}`);
     }
@@ -112,7 +132,11 @@ async function main(): Promise<number> {
   console.log(`synthesizing ${customer} ...`);
   const synth = synthesize({ customer, workDir, ...(scenario?.overrides ? { overrides: scenario.overrides } : {}) });
   console.log(`running stack ${basename(synth.stackDir)} from ${synth.stackDir} (work folder ${workDir})`);
-  const sb = new Sandbox({ stackDir: synth.stackDir, workDir, verbose: args.verbose });
+  const externalPartners = { ...(scenario?.externalPartners ?? {}), ...args.externalPartners };
+  const stationKeys = Object.fromEntries(
+    Object.entries(args.stationKeys).map(([id, paths]) => [id, paths.map((p) => readKeyFile(id, p))]),
+  );
+  const sb = new Sandbox({ stackDir: synth.stackDir, workDir, verbose: args.verbose, externalPartners, stationKeys });
   let code = 0;
   const stop = async () => {
     await sb.settle(2000);

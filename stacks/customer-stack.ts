@@ -18,6 +18,7 @@ import { GatewayOutputs } from "./platform/outputs";
 import { GuardRails } from "./guard-rails";
 import { disableTokenCreationStackTraces } from "./platform/token-stack-traces";
 import { SendPipeline } from "./pipelines/send-pipeline";
+import { SftpServer } from "./transfer/sftp-server";
 
 export interface CustomerStackProps {
   /** The validated customer declaration and the file it came from. */
@@ -57,7 +58,7 @@ export class CustomerStack extends TerraformStack {
     });
     const as2 = new As2Server(this, "as2-server", {
       customer,
-      loggingRoleArn: roles.loggingRole.arn,
+      loggingRoleArn: roles.loggingRoleArn,
       kmsKeyArn: storage.kmsKey.arn,
     });
     const tradingPartners = new TradingPartners(this, "trading-partners", {
@@ -66,12 +67,21 @@ export class CustomerStack extends TerraformStack {
       bucket: storage.bucket,
       serverId: as2.server.id,
       agreementRoleArn: roles.agreementRole.arn,
-      connectorRoleArn: roles.connectorRole.arn,
-      loggingRoleArn: roles.loggingRole.arn,
+      connectorRoleArn: (p) => roles.connectorRoleArnFor(p),
+      loggingRoleArn: roles.loggingRoleArn,
       kmsKeyArn: storage.kmsKey.arn,
       alarmTopicArn: messaging.alarmTopic.arn,
       asyncMdnUrl: as2.httpsUrl ?? as2.httpUrls[0]!,
     });
+    if (customer.sftp)
+      new SftpServer(this, "sftp", {
+        customer: { ...customer, sftp: customer.sftp },
+        bucket: storage.bucket,
+        kmsKeyArn: storage.kmsKey.arn,
+        account: storage.account,
+      });
+    // Each Transfer role trusts this customer's server, agreements and connectors only.
+    roles.trustResources({ id: as2.server.id, arn: as2.server.arn }, tradingPartners.resources());
     const transfer = { serverId: as2.server.id, serverArn: as2.server.arn, partners: tradingPartners.resources() };
     // Routing document: written from the model and the resource ids.
     const routingDocument = new RoutingDocument(this, "routing", {
@@ -79,6 +89,9 @@ export class CustomerStack extends TerraformStack {
       bucket: storage.bucket,
       kmsKeyArn: storage.kmsKey.arn,
       partners: transfer.partners,
+      alarmTopicArn: messaging.alarmTopic.arn,
+      // The bucket policy names the deployer among the writers of _gateway/: apply it first.
+      dependsOn: storage.bucketPolicy ? [storage.bucketPolicy] : [],
     });
     const routing = { key: routingDocument.key, etag: routingDocument.etag };
     new GatewayOutputs(this, "outputs", {

@@ -30,7 +30,7 @@ describe("customer declaration", () => {
       mdn: "SYNC",
       mdnSigning: "DEFAULT",
     });
-    expect(p.inbound).toEqual({ preserveFilename: true, enforceMessageSigning: true });
+    expect(p.inbound).toEqual({ preserveFilename: false, enforceMessageSigning: true });
     expect(c.stations[0]!.inboxNaming).toBe("plain");
     expect(c.state).toEqual({ backend: "local" });
   });

@@ -79,7 +79,9 @@ describe("synth", () => {
     expect(cfg.language).toBe("typescript");
     expect(cfg.app).toMatch(/tsx main\.ts$/);
     const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
-    expect(pkg.scripts.synth).toBe("tsx main.ts");
+    // The app runs in one Node process with tsx as a loader (the tsx CLI would spawn a second one).
+    expect(pkg.scripts.synth).toBe("node --import tsx main.ts");
+    expect(cfg.app).toBe(pkg.scripts.synth);
     expect(pkg.dependencies.cdktf).toMatch(/^\d+\.\d+\.\d+$/);
     expect(pkg.dependencies["@cdktf/provider-aws"]).toMatch(/^\d+\.\d+\.\d+$/);
   });

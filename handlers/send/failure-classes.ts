@@ -4,131 +4,176 @@
  * network may recover) and fails permanent ones at once (someone has to change a certificate, a URL
  * or an agreement; retrying would only delay telling them).
  *
- * Codes come from the "AS2 error codes" table of the Transfer Family user guide (as2-monitoring /
- * as2-config-etc) and the documented event samples. A code not in the table is permanent: a retry
- * loop on an error nobody understands hides it, and the reason record names the code so it can be
- * added here.
+ * docs: the codes are exactly those of the "AS2 error codes" table in the Transfer Family user guide,
+ * "Monitoring AS2 usage" (https://docs.aws.amazon.com/transfer/latest/userguide/as2-monitoring.html),
+ * compared 2026-12-01; AWS's spelling is kept (`INSUFFICENT_MESSAGE_SECURITY_UNENCRYPTED`). A code
+ * outside the table is permanent (a retry loop on an error nobody understands hides it) and is logged
+ * as UNCLASSIFIED_FAILURE_LOG_MESSAGE, which the stack counts and alarms on, so a new code gets
+ * noticed and added here. The gateway's own codes (reasons it detects itself) are a separate table.
  */
+import { logger } from "../shared/logger";
+import { UNCLASSIFIED_FAILURE_LOG_MESSAGE } from "../../model/failure-metric";
 
 export type FailureClass = "transient" | "permanent";
 
-export interface FailureRule {
-  readonly class: FailureClass;
-  /** What a person reading the reason record should check. */
-  readonly advice: string;
-}
+/**
+ * How a transient failure is retried: `backoff` up to the customer's `retry.maxAttempts` (a partner
+ * outage or DNS failure can last hours), `small-cap` up to SMALL_CAP_ATTEMPTS (a glitch worth one or
+ * two more tries, but a persistent one is a configuration problem somebody must fix).
+ */
+export type RetryMode = "backoff" | "small-cap";
 
-export const FAILURE_CLASSES: Readonly<Record<string, FailureRule>> = {
-  // The network or the partner's server: worth retrying.
-  UNABLE_TO_CONNECT_TO_REMOTE_HOST_OR_IP: {
-    class: "transient",
-    advice: "the partner's AS2 endpoint did not answer (down, firewall, timeout); retried with backoff",
-  },
-  UNKNOWN_HOST: {
-    class: "transient",
-    advice: "the partner's host name did not resolve (DNS); retried with backoff, check the partner URL if it persists",
-  },
-  UNABLE_TO_RESOLVE_HOST: {
-    class: "transient",
-    advice: "the partner's host name did not resolve (DNS); retried with backoff, check the partner URL if it persists",
-  },
-  CONNECTION_TIMEOUT: { class: "transient", advice: "the connection to the partner timed out; retried with backoff" },
-  READ_TIMEOUT: { class: "transient", advice: "the partner did not answer in time; retried with backoff" },
-  TIMEOUT: { class: "transient", advice: "the exchange with the partner timed out; retried with backoff" },
-  INTERNAL_ERROR: { class: "transient", advice: "Transfer Family reported an internal error; retried with backoff" },
-  INTERNAL_SERVER_ERROR: {
-    class: "transient",
-    advice: "Transfer Family reported an internal error; retried with backoff",
-  },
-  SERVICE_UNAVAILABLE: { class: "transient", advice: "Transfer Family was unavailable; retried with backoff" },
-  THROTTLING: { class: "transient", advice: "Transfer Family throttled the send; retried with backoff" },
-  THROTTLED: { class: "transient", advice: "Transfer Family throttled the send; retried with backoff" },
-  // HTTP_ERROR_RESPONSE_FROM_PARTNER is refined by the status in the message (see classifyFailure).
-  HTTP_ERROR_RESPONSE_FROM_PARTNER: {
-    class: "transient",
-    advice:
-      "the partner's server answered with an HTTP error; 5xx, 408 and 429 are retried, other 4xx mean the partner rejected the message",
-  },
+/** Attempts (the first one included) for `small-cap` failures. */
+export const SMALL_CAP_ATTEMPTS = 3;
 
-  // Configuration, certificates, agreements: retrying cannot help.
-  ACCESS_DENIED: {
-    class: "permanent",
-    advice:
-      "Transfer could not read the file or assume the connector's role: check the connector's access role and the bucket policy",
-  },
-  NOT_FOUND: { class: "permanent", advice: "Transfer did not find the file at the path it was given" },
-  INVALID_URL: { class: "permanent", advice: "the partner URL of the connector is not valid: fix the partner's url" },
-  FILE_SIZE_EXCEEDED: { class: "permanent", advice: "the file is larger than Transfer Family sends (1 GB)" },
-  ENCRYPTION_FAILED: {
-    class: "permanent",
-    advice: "the payload could not be encrypted for the partner: check the partner's encryption certificate",
-  },
-  SIGNING_FAILED: {
-    class: "permanent",
-    advice: "the payload could not be signed: check the station's signing certificate and private key",
-  },
-  DECRYPT_FAILED: {
-    class: "permanent",
-    advice: "the partner's response could not be decrypted: check the station's encryption key pair",
-  },
-  DECRYPT_FAILED_NO_MATCHING_KEY_FOUND: {
-    class: "permanent",
-    advice: "no private key matches the partner's encryption: check which station certificate the partner uses",
-  },
-  DECOMPRESSION_FAILED: { class: "permanent", advice: "the partner's response could not be decompressed" },
-  VERIFICATION_FAILED: {
-    class: "permanent",
-    advice: "the partner's MDN signature did not verify: check the partner's signing certificate",
-  },
-  VERIFICATION_FAILED_NO_MATCHING_KEY_FOUND: {
-    class: "permanent",
-    advice: "no partner certificate matches the MDN signature: import the partner's current signing certificate",
-  },
-  INSUFFICIENT_MESSAGE_SECURITY: {
-    class: "permanent",
-    advice:
-      "the partner requires signing or encryption the connector does not use: align the outbound settings with the partner",
-  },
-  MIC_MISMATCH: {
-    class: "permanent",
-    advice:
-      "the MDN's message integrity check does not match what was sent: the partner received something else; contact the partner",
-  },
-  SSL_HANDSHAKE_FAILED: {
-    class: "permanent",
-    advice: "the TLS handshake with the partner failed: check the partner's https certificate and URL",
-  },
-  DUPLICATE_MESSAGE: { class: "permanent", advice: "the partner reports it already received this message id" },
-  BAD_REQUEST: { class: "permanent", advice: "the partner or Transfer rejected the request as malformed" },
-  INVALID_REQUEST: {
-    class: "permanent",
-    advice: "Transfer rejected the request: check the connector and the file path",
-  },
-  // The gateway's own codes (not Transfer's), for reasons it detects itself.
-  NEGATIVE_MDN: {
-    class: "permanent",
-    advice: "the partner returned an MDN whose disposition is not 'processed': it rejected the message (see the MDN)",
-  },
-  THROTTLED_RETRIES_EXHAUSTED: {
-    class: "permanent",
-    advice:
-      "Transfer Family kept throttling StartFileTransfer; upload the file again when the load is lower or raise the quota",
-  },
-  START_FILE_TRANSFER_REJECTED: {
-    class: "permanent",
-    advice: "Transfer refused StartFileTransfer: check that the partner's connector exists and the gateway may use it",
-  },
-  OUTCOME_UNKNOWN: {
-    class: "permanent",
-    advice:
-      "the gateway stopped while starting the transfer and no result arrived: check with the partner before sending the file again",
-  },
+export type FailureRule =
+  | { readonly class: "transient"; readonly retry: RetryMode; readonly advice: string }
+  | { readonly class: "permanent"; readonly advice: string };
+
+const backoff = (advice: string): FailureRule => ({ class: "transient", retry: "backoff", advice });
+const smallCap = (advice: string): FailureRule => ({ class: "transient", retry: "small-cap", advice });
+const permanent = (advice: string): FailureRule => ({ class: "permanent", advice });
+
+/** AWS's "AS2 error codes" table, every code and nothing else (see the header for the page and date). */
+const AWS_TABLE = {
+  ACCESS_DENIED: permanent(
+    "Transfer could not read the file or assume the connector's role: check the connector's access role, the bucket policy and the KMS key policy",
+  ),
+  AGREEMENT_NOT_FOUND: permanent(
+    "no agreement matches the AS2 IDs of the message: check the agreement's local and partner profiles against the partner's AS2-From/AS2-To",
+  ),
+  CONNECTOR_NOT_FOUND: permanent(
+    "the partner's connector does not exist (deleted or replaced): apply the customer stack again so the routing document names the current connector",
+  ),
+  CREDENTIALS_RETRIEVAL_FAILED: smallCap(
+    "Transfer could not read the connector's basic-auth secret (can be throttling): retried a few times; if it persists check the secret, its KMS key and the connector role",
+  ),
+  DECOMPRESSION_FAILED: permanent(
+    "a compressed part could not be decompressed: check the compression settings with the partner",
+  ),
+  DECRYPT_FAILED: permanent(
+    "the message or MDN could not be decrypted: check that the partner encrypts with the station's current encryption certificate",
+  ),
+  DECRYPT_FAILED_INVALID_SMIME_FORMAT: permanent(
+    "the encrypted part is not valid S/MIME: ask the partner to check its AS2 software's encryption output",
+  ),
+  DECRYPT_FAILED_NO_DECRYPTION_KEY_FOUND: permanent(
+    "no station private key matches the encryption: give the partner the station's current encryption certificate",
+  ),
+  DECRYPT_FAILED_UNSUPPORTED_ENCRYPTION_ALG: permanent(
+    "the partner encrypts with an algorithm Transfer does not support: agree on AES128/192/256-CBC (3DES inbound only)",
+  ),
+  DUPLICATE_MESSAGE: permanent(
+    "Transfer reports a duplicate or double-processed step for this message: check with the partner whether it arrived before sending it again",
+  ),
+  ENCRYPT_FAILED_NO_ENCRYPTION_KEY_FOUND: permanent(
+    "the partner profile has no encryption certificate: import the partner's encryption certificate (partners[].certificates.encryption)",
+  ),
+  ENCRYPTION_FAILED: permanent(
+    "the payload could not be encrypted for the partner: check the partner's encryption certificate and the connector's encryption algorithm",
+  ),
+  FILE_SIZE_TOO_LARGE: permanent(
+    "the file is larger than Transfer Family sends over AS2: split it or agree another channel with the partner",
+  ),
+  HTTP_ERROR_RESPONSE_FROM_PARTNER: backoff(
+    "the partner's server answered with an HTTP error; 5xx, 408 and 429 are retried with backoff, other 4xx mean the partner rejected the message",
+  ),
+  INSUFFICENT_MESSAGE_SECURITY_UNENCRYPTED: permanent(
+    "the message was not encrypted but encryption is required: set the partner's outbound encryption (NONE only with an https URL)",
+  ),
+  INVALID_ENDPOINT_PROTOCOL: permanent(
+    "the partner URL uses a protocol Transfer does not send to: use an http:// or https:// URL",
+  ),
+  INVALID_REQUEST: permanent(
+    "Transfer rejected the request as invalid: check the connector's configuration and the file path",
+  ),
+  INVALID_URL_FORMAT: permanent("the partner URL is malformed: fix partners[].url and apply the stack again"),
+  MDN_RESPONSE_INDICATES_AUTHENTICATION_FAILED: permanent(
+    "the partner's MDN says authentication failed: the partner cannot verify the station's signature; give it the station's current signing certificate",
+  ),
+  MDN_RESPONSE_INDICATES_DECOMPRESSION_FAILED: permanent(
+    "the partner's MDN says it could not decompress the payload: agree on compression (ZLIB or DISABLED) with the partner",
+  ),
+  MDN_RESPONSE_INDICATES_DECRYPTION_FAILED: permanent(
+    "the partner's MDN says it could not decrypt the message: check that the connector uses the partner's current encryption certificate and an algorithm it supports",
+  ),
+  MDN_RESPONSE_INDICATES_INTEGRITY_CHECK_FAILED: permanent(
+    "the partner's MDN says the integrity check failed: compare signing algorithms and certificates with the partner, then send again",
+  ),
+  MDN_RESPONSE_INDICATES_UNEXPECTED_PROCESSING_ERROR: smallCap(
+    "the partner's MDN reports an unexpected processing error on its side: retried a few times; if it persists contact the partner",
+  ),
+  PATH_NOT_FOUND: permanent(
+    "Transfer did not find the path it was given (bucket or folder): check the bucket and the connector role's access",
+  ),
+  SEND_FILE_NOT_FOUND: permanent(
+    "the file to send was gone when Transfer read it: check that nothing else deletes files under _gateway/outbound/, then upload it again",
+  ),
+  SERVER_NOT_FOUND: permanent(
+    "the AS2 server referenced by the agreement or the async MDN settings does not exist: apply the customer stack again",
+  ),
+  SERVER_NOT_ONLINE: smallCap(
+    "the AS2 server is not online: retried a few times; start the server (aws transfer start-server) if it stays offline",
+  ),
+  SIGNING_FAILED: permanent(
+    "the payload could not be signed: check the station's signing certificate and its private key",
+  ),
+  SIGNING_FAILED_NO_SIGNING_KEY_FOUND: permanent(
+    "the station's local profile has no signing key: import the station's signing certificate with its private key",
+  ),
+  UNABLE_RESOLVE_HOST_TO_IP_ADDRESS: backoff(
+    "the partner's host name did not resolve to an IP address (DNS); retried with backoff, check the partner URL if it persists",
+  ),
+  UNABLE_TO_CONNECT_TO_REMOTE_HOST_OR_IP: backoff(
+    "the partner's AS2 endpoint did not answer (down, firewall, timeout); retried with backoff, check the URL and firewall rules if it persists",
+  ),
+  UNABLE_TO_RESOLVE_HOSTNAME: backoff(
+    "the partner's host name did not resolve (DNS); retried with backoff, check the partner URL if it persists",
+  ),
+  VERIFICATION_FAILED: permanent(
+    "a signature did not verify: check that the partner profile holds the partner's current signing certificate",
+  ),
+  VERIFICATION_FAILED_NO_MATCHING_KEY_FOUND: permanent(
+    "no partner certificate matches the signature: import the partner's current signing certificate",
+  ),
+} satisfies Record<string, FailureRule>;
+
+/** A code of AWS's table (what an emulator of Transfer may emit, and nothing else). */
+export type AwsFailureCode = keyof typeof AWS_TABLE;
+
+export const AWS_FAILURE_CODES: Readonly<Record<string, FailureRule>> = AWS_TABLE;
+
+/** The gateway's own codes, for reasons it detects itself (not Transfer's; never in Transfer events). */
+export const GATEWAY_FAILURE_CODES: Readonly<Record<string, FailureRule>> = {
+  NEGATIVE_MDN: permanent(
+    "the partner returned an MDN whose disposition is not 'processed': it rejected the message (see the MDN)",
+  ),
+  THROTTLED_RETRIES_EXHAUSTED: permanent(
+    "Transfer Family kept throttling StartFileTransfer; upload the file again when the load is lower or raise the quota",
+  ),
+  START_FILE_TRANSFER_REJECTED: permanent(
+    "Transfer refused StartFileTransfer: check that the partner's connector exists and the gateway may use it",
+  ),
+  OUTCOME_UNKNOWN: permanent(
+    "the gateway stopped while starting the transfer and no result arrived: check with the partner before sending the file again",
+  ),
 };
 
-export interface Classification extends FailureRule {
+/** Both tables: what classifyFailure knows. */
+export const FAILURE_CLASSES: Readonly<Record<string, FailureRule>> = {
+  ...AWS_FAILURE_CODES,
+  ...GATEWAY_FAILURE_CODES,
+};
+
+export interface Classification {
   readonly code: string;
-  /** Whether the code is in the table (false: treated as permanent by default). */
+  /** Whether the code is in one of the tables (false: treated as permanent, and counted). */
   readonly known: boolean;
+  readonly class: FailureClass;
+  /** Attempts allowed (first one included) for a transient failure; undefined: the customer's retry.maxAttempts. */
+  readonly maxAttempts?: number;
+  /** What a person reading the failure record should check: one line, written into the record. */
+  readonly advice: string;
 }
 
 /** HTTP status in Transfer's failure message ("... returned status 500 for message ..."). */
@@ -138,24 +183,39 @@ export function httpStatusIn(message: string | undefined): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+function fromRule(code: string, rule: FailureRule): Classification {
+  if (rule.class === "permanent") return { code, known: true, class: "permanent", advice: rule.advice };
+  return {
+    code,
+    known: true,
+    class: "transient",
+    advice: rule.advice,
+    ...(rule.retry === "small-cap" ? { maxAttempts: SMALL_CAP_ATTEMPTS } : {}),
+  };
+}
+
+/** Permanent, and one structured log line the stack's metric filter counts (an alarm follows). */
+function unclassified(code: string, advice: string, message: string | undefined): Classification {
+  logger.warn(UNCLASSIFIED_FAILURE_LOG_MESSAGE, { failureCode: code, failureMessage: message });
+  return { code, known: false, class: "permanent", advice };
+}
+
 export function classifyFailure(code: string | undefined, message?: string): Classification {
   const key = (code ?? "").trim().toUpperCase();
   if (key === "") {
-    return {
-      code: "UNKNOWN",
-      known: false,
-      class: "permanent",
-      advice: "Transfer reported a failure without a failure code; see the failure message",
-    };
+    return unclassified(
+      "UNKNOWN",
+      "Transfer reported a failure without a failure code; see the failure message",
+      message,
+    );
   }
   const rule = FAILURE_CLASSES[key];
   if (!rule) {
-    return {
-      code: key,
-      known: false,
-      class: "permanent",
-      advice: `Transfer reported failure code ${key}, which the gateway does not classify; treated as permanent rather than retried blindly`,
-    };
+    return unclassified(
+      key,
+      `Transfer reported failure code ${key}, which is not in AWS's documented table; treated as permanent rather than retried blindly`,
+      message,
+    );
   }
   if (key === "HTTP_ERROR_RESPONSE_FROM_PARTNER") {
     const status = httpStatusIn(message);
@@ -175,7 +235,7 @@ export function classifyFailure(code: string | undefined, message?: string): Cla
         advice: `the partner's server answered HTTP ${status}; retried with backoff`,
       };
   }
-  return { code: key, known: true, ...rule };
+  return fromRule(key, rule);
 }
 
 /**

@@ -105,7 +105,7 @@ export async function handleTransferEvent(ctx: SendContext, raw: unknown): Promi
       return;
     default: {
       const c = classifyFailure(ev.failureCode, ev.failureMessage);
-      const maxAttempts = ctx.routing.doc.retry.maxAttempts;
+      const maxAttempts = Math.min(ctx.routing.doc.retry.maxAttempts, c.maxAttempts ?? Infinity); // small-cap codes
       const attempts = Math.max(1, file.attempts);
       if (c.class === "transient" && attempts < maxAttempts) {
         await scheduleRetry(ctx, file, ev, attempts, c.code);

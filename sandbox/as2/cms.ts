@@ -15,6 +15,7 @@ import { CIPHERS, DIGESTS, OID, encryptionAlgorithmFromOid, signingAlgorithmFrom
 import type { EncryptionAlgorithm, SigningAlgorithm } from "./algorithms";
 import { As2Error } from "./errors";
 import { certificateDer, privateKeyPkcs8Der } from "./certs";
+import { RSAES_OAEP_OID, unwrapOaepKey } from "./key-transport";
 
 pkijs.setEngine(
   "node",
@@ -192,12 +193,16 @@ export interface DecryptKey {
   readonly privateKeyPem: string;
 }
 
+interface ForgeRecipient {
+  encryptedContent: { algorithm: string; content: string };
+}
+
 interface ForgeEnveloped {
   recipients: unknown[];
-  encryptedContent: { algorithm: string };
+  encryptedContent: { algorithm: string; key?: forge.util.ByteStringBuffer };
   content?: forge.util.ByteStringBuffer;
-  findRecipient(cert: forge.pki.Certificate): unknown;
-  decrypt(recipient: unknown, key: forge.pki.rsa.PrivateKey): void;
+  findRecipient(cert: forge.pki.Certificate): ForgeRecipient | null;
+  decrypt(recipient?: unknown, key?: forge.pki.rsa.PrivateKey): void;
 }
 
 /** Decrypts EnvelopedData with the first of `keys` that is a recipient. */
@@ -209,13 +214,23 @@ export function decrypt(
   try {
     p7 = forge.pkcs7.messageFromAsn1(forge.asn1.fromDer(der.toString("binary"), false)) as unknown as ForgeEnveloped;
   } catch (e) {
-    throw new As2Error("DECRYPT_FAILED", `encrypted content is not a CMS EnvelopedData: ${(e as Error).message}`);
+    throw new As2Error(
+      "DECRYPT_FAILED_INVALID_SMIME_FORMAT",
+      `encrypted content is not a CMS EnvelopedData: ${(e as Error).message}`,
+    );
   }
   for (const k of keys) {
     const recipient = p7.findRecipient(forge.pki.certificateFromPem(k.certificatePem));
     if (!recipient) continue;
     try {
-      p7.decrypt(recipient, forge.pki.privateKeyFromPem(k.privateKeyPem));
+      const privateKey = forge.pki.privateKeyFromPem(k.privateKeyPem);
+      if (recipient.encryptedContent.algorithm === RSAES_OAEP_OID) {
+        // forge reads PKCS#1 v1.5 only: unwrap the key here, forge decrypts the content with it.
+        p7.encryptedContent.key = forge.util.createBuffer(
+          unwrapOaepKey(der, recipient.encryptedContent.content, privateKey),
+        );
+        p7.decrypt();
+      } else p7.decrypt(recipient, privateKey);
     } catch (e) {
       throw new As2Error("DECRYPT_FAILED", `decryption failed: ${(e as Error).message}`);
     }

@@ -385,7 +385,8 @@ export async function unpackMessage(
         }
         continue;
       }
-      if (isPkcs7Mime(ct.type)) throw new As2Error("INVALID_REQUEST", `unsupported S/MIME type '${kind || cms}'`);
+      if (isPkcs7Mime(ct.type))
+        throw new As2Error("DECRYPT_FAILED_INVALID_SMIME_FORMAT", `unsupported S/MIME type '${kind || cms}'`);
     }
     if (ct.type === "multipart/signed") {
       const boundary = ct.params["boundary"];

@@ -17,8 +17,19 @@ import { post } from "../transfer-emulator/http-post";
  * - `negative-mdn`: answer `processed/error: unexpected-processing-error`;
  * - `bad-mdn-signature`: sign the MDN with a key the gateway does not know.
  */
-export type PartnerMode = "ok" | "down" | "http-500" | "negative-mdn" | "bad-mdn-signature";
-export const PARTNER_MODES: readonly PartnerMode[] = ["ok", "down", "http-500", "negative-mdn", "bad-mdn-signature"];
+/**
+ * `down`: nothing listens (UNABLE_TO_CONNECT_TO_REMOTE_HOST_OR_IP); `unresolvable`: the partner's
+ * host name does not resolve (UNABLE_TO_RESOLVE_HOSTNAME; the sandbox's resolver asks `mode`).
+ */
+export type PartnerMode = "ok" | "down" | "unresolvable" | "http-500" | "negative-mdn" | "bad-mdn-signature";
+export const PARTNER_MODES: readonly PartnerMode[] = [
+  "ok",
+  "down",
+  "unresolvable",
+  "http-500",
+  "negative-mdn",
+  "bad-mdn-signature",
+];
 
 export interface PartnerStandInOptions {
   readonly as2Id: string;
@@ -79,7 +90,12 @@ export class PartnerStandIn {
   constructor(readonly o: PartnerStandInOptions) {}
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}/as2`;
+    return this.urlAt("127.0.0.1");
+  }
+
+  /** The stand-in's URL under another host name that resolves to loopback (the sandbox's resolver). */
+  urlAt(host: string): string {
+    return `http://${host}:${this.port}/as2`;
   }
 
   /** Listens on loopback (a fixed port when given, so the URL survives `down`). */

@@ -3,7 +3,7 @@
  * targets, functions (the deployment zips with their synthesized environments), event source
  * mappings and routing document, with Transfer Family emulated and a stand-in for every partner.
  */
-import { readFileSync, mkdirSync, existsSync } from "node:fs";
+import { readFileSync, mkdirSync, existsSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { randomUUID } from "node:crypto";
 import { S3Client, CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
@@ -25,6 +25,8 @@ import type { TransferWiring } from "./transfer-wiring";
 import { TransferEmulator } from "../transfer-emulator";
 import type { Connector, TransferEventEnvelope } from "../transfer-emulator";
 import { PartnerStandIn } from "../partner/partner";
+import { SandboxSftpServer } from "../sftp/server";
+import { sftpUsersOf } from "../sftp/users";
 
 export interface SandboxOptions {
   /** `cdktf.out/stacks/<stack>`: holds cdk.tf.json and the assets. */
@@ -37,6 +39,12 @@ export interface SandboxOptions {
   readonly log?: (line: string) => void;
   /** Also log queue and function activity. */
   readonly verbose?: boolean;
+  /** Port of the SFTP server (when the stack declares SFTP users). @default any free port */
+  readonly sftpPort?: number;
+  /** Partners played by external AS2 software (AS2 ID → URL): no stand-in, declared certificates. */
+  readonly externalPartners?: Readonly<Record<string, string>>;
+  /** Station private keys (PEM text) for the stations' declared certificates (AS2 ID → keys). */
+  readonly stationKeys?: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface SandboxCounters {
@@ -72,6 +80,8 @@ export class Sandbox {
     domainEvents: {},
   };
   readonly partners = new Map<string, PartnerStandIn>();
+  /** Host name of each stand-in (`<as2id>.sandbox.invalid`) → the partner's AS2 ID. */
+  private readonly standInHosts = new Map<string, string>();
   readonly functions = new Map<string, LocalFunction>();
   readonly notes: string[] = [];
   s3!: S3Client;
@@ -163,10 +173,82 @@ export class Sandbox {
     await this.putObjects();
     this.bridgeS3Events();
     this.startEventSourceMappings();
+    await this.startSftp();
     for (const n of [...this.wiring.notes, ...this.notes]) this.say(`note: ${n}`);
+    for (const l of this.banner()) this.say(l);
   }
 
   private transferApi = "";
+
+  // ------------------------------------------------------------------ SFTP
+
+  sftp?: SandboxSftpServer;
+
+  private async startSftp(): Promise<void> {
+    const users = sftpUsersOf(this.state);
+    if (!users.length) return;
+    this.sftp = new SandboxSftpServer({ users, s3: this.s3, port: this.o.sftpPort, log: (l) => this.say(l) });
+    await this.sftp.start();
+    const hostKeyFile = join(this.o.workDir, "sftp_known_hosts");
+    writeFileSync(hostKeyFile, `[127.0.0.1]:${this.sftp.port} ${this.sftp.hostKey.public.trim()}\n`);
+    this.say(`sftp        listening on 127.0.0.1:${this.sftp.port} for ${users.map((u) => u.name).join(", ")}`);
+  }
+
+  /** How to connect over SFTP, for the banner (empty without SFTP users). */
+  sftpBanner(): string[] {
+    if (!this.sftp) return [];
+    const known = join(this.o.workDir, "sftp_known_hosts");
+    return [
+      "Or over SFTP with a declared user's private key (the same folders as S3):",
+      `  sftp -P ${this.sftp.port} -o UserKnownHostsFile=${known} -i <private key> <user>@127.0.0.1`,
+    ];
+  }
+
+  /** Folder with every station's public certificates (`<station>.signing.pem`, `<station>.encryption.pem`). */
+  get certificatesDir(): string {
+    return join(this.o.workDir, "certificates");
+  }
+
+  /** Writes the stations' certificates for external AS2 software to import; returns the files by station. */
+  private exportStationCertificates(): Map<string, string[]> {
+    mkdirSync(this.certificatesDir, { recursive: true });
+    const files = new Map<string, string[]>();
+    for (const l of this.wiring.locals.values()) {
+      const safe = l.as2Id.replace(/[^A-Za-z0-9._-]/g, "_");
+      const signing = join(this.certificatesDir, `${safe}.signing.pem`);
+      const encryption = join(this.certificatesDir, `${safe}.encryption.pem`);
+      writeFileSync(signing, l.signing.certificatePem);
+      writeFileSync(encryption, l.encryption.certificatePem);
+      files.set(l.as2Id, [signing, encryption]);
+    }
+    return files;
+  }
+
+  /**
+   * What a user needs to work with the running gateway: the S3 endpoint and an AWS CLI line that
+   * works as printed (placeholders `<station>`, `<partner>`, `invoice.edi`), and per external
+   * partner the URL to configure on its side, the AS2 IDs and the station's certificate files.
+   */
+  banner(): string[] {
+    const bucket = this.buckets[0] ?? "<bucket>";
+    const lines = [
+      `S3 endpoint ${this.s3Endpoint} (path-style, any access key and secret)`,
+      `  aws --endpoint-url ${this.s3Endpoint} s3 cp invoice.edi s3://${bucket}/AS2/send/<station>/<partner>/`,
+      `station certificates for partners' software: ${this.certificatesDir}`,
+    ];
+    for (const p of this.wiring.partners.values()) {
+      if (!p.externalUrl) continue;
+      for (const station of p.stations) {
+        const files = this.stationCertificateFiles.get(station) ?? [];
+        lines.push(
+          `external partner ${p.as2Id}: the gateway sends to ${p.externalUrl}; configure ${p.as2Id}'s software to send to ${this.as2Url} with AS2-From ${p.as2Id} and AS2-To ${station}, and to trust ${files.join(" (signing), ")} (encryption)`,
+        );
+      }
+    }
+    return [...lines, ...this.sftpBanner()];
+  }
+
+  private stationCertificateFiles = new Map<string, string[]>();
 
   // ------------------------------------------------------------------ S3
 
@@ -391,10 +473,14 @@ export class Sandbox {
   // ------------------------------------------------------------------ Transfer Family and partners
 
   private async startTransfer(): Promise<void> {
-    this.wiring = readTransfer(this.state);
+    this.wiring = readTransfer(this.state, {
+      ...(this.o.externalPartners ? { externalPartners: this.o.externalPartners } : {}),
+      ...(this.o.stationKeys ? { stationKeys: this.o.stationKeys } : {}),
+    });
+    this.stationCertificateFiles = this.exportStationCertificates();
     for (const p of this.wiring.partners.values()) {
       const station = this.wiring.locals.get(p.stations[0]!);
-      if (!station) continue;
+      if (!station || !p.keys) continue; // an external partner runs its own software
       const standIn = new PartnerStandIn({
         as2Id: p.as2Id,
         signing: p.keys,
@@ -407,13 +493,14 @@ export class Sandbox {
       });
       await standIn.start();
       this.partners.set(p.as2Id, standIn);
+      this.standInHosts.set(standInHost(p.as2Id, this.standInHosts.size), p.as2Id);
       this.say(
-        `partner     ${p.as2Id} stands in at ${standIn.url}${p.declaredUrl ? ` (declared: ${p.declaredUrl})` : ""}`,
+        `partner     ${p.as2Id} stands in at ${this.standInUrl(p.as2Id)}${p.declaredUrl ? ` (declared: ${p.declaredUrl})` : ""}`,
       );
     }
     const connectors: Connector[] = this.wiring.connectors.map(({ declaredUrl: _declared, ...c }) => ({
       ...c,
-      url: this.partners.get(c.partner.as2Id)!.url,
+      url: this.wiring.partners.get(c.partner.as2Id)?.externalUrl ?? this.standInUrl(c.partner.as2Id),
     }));
     this.transfer = new TransferEmulator({
       s3: this.s3,
@@ -423,6 +510,7 @@ export class Sandbox {
       ...(this.wiring.serverId ? { serverId: this.wiring.serverId } : {}),
       ctx: { account: ACCOUNT, region: this.region },
       httpTimeoutMs: 10_000,
+      lookup: (hostname) => this.resolveStandIn(hostname),
       onStartFileTransfer: (connectorId, paths, transferId) => {
         this.counters.transfers += 1;
         const c = connectors.find((x) => x.connectorId === connectorId);
@@ -454,6 +542,19 @@ export class Sandbox {
     this.say(
       `transfer    AS2 server ${this.transfer.serverId} listens at ${ep.as2Url}; ${connectors.length} connector(s), ${this.wiring.agreements.length} agreement(s)`,
     );
+  }
+
+  /** A stand-in's URL under its own host name, so that its DNS can fail (partner mode `unresolvable`). */
+  private standInUrl(as2Id: string): string {
+    const host = [...this.standInHosts].find(([, id]) => id === as2Id)?.[0];
+    return this.partners.get(as2Id)!.urlAt(host ?? "127.0.0.1");
+  }
+
+  /** The connectors' resolver: stand-in names to loopback (none while `unresolvable`), others to DNS. */
+  private resolveStandIn(hostname: string): string | null | undefined {
+    const as2Id = this.standInHosts.get(hostname.toLowerCase());
+    if (as2Id === undefined) return undefined;
+    return this.partners.get(as2Id)?.mode === "unresolvable" ? null : "127.0.0.1";
   }
 
   private async onTransferEvent(e: TransferEventEnvelope): Promise<void> {
@@ -636,6 +737,8 @@ export class Sandbox {
   /** Sends a file from a partner stand-in to the emulated AS2 server. */
   async sendInbound(partner: string, fileName: string, payload: Buffer, options: { forgeSignature?: boolean } = {}) {
     const standIn = this.partners.get(partner);
+    if (!standIn && this.wiring.partners.get(partner)?.externalUrl)
+      throw new Error(`partner '${partner}' is external: send from its own AS2 software to ${this.as2Url}`);
     if (!standIn)
       throw new Error(`no partner '${partner}' in this stack; partners: ${[...this.partners.keys()].join(", ")}`);
     this.say(
@@ -695,6 +798,7 @@ export class Sandbox {
     this.stopped = true;
     for (const p of this.pollers) clearInterval(p);
     await Promise.allSettled([...this.inFlight]);
+    await this.sftp?.stop();
     await this.transfer?.stop();
     for (const p of this.partners.values()) await p.stop();
     await this.events?.stop();
@@ -703,4 +807,17 @@ export class Sandbox {
     this.s3?.destroy();
     await this.storage?.stop();
   }
+}
+
+/**
+ * A host name for a partner stand-in: under `.invalid` (RFC 2606: never resolves in real DNS), so
+ * only the sandbox's own resolver knows it. The index keeps two AS2 IDs that sanitize alike apart.
+ */
+function standInHost(as2Id: string, index: number): string {
+  const label = as2Id
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 40);
+  return `${label || "partner"}-${index}.sandbox.invalid`;
 }

@@ -42,6 +42,8 @@ export const stepSchema = z.union([
         verifiedMdn: z.boolean().optional(),
         failureCode: z.string().optional(),
         sameContentAs: z.string().optional(),
+        /** At least this many payloads named `file` in the folder (e.g. two messages with one name). */
+        count: z.number().int().min(1).optional(),
       }),
       z.strictObject({ partnerReceived: z.strictObject({ partner: z.string(), file: z.string() }) }),
       z.strictObject({ domainEvent: z.string(), count: z.number().int().min(1).optional() }),
@@ -57,6 +59,8 @@ export const scenarioSchema = z.strictObject({
   customer: z.string().default("example"),
   /** Merged into a copy of a JSON customer file (e.g. a short settle time). */
   overrides: z.record(z.string(), z.unknown()).optional(),
+  /** Partners played by external AS2 software: AS2 ID → URL (like `--partner ID=url`). */
+  externalPartners: z.record(z.string(), z.string().regex(/^https?:\/\//, "an http:// or https:// URL")).optional(),
   /** How long each expectation may take. */
   timeoutSeconds: z.number().positive().default(120),
   steps: z.array(stepSchema).min(1),
@@ -98,7 +102,7 @@ async function check(
   sb: Sandbox,
   bucket: string,
   step: Extract<ScenarioStep, { expect: unknown }>,
-  uploads: Map<string, Buffer>,
+  uploads: Map<string, Buffer[]>,
 ): Promise<string | undefined> {
   const e = step.expect;
   if ("domainEvent" in e) {
@@ -118,10 +122,17 @@ async function check(
   const prefix = folderPrefix(r.doc.layout, { station: e.station, partner: e.partner, test: partner.test }, e.folder);
   const list = await sb.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
   const keys = (list.Contents ?? []).map((c) => c.Key!);
-  const payloadKey = keys.find((k) => !isSidecarKey(k) && (k.split("/").pop() === e.file || k.endsWith(`_${e.file}`)));
+  const named = keys.filter((k) => !isSidecarKey(k) && (k.split("/").pop() === e.file || k.endsWith(`_${e.file}`)));
+  const payloadKey = named[0];
   if (!payloadKey) return `nothing named ${e.file} under ${prefix} (found: ${keys.join(", ") || "nothing"})`;
-  const sent = uploads.get(e.sameContentAs ?? e.file);
-  if (sent && !(await read(sb, bucket, payloadKey)).equals(sent)) return `${payloadKey} differs from what was sent`;
+  if (e.count !== undefined && named.length < e.count)
+    return `${named.length} of ${e.count} payloads named ${e.file} under ${prefix} (found: ${named.join(", ")})`;
+  // Every body sent under that name (several with `count`) must be among the payloads named so.
+  const sent = uploads.get(e.sameContentAs ?? e.file) ?? [];
+  const stored = await Promise.all(named.map((k) => read(sb, bucket, k)));
+  const wanted = e.count !== undefined ? sent : sent.slice(-1);
+  for (const body of wanted)
+    if (!stored.some((b) => b.equals(body))) return `no payload named ${e.file} under ${prefix} has what was sent`;
   if (e.verifiedMdn) {
     if (!keys.includes(mdnKey(payloadKey))) return `no MDN beside ${payloadKey}`;
     const raw = await read(sb, bucket, mdnKey(payloadKey));
@@ -156,14 +167,15 @@ export async function runScenario(
   const bucket = sb.buckets[0]!;
   const failures: string[] = [];
   const passed: string[] = [];
-  const uploads = new Map<string, Buffer>();
+  const uploads = new Map<string, Buffer[]>();
+  const remember = (name: string, body: Buffer) => uploads.set(name, [...(uploads.get(name) ?? []), body]);
   for (const step of scenario.steps) {
     if ("upload" in step) {
       const u = step.upload;
       const r = await routing(sb, bucket);
       const test = r.partner(u.station, u.partner)?.test ?? false;
       const body = bytesOf(u);
-      uploads.set(u.file, body);
+      remember(u.file, body);
       await sb.s3.send(
         new PutObjectCommand({
           Bucket: bucket,
@@ -173,7 +185,7 @@ export async function runScenario(
       );
     } else if ("sendInbound" in step) {
       const body = bytesOf(step.sendInbound);
-      uploads.set(step.sendInbound.file, body);
+      remember(step.sendInbound.file, body);
       await sb.sendInbound(
         step.sendInbound.partner,
         step.sendInbound.file,

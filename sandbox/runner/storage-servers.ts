@@ -12,6 +12,9 @@ import type { AddressInfo } from "node:net";
 const S3rver = require("s3rver");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite = require("dynalite");
+// s3rver's account model: the key pairs it accepts (its only one is S3RVER/S3RVER).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const AWSAccount = require("s3rver/lib/models/account");
 
 export const LOCAL_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
 
@@ -45,6 +48,30 @@ export function reencodeCopySource(header: string): string {
   return `${encodeURI(decoded)}${query !== undefined ? `?${query}` : ""}`;
 }
 
+/**
+ * The access key a request is signed with: SigV4 or SigV2 `Authorization` header, or a presigned
+ * URL's `X-Amz-Credential` / `AWSAccessKeyId`.
+ */
+export function accessKeyOf(headers: Record<string, string | string[] | undefined>, url = ""): string | undefined {
+  const auth = headers["authorization"];
+  const a = Array.isArray(auth) ? auth[0] : auth;
+  const fromHeader = a?.match(/Credential=([^/,\s]+)\//)?.[1] ?? a?.match(/^AWS ([^:\s]+):/)?.[1];
+  if (fromHeader) return fromHeader;
+  const query = new URLSearchParams(url.includes("?") ? url.slice(url.indexOf("?") + 1) : "");
+  return query.get("X-Amz-Credential")?.split("/")[0] ?? query.get("AWSAccessKeyId") ?? undefined;
+}
+
+/**
+ * The sandbox promises that any S3 client works with any credentials (a user's real AWS keys
+ * included). s3rver knows one key pair and rejects others with InvalidAccessKeyId: each new key a
+ * request presents is registered as a key of s3rver's own account before s3rver reads the request,
+ * and signatures are not checked (`allowMismatchedSignatures`). Nothing is sent anywhere.
+ */
+function acceptAnyAccessKey(req: { headers: Record<string, string | string[] | undefined>; url?: string }): void {
+  const key = accessKeyOf(req.headers, req.url);
+  if (key && !AWSAccount.registry.has(key)) AWSAccount.DUMMY_ACCOUNT.createKeyPair(key, key);
+}
+
 export interface StorageServers {
   readonly s3Endpoint: string;
   readonly dynamoEndpoint: string;
@@ -55,9 +82,17 @@ export interface StorageServers {
 export async function startStorageServers(workDir: string): Promise<StorageServers> {
   const dir = join(workDir, "s3");
   mkdirSync(dir, { recursive: true });
-  const s3rver = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: dir, configureBuckets: [] });
+  const s3rver = new S3rver({
+    address: "127.0.0.1",
+    port: 0,
+    silent: true,
+    directory: dir,
+    configureBuckets: [],
+    allowMismatchedSignatures: true,
+  });
   const addr = (await s3rver.run()) as AddressInfo;
-  s3rver.httpServer.prependListener("request", (req: { headers: Record<string, string> }) => {
+  s3rver.httpServer.prependListener("request", (req: { headers: Record<string, string>; url?: string }) => {
+    acceptAnyAccessKey(req);
     const source = req.headers["x-amz-copy-source"];
     if (source) req.headers["x-amz-copy-source"] = reencodeCopySource(source);
   });

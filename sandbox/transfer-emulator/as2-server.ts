@@ -14,7 +14,7 @@ import { As2Error, buildMdn, readEnvelope, unpackMessage } from "../as2";
 import type { As2Envelope, BuiltMdn, ReceivedMessage } from "../as2";
 import { isoNow, transferEvent } from "./events";
 import type { As2DetailType, EventContext } from "./events";
-import { eventKey, inboundKeys, parseTransferPath } from "./paths";
+import { eventKey, inboundLanding } from "./paths";
 import type { Agreement, EventSink } from "./types";
 
 export interface As2ServerOptions {
@@ -68,6 +68,17 @@ export class As2Server {
     await new Promise<void>((resolve) => this.server!.close(() => resolve()));
   }
 
+  private async put(at: { bucket: string; key: string }, body: Buffer | string, contentType?: string): Promise<void> {
+    await this.o.s3.send(
+      new PutObjectCommand({
+        Bucket: at.bucket,
+        Key: at.key,
+        Body: body,
+        ...(contentType ? { ContentType: contentType } : {}),
+      }),
+    );
+  }
+
   private findAgreement(env: As2Envelope): Agreement | undefined {
     return this.o.agreements.find((a) => a.local.as2Id === env.as2To && a.partner.as2Id === env.as2From);
   }
@@ -100,7 +111,7 @@ export class As2Server {
         "start-timestamp": start,
         "end-timestamp": isoNow(),
         "status-code": "FAILED",
-        "failure-code": "NOT_FOUND",
+        "failure-code": "AGREEMENT_NOT_FOUND",
         "failure-message": message,
       });
       this.o.onMessage?.({
@@ -108,7 +119,7 @@ export class As2Server {
         as2To: env.as2To,
         messageId,
         outcome: "failed",
-        failureCode: "NOT_FOUND",
+        failureCode: "AGREEMENT_NOT_FOUND",
         failureMessage: message,
       });
       if (env.mdn.requested) {
@@ -125,8 +136,6 @@ export class As2Server {
       return;
     }
 
-    const base = parseTransferPath(`${agreement.baseDirectory}/x`);
-    const basePrefix = base.key.slice(0, -1);
     let received: ReceivedMessage | undefined;
     let failure: As2Error | undefined;
     try {
@@ -136,7 +145,8 @@ export class As2Server {
         requireSignature: agreement.enforceMessageSigning ?? true,
       });
     } catch (e) {
-      failure = e instanceof As2Error ? e : new As2Error("INTERNAL_ERROR", (e as Error).message);
+      // AWS documents no code for an unexpected failure: INVALID_REQUEST, with the message.
+      failure = e instanceof As2Error ? e : new As2Error("INVALID_REQUEST", (e as Error).message);
     }
     // A message refused for its signature still has a name and a payload: keep them in failed/.
     let refused: ReceivedMessage | undefined;
@@ -151,9 +161,9 @@ export class As2Server {
     const outcome = failure ? "failed" : "processed";
     const requesterFileName = received?.fileName ?? refused?.fileName;
     const storedName = requesterFileName ?? randomUUID();
-    const keys = inboundKeys(basePrefix, outcome, storedName, messageId);
+    const landing = inboundLanding(agreement, outcome, storedName, messageId, agreement.preserveFilename ?? false);
     const payload = received?.payload ?? refused?.payload ?? body;
-    await this.o.s3.send(new PutObjectCommand({ Bucket: base.bucket, Key: keys.file, Body: payload }));
+    await this.put(landing.file, payload);
 
     let mdn: BuiltMdn | undefined;
     if (env.mdn.requested) {
@@ -181,41 +191,30 @@ export class As2Server {
       ...(mdn ? { disposition: mdn.disposition, "mdn-subject": mdn.subject, "mdn-message-id": mdn.messageId } : {}),
       "transfer-size": payload.length,
       "agreement-id": agreement.agreementId,
-      "file-path": keys.file.slice(basePrefix.length ? basePrefix.length + 1 : 0),
+      "file-path": landing.filePath,
       "server-id": this.o.serverId,
       timestamp: now,
     };
-    await this.o.s3.send(
-      new PutObjectCommand({
-        Bucket: base.bucket,
-        Key: keys.json,
-        Body: JSON.stringify(status, null, 2),
-        ContentType: "application/json",
-      }),
-    );
+    await this.put(landing.json, JSON.stringify(status, null, 2), "application/json");
     if (mdn) {
       const head = Object.entries(mdn.headers)
         .map(([k, v]) => `${k}: ${v}\r\n`)
         .join("");
-      await this.o.s3.send(
-        new PutObjectCommand({
-          Bucket: base.bucket,
-          Key: keys.mdn,
-          Body: Buffer.concat([Buffer.from(`${head}\r\n`, "latin1"), mdn.body]),
-        }),
-      );
+      await this.put(landing.mdn, Buffer.concat([Buffer.from(`${head}\r\n`, "latin1"), mdn.body]));
     }
 
     const s3Attributes = {
-      "file-bucket": base.bucket,
-      "file-key": eventKey(keys.file),
-      "json-bucket": base.bucket,
-      "json-key": eventKey(keys.json),
+      "file-bucket": landing.file.bucket,
+      "file-key": eventKey(landing.file.key),
+      "json-bucket": landing.json.bucket,
+      "json-key": eventKey(landing.json.key),
     };
     await emit(failure ? "AS2 Payload Receive Failed" : "AS2 Payload Receive Completed", {
       "agreement-id": agreement.agreementId,
       "requester-file-name": requesterFileName,
       bytes: payload.length,
+      // Documented for Payload Receive Completed (event detail reference); the path partners post to.
+      "request-path": failure ? undefined : (req.url ?? "/"),
       "start-timestamp": start,
       "end-timestamp": now,
       "status-code": failure ? "FAILED" : "COMPLETED",
@@ -230,7 +229,7 @@ export class As2Server {
       messageId,
       outcome,
       ...(failure ? { failureCode: failure.code, failureMessage: failure.message } : {}),
-      fileKey: keys.file,
+      fileKey: landing.file.key,
     });
     if (!mdn) {
       res.writeHead(failure ? 400 : 200, { "Content-Type": "text/plain" }).end(failure ? failure.message : "OK");
@@ -249,7 +248,7 @@ export class As2Server {
       "start-timestamp": start,
       "end-timestamp": isoNow(),
       "status-code": "COMPLETED",
-      "s3-attributes": { ...s3Attributes, "mdn-bucket": base.bucket, "mdn-key": eventKey(keys.mdn) },
+      "s3-attributes": { ...s3Attributes, "mdn-bucket": landing.mdn.bucket, "mdn-key": eventKey(landing.mdn.key) },
     });
   }
 }

@@ -7,11 +7,12 @@
 import { randomUUID } from "node:crypto";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { As2Error, buildMessage, parseMdn } from "../as2";
-import type { SigningAlgorithm } from "../as2";
+import { As2Error, buildMessage, negativeMdnCode, parseMdn } from "../as2";
+import type { FailureCode, SigningAlgorithm } from "../as2";
 import { isoNow, transferEvent } from "./events";
 import type { As2DetailType, EventContext } from "./events";
 import { ConnectError, post } from "./http-post";
+import type { HostLookup } from "./http-post";
 import { eventKey, outboundStatusKeys, parseTransferPath } from "./paths";
 import type { Outcome, S3Path } from "./paths";
 import type { Connector, EventSink } from "./types";
@@ -32,12 +33,17 @@ export interface ConnectorRuntime {
   readonly ctx: EventContext;
   /** @default 30000 */
   readonly httpTimeoutMs?: number;
+  /** Resolves partner host names (the sandbox maps its stand-ins'); @default the system resolver. */
+  readonly lookup?: HostLookup;
 }
 
 interface Failure {
-  readonly code?: string;
+  readonly code: FailureCode;
   readonly message: string;
 }
+
+/** DNS failures as Node reports them (getaddrinfo). */
+const UNRESOLVED = new Set(["ENOTFOUND", "EAI_AGAIN", "EAI_NONAME", "EAI_FAIL"]);
 
 async function readObject(s3: S3Client, p: S3Path): Promise<Buffer> {
   const out = await s3.send(new GetObjectCommand({ Bucket: p.bucket, Key: p.key }));
@@ -82,10 +88,9 @@ export async function sendFile(
       c,
       { file, transferId, messageId, start, subject, fileName, bytes: 0, emit },
       "AS2 Payload Send Failed",
-      {
-        code: "ACCESS_DENIED",
-        message: `Unable to read ${sendFilePath}: ${(e as Error).name}`,
-      },
+      (e as Error).name === "NoSuchKey"
+        ? { code: "SEND_FILE_NOT_FOUND", message: `File ${sendFilePath} not found` }
+        : { code: "ACCESS_DENIED", message: `Unable to read ${sendFilePath}: ${(e as Error).name}` },
     );
   }
 
@@ -107,8 +112,15 @@ export async function sendFile(
 
   let response;
   try {
-    response = await post(c.url, built.headers, built.body, rt.httpTimeoutMs ?? 30_000);
+    response = await post(c.url, built.headers, built.body, rt.httpTimeoutMs ?? 30_000, rt.lookup);
   } catch (e) {
+    if (e instanceof ConnectError && e.code !== undefined && UNRESOLVED.has(e.code)) {
+      const host = new URL(c.url).hostname;
+      return finish(rt, c, ids, "AS2 Payload Send Failed", {
+        code: "UNABLE_TO_RESOLVE_HOSTNAME",
+        message: `Unable to resolve hostname ${host} (${e.code})`,
+      });
+    }
     const message =
       e instanceof ConnectError && e.timedOut
         ? "Connection to endpoint timed out."
@@ -141,7 +153,7 @@ export async function sendFile(
       requireSignature: mdnSigned !== undefined,
     });
   } catch (e) {
-    const failure =
+    const failure: Failure =
       e instanceof As2Error
         ? { code: e.code, message: e.message.replace("the partner profile", `profile: ${c.partner.as2Id}`) }
         : { code: "INVALID_REQUEST", message: (e as Error).message };
@@ -164,13 +176,13 @@ export async function sendFile(
     );
   }
   if (mdn.status !== "processed") {
-    // No documented failure code for a negative MDN: the disposition says what went wrong.
+    // AWS's table: a negative MDN fails with MDN_RESPONSE_INDICATES_<the MDN's error modifier>.
     return finish(
       rt,
       c,
       ids,
       "AS2 MDN Receive Failed",
-      { message: `The partner returned a negative MDN: ${mdn.disposition}` },
+      { code: negativeMdnCode(mdn.modifier), message: `The partner returned a negative MDN: ${mdn.disposition}` },
       mdnInfo,
     );
   }
@@ -227,7 +239,7 @@ async function finish(
     "transfer-id": ids.transferId,
     "as2-message-id": ids.messageId,
     "status-code": failure ? "FAILED" : "COMPLETED",
-    ...(failure?.code ? { "failure-code": failure.code } : {}),
+    ...(failure ? { "failure-code": failure.code } : {}),
     ...(failure ? { "failure-message": failure.message } : {}),
     ...(mdn.disposition ? { disposition: mdn.disposition } : {}),
     ...(mdn.mdnMessageId ? { "mdn-message-id": mdn.mdnMessageId } : {}),
@@ -283,7 +295,7 @@ async function finish(
     transferId: ids.transferId,
     messageId: ids.messageId,
     outcome,
-    ...(failure?.code ? { failureCode: failure.code } : {}),
+    ...(failure ? { failureCode: failure.code } : {}),
     ...(failure ? { failureMessage: failure.message } : {}),
     ...(mdn.disposition ? { disposition: mdn.disposition } : {}),
   };

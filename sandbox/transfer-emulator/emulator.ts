@@ -14,6 +14,7 @@ import { sendFile } from "./connector";
 import type { OutboundResult } from "./connector";
 import type { EventContext } from "./events";
 import type { Agreement, Connector, EventSink } from "./types";
+import type { HostLookup } from "./http-post";
 
 export interface TransferEmulatorOptions {
   readonly s3: S3Client;
@@ -25,6 +26,8 @@ export interface TransferEmulatorOptions {
   /** @default { account: "000000000000", region: "eu-west-1" } */
   readonly ctx?: EventContext;
   readonly httpTimeoutMs?: number;
+  /** Resolves partner host names for the connectors; @default the system resolver. */
+  readonly lookup?: HostLookup;
   readonly onOutbound?: (r: OutboundResult & { connectorId: string }) => void;
   readonly onInbound?: (r: InboundResult) => void;
   /** Observes each StartFileTransfer call. */
@@ -115,6 +118,7 @@ export class TransferEmulator {
       emit: this.o.emit,
       ctx: this.ctx,
       ...(this.o.httpTimeoutMs ? { httpTimeoutMs: this.o.httpTimeoutMs } : {}),
+      ...(this.o.lookup ? { lookup: this.o.lookup } : {}),
     };
     const work = (async () => {
       for (const path of sendFilePaths) {

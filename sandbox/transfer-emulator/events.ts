@@ -1,4 +1,4 @@
-/** Transfer's AS2 events, with the field set of the documented samples (shared/fixtures/aws-transfer). */
+/** Transfer's AS2 events, with the documented field set (test/fixtures/aws-transfer, test/fixtures/README.md). */
 import { randomUUID } from "node:crypto";
 import type { TransferEventEnvelope } from "./types";
 

@@ -5,3 +5,4 @@ export * from "./events";
 export * from "./connector";
 export * from "./as2-server";
 export * from "./emulator";
+export type { HostLookup } from "./http-post";

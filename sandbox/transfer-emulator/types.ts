@@ -33,13 +33,32 @@ export interface Connector {
   readonly messageSubject?: string;
 }
 
-/** `aws_transfer_agreement`: where messages from a partner to a station land. */
+/**
+ * An agreement's `CustomDirectories` (AWS::Transfer::Agreement; each `/bucket/prefix`, no trailing
+ * slash): where Transfer puts received payloads, failed payloads, status JSON, MDNs and its
+ * temporary files.
+ */
+export interface CustomDirectories {
+  readonly payload: string;
+  readonly failed: string;
+  readonly status: string;
+  readonly mdn: string;
+  readonly temporary: string;
+}
+
+/**
+ * An agreement (`aws_transfer_agreement` or AWS::Transfer::Agreement): where messages from a partner
+ * to a station land. Exactly one of `baseDirectory` and `customDirectories`, as AWS requires.
+ */
 export interface Agreement {
   readonly agreementId: string;
   readonly local: LocalProfile;
   readonly partner: PartnerProfile;
   /** `/bucket/prefix` without a trailing slash, as Transfer's base_directory. */
-  readonly baseDirectory: string;
+  readonly baseDirectory?: string;
+  readonly customDirectories?: CustomDirectories;
+  /** PreserveFilename ENABLED: store under the partner's file name, without the message id. @default false (AWS's default) */
+  readonly preserveFilename?: boolean;
   /** @default true */
   readonly enforceMessageSigning?: boolean;
 }

@@ -12,6 +12,8 @@ export interface AllowStatement {
   readonly notActions: readonly string[];
   readonly resources: readonly string[];
   readonly notResources: readonly string[];
+  /** The statement's Condition block (JSON policies) or condition blocks (policy documents). */
+  readonly conditions: unknown;
 }
 
 export interface PolicyReading {
@@ -49,8 +51,28 @@ function fromJson(text: unknown, where: string, out: { statements: AllowStatemen
       notActions: list(s.NotAction),
       resources: list(s.Resource),
       notResources: list(s.NotResource),
+      conditions: s.Condition,
     });
   });
+}
+
+/** True when a statement carries at least one condition. */
+export function hasConditions(s: AllowStatement): boolean {
+  const c = s.conditions;
+  if (Array.isArray(c)) return c.length > 0;
+  return !!c && typeof c === "object" && Object.keys(c).length > 0;
+}
+
+/** IAM action patterns (`s3:Put*`, `*`) as a test on action names (case-insensitive, like IAM). */
+export function actionMatches(pattern: string, action: string): boolean {
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+    "i",
+  );
+  return re.test(action);
 }
 
 export function readPolicies(el: TerraformElement, ctx: RuleContext): PolicyReading {
@@ -68,6 +90,7 @@ export function readPolicies(el: TerraformElement, ctx: RuleContext): PolicyRead
         notActions: list(s.not_actions),
         resources: list(s.resources),
         notResources: list(s.not_resources),
+        conditions: s.condition,
       });
     });
   } else {

@@ -14,6 +14,12 @@ import { LogGroupRetention } from "./log-group-retention";
 import { LambdaAsyncDeadLetter } from "./lambda-async-dead-letter";
 import { SqsRedrive } from "./sqs-redrive";
 import { TransferQuotas } from "./transfer-quotas";
+import { TransferSftpServerHardened } from "./transfer-sftp-server";
+import { TransferUserScoped } from "./transfer-user-scoped";
+import { NoPrivateKeyMaterial } from "./no-private-key-material";
+import { TransferTrustScopedToStack } from "./transfer-trust-scoped-to-stack";
+import { KmsDecryptConditioned } from "./kms-decrypt-conditioned";
+import { GatewayPathWriters } from "./gateway-path-writers";
 
 export const GUARD_RAILS: readonly GuardRailRule[] = [
   S3BucketEncryption,
@@ -23,6 +29,12 @@ export const GUARD_RAILS: readonly GuardRailRule[] = [
   LogGroupRetention,
   LambdaAsyncDeadLetter,
   SqsRedrive,
+  TransferSftpServerHardened,
+  TransferUserScoped,
+  NoPrivateKeyMaterial,
+  TransferTrustScopedToStack,
+  KmsDecryptConditioned,
+  GatewayPathWriters,
 ];
 export const ADVISORIES: readonly StackAdvisory[] = [TransferQuotas];
 
@@ -51,8 +63,8 @@ export class GuardRails implements IAspect {
     }
     if (!(node instanceof TerraformElement)) return;
     const type = terraformType(node);
-    const rules = type ? this.byType.get(type) : undefined;
-    if (!rules) return;
+    const rules = type ? [...(this.byType.get(type) ?? []), ...(this.byType.get("*") ?? [])] : undefined;
+    if (!rules || rules.length === 0) return;
     const stack = TerraformStack.of(node);
     let ctx = this.contexts.get(stack);
     if (!ctx) {

@@ -3,7 +3,15 @@
  * element's resolved configuration (overrides included) as Terraform will see it.
  */
 import type { IConstruct } from "constructs";
-import { TerraformElement, TerraformResource, TerraformDataSource, TerraformStack } from "cdktf";
+import {
+  TerraformElement,
+  TerraformResource,
+  TerraformDataSource,
+  TerraformStack,
+  TerraformOutput,
+  TerraformVariable,
+  TerraformLocal,
+} from "cdktf";
 import { resolve } from "cdktf/lib/_tokens";
 
 export type Config = Record<string, unknown>;
@@ -23,7 +31,7 @@ export interface GuardRailRule {
   readonly id: string;
   /** What the rule ensures, in one sentence. */
   readonly description: string;
-  /** Terraform types checked; data sources as `data.<type>`. */
+  /** Terraform types checked; data sources as `data.<type>`; `output`, `variable`, `local`; `*` for every element. */
   readonly appliesTo: readonly string[];
   /** Problems found on the element, each a sentence a person can act on. */
   check(el: TerraformElement, ctx: RuleContext): readonly string[];
@@ -39,6 +47,9 @@ export interface StackAdvisory {
 export function terraformType(el: TerraformElement): string | undefined {
   if (el instanceof TerraformResource) return el.terraformResourceType;
   if (el instanceof TerraformDataSource) return `data.${el.terraformResourceType}`;
+  if (el instanceof TerraformOutput) return "output";
+  if (el instanceof TerraformVariable) return "variable";
+  if (el instanceof TerraformLocal) return "local";
   return undefined;
 }
 
@@ -66,7 +77,9 @@ export function createRuleContext(stack: TerraformStack): RuleContext {
       let cfg = configs.get(el);
       if (!cfg) {
         const tf = resolve(stack, el.toTerraform()) as Record<string, Record<string, Record<string, Config>>>;
-        const block = tf.resource ?? tf.data ?? {};
+        // Resources and data sources nest by type then name; outputs, variables and locals by name only.
+        const byName = tf.output ?? tf.variable ?? (tf.locals ? { locals: tf.locals } : undefined);
+        const block = tf.resource ?? tf.data ?? (byName ? { element: byName } : {});
         const first = Object.values(Object.values(block)[0] ?? {})[0] ?? {};
         cfg = first;
         configs.set(el, cfg);

@@ -8,7 +8,12 @@ import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { TerraformStack } from "cdktf";
+import { ROUTING_INTEGRITY_LOG_MARK, ROUTING_SHA256_ENV } from "../../model/routing-integrity";
 import { bundleHandler } from "./bundle";
+import { RoutingDocument } from "./routing-document";
 
 export interface PolicyStatement {
   readonly sid?: string;
@@ -75,14 +80,31 @@ export class GatewayFunction extends Construct {
         Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
       }),
     });
+    const region = stackRegion(this);
     const statements: PolicyStatement[] = [
       { sid: "Logs", actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [`${this.logGroup.arn}:*`] },
       ...(props.deadLetterQueueArn
         ? [{ sid: "DeadLetter", actions: ["sqs:SendMessage"], resources: [props.deadLetterQueueArn] }]
         : []),
-      ...props.statements,
+      ...props.statements.map((s) => (region ? keyThroughServicesOnly(s, region) : s)),
     ];
     new IamRolePolicy(this, "policy", { role: this.role.id, policy: policyDocument(statements) });
+
+    const routing = props.environment.ROUTING_KEY !== undefined ? RoutingDocument.of(this) : undefined;
+    if (routing) {
+      // Counts the handler's refusals of a routing document with another digest (routing-loader.ts).
+      new CloudwatchLogMetricFilter(this, "routing-integrity", {
+        name: `${props.functionName}-routing-integrity`,
+        logGroupName: this.logGroup.name,
+        pattern: `"${ROUTING_INTEGRITY_LOG_MARK}"`,
+        metricTransformation: { ...routing.integrityMetric, name: routing.integrityMetric.metricName, value: "1" },
+      });
+    }
+    const environment = {
+      NODE_OPTIONS: "--enable-source-maps",
+      ...props.environment,
+      ...(routing ? { [ROUTING_SHA256_ENV]: routing.sha256 } : {}),
+    };
 
     this.function = new LambdaFunction(this, "fn", {
       functionName: props.functionName,
@@ -96,11 +118,40 @@ export class GatewayFunction extends Construct {
       timeout: props.timeoutSeconds ?? 30,
       memorySize: props.memoryMb ?? 256,
       kmsKeyArn: props.kmsKeyArn,
-      environment: { variables: { NODE_OPTIONS: "--enable-source-maps", ...props.environment } },
+      environment: { variables: environment },
       loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
       ...(props.deadLetterQueueArn ? { deadLetterConfig: { targetArn: props.deadLetterQueueArn } } : {}),
       ...(props.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
       dependsOn: [this.logGroup],
     });
   }
+}
+
+/**
+ * Services through which a gateway function uses the customer's key: the bucket (S3), the queues
+ * (SQS, also when Lambda polls them with the function's role), the table (DynamoDB), the topic
+ * (SNS), the bus (EventBridge) and the function's own environment (Lambda).
+ */
+export const KEY_SERVICES = ["s3", "sqs", "dynamodb", "sns", "events", "lambda"] as const;
+
+/**
+ * A KMS statement without conditions is limited to requests made through the gateway's services
+ * (`kms:ViaService`, KMS developer guide, "AWS KMS condition keys":
+ * https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service):
+ * the role's credentials alone cannot decrypt anything with the key.
+ */
+export function keyThroughServicesOnly(s: PolicyStatement, region: string): PolicyStatement {
+  if (s.conditions || !s.actions.some((a) => a.toLowerCase().startsWith("kms:"))) return s;
+  return {
+    ...s,
+    conditions: { StringEquals: { "kms:ViaService": KEY_SERVICES.map((svc) => `${svc}.${region}.amazonaws.com`) } },
+  };
+}
+
+/** The region of the stack's AWS provider (literal in customer stacks). */
+function stackRegion(scope: Construct): string | undefined {
+  const provider = TerraformStack.of(scope)
+    .node.children.filter((c): c is AwsProvider => c instanceof AwsProvider)
+    .find((p) => p.alias === undefined);
+  return provider?.region;
 }

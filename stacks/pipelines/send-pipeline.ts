@@ -20,6 +20,7 @@ import { SEND_PREFIX, OUTBOUND_WORK_ROOT, routedFolderPattern } from "../../mode
 import type { GatewayContext } from "../platform/context";
 import { GatewayFunction, type PolicyStatement } from "./gateway-function";
 import { Reconciler } from "./reconciler";
+import { UnclassifiedFailureAlarm } from "./unclassified-failure-alarm";
 
 /** Transfer's outbound results the pipeline consumes. */
 export const SEND_RESULT_DETAIL_TYPES = [
@@ -314,6 +315,11 @@ export class SendPipeline extends Construct {
         alarmTopicArn: ctx.alarmTopicArn,
       });
     }
+    new UnclassifiedFailureAlarm(this, "unclassified-failure", {
+      customer: customer.name,
+      logGroupNames: [this.result.logGroup.name, this.settle.logGroup.name],
+      alarmTopicArn: ctx.alarmTopicArn,
+    });
   }
 
   private queuePolicy(id: string, queue: SqsQueue, sourceArns: string[]): void {

@@ -8,7 +8,9 @@
  * data source and left as it is: its owner configures it (README, "What gets deployed").
  */
 import { Construct } from "constructs";
-import { Lazy } from "cdktf";
+import { Lazy, TerraformStack } from "cdktf";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { DataAwsIamSessionContext } from "@cdktf/provider-aws/lib/data-aws-iam-session-context";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
@@ -23,7 +25,9 @@ import { DataAwsS3Bucket } from "@cdktf/provider-aws/lib/data-aws-s3-bucket";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import type { Customer } from "../../model/customer";
-import { INBOUND_WORK_ROOT, OUTBOUND_WORK_ROOT, SEND_PREFIX, WORK_PREFIX } from "../../model/layout";
+import { INBOUND_WORK_ROOT, OUTBOUND_WORK_ROOT, SEND_PREFIX, WORK_PREFIX, type LayoutPreset } from "../../model/layout";
+import { GatewayFunction } from "../pipelines/gateway-function";
+import { gatewayBucketPolicy } from "./gateway-bucket-policy";
 import type { BucketRef } from "./context";
 
 /**
@@ -82,6 +86,8 @@ export class GatewayStorage extends Construct {
   /** False for a bring-your-own bucket: nothing on it is managed by the stack. */
   readonly managesBucket: boolean;
   private readonly serviceGrants: KeyServiceGrant[] = [];
+  /** The created bucket's policy (undefined for a bring-your-own bucket). */
+  bucketPolicy?: S3BucketPolicy;
 
   constructor(scope: Construct, id: string, props: GatewayStorageProps) {
     super(scope, id);
@@ -114,7 +120,7 @@ export class GatewayStorage extends Construct {
     });
     this.bucket = { name: b.bucket, arn: b.arn };
     this.managesBucket = true;
-    this.harden(b, customer.bucket.workingPathExpiryDays);
+    this.harden(b, customer.bucket.workingPathExpiryDays, customer.layout);
   }
 
   /** Adds a key policy statement for an AWS service acting in this account. */
@@ -158,7 +164,15 @@ export class GatewayStorage extends Construct {
     });
   }
 
-  private harden(b: S3Bucket, expiryDays: number): void {
+  /** Every IAM role of this stack: the gateway's functions, Transfer's roles, delivery roles. */
+  private stackRoleArns(): string[] {
+    return TerraformStack.of(this)
+      .node.findAll()
+      .filter((c): c is IamRole => c instanceof IamRole)
+      .map((r) => r.arn);
+  }
+
+  private harden(b: S3Bucket, expiryDays: number, layout: LayoutPreset): void {
     new S3BucketOwnershipControls(this, "ownership", {
       bucket: b.id,
       rule: { objectOwnership: "BucketOwnerEnforced" },
@@ -183,20 +197,24 @@ export class GatewayStorage extends Construct {
         },
       ],
     });
-    new S3BucketPolicy(this, "tls-only", {
+    // The principal running `cdktf deploy` (for an assumed role, the role's ARN): it writes the routing document.
+    const deployer = new DataAwsIamSessionContext(this, "deployer", {
+      arn: (this.node.findChild("caller") as DataAwsCallerIdentity).arn,
+    });
+    // Built at synth, once every role of the stack exists (stacks/platform/gateway-bucket-policy.ts).
+    this.bucketPolicy = new S3BucketPolicy(this, "tls-only", {
       bucket: b.id,
-      policy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Sid: "DenyInsecureTransport",
-            Effect: "Deny",
-            Principal: "*",
-            Action: "s3:*",
-            Resource: [b.arn, `${b.arn}/*`],
-            Condition: { Bool: { "aws:SecureTransport": "false" } },
-          },
-        ],
+      policy: Lazy.stringValue({
+        produce: () =>
+          gatewayBucketPolicy({
+            bucketArn: b.arn,
+            layout,
+            gatewayWriters: [...this.stackRoleArns(), deployer.issuerArn],
+            functionRoles: TerraformStack.of(this)
+              .node.findAll()
+              .filter((c): c is GatewayFunction => c instanceof GatewayFunction)
+              .map((f) => f.role.arn),
+          }),
       }),
     });
     new S3BucketNotification(this, "eventbridge", { bucket: b.id, eventbridge: true });

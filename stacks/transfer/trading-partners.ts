@@ -1,18 +1,21 @@
 /**
  * The trading relationships: per station a LOCAL profile, per partner a PARTNER profile, an
- * agreement (inbound, into the gateway's private base directory for that station/partner) and a
+ * agreement (inbound, into the gateway's private directories for that station/partner) and a
  * connector (outbound, with the declared AS2 settings).
  *
- * hashicorp/aws 6.25 does not model every AS2 option. Per partner, the agreement goes through
- * Cloud Control (`aws_cloudcontrolapi_resource`, AWS::Transfer::Agreement) only when it needs
- * PreserveFilename or EnforceMessageSigning set, and the connector (AWS::Transfer::Connector) only
- * when it needs asynchronous MDNs or basic authentication; every other partner uses the native
- * resources, whose plans are more readable. Changing such an option later replaces that one
- * agreement or connector (new id; the routing document follows).
+ * hashicorp/aws 6.25 does not model every AS2 option. Every agreement goes through Cloud Control
+ * (`aws_cloudcontrolapi_resource`, AWS::Transfer::Agreement) because it sets `CustomDirectories`,
+ * which the native resource lacks; the connector (AWS::Transfer::Connector) only when it needs
+ * asynchronous MDNs or basic authentication; every other connector uses the native resource, whose
+ * plans are more readable. Changing such an option later replaces that one connector (new id; the
+ * routing document follows).
+ *
+ * docs (compared 2026-12-01): CloudFormation "AWS::Transfer::Agreement" and its "CustomDirectories"
+ * property type (all five directories required, pattern `(|/.*)`; "Specify either BaseDirectory or
+ * CustomDirectories, but not both"); `Description` pattern `[\u0021-\u007E]+` (model/transfer-description.ts).
  */
 import { Construct } from "constructs";
 import { Fn, Token } from "cdktf";
-import { TransferAgreement } from "@cdktf/provider-aws/lib/transfer-agreement";
 import { TransferConnector } from "@cdktf/provider-aws/lib/transfer-connector";
 import { CloudcontrolapiResource } from "@cdktf/provider-aws/lib/cloudcontrolapi-resource";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
@@ -21,6 +24,7 @@ import { inboundWorkPrefix, stableTag, transferPath, workSlug } from "../../mode
 import type { BucketRef, PartnerResources } from "../platform/context";
 import { PartnerProfile, StationProfile } from "./profiles";
 import { terraformJson } from "../platform/terraform-json";
+import { transferDescription } from "../../model/transfer-description";
 
 export interface TradingPartnersProps {
   readonly customer: Customer;
@@ -28,7 +32,8 @@ export interface TradingPartnersProps {
   readonly bucket: BucketRef;
   readonly serverId: string;
   readonly agreementRoleArn: string;
-  readonly connectorRoleArn: string;
+  /** One role for every connector, or the role of each partner's connector (stacks/transfer/transfer-iam.ts). */
+  readonly connectorRoleArn: string | ((p: Partner) => string);
   readonly loggingRoleArn: string;
   readonly kmsKeyArn: string;
   readonly alarmTopicArn: string;
@@ -36,18 +41,31 @@ export interface TradingPartnersProps {
   readonly asyncMdnUrl: string;
 }
 
-/** AWS's defaults for both are DISABLED: anything else needs Cloud Control. */
-export function agreementNeedsCloudControl(p: Partner): boolean {
-  return p.inbound.preserveFilename || p.inbound.enforceMessageSigning;
-}
-
 export function connectorNeedsCloudControl(p: Partner): boolean {
   return p.outbound.mdn === "ASYNC" || p.outbound.basicAuthSecretArn !== undefined;
 }
 
-/** Agreement base directory: `/<bucket>/_gateway/inbound/<slug>` (Transfer adds `/processed/`...). */
+/** Agreement base directory: `/<bucket>/_gateway/inbound/<slug>` (the agreement role's IAM scope). */
 export function agreementBaseDirectory(bucket: string, p: Pick<Partner, "station" | "as2Id">): string {
   return transferPath(bucket, inboundWorkPrefix({ station: p.station, partner: p.as2Id }).replace(/\/$/, ""));
+}
+
+/**
+ * The agreement's five custom directories, all under its base directory (so the agreement role's
+ * scope, `_gateway/inbound/`, covers them and no file of Transfer's reaches a folder users read).
+ * Payload, status and MDN share `processed/`, failed payloads go to `failed/`: the same places and
+ * names as with `BaseDirectory` (DESIGN.md, file names), which the receive handlers' fallbacks
+ * (status and MDN beside the payload) rely on; Transfer's temporary files get their own folder.
+ */
+export function agreementCustomDirectories(bucket: string, p: Pick<Partner, "station" | "as2Id">) {
+  const base = agreementBaseDirectory(bucket, p);
+  return {
+    PayloadFilesDirectory: `${base}/processed`,
+    StatusFilesDirectory: `${base}/processed`,
+    MdnFilesDirectory: `${base}/processed`,
+    FailedFilesDirectory: `${base}/failed`,
+    TemporaryFilesDirectory: `${base}/temporary`,
+  };
 }
 
 const enabled = (b: boolean) => (b ? "ENABLED" : "DISABLED");
@@ -105,7 +123,7 @@ export interface TradingPartnerProps extends TradingPartnersProps {
 /** One partner: its profile, agreement, connector and the connector's log group. */
 export class TradingPartner extends Construct {
   readonly profile: PartnerProfile;
-  readonly agreement: TransferAgreement | CloudcontrolapiResource;
+  readonly agreement: CloudcontrolapiResource;
   readonly connector: TransferConnector | CloudcontrolapiResource;
   readonly resources: PartnerResources;
 
@@ -121,51 +139,36 @@ export class TradingPartner extends Construct {
       slug,
     });
     const partnerProfileId = this.profile.profile.profileId;
-    // Transfer's descriptions are `\p{Graph}` characters: no spaces.
-    const description = `${p.as2Id}->${p.station}`.slice(0, 200);
-    const baseDirectory = agreementBaseDirectory(props.bucket.name, p);
+    const description = transferDescription(`${p.as2Id}->${p.station}`);
 
-    let agreementId: string, agreementArn: string;
-    if (agreementNeedsCloudControl(p)) {
-      const r = new CloudcontrolapiResource(this, "agreement", {
-        typeName: "AWS::Transfer::Agreement",
-        desiredState: terraformJson({
-          ServerId: props.serverId,
-          LocalProfileId: props.localProfileId,
-          PartnerProfileId: partnerProfileId,
-          BaseDirectory: baseDirectory,
-          AccessRole: props.agreementRoleArn,
-          Status: "ACTIVE",
-          Description: description,
-          PreserveFilename: enabled(p.inbound.preserveFilename),
-          EnforceMessageSigning: enabled(p.inbound.enforceMessageSigning),
-        }),
-      });
-      this.agreement = r;
-      agreementId = propertyOf(r, "AgreementId");
-      agreementArn = propertyOf(r, "Arn");
-    } else {
-      const a = new TransferAgreement(this, "agreement", {
-        serverId: props.serverId,
-        localProfileId: props.localProfileId,
-        partnerProfileId,
-        baseDirectory,
-        accessRole: props.agreementRoleArn,
-        description,
-      });
-      this.agreement = a;
-      agreementId = a.agreementId;
-      agreementArn = a.arn;
-    }
+    const agreement = new CloudcontrolapiResource(this, "agreement", {
+      typeName: "AWS::Transfer::Agreement",
+      desiredState: terraformJson({
+        ServerId: props.serverId,
+        LocalProfileId: props.localProfileId,
+        PartnerProfileId: partnerProfileId,
+        CustomDirectories: agreementCustomDirectories(props.bucket.name, p),
+        AccessRole: props.agreementRoleArn,
+        Status: "ACTIVE",
+        Description: description,
+        PreserveFilename: enabled(p.inbound.preserveFilename),
+        EnforceMessageSigning: enabled(p.inbound.enforceMessageSigning),
+      }),
+    });
+    this.agreement = agreement;
+    const agreementId = propertyOf(agreement, "AgreementId");
+    const agreementArn = propertyOf(agreement, "Arn");
 
     const o = p.outbound;
+    const connectorRoleArn =
+      typeof props.connectorRoleArn === "string" ? props.connectorRoleArn : props.connectorRoleArn(p);
     let connectorId: string, connectorArn: string;
     if (connectorNeedsCloudControl(p)) {
       const r = new CloudcontrolapiResource(this, "connector", {
         typeName: "AWS::Transfer::Connector",
         desiredState: terraformJson({
           Url: p.url,
-          AccessRole: props.connectorRoleArn,
+          AccessRole: connectorRoleArn,
           LoggingRole: props.loggingRoleArn,
           As2Config: {
             LocalProfileId: props.localProfileId,
@@ -187,7 +190,7 @@ export class TradingPartner extends Construct {
     } else {
       const c = new TransferConnector(this, "connector", {
         url: p.url,
-        accessRole: props.connectorRoleArn,
+        accessRole: connectorRoleArn,
         loggingRole: props.loggingRoleArn,
         as2Config: {
           localProfileId: props.localProfileId,

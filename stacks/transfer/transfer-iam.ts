@@ -1,24 +1,39 @@
 /**
- * The roles AWS Transfer Family assumes for the gateway: one per direction, scoped by prefix
- * (a role per partner would multiply IAM resources by the partner count for no gain in
- * isolation: every agreement writes under the same private root, every connector reads from it).
+ * The roles AWS Transfer Family assumes for one customer's gateway, each trusted by this
+ * customer's Transfer resources only and allowed on this customer's bucket prefixes only:
  *
  * - agreement role: read/write on the inbound working root (`_gateway/inbound/`), where each
- *   agreement's base directory lives;
- * - connector role: read/write on the outbound working root (`_gateway/outbound/`), the parent
- *   directory of every file the send pipeline hands to StartFileTransfer;
- * - logging role: AWSTransferLoggingAccess for the server and the connectors.
+ *   agreement's base directory lives; trusted by `agreement/<server-id>/*` (this server's agreements);
+ * - connector roles: read/write on the outbound working root (`_gateway/outbound/`), the parent
+ *   directory of every file the send pipeline hands to StartFileTransfer. Partners without basic
+ *   authentication share one role, trusted by their connectors; each partner with a basic-auth
+ *   secret gets its own role that alone can read that secret (and decrypt it with the secret's own
+ *   key when declared), so one connector can never read another partner's credentials;
+ * - logging role: AWSTransferLoggingAccess, trusted by this server and these connectors.
  *
- * Each trusts transfer.amazonaws.com only for this account (aws:SourceAccount) and only for
- * Transfer resources of this account and region (aws:SourceArn).
+ * Facts (Transfer user guide, "Cross-service confused deputy prevention",
+ * https://docs.aws.amazon.com/transfer/latest/userguide/confused-deputy.html): the access role is
+ * assumed with the agreement's ARN as `aws:SourceArn` for inbound AS2 and the connector's ARN for
+ * outbound AS2; `aws:SourceAccount` must be the account of that ARN. An agreement's ARN is
+ * `arn:${Partition}:transfer:${Region}:${Account}:agreement/${ServerId}/${AgreementId}` (Service
+ * Authorization Reference, "Actions, resources, and condition keys for AWS Transfer Family",
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_awstransferfamily.html). Basic auth needs
+ * `secretsmanager:GetSecretValue` on the secret and `kms:Decrypt` on its key when that key is
+ * customer-managed (Transfer API reference, CreateConnector/UpdateAgreement `AccessRole`).
+ *
+ * The server and the connectors are given role ARNs spelled from the role names, not Terraform
+ * references: a role's trust names the server and connector ARNs, so a reference back would be a
+ * dependency cycle. Terraform therefore creates the server and connectors first, then the roles
+ * (Transfer assumes a role only when it moves a file, after the apply).
  */
 import { Construct } from "constructs";
+import { Lazy } from "cdktf";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
-import type { Customer } from "../../model/customer";
-import { INBOUND_WORK_ROOT, OUTBOUND_WORK_ROOT } from "../../model/layout";
-import type { BucketRef } from "../platform/context";
+import type { Customer, Partner } from "../../model/customer";
+import { INBOUND_WORK_ROOT, OUTBOUND_WORK_ROOT, stableTag } from "../../model/layout";
+import type { BucketRef, PartnerResources } from "../platform/context";
 import { policyDocument, type PolicyStatement } from "../pipelines/gateway-function";
 import type { AccountRef } from "../platform/storage";
 
@@ -29,74 +44,143 @@ export interface TransferRolesProps {
   readonly account: AccountRef;
 }
 
-/** Object-level actions Transfer performs in a working directory (AWS's documented AS2 set). */
+/**
+ * Object-level actions Transfer performs in a working directory. No `DeleteObjectVersion` (the
+ * gateway's lifecycle rules expire old versions) and no ACL writes (`BucketOwnerEnforced`).
+ */
 export const TRANSFER_OBJECT_ACTIONS = [
   "s3:GetObject",
   "s3:GetObjectVersion",
   "s3:GetObjectAcl",
   "s3:PutObject",
-  "s3:PutObjectAcl",
   "s3:DeleteObject",
-  "s3:DeleteObjectVersion",
 ] as const;
 /** SSE-KMS: reading needs Decrypt, writing needs GenerateDataKey. */
 export const TRANSFER_KMS_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey"] as const;
 
+interface TrustTargets {
+  serverId?: string;
+  serverArn?: string;
+  partners: readonly PartnerResources[];
+}
+
 export class TransferRoles extends Construct {
   readonly agreementRole: IamRole;
-  readonly connectorRole: IamRole;
   readonly loggingRole: IamRole;
+  /** Shared by the partners without basic authentication; absent when there are none. */
+  readonly connectorRole?: IamRole;
+  /** Per partner with basic authentication (`<station>\n<partner>`). */
+  readonly basicAuthConnectorRoles = new Map<string, IamRole>();
+  /** For the server and the connectors: the logging role's ARN spelled from its name (no cycle). */
+  readonly loggingRoleArn: string;
+  private readonly targets: TrustTargets = { partners: [] };
+  private readonly roleArnOf: (name: string) => string;
+  private readonly transferArn: (resource: string) => string;
 
   constructor(scope: Construct, id: string, props: TransferRolesProps) {
     super(scope, id);
     const { customer, bucket, kmsKeyArn, account } = props;
     const prefix = `as2-${customer.name}`;
-    const transferArn = (resource: string) =>
+    this.transferArn = (resource) =>
       `arn:${account.partition}:transfer:${account.region}:${account.accountId}:${resource}`;
+    this.roleArnOf = (name) => `arn:${account.partition}:iam::${account.accountId}:role/${name}`;
+    const trust = (sourceArns: () => string[]) =>
+      Lazy.stringValue({ produce: () => trustPolicy(account.accountId, sourceArns()) });
 
     this.agreementRole = new IamRole(this, "agreement", {
       name: `${prefix}-transfer-agreements`,
       description: "AS2 agreements: write received messages into the gateway's inbound working root",
-      assumeRolePolicy: trustPolicy(account.accountId, [transferArn("server/*"), transferArn("agreement/*")]),
+      assumeRolePolicy: trust(() => [this.transferArn(`agreement/${this.required("serverId")}/*`)]),
     });
     new IamRolePolicy(this, "agreement-policy", {
       role: this.agreementRole.id,
       name: "inbound-working-root",
-      policy: policyDocument(prefixAccess(bucket, INBOUND_WORK_ROOT, kmsKeyArn)),
+      policy: policyDocument(prefixAccess(bucket, INBOUND_WORK_ROOT, kmsKeyArn, account.region)),
     });
 
-    this.connectorRole = new IamRole(this, "connector", {
-      name: `${prefix}-transfer-connectors`,
-      description: "AS2 connectors: read files to send and write MDNs and status files in the outbound working root",
-      assumeRolePolicy: trustPolicy(account.accountId, [transferArn("connector/*")]),
-    });
-    const basicAuthSecrets = [
-      ...new Set(customer.partners.map((p) => p.outbound.basicAuthSecretArn).filter((a): a is string => !!a)),
-    ];
-    new IamRolePolicy(this, "connector-policy", {
-      role: this.connectorRole.id,
-      name: "outbound-working-root",
-      policy: policyDocument([
-        ...prefixAccess(bucket, OUTBOUND_WORK_ROOT, kmsKeyArn),
-        ...(basicAuthSecrets.length
-          ? [{ sid: "BasicAuthSecrets", actions: ["secretsmanager:GetSecretValue"], resources: basicAuthSecrets }]
-          : []),
-      ]),
-    });
+    const shared = customer.partners.filter((p) => !p.outbound.basicAuthSecretArn);
+    if (shared.length > 0) {
+      this.connectorRole = new IamRole(this, "connector", {
+        name: `${prefix}-transfer-connectors`,
+        description: "AS2 connectors: read files to send and write MDNs and status files in the outbound working root",
+        assumeRolePolicy: trust(() => this.connectorArns(shared)),
+      });
+      new IamRolePolicy(this, "connector-policy", {
+        role: this.connectorRole.id,
+        name: "outbound-working-root",
+        policy: policyDocument(prefixAccess(bucket, OUTBOUND_WORK_ROOT, kmsKeyArn, account.region)),
+      });
+    }
+    for (const p of customer.partners.filter((x) => x.outbound.basicAuthSecretArn)) {
+      const tag = stableTag(routeKey(p));
+      const role = new IamRole(this, `connector-${tag}`, {
+        name: `${prefix}-connector-${tag}`,
+        description: `AS2 connector ${p.station}->${p.as2Id}: outbound working root and its basic-auth secret`
+          .replace(/[^\t\n\r\x20-\x7e]/g, "_")
+          .slice(0, 1000),
+        assumeRolePolicy: trust(() => this.connectorArns([p])),
+      });
+      new IamRolePolicy(this, `connector-${tag}-policy`, {
+        role: role.id,
+        name: "outbound-working-root-and-secret",
+        policy: policyDocument([
+          ...prefixAccess(bucket, OUTBOUND_WORK_ROOT, kmsKeyArn, account.region),
+          ...basicAuthSecretAccess(p, account.region),
+        ]),
+      });
+      this.basicAuthConnectorRoles.set(routeKey(p), role);
+    }
 
     this.loggingRole = new IamRole(this, "logging", {
       name: `${prefix}-transfer-logging`,
       description: "AS2 server and connectors: write CloudWatch logs",
-      assumeRolePolicy: trustPolicy(account.accountId, [transferArn("server/*"), transferArn("connector/*")]),
+      assumeRolePolicy: trust(() => [this.required("serverArn"), ...this.connectorArns(customer.partners)]),
     });
+    this.loggingRoleArn = this.roleArnOf(`${prefix}-transfer-logging`);
     new IamRolePolicyAttachment(this, "logging-policy", {
       role: this.loggingRole.name,
       policyArn: `arn:${account.partition}:iam::aws:policy/service-role/AWSTransferLoggingAccess`,
     });
   }
+
+  /** The access role of a partner's connector, spelled from its name (its trust names the connector). */
+  connectorRoleArnFor(p: Pick<Partner, "station" | "as2Id">): string {
+    const own = this.basicAuthConnectorRoles.get(routeKey(p));
+    const role = own ?? this.connectorRole;
+    if (!role) throw new Error(`no connector role for ${p.station}/${p.as2Id}`);
+    return this.roleArnOf(role.nameInput!);
+  }
+
+  /** Scopes every trust to this customer's server, agreements and connectors (call once they exist). */
+  trustResources(server: { id: string; arn: string }, partners: readonly PartnerResources[]): void {
+    this.targets.serverId = server.id;
+    this.targets.serverArn = server.arn;
+    this.targets.partners = partners;
+  }
+
+  private required(k: "serverId" | "serverArn"): string {
+    const v = this.targets[k];
+    if (!v) throw new Error("TransferRoles.trustResources() was not called: the roles would trust nothing");
+    return v;
+  }
+
+  private connectorArns(partners: readonly Pick<Partner, "station" | "as2Id">[]): string[] {
+    const wanted = new Set(partners.map(routeKey));
+    const arns = this.targets.partners
+      .filter((r) => wanted.has(routeKey({ station: r.station, as2Id: r.partner })))
+      .map((r) => r.connectorArn);
+    if (arns.length !== wanted.size)
+      throw new Error("TransferRoles.trustResources() was not given every connector: the roles would trust nothing");
+    return arns;
+  }
 }
 
-function trustPolicy(accountId: string, sourceArns: readonly string[]): string {
+function routeKey(p: Pick<Partner, "station" | "as2Id">): string {
+  return `${p.station}\n${p.as2Id}`;
+}
+
+/** Trust for transfer.amazonaws.com from this account and the given Transfer resources only. */
+export function trustPolicy(accountId: string, sourceArns: readonly string[]): string {
   return JSON.stringify({
     Version: "2012-10-17",
     Statement: [
@@ -113,8 +197,37 @@ function trustPolicy(accountId: string, sourceArns: readonly string[]): string {
   });
 }
 
-/** Read/write on one key prefix of the bucket, listing limited to it, and the key's data actions. */
-export function prefixAccess(bucket: BucketRef, prefix: string, kmsKeyArn: string): PolicyStatement[] {
+/** The basic-auth secret of one partner, and its customer-managed key when declared. */
+function basicAuthSecretAccess(p: Partner, region: string): PolicyStatement[] {
+  const o = p.outbound;
+  if (!o.basicAuthSecretArn) return [];
+  return [
+    { sid: "BasicAuthSecret", actions: ["secretsmanager:GetSecretValue"], resources: [o.basicAuthSecretArn] },
+    ...(o.basicAuthSecretKmsKeyArn
+      ? [
+          {
+            sid: "BasicAuthSecretKey",
+            actions: ["kms:Decrypt"],
+            resources: [o.basicAuthSecretKmsKeyArn],
+            conditions: {
+              StringEquals: { "kms:ViaService": `secretsmanager.${region}.amazonaws.com` },
+              // Secrets Manager's encryption context names the secret (Secrets Manager user guide,
+              // "Secret encryption and decryption": SecretARN).
+              StringLike: { "kms:EncryptionContext:SecretARN": [o.basicAuthSecretArn] },
+            },
+          },
+        ]
+      : []),
+  ];
+}
+
+/**
+ * Read/write on one key prefix of the bucket, listing limited to it, and the bucket key only
+ * through S3 for this bucket. With S3 Bucket Keys the encryption context is the bucket ARN, else the
+ * object ARN (S3 user guide, "Configuring your bucket to use an S3 Bucket Key",
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/configuring-bucket-key.html).
+ */
+export function prefixAccess(bucket: BucketRef, prefix: string, kmsKeyArn: string, region: string): PolicyStatement[] {
   return [
     { sid: "Objects", actions: [...TRANSFER_OBJECT_ACTIONS], resources: [`${bucket.arn}/${prefix}*`] },
     {
@@ -124,6 +237,14 @@ export function prefixAccess(bucket: BucketRef, prefix: string, kmsKeyArn: strin
       conditions: { StringLike: { "s3:prefix": [`${prefix}*`] } },
     },
     { sid: "Location", actions: ["s3:GetBucketLocation"], resources: [bucket.arn] },
-    { sid: "Key", actions: [...TRANSFER_KMS_ACTIONS], resources: [kmsKeyArn] },
+    {
+      sid: "Key",
+      actions: [...TRANSFER_KMS_ACTIONS],
+      resources: [kmsKeyArn],
+      conditions: {
+        StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` },
+        StringLike: { "kms:EncryptionContext:aws:s3:arn": [bucket.arn, `${bucket.arn}/${prefix}*`] },
+      },
+    },
   ];
 }

@@ -302,6 +302,48 @@ describe("what OpenSSL sends, we read", () => {
     });
   });
 
+  it.each([
+    ["default (SHA-1)", []],
+    ["SHA-256", ["-keyopt", "rsa_oaep_md:sha256"]],
+  ])("RSAES-OAEP key transport, %s (openssl cms -encrypt -keyopt rsa_padding_mode:oaep)", async (name, extra) => {
+    const tag = `oaep-${name.replace(/\W+/g, "-")}`;
+    const input = file(`entity-${tag}.txt`, entity);
+    const enc = file(`enc-${tag}.der`);
+    const e = openssl([
+      "cms",
+      "-encrypt",
+      "-binary",
+      "-aes256",
+      "-in",
+      input,
+      "-outform",
+      "DER",
+      "-out",
+      enc,
+      "-recip",
+      file("partner.crt"),
+      "-keyopt",
+      "rsa_padding_mode:oaep",
+      ...extra,
+    ]);
+    expect(e.stderr).toBe("");
+    expect(e.status).toBe(0);
+    // The recipient really uses OAEP (the check can fail): openssl prints the key transport algorithm.
+    expect(openssl(["cms", "-cmsout", "-print", "-inform", "DER", "-in", enc]).stdout).toMatch(/rsaesOaep/);
+    const received = await unpackMessage(
+      {
+        "as2-from": "STATION",
+        "as2-to": "PARTNER",
+        "message-id": `<${tag}@STATION>`,
+        "content-type": "application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m",
+      },
+      readFileSync(enc),
+      { decryptKeys: [partner], verifyCertificates: [], requireSignature: false },
+    );
+    expect(received.payload.equals(payload)).toBe(true);
+    expect(received).toMatchObject({ encrypted: true, encryptionAlgorithm: "AES256_CBC", fileName: "order 7.edi" });
+  });
+
   it("openssl cms -sign alone (multipart/signed over HTTP)", async () => {
     const input = file("entity-plain.txt", entity);
     const signed = file("signed-plain.eml");

@@ -13,6 +13,7 @@ import { PartnerStandIn } from "../../sandbox/partner/partner";
 import { parseTransferEvent } from "../../handlers/shared/transfer-events";
 
 const BUCKET = "emulator-test";
+const GLOBEX_HOST = "globex.emulator-test.invalid";
 const station = {
   as2Id: "ACME-AS2",
   signing: generateKeyPair({ commonName: "ACME-AS2" }),
@@ -58,7 +59,8 @@ beforeAll(async () => {
   await partner.start();
   const connector: Connector = {
     connectorId: "c-00000000000000001",
-    url: partner.url,
+    // A host name, so the connector resolves it (partner mode "unresolvable" makes that fail).
+    url: partner.urlAt(GLOBEX_HOST),
     local: station,
     partner: globexProfile,
     signing: "SHA256",
@@ -80,6 +82,7 @@ beforeAll(async () => {
     connectors: [connector],
     agreements: [agreement],
     httpTimeoutMs: 5000,
+    lookup: (host) => (host === GLOBEX_HOST ? (partner.mode === "unresolvable" ? null : "127.0.0.1") : undefined),
   });
   const ep = await emulator.start();
   as2Url = ep.as2Url;
@@ -173,6 +176,7 @@ describe("StartFileTransfer through the AWS SDK", () => {
 
   it.each([
     ["down", "AS2 Payload Send Failed", "UNABLE_TO_CONNECT_TO_REMOTE_HOST_OR_IP"],
+    ["unresolvable", "AS2 Payload Send Failed", "UNABLE_TO_RESOLVE_HOSTNAME"],
     ["http-500", "AS2 Payload Send Failed", "HTTP_ERROR_RESPONSE_FROM_PARTNER"],
     ["bad-mdn-signature", "AS2 MDN Receive Failed", "VERIFICATION_FAILED_NO_MATCHING_KEY_FOUND"],
   ] as const)("partner %s: %s with %s and a status file in failed/", async (mode, detailType, code) => {
@@ -186,13 +190,14 @@ describe("StartFileTransfer through the AWS SDK", () => {
     expect(JSON.parse(await text(final.json!.key!))).toMatchObject({ "status-code": "FAILED", "failure-code": code });
   });
 
-  it("a negative MDN fails the transfer with the partner's disposition", async () => {
+  it("a negative MDN fails the transfer with MDN_RESPONSE_INDICATES_* and the partner's disposition", async () => {
     await partner.setMode("negative-mdn");
     await sendThroughConnector("_gateway/outbound/globex/claim-neg/a.edi", "x");
     const final = parseTransferEvent(events.at(-1));
     expect(final).toMatchObject({
       detailType: "AS2 MDN Receive Failed",
       statusCode: "FAILED",
+      failureCode: "MDN_RESPONSE_INDICATES_UNEXPECTED_PROCESSING_ERROR",
       disposition: "automatic-action/MDN-sent-automatically; processed/error: unexpected-processing-error",
     });
     expect(final.failureMessage).toContain("negative MDN");
@@ -237,6 +242,9 @@ describe("the AS2 server", () => {
       file: { bucket: BUCKET, key: file },
       statusCode: "COMPLETED",
     });
+    // Documented for Payload Receive Completed (and MDN Send Completed): the path the partner posted to.
+    expect(events[0]!.detail["request-path"]).toBe("/");
+    expect(events[1]!.detail["request-path"]).toBe("/");
     expect(parseTransferEvent(events[1])).toMatchObject({
       mdnType: "SYNC",
       mdn: { bucket: BUCKET, key: `${file}.mdn` },
@@ -262,7 +270,7 @@ describe("the AS2 server", () => {
     expect(failed.requesterFileName).toBe("forged.edi");
   });
 
-  it("refuses an unknown AS2 ID with NOT_FOUND", async () => {
+  it("refuses an unknown AS2 ID with AGREEMENT_NOT_FOUND", async () => {
     const stranger = new PartnerStandIn({
       as2Id: "NOBODY",
       signing: globexKeys,
@@ -279,7 +287,7 @@ describe("the AS2 server", () => {
     await emulator.idle();
     expect(parseTransferEvent(events[0])).toMatchObject({
       detailType: "AS2 Payload Receive Failed",
-      failureCode: "NOT_FOUND",
+      failureCode: "AGREEMENT_NOT_FOUND",
       as2From: "NOBODY",
     });
   });

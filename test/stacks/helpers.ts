@@ -103,3 +103,15 @@ export function ref(type: string, id: string, attr: string): string {
 export function withoutMetadata<T>(v: T): T {
   return JSON.parse(JSON.stringify(v, (k, x) => (k === "//" ? undefined : x))) as T;
 }
+
+/**
+ * A role's ARN as the stack spells it from the role's name (how Transfer resources name the roles
+ * that trust them: stacks/transfer/transfer-iam.ts).
+ */
+export function spelledRoleArn(tf: Tf, nameSuffix: string): string {
+  const name = Object.values(tf.resource.aws_iam_role ?? {}).find((r) => String(r.name).endsWith(nameSuffix))?.name;
+  if (!name) throw new Error(`no role named *${nameSuffix}`);
+  const partition = Object.keys(tf.data.aws_partition ?? {})[0];
+  const caller = Object.keys(tf.data.aws_caller_identity ?? {})[0];
+  return `arn:\${data.aws_partition.${partition}.partition}:iam::\${data.aws_caller_identity.${caller}.account_id}:role/${name}`;
+}

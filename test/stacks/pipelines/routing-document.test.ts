@@ -59,7 +59,9 @@ describe("routing document", () => {
     expect(p1.agreementId).toMatch(
       /^\$\{jsondecode\(aws_cloudcontrolapi_resource\.[^.]+\.properties\)\.AgreementId\}$/,
     );
-    expect(p2.agreementId).toMatch(/^\$\{aws_transfer_agreement\.[^.]+\.agreement_id\}$/);
+    expect(p2.agreementId).toMatch(
+      /^\$\{jsondecode\(aws_cloudcontrolapi_resource\.[^.]+\.properties\)\.AgreementId\}$/,
+    );
   });
 
   it("escapes literal strings that Terraform would read as interpolation, not references", () => {

@@ -47,7 +47,7 @@ describe("storage: a created bucket", () => {
 
   it("denies every request that does not use TLS", () => {
     const policy = JSON.parse(one(tf, "aws_s3_bucket_policy").policy);
-    expect(policy.Statement).toEqual([
+    expect(policy.Statement[0]).toEqual(
       expect.objectContaining({
         Effect: "Deny",
         Principal: "*",
@@ -55,7 +55,35 @@ describe("storage: a created bucket", () => {
         Resource: [ref("aws_s3_bucket", bucketId, "arn"), `${ref("aws_s3_bucket", bucketId, "arn")}/*`],
         Condition: { Bool: { "aws:SecureTransport": "false" } },
       }),
-    ]);
+    );
+  });
+
+  const bucketArn = ref("aws_s3_bucket", bucketId, "arn");
+  const statement = (sid: string) =>
+    (JSON.parse(one(tf, "aws_s3_bucket_policy").policy).Statement as any[]).find((s) => s.Sid === sid);
+  const roleArns = (pattern: RegExp) =>
+    Object.entries(tf.resource.aws_iam_role!)
+      .filter(([, r]) => pattern.test(r.name))
+      .map(([id]) => ref("aws_iam_role", id, "arn"))
+      .sort();
+
+  it("denies writes and deletes under _gateway/ to everyone but the stack's roles and the deployer", () => {
+    const s = statement("GatewayPathsWrittenByTheGatewayOnly");
+    expect(s).toMatchObject({ Effect: "Deny", Principal: "*", Resource: [`${bucketArn}/_gateway/*`] });
+    expect(s.Action).toEqual(expect.arrayContaining(["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"]));
+    const allowed: string[] = s.Condition.ArnNotEquals["aws:PrincipalArn"];
+    const deployer = allowed.filter((a) => a.includes("aws_iam_session_context"));
+    expect(deployer).toEqual([expect.stringMatching(/^\$\{data\.aws_iam_session_context\..*\.issuer_arn\}$/)]);
+    expect(allowed.filter((a) => !deployer.includes(a)).sort()).toEqual(roleArns(/./));
+    expect(allowed).toEqual(expect.arrayContaining(roleArns(/-transfer-(agreements|connectors)$/)));
+  });
+
+  it("denies the send and receive functions any delete of a routed file", () => {
+    const s = statement("FunctionsNeverDeleteRoutedFiles");
+    expect(s.Action).toEqual(["s3:DeleteObject", "s3:DeleteObjectVersion"]);
+    expect(s.Resource).toEqual(["inbox", "outbox", "failed"].map((f) => `${bucketArn}/AS2/files/*/${f}/*`));
+    expect([...s.Condition.ArnEquals["aws:PrincipalArn"]].sort()).toEqual(roleArns(/-fn$/));
+    expect(roleArns(/-fn$/).length).toBeGreaterThanOrEqual(4);
   });
 
   it("expires only the private working paths, after workingPathExpiryDays", () => {

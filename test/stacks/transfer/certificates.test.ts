@@ -85,29 +85,23 @@ describe("the example customer", () => {
 });
 
 describe("certificate checks at synth", () => {
-  it("warns about a declared certificate that has expired, and not about valid ones", () => {
+  it("refuses a declared certificate that has expired (it was a warning before: Transfer would not use it)", () => {
     const expired = readFileSync(join(__dirname, "..", "fixtures", "expired-partner.pem"), "utf8");
-    const { findings } = synthCustomer(
-      customerInput({
-        partners: [
-          {
-            as2Id: "OLD",
-            station: "ACME",
-            url: "https://old.example/as2",
-            certificates: { signing: { pem: expired } },
-          },
-          {
-            as2Id: "NEW",
-            station: "ACME",
-            url: "https://new.example/as2",
-            certificates: { signing: { pem: SAMPLE_CERT_PEM } },
-          },
-        ],
-      }),
+    expect(() =>
+      synthCustomer(
+        customerInput({
+          partners: [
+            {
+              as2Id: "OLD",
+              station: "ACME",
+              url: "https://old.example/as2",
+              certificates: { signing: { pem: expired } },
+            },
+          ],
+        }),
+      ),
+    ).toThrow(
+      "partners[0].certificates.signing.pem: expected a certificate that has not expired (found inline PEM: expired on 2020-02-01)",
     );
-    expect(findings.errors).toEqual([]);
-    expect(findings.warnings).toEqual([
-      expect.objectContaining({ message: "partner OLD signing certificate: the certificate expired on 2020-02-01" }),
-    ]);
   });
 });

@@ -4,12 +4,15 @@ import { customerInput, EXAMPLE_DIR, SAMPLE_CERT_PEM } from "../../helpers/custo
 import { inboundWorkPrefix, workSlug } from "../../../model/layout";
 import { stationSlug } from "../../../stacks/transfer/trading-partners";
 import type { CustomerInput } from "../../../model/customer";
-import { all, byPath, ref, synthCustomer, withoutMetadata, type Tf } from "../helpers";
+import { all, byPath, ref, spelledRoleArn, synthCustomer, withoutMetadata, type Tf } from "../helpers";
 
 const cert = { signing: { pem: SAMPLE_CERT_PEM } };
 const serverRef = (tf: Tf) => ref("aws_transfer_server", Object.keys(tf.resource.aws_transfer_server!)[0]!, "id");
 const roleRef = (tf: Tf, suffix: string) =>
-  ref("aws_iam_role", Object.entries(tf.resource.aws_iam_role!).find(([, r]) => r.name.endsWith(suffix))![0], "arn");
+  suffix === "-transfer-agreements"
+    ? ref("aws_iam_role", Object.entries(tf.resource.aws_iam_role!).find(([, r]) => r.name.endsWith(suffix))![0], "arn")
+    : // Connector and logging roles trust the connectors and the server: those name them by spelled ARN (no cycle).
+      spelledRoleArn(tf, suffix);
 const slug = (station: string, partner: string) => `partner-${workSlug({ station, partner })}`;
 const profileRef = (tf: Tf, pathSuffix: string) =>
   ref("aws_transfer_profile", byPath(tf, "aws_transfer_profile", pathSuffix)[0], "profile_id");
@@ -65,10 +68,16 @@ describe("trading partners of the example customer", () => {
       LocalProfileId: profileRef(tf, `station-${stationSlug("ACME-AS2")}/profile`),
       PartnerProfileId: profileRef(tf, `${slug("ACME-AS2", "GLOBEX")}/profile/profile`),
       AccessRole: roleRef(tf, "-transfer-agreements"),
-      BaseDirectory: `/\${aws_s3_bucket.${bucket}.bucket}/${prefix}`,
+      CustomDirectories: {
+        PayloadFilesDirectory: `/\${aws_s3_bucket.${bucket}.bucket}/${prefix}/processed`,
+        StatusFilesDirectory: `/\${aws_s3_bucket.${bucket}.bucket}/${prefix}/processed`,
+        MdnFilesDirectory: `/\${aws_s3_bucket.${bucket}.bucket}/${prefix}/processed`,
+        FailedFilesDirectory: `/\${aws_s3_bucket.${bucket}.bucket}/${prefix}/failed`,
+        TemporaryFilesDirectory: `/\${aws_s3_bucket.${bucket}.bucket}/${prefix}/temporary`,
+      },
       Status: "ACTIVE",
       Description: "GLOBEX->ACME-AS2",
-      PreserveFilename: "ENABLED",
+      PreserveFilename: "DISABLED",
       EnforceMessageSigning: "ENABLED",
     });
   });
@@ -159,13 +168,24 @@ describe("which partners go through Cloud Control", () => {
   );
   const cc = (type: string) => all(tf, "aws_cloudcontrolapi_resource").filter((r) => r.type_name === type);
 
-  it("uses native agreements and connectors unless an option needs Cloud Control", () => {
-    expect(all(tf, "aws_transfer_agreement")).toHaveLength(2);
-    expect(all(tf, "aws_transfer_agreement")[0]).toMatchObject({
-      server_id: serverRef(tf),
-      access_role: roleRef(tf, "-transfer-agreements"),
-    });
-    expect(cc("AWS::Transfer::Agreement")).toHaveLength(1);
+  it("declares every agreement through Cloud Control (CustomDirectories), native connectors unless an option needs it", () => {
+    expect(all(tf, "aws_transfer_agreement")).toHaveLength(0);
+    expect(cc("AWS::Transfer::Agreement")).toHaveLength(3);
+    for (const a of cc("AWS::Transfer::Agreement")) {
+      const state = JSON.parse(a.desired_state);
+      expect(state).toMatchObject({ ServerId: serverRef(tf), AccessRole: roleRef(tf, "-transfer-agreements") });
+      // CustomDirectories and BaseDirectory are exclusive (AWS::Transfer::Agreement).
+      expect(state.BaseDirectory).toBeUndefined();
+      expect(Object.keys(state.CustomDirectories).sort()).toEqual([
+        "FailedFilesDirectory",
+        "MdnFilesDirectory",
+        "PayloadFilesDirectory",
+        "StatusFilesDirectory",
+        "TemporaryFilesDirectory",
+      ]);
+      for (const dir of Object.values<string>(state.CustomDirectories))
+        expect(dir).toMatch(/^\/\$\{aws_s3_bucket\.[^}]+\}\/_gateway\/inbound\//);
+    }
     expect(all(tf, "aws_transfer_connector").map((c) => c.url)).toEqual(["https://plain.example/as2"]);
     expect(cc("AWS::Transfer::Connector")).toHaveLength(2);
   });
@@ -192,15 +212,20 @@ describe("which partners go through Cloud Control", () => {
     });
     expect(basic.As2Config.BasicAuthSecretId).toBe("arn:aws:secretsmanager:eu-west-1:123456789012:secret:basic-AbC");
     expect(basic.As2Config.AsyncMdnConfig).toBeUndefined();
-    const connectorPolicy = JSON.parse(
-      Object.values(tf.resource.aws_iam_role_policy!).find((p) => p.name === "outbound-working-root")!.policy,
-    );
-    expect(connectorPolicy.Statement).toContainEqual(
+    // The basic-auth partner's connector has its own role: the only one that can read its secret.
+    const policyNamed = (name: string) =>
+      Object.values(tf.resource.aws_iam_role_policy!)
+        .filter((p) => p.name === name)
+        .map((p) => p.policy as string);
+    expect(policyNamed("outbound-working-root").join()).not.toContain("secretsmanager");
+    const [own] = policyNamed("outbound-working-root-and-secret");
+    expect(JSON.parse(own!).Statement).toContainEqual(
       expect.objectContaining({
         Action: ["secretsmanager:GetSecretValue"],
         Resource: ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:basic-AbC"],
       }),
     );
+    expect(basic.AccessRole).toMatch(/:role\/as2-[a-z0-9-]+-connector-[0-9a-f]{8}$/);
   });
 });
 

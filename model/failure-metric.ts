@@ -1,0 +1,16 @@
+/**
+ * The signal a send handler gives when Transfer reports a failure code outside AWS's documented
+ * table (handlers/send/failure-classes.ts), and the names the stack's metric filter and alarm use
+ * to count it (stacks/pipelines/unclassified-failure-alarm.ts). Shared here so the two cannot drift.
+ */
+
+/** The `message` of the structured (JSON) log line written once per unclassified failure. */
+export const UNCLASSIFIED_FAILURE_LOG_MESSAGE = "unclassified Transfer failure code";
+
+/** CloudWatch metric counting those log lines, per customer namespace. */
+export const UNCLASSIFIED_FAILURE_METRIC = "UnclassifiedTransferFailureCode";
+
+/** Namespace of the gateway's own metrics for one customer. */
+export function gatewayMetricNamespace(customer: string): string {
+  return `as2-gateway/${customer}`;
+}
