@@ -11,6 +11,11 @@ import {
 import { startLocalAws, type LocalAws } from "../helpers/local-servers";
 import { localWorkflow } from "./local-workflow";
 import { fixture } from "./split-helpers";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { all, synthCustomer } from "../stacks/helpers";
+import { EXAMPLE_DIR } from "../helpers/customer-factory";
+import type { CustomerInput } from "../../model/customer";
 
 // asl-validator 4 is CommonJS with a default export function
 const aslValidator = require("asl-validator") as (def: unknown) => {
@@ -175,6 +180,21 @@ describe("transaction workflow (ASL)", () => {
     expect((await wf.run(m!)).status).toBe("FAILED");
     expect(wf.events.map((e) => [e.DetailType, e.Detail.failedStep, e.Detail.failureCode])).toEqual([
       [TRANSACTION_FAILED, "store", "DynamoDB.InternalServerErrorException"],
+    ]);
+  });
+
+  it("the definition synthesized for the example customer runs the same way (3 POs → 3 rows, once)", async () => {
+    const example = JSON.parse(readFileSync(join(EXAMPLE_DIR, "example.json"), "utf8")) as CustomerInput;
+    const [sm] = all(synthCustomer(example).tf, "aws_sfn_state_machine");
+    const wf = localWorkflow(JSON.parse(sm.definition), aws.ddb);
+    const before = (await rows()).length;
+    const input = await messages("etag-synthesized");
+    for (const m of [...input, ...input]) expect(await wf.run(m)).toEqual({ status: "SUCCEEDED" });
+    expect((await rows()).length).toBe(before + 3);
+    expect(wf.events.map((e) => e.DetailType)).toEqual([
+      TRANSACTION_PROCESSED,
+      TRANSACTION_PROCESSED,
+      TRANSACTION_PROCESSED,
     ]);
   });
 });
