@@ -151,6 +151,28 @@ function item(status: "PROCESSED" | "FAILED"): Record<string, unknown> {
   };
 }
 
+/**
+ * The conditional PutItem of a row: a PROCESSED row is never written twice, and a FAILED row is
+ * replaced by a later success (a retried transaction) but never replaces a PROCESSED one.
+ */
+function putRow(status: "PROCESSED" | "FAILED", next: string, catchers: object[]): State {
+  return {
+    Type: "Task",
+    Resource: "arn:aws:states:::dynamodb:putItem",
+    Parameters: {
+      "TableName.$": "$.table",
+      Item: item(status),
+      ConditionExpression: "attribute_not_exists(id) OR #status = :failed",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: { ":failed": { S: "FAILED" } },
+    },
+    ResultPath: null,
+    Retry: [{ ...AWS_RETRY, ErrorEquals: AWS_RETRY.ErrorEquals.filter((e) => e.startsWith("DynamoDB.")) }],
+    Catch: catchers,
+    Next: next,
+  };
+}
+
 export function transactionDefinition(props: TransactionDefinitionProps): Record<string, unknown> {
   const enrich = props.enrich ?? [];
   const states: Record<string, State> = {
@@ -165,45 +187,18 @@ export function transactionDefinition(props: TransactionDefinitionProps): Record
       Next: enrich.length ? "Enrich?" : "Store",
     },
     "Format failed": failedMarker("format"),
-    Store: {
-      Type: "Task",
-      Resource: "arn:aws:states:::dynamodb:putItem",
-      Parameters: {
-        "TableName.$": "$.table",
-        Item: item("PROCESSED"),
-        // A processed row is never written twice; a FAILED row is replaced by a successful retry.
-        ConditionExpression: "attribute_not_exists(id) OR #status = :failed",
-        ExpressionAttributeNames: { "#status": "status" },
-        ExpressionAttributeValues: { ":failed": { S: "FAILED" } },
-      },
-      ResultPath: null,
-      Retry: [{ ...AWS_RETRY, ErrorEquals: AWS_RETRY.ErrorEquals.filter((e) => e.startsWith("DynamoDB.")) }],
-      Catch: [
-        { ErrorEquals: ["DynamoDB.ConditionalCheckFailedException"], ResultPath: null, Next: "Already stored" },
-        ...catchTo("Store"),
-      ],
-      Next: "Publish processed",
-    },
+    Store: putRow("PROCESSED", "Publish processed", [
+      { ErrorEquals: ["DynamoDB.ConditionalCheckFailedException"], ResultPath: null, Next: "Already stored" },
+      ...catchTo("Store"),
+    ]),
     "Store failed": failedMarker("store"),
     // Stored by an earlier execution of the same transaction: its PROCESSED event was published then.
     "Already stored": { Type: "Succeed" },
     "Publish processed": { ...putEvents(props, TRANSACTION_PROCESSED, {}), Catch: catchTo("Publish"), End: true },
     "Publish failed": failedMarker("publish"),
-    "Record failure": {
-      Type: "Task",
-      Resource: "arn:aws:states:::dynamodb:putItem",
-      Parameters: {
-        "TableName.$": "$.table",
-        Item: item("FAILED"),
-        ConditionExpression: "attribute_not_exists(id) OR #status = :failed",
-        ExpressionAttributeNames: { "#status": "status" },
-        ExpressionAttributeValues: { ":failed": { S: "FAILED" } },
-      },
-      ResultPath: null,
-      Retry: [{ ...AWS_RETRY, ErrorEquals: AWS_RETRY.ErrorEquals.filter((e) => e.startsWith("DynamoDB.")) }],
-      Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.recordError", Next: "Publish failure" }],
-      Next: "Publish failure",
-    },
+    "Record failure": putRow("FAILED", "Publish failure", [
+      { ErrorEquals: ["States.ALL"], ResultPath: "$.recordError", Next: "Publish failure" },
+    ]),
     "Publish failure": {
       ...putEvents(props, TRANSACTION_FAILED, {
         "failedStep.$": "$.failedStep",
