@@ -39,7 +39,15 @@ export interface TransactionDefinitionProps {
   readonly eventSource: string;
   /** @default none: no enrich step */
   readonly enrich?: readonly EnrichTarget[];
+  /** CloudWatch namespace of the per-partner counts (TransactionsProcessed, TransactionsFailed). */
+  readonly metricsNamespace: string;
 }
+
+export const PROCESSED_METRIC = "TransactionsProcessed";
+export const FAILED_METRIC = "TransactionsFailed";
+export const RECEIVED_METRIC = "TransactionsReceived";
+/** Dimension of the per-partner metrics: the partner's AS2 ID (unique per customer). */
+export const PARTNER_DIMENSION = "Partner";
 
 type State = Record<string, unknown>;
 
@@ -152,6 +160,34 @@ function item(status: "PROCESSED" | "FAILED"): Record<string, unknown> {
 }
 
 /**
+ * One count per partner through the AWS SDK integration (arn:aws:states:::aws-sdk:cloudwatch:putMetricData,
+ * "Use AWS SDK service integrations", Step Functions developer guide); errors go on to `next`.
+ */
+function count(props: TransactionDefinitionProps, metricName: string, next: string): State {
+  return {
+    Type: "Task",
+    Resource: "arn:aws:states:::aws-sdk:cloudwatch:putMetricData",
+    Parameters: {
+      Namespace: props.metricsNamespace,
+      MetricData: [
+        {
+          MetricName: metricName,
+          Unit: "Count",
+          Value: 1,
+          Dimensions: [{ Name: PARTNER_DIMENSION, "Value.$": "$.partner" }],
+        },
+      ],
+    },
+    ResultPath: null,
+    Retry: [
+      { ErrorEquals: ["States.ALL"], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2, JitterStrategy: "FULL" },
+    ],
+    Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: null, Next: next }],
+    Next: next,
+  };
+}
+
+/**
  * The conditional PutItem of a row: a PROCESSED row is never written twice, and a FAILED row is
  * replaced by a later success (a retried transaction) but never replaces a PROCESSED one.
  */
@@ -194,7 +230,14 @@ export function transactionDefinition(props: TransactionDefinitionProps): Record
     "Store failed": failedMarker("store"),
     // Stored by an earlier execution of the same transaction: its PROCESSED event was published then.
     "Already stored": { Type: "Succeed" },
-    "Publish processed": { ...putEvents(props, TRANSACTION_PROCESSED, {}), Catch: catchTo("Publish"), End: true },
+    "Publish processed": {
+      ...putEvents(props, TRANSACTION_PROCESSED, {}),
+      Catch: catchTo("Publish"),
+      Next: "Count processed",
+    },
+    // A count that cannot be written never fails a transaction that is stored and published.
+    "Count processed": count(props, PROCESSED_METRIC, "Done"),
+    Done: { Type: "Succeed" },
     "Publish failed": failedMarker("publish"),
     "Record failure": putRow("FAILED", "Publish failure", [
       { ErrorEquals: ["States.ALL"], ResultPath: "$.recordError", Next: "Publish failure" },
@@ -205,9 +248,10 @@ export function transactionDefinition(props: TransactionDefinitionProps): Record
         "failureCode.$": "$.error.Error",
         "failureMessage.$": "$.error.Cause",
       }),
-      Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.publishError", Next: "Failed" }],
-      Next: "Failed",
+      Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.publishError", Next: "Count failed" }],
+      Next: "Count failed",
     },
+    "Count failed": count(props, FAILED_METRIC, "Failed"),
     Failed: { Type: "Fail", ErrorPath: "$.error.Error", CausePath: "$.error.Cause" },
   };
   if (enrich.length) {

@@ -38,6 +38,7 @@ import { terraformJson } from "../platform/terraform-json";
 import { GatewayFunction, policyDocument, type PolicyStatement } from "./gateway-function";
 import { TransactionTable } from "./transactions-table";
 import { transactionDefinition, type EnrichTarget } from "./transactions-definition";
+import { TransactionDashboard } from "./transactions-dashboard";
 
 export const SPLIT_HANDLER_ENTRY = "handlers/pipeline/split-handler.ts";
 export const START_HANDLER_ENTRY = "handlers/pipeline/start-handler.ts";
@@ -263,6 +264,8 @@ export class TransactionPipeline extends Construct {
 
     // ------------------------------------------------------------------ state machine
     const smName = name();
+    // Same namespace as the gateway's other custom metrics (routing integrity).
+    const namespace = `as2-transfer-gateway/${customer.name}`;
     const smArn = `arn:${props.partition}:states:${customer.region}:${props.accountId}:stateMachine:${smName}`;
     const logGroup = new CloudwatchLogGroup(this, "workflow-logs", {
       name: `/aws/vendedlogs/states/${smName}`,
@@ -287,6 +290,7 @@ export class TransactionPipeline extends Construct {
       role: role.id,
       policy: policyDocument(
         workflowStatements(ctx, props, {
+          namespace,
           formatArn: format.function.arn,
           smArn,
           tables: this.tables,
@@ -304,6 +308,7 @@ export class TransactionPipeline extends Construct {
           formatFunctionArn: format.function.arn,
           eventBusName: ctx.eventBus.name,
           eventSource: EVENT_SOURCE,
+          metricsNamespace: namespace,
           enrich,
         }),
       ),
@@ -326,6 +331,15 @@ export class TransactionPipeline extends Construct {
       timeoutSeconds: START_FUNCTION_TIMEOUT_SECONDS,
     });
     this.functions = { split, start, format };
+    new TransactionDashboard(this, "visibility", {
+      dashboardName: name(),
+      region: customer.region,
+      namespace,
+      partners: [...new Set(opted.map((o) => o.partner))],
+      splitLogGroupName: split.logGroup.name,
+      stateMachineArn: smArn,
+      deadLetterQueueNames: this.deadLetters.map((d) => d.queue.name),
+    });
 
     for (const [id, queue, fn, batchSize] of [
       ["split-mapping", this.splitQueue, split, 1],
@@ -375,6 +389,7 @@ function workflowStatements(
   ctx: GatewayContext,
   props: TransactionPipelineProps,
   r: {
+    namespace: string;
     formatArn: string;
     smArn: string;
     tables: readonly TransactionTable[];
@@ -434,6 +449,13 @@ function workflowStatements(
         "logs:DescribeLogGroups",
       ],
       resources: ["*"],
+    },
+    // PutMetricData has no resource-level permissions; the namespace condition scopes it.
+    {
+      sid: "PartnerCounts",
+      actions: ["cloudwatch:PutMetricData"],
+      resources: ["*"],
+      conditions: { StringEquals: { "cloudwatch:namespace": r.namespace } },
     },
     {
       sid: "Tracing",

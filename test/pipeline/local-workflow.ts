@@ -1,7 +1,8 @@
 /**
  * Runs the synthesized transaction workflow with aws-local-stepfunctions: the format task calls the
  * real format handler, the DynamoDB tasks send the resolved PutItem parameters to dynalite (real
- * conditional writes), and PutEvents entries are captured (EventBridge has no local server here).
+ * conditional writes), and PutEvents entries and
+ * PutMetricData counts are captured (EventBridge and CloudWatch have no local server here).
  * Errors get the names Step Functions gives service errors ("DynamoDB.<code>") so the definition's
  * Retry and Catch apply as in AWS.
  */
@@ -30,6 +31,8 @@ export interface CapturedEvent {
 
 export interface LocalWorkflow {
   readonly events: CapturedEvent[];
+  /** [metric name, partner] of each count the workflow wrote. */
+  readonly counts: [string, string][];
   run(input: TransactionMessage): Promise<{ status: "SUCCEEDED" | "FAILED"; error?: string }>;
 }
 
@@ -46,6 +49,12 @@ export function localWorkflow(
 ): LocalWorkflow {
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
   const events: CapturedEvent[] = [];
+  const counts: [string, string][] = [];
+  const putMetricData = async (input: unknown) => {
+    for (const d of (input as { MetricData: { MetricName: string; Dimensions: { Value: string }[] }[] }).MetricData)
+      counts.push([d.MetricName, d.Dimensions[0]!.Value]);
+    return {};
+  };
   const putItem = async (input: unknown) => {
     try {
       await ddb.send(new PutItemCommand(input as PutItemCommandInput));
@@ -65,10 +74,13 @@ export function localWorkflow(
     "Record failure": putItem,
     "Publish processed": putEvents,
     "Publish failure": putEvents,
+    "Count processed": putMetricData,
+    "Count failed": putMetricData,
     ...overrides,
   };
   return {
     events,
+    counts,
     async run(input) {
       try {
         await machine.run(input as never, {

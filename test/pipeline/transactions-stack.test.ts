@@ -42,6 +42,31 @@ describe("transaction pipeline stack", () => {
     const definition = JSON.parse(sm.definition);
     expect(aslValidator(definition).errorsText()).toBe("");
     expect(Object.keys(definition.States)).not.toContain("Enrich?");
+    const [dashboard] = ofType(tf, "aws_cloudwatch_dashboard");
+    const widgets = JSON.parse(dashboard.dashboard_body).widgets as {
+      properties: { title: string; metrics: unknown[] };
+    }[];
+    expect(widgets.slice(0, 3).map((w) => [w.properties.title, w.properties.metrics])).toEqual([
+      [
+        "Transactions received per partner",
+        [["as2-transfer-gateway/example", "TransactionsReceived", "Partner", "GLOBEX"]],
+      ],
+      [
+        "Transactions processed per partner",
+        [["as2-transfer-gateway/example", "TransactionsProcessed", "Partner", "GLOBEX"]],
+      ],
+      [
+        "Transactions failed per partner",
+        [["as2-transfer-gateway/example", "TransactionsFailed", "Partner", "GLOBEX"]],
+      ],
+    ]);
+    const received = ofType(tf, "aws_cloudwatch_log_metric_filter").find(
+      (f) => f.metric_transformation.name === "TransactionsReceived",
+    );
+    expect(received.metric_transformation).toMatchObject({
+      value: "$.transactions",
+      dimensions: { Partner: "$.partner" },
+    });
   });
 
   it("a table per distinct table name: on demand, KMS, point-in-time recovery, index by partner and time", () => {

@@ -28,6 +28,7 @@ const definition = transactionDefinition({
   formatFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:as2-acme-pipeline-format",
   eventBusName: "as2-acme",
   eventSource: "as2-transfer-gateway",
+  metricsNamespace: "as2-transfer-gateway/acme",
 });
 
 let aws: LocalAws;
@@ -84,6 +85,7 @@ describe("transaction workflow (ASL)", () => {
       formatFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:f",
       eventBusName: "bus",
       eventSource: "as2-transfer-gateway",
+      metricsNamespace: "as2-transfer-gateway/acme",
       enrich: [
         {
           partnerKey: "ACME-AS2/GLOBEX",
@@ -136,6 +138,7 @@ describe("transaction workflow (ASL)", () => {
     for (const m of await messages("etag-1")) expect(await wf.run(m)).toEqual({ status: "SUCCEEDED" });
     expect(await rows()).toHaveLength(3);
     expect(wf.events).toHaveLength(3);
+    expect(wf.counts).toHaveLength(3);
 
     // Queryable by partner and time.
     const q = await aws.ddb.send(
@@ -157,6 +160,7 @@ describe("transaction workflow (ASL)", () => {
     expect(wf.events.map((e) => [e.DetailType, e.Detail.failedStep, e.Detail.failureCode])).toEqual([
       [TRANSACTION_FAILED, "format", "InvalidTransaction"],
     ]);
+    expect(wf.counts).toEqual([["TransactionsFailed", "GLOBEX"]]);
     const failed = (await rows()).find((r) => r.id!.S === first!.id)!;
     expect([failed.status!.S, failed.failedStep!.S, failed.cause!.S]).toEqual([
       "FAILED",
