@@ -19,6 +19,7 @@ import { GuardRails } from "./guard-rails";
 import { disableTokenCreationStackTraces } from "./platform/token-stack-traces";
 import { SendPipeline } from "./pipelines/send-pipeline";
 import { SftpServer } from "./transfer/sftp-server";
+import { TransactionPipeline } from "./pipelines/transactions";
 
 export interface CustomerStackProps {
   /** The validated customer declaration and the file it came from. */
@@ -116,6 +117,13 @@ export class CustomerStack extends TerraformStack {
     // Pipelines (send and receive issues) and event delivery (webhooks issue) plug in here:
     new SendPipeline(this, "send", this.context);
     new ReceivePipeline(this, "receive", this.context);
+    // Transaction pipeline (issue 16): only for customers with partners that opted in.
+    TransactionPipeline.create(this, "transactions", {
+      context: this.context,
+      accountId: messaging.accountId,
+      partition: messaging.partition,
+      dependsOn: storage.bucketPolicy ? [storage.bucketPolicy] : [],
+    });
     new EventDelivery(this, "events", {
       context: this.context,
       accountId: messaging.accountId,
