@@ -62,6 +62,7 @@ export function receiveScenario(): Scenario {
     id: "receive",
     label: "receive handler (real)",
     kind: "gateway",
+    memoryMb: 512,
     unavailable: (root) => (existsSync(join(root, ENTRY)) ? undefined : `${ENTRY} not on main yet`),
     async setup(ctx) {
       const { doc } = await prepareGateway(ctx);

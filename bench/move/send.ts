@@ -140,12 +140,21 @@ function sqsBodies(calls: readonly StubCall[]): unknown[] {
   });
 }
 
+let deliveries = 0;
+/** SQS records delivered to handlers since the last call (each one a Lambda invocation at batch size 1). */
+export function takeDeliveries(): number {
+  const n = deliveries;
+  deliveries = 0;
+  return n;
+}
+
 export async function inBatches(
   bodies: readonly unknown[],
   concurrency: number,
   handler: SqsHandler,
   what: string,
 ): Promise<void> {
+  deliveries += bodies.length;
   const batches: unknown[][] = [];
   for (let i = 0; i < bodies.length; i += SQS_BATCH) batches.push(bodies.slice(i, i + SQS_BATCH));
   let next = 0;
@@ -219,6 +228,7 @@ export function sendScenario(): Scenario {
     label: "send pipeline (real handlers)",
     kind: "gateway",
     fullSend: true,
+    memoryMb: 256,
     unavailable: (root) => {
       const missing = ENTRIES.filter((e) => !existsSync(join(root, e)));
       return missing.length ? `${missing.join(", ")} not on main yet` : undefined;
