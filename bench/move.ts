@@ -9,7 +9,9 @@ import { startBenchServers } from "./move/servers";
 import { BUCKET, type MoveContext, type Scenario } from "./move/scenario";
 import type { StubCall } from "./move/aws-stub";
 import { naiveScenario, safeMoveScenario } from "./move/baselines";
-import { sendScenario } from "./move/send";
+import { sendScenario, takeDeliveries } from "./move/send";
+import { fmtUsd, messageCost, type MessageCost } from "./lib/cost";
+import { PRICES, PRICES_AS_OF, PRICES_REGION } from "./lib/prices";
 import { receiveScenario } from "./move/receive";
 import { countByOperation, dataBytes, describeCounts, payloadBytes } from "./move/s3-requests";
 
@@ -34,6 +36,8 @@ interface SizeRun {
   readonly otherBytes: number;
   readonly wallMs: number;
   readonly landed: boolean;
+  /** SQS records handlers were given for it (Lambda invocations at batch size 1). */
+  readonly deliveries: number;
 }
 
 interface ScenarioResult {
@@ -41,10 +45,13 @@ interface ScenarioResult {
   readonly label: string;
   readonly kind: Scenario["kind"];
   readonly fullSend: boolean;
+  /** A handler flow with a cost per message (it has the stack's Lambda memory). */
+  readonly priced: boolean;
   readonly unavailable?: string;
   readonly error?: string;
   readonly sizes: SizeRun[];
   throughput?: { messages: number; concurrency: number; wallMs: number; perSecond: number };
+  cost?: MessageCost;
 }
 
 /** `AmazonSQS.SendMessage` ×2, `AWSEvents.PutEvents` ×1 → "SQS SendMessage ×2, EventBridge PutEvents ×1" */
@@ -76,6 +83,7 @@ export async function benchMove(o: MoveOptions): Promise<SectionResult> {
         label: sc.label,
         kind: sc.kind,
         fullSend: sc.fullSend ?? false,
+        priced: sc.memoryMb !== undefined,
         sizes: [],
       };
       results.push(r);
@@ -96,8 +104,10 @@ export async function benchMove(o: MoveOptions): Promise<SectionResult> {
           servers.dynamoProxy.reset();
           servers.stub.reset();
           servers.stub.takeHistory();
+          takeDeliveries();
           const t = process.hrtime.bigint();
           await sc.moveAll(ctx, [placed], 1);
+          const deliveries = takeDeliveries();
           const wallMs = Number(process.hrtime.bigint() - t) / 1e6;
           const reqs = servers.proxy.reset();
           const dynamo = countByOperation(servers.dynamoProxy.reset());
@@ -116,6 +126,7 @@ export async function benchMove(o: MoveOptions): Promise<SectionResult> {
             otherBytes: all - pb,
             wallMs,
             landed,
+            deliveries,
           });
           o.log(
             `  ${sc.id} ${fmtBytes(size)}: ${reqs.length} S3 requests (${describeCounts(countByOperation(reqs))}), payload through code ${fmtBytes(pb)}, ${fmtMs(wallMs)} [${reqs.map((q) => `${q.op} ${q.ms.toFixed(0)}ms`).join(", ")}]${landed ? "" : ", NOT LANDED"}`,
@@ -139,6 +150,17 @@ export async function benchMove(o: MoveOptions): Promise<SectionResult> {
         o.log(
           `  ${sc.id} throughput: ${r.throughput.perSecond.toFixed(0)} messages/s (${messages} × 1 KB, ${concurrency} at a time)`,
         );
+        const single = r.sizes.find((x) => x.size === KB);
+        if (single && sc.kind === "gateway" && sc.memoryMb)
+          r.cost = messageCost({
+            s3: single.byOperation,
+            dynamodb: single.dynamoByOperation,
+            other: single.otherCalls,
+            invocations: single.deliveries,
+            lambdaMs: single.wallMs,
+            memoryMb: sc.memoryMb,
+            as2Messages: 1,
+          });
       } catch (e) {
         (r as { error?: string }).error = (e as Error).message.split("\n")[0]!.slice(0, 300);
         o.log(`  ${sc.id} failed: ${(e as Error).stack}`);
@@ -213,6 +235,40 @@ export async function benchMove(o: MoveOptions): Promise<SectionResult> {
         `Throughput: ${messages} messages of 1 KB, ${concurrency} invocations at a time (SQS batches of 10 for the real handlers), in one process against s3rver on loopback (disk-backed); relative figures, not Lambda's.`,
         "Requests are those of a warm function (the routing document is already cached). The send pipeline's count includes the settle and result handlers; what Transfer itself reads and writes is not counted.",
         "Payload through code: object data on the payload's keys that crossed the code (GetObject responses, PutObject/UploadPart bodies); the MDN and JSON record beside it are not payload. Times are for one warm message.",
+      ],
+    },
+    {
+      title: `Cost per 1000 messages (AWS list prices, ${PRICES_REGION}, as of ${PRICES_AS_OF})`,
+      columns: [
+        "flow",
+        "Lambda",
+        "S3 requests",
+        "DynamoDB",
+        "SQS",
+        "EventBridge",
+        "gateway total",
+        "Transfer AS2 fee (apart)",
+      ],
+      rows: results
+        .filter((r) => r.priced)
+        .map((r) =>
+          r.cost
+            ? [
+                r.label,
+                fmtUsd(r.cost.per1000.lambda),
+                fmtUsd(r.cost.per1000.s3),
+                fmtUsd(r.cost.per1000.dynamodb),
+                fmtUsd(r.cost.per1000.sqs),
+                fmtUsd(r.cost.per1000.eventbridge),
+                fmtUsd(r.cost.per1000.gateway),
+                fmtUsd(r.cost.per1000.transfer),
+              ]
+            : [r.label, ...Array<string>(6).fill("–"), r.unavailable ? "not measured" : `error: ${r.error ?? "–"}`],
+        ),
+      notes: [
+        "From this run's counts for one 1 KB message (the rows above): S3 PUT/COPY/LIST at the write price, GET/HEAD at the read price, DELETE free; DynamoDB one write unit per PutItem/UpdateItem (items ≤ 1 KB) and one read unit per GetItem (strongly consistent, an upper bound); SQS three requests (send, receive, delete) per record a handler was given; EventBridge per PutEvents entry on the customer's bus (S3 and Transfer events on the default bus are free); Lambda one invocation per record (batch size 1, an upper bound) for the measured wall time of the whole flow at the stack's memory (Arm), which overstates duration (local servers, one process).",
+        `Transfer's fee is AWS's, whatever the gateway does: ${fmtUsd(PRICES.transfer.perAs2Message)} per AS2 message (first 100,000 a month, up to 50 MB each), plus ${fmtUsd(PRICES.transfer.as2EndpointPerHour)} an hour for the AS2 endpoint. No free tier counted.`,
+        `Sources: ${[PRICES.lambda, PRICES.s3, PRICES.dynamodb, PRICES.sqs, PRICES.eventbridge, PRICES.transfer].map((x) => x.source).join("; ")} (bench/lib/prices.ts).`,
       ],
     },
   ];

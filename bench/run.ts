@@ -1,9 +1,10 @@
 /**
  * `npm run bench`: measures synth at scale, the handler bundles and the cost of moving a message,
- * prints a table, writes bench/results.json and bench/results.md, and checks every target there
- * (never in unit tests).
+ * prints a table, writes results.json and results.md, and checks every target there (never in unit
+ * tests). A plain run leaves the work tree clean: results go to bench/out/ (git-ignored).
  *
- *   npm run bench                      everything
+ *   npm run bench                      everything; results in bench/out/
+ *   npm run bench -- --write           refresh the committed bench/results.json and bench/results.md
  *   npm run bench -- --only=synth,bundles,move
  *   npm run bench -- --quick           fewer repeats, no 200 MB case (a smoke run)
  *   npm run bench -- --update-readme   also copy the table into the README's Benchmarks section
@@ -12,7 +13,7 @@
 import { execSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { benchSynth } from "./synth";
 import { benchBundles } from "./bundles";
 import { benchMove } from "./move";
@@ -27,14 +28,24 @@ import {
 
 const ROOT = resolve(__dirname, "..");
 const TMP = join(ROOT, "bench", "tmp");
+/** The folder a run writes results.json and results.md to: bench/out/ (git-ignored) unless `--write`. */
+export function resultsDir(write: boolean, root = ROOT): string {
+  return write ? join(root, "bench") : join(root, "bench", "out");
+}
 
-function parseArgs(argv: readonly string[]) {
+export function parseArgs(argv: readonly string[]) {
   const flag = (name: string) => argv.includes(`--${name}`);
   const only = argv
     .find((a) => a.startsWith("--only="))
     ?.slice("--only=".length)
     .split(",");
-  return { quick: flag("quick"), updateReadme: flag("update-readme"), cpuProf: flag("cpu-prof"), only };
+  return {
+    quick: flag("quick"),
+    write: flag("write"),
+    updateReadme: flag("update-readme"),
+    cpuProf: flag("cpu-prof"),
+    only,
+  };
 }
 
 function commit(): string | undefined {
@@ -118,9 +129,11 @@ async function main(): Promise<void> {
     durationMs: Date.now() - started,
     sections,
   };
-  writeFileSync(join(ROOT, "bench", "results.json"), JSON.stringify(results, null, 2) + "\n");
+  const outDir = resultsDir(args.write);
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, "results.json"), JSON.stringify(results, null, 2) + "\n");
   const md = renderMarkdown(results);
-  writeFileSync(join(ROOT, "bench", "results.md"), md);
+  writeFileSync(join(outDir, "results.md"), md);
   process.stdout.write(renderText(results));
   if (args.updateReadme) {
     const readme = join(ROOT, "README.md");
@@ -131,13 +144,15 @@ async function main(): Promise<void> {
   const failed = allTargets(results).filter((t) => t.verdict === "fails");
   const broken = sections.filter((s) => s.error);
   log(
-    `\n${failed.length} target(s) fail, ${broken.length} section(s) did not complete; results in bench/results.json and bench/results.md (${((Date.now() - started) / 1000).toFixed(0)} s)`,
+    `\n${failed.length} target(s) fail, ${broken.length} section(s) did not complete; results in ${relative(ROOT, outDir)}/results.json and results.md${args.write ? "" : " (--write refreshes the committed ones)"} (${((Date.now() - started) / 1000).toFixed(0)} s)`,
   );
   // Targets are reported, not enforced by exit code; a section that cannot run is an error.
   process.exitCode = broken.length ? 1 : 0;
 }
 
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

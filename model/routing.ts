@@ -5,8 +5,28 @@
  */
 import { z } from "zod";
 import { INBOX_NAMINGS, MDN_RESPONSES } from "./customer";
+import {
+  ROUTING_DOCUMENT_VERSION,
+  ROUTING_EMPTY_FILE,
+  ROUTING_INBOX_NAMINGS,
+  ROUTING_LAYOUTS,
+  ROUTING_MDN_RESPONSES,
+  MAX_FILE_BYTES,
+  type RoutingDocument,
+  type RoutingPartner,
+} from "./routing-types";
 
-export const ROUTING_DOCUMENT_VERSION = 1;
+// Handlers use ./routing-types (no zod); this module is the synth side and re-exports it.
+export {
+  ROUTING_DOCUMENT_VERSION,
+  MAX_FILE_BYTES,
+  Routing,
+  InvalidRoutingDocument,
+  parseRoutingDocument,
+  type RoutingDocument,
+  type RoutingPartner,
+  type RoutingStation,
+} from "./routing-types";
 
 export const routingPartnerSchema = z.object({
   station: z.string(),
@@ -17,68 +37,34 @@ export const routingPartnerSchema = z.object({
   agreementId: z.string(),
   /** Agreement base directory key prefix (no bucket, trailing '/'). */
   inboundPrefix: z.string(),
-  /**
-   * The MDN the connector asks the partner for: with NONE, "AS2 Payload Send Completed" is the
-   * final success; otherwise the send succeeds only with "AS2 MDN Receive Completed".
-   * Optional for documents written before it existed: absent means SYNC.
-   */
+  /** The MDN the connector asks the partner for (absent means SYNC): see ./routing-types. */
   mdn: z.enum(MDN_RESPONSES).optional(),
 });
-export type RoutingPartner = z.infer<typeof routingPartnerSchema>;
 
 export const routingDocumentSchema = z.object({
   version: z.literal(ROUTING_DOCUMENT_VERSION),
   customer: z.string(),
   bucket: z.string(),
-  layout: z.enum(["mftgateway", "as2gateway"]),
+  layout: z.enum(ROUTING_LAYOUTS),
   settle: z.object({ fileSeconds: z.number(), directorySeconds: z.number() }),
   retry: z.object({ initialSeconds: z.number(), maxSeconds: z.number(), maxAttempts: z.number() }),
-  send: z.object({ emptyFile: z.enum(["send", "fail"]), maxFileBytes: z.number() }),
+  send: z.object({ emptyFile: z.enum(ROUTING_EMPTY_FILE), maxFileBytes: z.number() }),
   stations: z.array(z.object({ station: z.string(), inboxNaming: z.enum(INBOX_NAMINGS) })),
   partners: z.array(routingPartnerSchema),
 });
-export type RoutingDocument = z.infer<typeof routingDocumentSchema>;
 
-/** Transfer Family's per-file limit. */
-export const MAX_FILE_BYTES = 1024 ** 3;
-
-/** Indexed view for handlers: lookups by route and by agreement/connector id. */
-export class Routing {
-  private readonly byRoute = new Map<string, RoutingPartner>();
-  private readonly byAgreement = new Map<string, RoutingPartner>();
-  private readonly byConnector = new Map<string, RoutingPartner>();
-  private readonly stations = new Map<string, RoutingDocument["stations"][number]>();
-
-  constructor(readonly doc: RoutingDocument) {
-    for (const p of doc.partners) {
-      this.byRoute.set(routeId(p.station, p.partner), p);
-      this.byAgreement.set(p.agreementId, p);
-      this.byConnector.set(p.connectorId, p);
-    }
-    for (const s of doc.stations) this.stations.set(s.station, s);
-  }
-
-  static parse(json: unknown): Routing {
-    return new Routing(routingDocumentSchema.parse(json));
-  }
-
-  partner(station: string, partner: string): RoutingPartner | undefined {
-    return this.byRoute.get(routeId(station, partner));
-  }
-  station(station: string): RoutingDocument["stations"][number] | undefined {
-    return this.stations.get(station);
-  }
-  byAgreementId(id: string): RoutingPartner | undefined {
-    return this.byAgreement.get(id);
-  }
-  byConnectorId(id: string): RoutingPartner | undefined {
-    return this.byConnector.get(id);
-  }
-}
-
-function routeId(station: string, partner: string): string {
-  return `${station}\n${partner}`;
-}
+/** The plain types in ./routing-types and the schema describe the same document (compile-time check). */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const sameDocument: Same<z.infer<typeof routingDocumentSchema>, Mutable<RoutingDocument>> = true;
+const samePartner: Same<z.infer<typeof routingPartnerSchema>, Mutable<RoutingPartner>> = true;
+const sameMdn: Same<(typeof MDN_RESPONSES)[number], (typeof ROUTING_MDN_RESPONSES)[number]> = true;
+const sameNaming: Same<(typeof INBOX_NAMINGS)[number], (typeof ROUTING_INBOX_NAMINGS)[number]> = true;
+void [sameDocument, samePartner, sameMdn, sameNaming];
+type Mutable<T> = T extends readonly (infer U)[]
+  ? Mutable<U>[]
+  : T extends object
+    ? { -readonly [K in keyof T]: Mutable<T[K]> }
+    : T;
 
 export interface PartnerResourceIds {
   readonly station: string;

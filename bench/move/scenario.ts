@@ -26,6 +26,8 @@ export interface Scenario {
   readonly kind: "gateway" | "baseline";
   /** Counts towards the "≤ 6 requests from upload to outbox/" target. */
   readonly fullSend?: boolean;
+  /** The Lambda memory the stack gives its handlers (for the cost per message). */
+  readonly memoryMb?: number;
   /** Why it cannot run yet (the handlers it drives have not landed), or undefined. */
   unavailable(root: string): string | undefined;
   /** Once per run: buckets, tables, routing document. */

@@ -13,21 +13,24 @@ import { ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
 import { customerWithPartners } from "../../test/helpers/customer-factory";
 import { validateCustomer } from "../../model/load";
-import { buildRoutingDocument } from "../../model/routing";
+import { buildRoutingDocument, type RoutingDocument } from "../../model/routing";
+import type { Customer } from "../../model/customer";
 import { folderPrefix, inboundWorkPrefix, ROUTING_DOCUMENT_KEY, sendKey } from "../../model/layout";
 import { headObject } from "../../handlers/shared/s3-object";
 import { putPayload } from "./payload";
-import type { Scenario } from "./scenario";
+import type { MoveContext, Scenario } from "./scenario";
 import type { StubCall } from "./aws-stub";
 
 const ENTRIES = ["handlers/send/settle.ts", "handlers/send/result.ts", "handlers/send/context.ts"];
 const ROUTE = { station: "ST-A", partner: "P0002", test: false };
 const TABLE = "bench-state";
-const QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/111122223333/bench-send";
 const SQS_BATCH = 10;
 const MAX_ROUNDS = 30;
 
-type SqsHandler = (event: unknown, context: unknown) => Promise<{ batchItemFailures?: { itemIdentifier: string }[] }>;
+export type SqsHandler = (
+  event: unknown,
+  context: unknown,
+) => Promise<{ batchItemFailures?: { itemIdentifier: string }[] }>;
 
 interface Placed {
   readonly key: string;
@@ -35,7 +38,7 @@ interface Placed {
 }
 
 let seq = 0;
-function sqsEvent(bodies: readonly unknown[]) {
+export function sqsEvent(bodies: readonly unknown[]) {
   return {
     Records: bodies.map((b) => ({
       messageId: `bench-${++seq}`,
@@ -137,12 +140,21 @@ function sqsBodies(calls: readonly StubCall[]): unknown[] {
   });
 }
 
-async function inBatches(
+let deliveries = 0;
+/** SQS records delivered to handlers since the last call (each one a Lambda invocation at batch size 1). */
+export function takeDeliveries(): number {
+  const n = deliveries;
+  deliveries = 0;
+  return n;
+}
+
+export async function inBatches(
   bodies: readonly unknown[],
   concurrency: number,
   handler: SqsHandler,
   what: string,
 ): Promise<void> {
+  deliveries += bodies.length;
   const batches: unknown[][] = [];
   for (let i = 0; i < bodies.length; i += SQS_BATCH) batches.push(bodies.slice(i, i + SQS_BATCH));
   let next = 0;
@@ -161,6 +173,53 @@ async function inBatches(
   );
 }
 
+/**
+ * Once per run, for every gateway scenario: the state table, the routing document of a customer
+ * with four partners, and the environment the handlers read. Safe to call again.
+ */
+let prepared: Promise<{ customer: Customer; doc: RoutingDocument }> | undefined;
+export function prepareGateway(ctx: MoveContext): Promise<{ customer: Customer; doc: RoutingDocument }> {
+  prepared ??= (async () => {
+    const { servers, bucket } = ctx;
+    await servers.ddb.send(
+      new CreateTableCommand({
+        TableName: TABLE,
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
+        KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+      }),
+    );
+    const customer = validateCustomer(customerWithPartners(4, "bench"), "<bench>");
+    const ids = customer.partners.map((p) => ({
+      station: p.station,
+      partner: p.as2Id,
+      connectorId: `c-${p.as2Id.toLowerCase()}`,
+      agreementId: `a-${p.as2Id.toLowerCase()}`,
+    }));
+    const doc = buildRoutingDocument(customer, bucket, ids, inboundWorkPrefix);
+    await servers.direct.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: ROUTING_DOCUMENT_KEY,
+        Body: JSON.stringify(doc),
+        ContentType: "application/json",
+      }),
+    );
+    Object.assign(process.env, {
+      BUCKET: bucket,
+      // On the stub's host: the SQS client sends to the QueueUrl's host when it differs from its endpoint.
+      SEND_QUEUE_URL: `${servers.stub.endpoint.replace(/\/$/, "")}/111122223333/bench-send`,
+      EVENT_BUS_NAME: "bench-bus",
+      STATE_TABLE: TABLE,
+      ROUTING_BUCKET: bucket,
+      ROUTING_KEY: ROUTING_DOCUMENT_KEY,
+      ROUTING_ETAG: "bench",
+    });
+    return { customer, doc };
+  })();
+  return prepared;
+}
+
 export function sendScenario(): Scenario {
   let settle: SqsHandler;
   let result: SqsHandler;
@@ -169,45 +228,13 @@ export function sendScenario(): Scenario {
     label: "send pipeline (real handlers)",
     kind: "gateway",
     fullSend: true,
+    memoryMb: 256,
     unavailable: (root) => {
       const missing = ENTRIES.filter((e) => !existsSync(join(root, e)));
       return missing.length ? `${missing.join(", ")} not on main yet` : undefined;
     },
     async setup(ctx) {
-      const { servers, bucket } = ctx;
-      await servers.ddb.send(
-        new CreateTableCommand({
-          TableName: TABLE,
-          BillingMode: "PAY_PER_REQUEST",
-          AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
-          KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
-        }),
-      );
-      const customer = validateCustomer(customerWithPartners(4, "bench"), "<bench>");
-      const ids = customer.partners.map((p) => ({
-        station: p.station,
-        partner: p.as2Id,
-        connectorId: `c-${p.as2Id.toLowerCase()}`,
-        agreementId: `a-${p.as2Id.toLowerCase()}`,
-      }));
-      const doc = buildRoutingDocument(customer, bucket, ids, inboundWorkPrefix);
-      await servers.direct.send(
-        new PutObjectCommand({
-          Bucket: bucket,
-          Key: ROUTING_DOCUMENT_KEY,
-          Body: JSON.stringify(doc),
-          ContentType: "application/json",
-        }),
-      );
-      Object.assign(process.env, {
-        BUCKET: bucket,
-        SEND_QUEUE_URL: QUEUE_URL,
-        EVENT_BUS_NAME: "bench-bus",
-        STATE_TABLE: TABLE,
-        ROUTING_BUCKET: bucket,
-        ROUTING_KEY: ROUTING_DOCUMENT_KEY,
-        ROUTING_ETAG: "bench",
-      });
+      const { customer } = await prepareGateway(ctx);
       const context = (await import(join(ctx.root, "handlers/send/context.ts"))) as {
         setClock?: (f: () => Date) => void;
       };

@@ -1,7 +1,7 @@
 /** What every receive step needs; built once per invocation by the handler, by tests directly. */
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import type { Routing } from "../../model/routing";
+import type { Routing } from "../../model/routing-types";
 
 export interface ReceiveContext {
   readonly s3: S3Client;

@@ -1,7 +1,7 @@
 /** Everything one invocation of a send handler works with, built once per invocation. */
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { TransferClient } from "@aws-sdk/client-transfer";
-import type { Routing } from "../../model/routing";
+import type { Routing } from "../../model/routing-types";
 import { s3Client } from "../shared/clients";
 import { eventBridgeClient } from "../shared/domain-events";
 import { loadRouting } from "../shared/routing-loader";
@@ -26,7 +26,7 @@ export function resetClock(): void {
   clock = () => new Date();
 }
 
-export async function sendContext(): Promise<SendContext> {
+async function buildContext(): Promise<Omit<SendContext, "transfer">> {
   const cfg = sendConfig();
   const s3 = s3Client();
   const routing = await loadRouting(s3, clock().getTime());
@@ -34,7 +34,6 @@ export async function sendContext(): Promise<SendContext> {
     s3,
     eventBridge: eventBridgeClient(),
     sqs: sqsClient(),
-    transfer: transferClient(),
     routing,
     bucket: cfg.bucket,
     eventBus: cfg.eventBus,
@@ -42,5 +41,23 @@ export async function sendContext(): Promise<SendContext> {
     customer: routing.doc.customer,
     preset: routing.doc.layout,
     now: () => clock(),
+  };
+}
+
+/** For the handlers that start transfers (settle, reconcile). */
+export async function sendContext(): Promise<SendContext> {
+  return { ...(await buildContext()), transfer: transferClient() };
+}
+
+/**
+ * For the handlers that never start a transfer (result, sweep): nothing here refers to the
+ * Transfer client, so esbuild leaves it out of their bundles (the SDK packages are side-effect free).
+ */
+export async function sendContextWithoutTransfer(): Promise<SendContext> {
+  return {
+    ...(await buildContext()),
+    get transfer(): TransferClient {
+      throw new Error("this handler does not start transfers: use sendContext() to get a Transfer client");
+    },
   };
 }

@@ -3,47 +3,87 @@
  * pipeline's own messages (a delayed re-check, the continuation of a claim, a retry). Each
  * message names what to look at, never what to conclude: the handler re-reads S3 and the ledger.
  */
-import { z } from "zod";
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { sqsDelay } from "./decide";
 
 /** `exact`: the key is a plain S3 key (the pipeline's own messages), not an event's possibly encoded one. */
-const fileMsg = z.object({
-  kind: z.literal("file"),
-  bucket: z.string(),
-  key: z.string(),
-  etag: z.string().optional(),
-  exact: z.boolean().optional(),
-});
-const batchMsg = z.object({ kind: z.literal("batch"), bucket: z.string(), prefix: z.string() });
-const resumeMsg = z.object({ kind: z.literal("resume"), claimId: z.string() });
-const retryMsg = z.object({
-  kind: z.literal("retry"),
-  claimId: z.string(),
-  fileName: z.string(),
+export interface FileMessage {
+  kind: "file";
+  bucket: string;
+  key: string;
+  etag?: string;
+  exact?: boolean;
+}
+export interface BatchMessage {
+  kind: "batch";
+  bucket: string;
+  prefix: string;
+}
+export interface ResumeMessage {
+  kind: "resume";
+  claimId: string;
+}
+export interface RetryMessage {
+  kind: "retry";
+  claimId: string;
+  fileName: string;
   /** The attempt this message starts (2 for the first retry). */
-  attempt: z.number().int().min(2),
-  dueAt: z.string().optional(),
-  throttled: z.number().int().min(0).default(0),
-});
+  attempt: number;
+  dueAt?: string;
+  throttled: number;
+}
+export type PipelineMessage = FileMessage | BatchMessage | ResumeMessage | RetryMessage;
 
-export const pipelineMessageSchema = z.discriminatedUnion("kind", [fileMsg, batchMsg, resumeMsg, retryMsg]);
-export type PipelineMessage = z.infer<typeof pipelineMessageSchema>;
-export type RetryMessage = z.infer<typeof retryMsg>;
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+const isStr = (v: unknown): v is string => typeof v === "string";
+const optional = (v: unknown, check: (v: unknown) => boolean) => v === undefined || check(v);
+const isInt = (v: unknown, min: number): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= min;
 
-const s3EventSchema = z.object({
-  source: z.literal("aws.s3"),
-  "detail-type": z.string(),
-  detail: z.object({
-    bucket: z.object({ name: z.string() }),
-    object: z.object({
-      key: z.string(),
-      etag: z.string().optional(),
-      size: z.number().optional(),
-      "version-id": z.string().optional(),
-    }),
-  }),
-});
+/** One of the pipeline's own messages (unknown fields dropped), or undefined. */
+function ownMessage(j: unknown): PipelineMessage | undefined {
+  if (!isObj(j)) return undefined;
+  switch (j.kind) {
+    case "file":
+      if (!isStr(j.bucket) || !isStr(j.key) || !optional(j.etag, isStr)) return undefined;
+      if (!optional(j.exact, (v) => typeof v === "boolean")) return undefined;
+      return {
+        kind: "file",
+        bucket: j.bucket,
+        key: j.key,
+        ...(j.etag !== undefined ? { etag: j.etag as string } : {}),
+        ...(j.exact !== undefined ? { exact: j.exact as boolean } : {}),
+      };
+    case "batch":
+      return isStr(j.bucket) && isStr(j.prefix) ? { kind: "batch", bucket: j.bucket, prefix: j.prefix } : undefined;
+    case "resume":
+      return isStr(j.claimId) ? { kind: "resume", claimId: j.claimId } : undefined;
+    case "retry":
+      if (!isStr(j.claimId) || !isStr(j.fileName) || !isInt(j.attempt, 2) || !optional(j.dueAt, isStr))
+        return undefined;
+      if (!optional(j.throttled, (v) => isInt(v, 0))) return undefined;
+      return {
+        kind: "retry",
+        claimId: j.claimId,
+        fileName: j.fileName,
+        attempt: j.attempt,
+        ...(j.dueAt !== undefined ? { dueAt: j.dueAt as string } : {}),
+        throttled: (j.throttled as number | undefined) ?? 0,
+      };
+    default:
+      return undefined;
+  }
+}
+
+/** An S3 "Object Created" event from EventBridge as a `file` message with its raw key, or undefined. */
+function s3EventMessage(j: unknown): FileMessage | undefined {
+  if (!isObj(j) || j.source !== "aws.s3" || !isStr(j["detail-type"]) || !isObj(j.detail)) return undefined;
+  const { bucket, object: o } = j.detail;
+  if (!isObj(bucket) || !isStr(bucket.name) || !isObj(o) || !isStr(o.key)) return undefined;
+  if (!optional(o.etag, isStr) || !optional(o["version-id"], isStr)) return undefined;
+  if (!optional(o.size, (v) => typeof v === "number" && Number.isFinite(v))) return undefined;
+  return { kind: "file", bucket: bucket.name, key: o.key, ...(o.etag ? { etag: o.etag as string } : {}) };
+}
 
 export class BadMessage extends Error {
   override readonly name = "BadMessage";
@@ -57,13 +97,8 @@ export function parseQueueBody(body: string): PipelineMessage {
   } catch {
     throw new BadMessage(`message body is not JSON: ${body.slice(0, 200)}`);
   }
-  const s3 = s3EventSchema.safeParse(json);
-  if (s3.success) {
-    const o = s3.data.detail.object;
-    return { kind: "file", bucket: s3.data.detail.bucket.name, key: o.key, ...(o.etag ? { etag: o.etag } : {}) };
-  }
-  const own = pipelineMessageSchema.safeParse(json);
-  if (own.success) return own.data;
+  const message = s3EventMessage(json) ?? ownMessage(json);
+  if (message) return message;
   throw new BadMessage(
     `message is neither an S3 Object Created event nor a send pipeline message: ${body.slice(0, 200)}`,
   );

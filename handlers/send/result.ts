@@ -1,6 +1,6 @@
 /** Lambda on the results queue: Transfer's outbound AS2 events for this customer's connectors. */
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { sendContext } from "./context";
+import { sendContextWithoutTransfer as sendContext } from "./context";
 import { handleTransferEvent } from "./results";
 import { eachRecord } from "./sqs-batch";
 

@@ -11,7 +11,7 @@ import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { SEND_PREFIX, parseSendKey, sendBatchPrefix } from "../../model/layout";
 import { getItem, ledgerClient, tableName } from "../shared/ledger";
 import { logger } from "../shared/logger";
-import { sendContext, type SendContext } from "./context";
+import { sendContextWithoutTransfer as sendContext, type SendContext } from "./context";
 import { remainingSettleSeconds, routeOf } from "./decide";
 import type { PipelineMessage } from "./messages";
 

@@ -9,7 +9,7 @@
  * the refusal is logged with ROUTING_INTEGRITY_LOG_MARK, which a metric filter and an alarm watch.
  */
 import type { S3Client } from "@aws-sdk/client-s3";
-import { Routing } from "../../model/routing";
+import { Routing } from "../../model/routing-types";
 import { ROUTING_INTEGRITY_LOG_MARK, ROUTING_SHA256_ENV, routingIntegrityProblem } from "../../model/routing-integrity";
 import { getText } from "./s3-object";
 import { requireEnv } from "./env";

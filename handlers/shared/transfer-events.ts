@@ -2,7 +2,6 @@
  * Transfer Family's AS2 events, parsed defensively: every field optional (DESIGN.md), keys of
  * s3-attributes without their leading '/', unknown fields ignored, numbers given as strings tolerated.
  */
-import { z } from "zod";
 import { keyFromTransferAttribute } from "../../model/layout";
 
 export const TRANSFER_DETAIL_TYPES = [
@@ -17,52 +16,100 @@ export const TRANSFER_DETAIL_TYPES = [
 ] as const;
 export type TransferDetailType = (typeof TRANSFER_DETAIL_TYPES)[number];
 
-const optStr = z.preprocess(
-  (v) => (v === null || v === "" ? undefined : typeof v === "number" ? String(v) : v),
-  z.string().optional(),
-);
-const optNum = z.preprocess(
-  (v) =>
-    typeof v === "string" && v.trim() !== "" && !Number.isNaN(Number(v)) ? Number(v) : v === null ? undefined : v,
-  z.number().optional(),
-);
-const optKey = optStr.transform((k) => (k === undefined ? undefined : keyFromTransferAttribute(k)));
+/** A detail field of the wrong type: the whole detail is ignored (as with an invalid schema). */
+class InvalidDetail extends Error {}
 
-const s3AttributesSchema = z
-  .object({
-    "file-bucket": optStr,
-    "file-key": optKey,
-    "json-bucket": optStr,
-    "json-key": optKey,
-    "mdn-bucket": optStr,
-    "mdn-key": optKey,
-  })
-  .partial()
-  .catch({});
+/** null and "" are absent, numbers become strings; anything else than a string is invalid. */
+function optStr(v: unknown): string | undefined {
+  if (v === undefined || v === null || v === "") return undefined;
+  if (typeof v === "number") return String(v);
+  if (typeof v === "string") return v;
+  throw new InvalidDetail();
+}
 
-const detailSchema = z.object({
-  "agreement-id": optStr,
-  "server-id": optStr,
-  "connector-id": optStr,
-  "transfer-id": optStr,
-  "as2-from": optStr,
-  "as2-to": optStr,
-  "as2-message-id": optStr,
-  "mdn-message-id": optStr,
-  "mdn-subject": optStr,
-  "mdn-type": optStr,
-  disposition: optStr,
-  "message-subject": optStr,
-  "requester-file-name": optStr,
-  "client-ip": optStr,
-  "status-code": optStr,
-  "failure-code": optStr,
-  "failure-message": optStr,
-  "start-timestamp": optStr,
-  "end-timestamp": optStr,
-  bytes: optNum,
-  "s3-attributes": s3AttributesSchema.optional(),
-});
+/** Numeric strings become numbers, null is absent; anything else than a finite number is invalid. */
+function optNum(v: unknown): number | undefined {
+  const n =
+    typeof v === "string" && v.trim() !== "" && !Number.isNaN(Number(v)) ? Number(v) : v === null ? undefined : v;
+  if (n === undefined) return undefined;
+  if (typeof n === "number" && Number.isFinite(n)) return n;
+  throw new InvalidDetail();
+}
+
+function optKey(v: unknown): string | undefined {
+  const k = optStr(v);
+  return k === undefined ? undefined : keyFromTransferAttribute(k);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+interface S3Attributes {
+  "file-bucket"?: string;
+  "file-key"?: string;
+  "json-bucket"?: string;
+  "json-key"?: string;
+  "mdn-bucket"?: string;
+  "mdn-key"?: string;
+}
+
+/** s3-attributes that are not an object, or have a field of the wrong type, count as none. */
+function s3Attributes(v: unknown): S3Attributes {
+  if (!isRecord(v)) return {};
+  try {
+    return {
+      "file-bucket": optStr(v["file-bucket"]),
+      "file-key": optKey(v["file-key"]),
+      "json-bucket": optStr(v["json-bucket"]),
+      "json-key": optKey(v["json-key"]),
+      "mdn-bucket": optStr(v["mdn-bucket"]),
+      "mdn-key": optKey(v["mdn-key"]),
+    };
+  } catch (e) {
+    if (e instanceof InvalidDetail) return {};
+    throw e;
+  }
+}
+
+const DETAIL_STRINGS = [
+  "agreement-id",
+  "server-id",
+  "connector-id",
+  "transfer-id",
+  "as2-from",
+  "as2-to",
+  "as2-message-id",
+  "mdn-message-id",
+  "mdn-subject",
+  "mdn-type",
+  "disposition",
+  "message-subject",
+  "requester-file-name",
+  "client-ip",
+  "status-code",
+  "failure-code",
+  "failure-message",
+  "start-timestamp",
+  "end-timestamp",
+] as const;
+
+type Detail = { [K in (typeof DETAIL_STRINGS)[number]]?: string } & { bytes?: number; "s3-attributes"?: S3Attributes };
+
+/** The detail's fields we read; a detail that is not an object or has a field of the wrong type reads as empty. */
+function readDetail(v: unknown): Detail {
+  if (!isRecord(v)) return {};
+  try {
+    const d: Detail = {};
+    for (const k of DETAIL_STRINGS) d[k] = optStr(v[k]);
+    d.bytes = optNum(v.bytes);
+    if (v["s3-attributes"] !== undefined) d["s3-attributes"] = s3Attributes(v["s3-attributes"]);
+    return d;
+  } catch (e) {
+    if (e instanceof InvalidDetail) return {};
+    throw e;
+  }
+}
 
 export interface TransferEvent {
   readonly id?: string;
@@ -119,8 +166,7 @@ export function parseTransferEvent(event: unknown): TransferEvent {
   const detailType = e["detail-type"];
   if (!TRANSFER_DETAIL_TYPES.includes(detailType as TransferDetailType))
     throw new NotATransferEvent(`detail-type ${JSON.stringify(detailType)} is not an AS2 event`);
-  const parsed = detailSchema.safeParse(e.detail ?? {});
-  const d = parsed.success ? parsed.data : ({} as z.infer<typeof detailSchema>);
+  const d = readDetail(e.detail ?? {});
   const s3 = d["s3-attributes"] ?? {};
   return strip({
     id: typeof e.id === "string" ? e.id : undefined,
