@@ -7,7 +7,8 @@
 import { createHash } from "node:crypto";
 import type { Customer } from "./customer";
 import type { LayoutPreset } from "./layout";
-import { effectivePipeline, type PipelineFormat } from "./pipeline";
+import type { PipelineFormat } from "./pipeline";
+import { effectivePipeline } from "./pipeline-choice";
 
 export const PIPELINE_DOCUMENT_VERSION = 1;
 

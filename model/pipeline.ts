@@ -92,11 +92,5 @@ export const partnerPipelineSchema = z
   })
   .describe("transaction pipeline; @default the station's pipeline; false opts out");
 
-/** The pipeline a partner's documents go through, or undefined when it has none. */
-export function effectivePipeline(
-  station: { readonly pipeline?: Pipeline | undefined } | undefined,
-  partner: { readonly pipeline?: Pipeline | false | undefined },
-): Pipeline | undefined {
-  if (partner.pipeline === false) return undefined;
-  return partner.pipeline ?? station?.pipeline;
-}
+// Kept in a zod-free module: the split handler's bundle reaches it through the pipeline document.
+export { effectivePipeline } from "./pipeline-choice";
