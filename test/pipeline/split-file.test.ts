@@ -1,6 +1,8 @@
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
+import { enqueueTransactions } from "../../handlers/pipeline/split-handler";
 import { pipelineSource, type PipelineSource } from "../../handlers/pipeline/source";
 import { splitFile } from "../../handlers/pipeline/split-file";
 import { startTransaction } from "../../handlers/pipeline/start-handler";
@@ -186,5 +188,24 @@ describe("starter", () => {
     expect(await startTransaction(new SFNClient({}), "arn:sm", body)).toBe("already");
     sfn.on(StartExecutionCommand).rejects(new Error("throttled"));
     await expect(startTransaction(new SFNClient({}), "arn:sm", body)).rejects.toThrow("throttled");
+  });
+});
+
+describe("enqueue", () => {
+  const sqs = mockClient(SQSClient);
+  afterEach(() => sqs.reset());
+
+  it("sends one batch and fails the split when SQS refuses any entry (SQS then redelivers the file's event)", async () => {
+    const m = [{ id: "a-0" }, { id: "a-1" }] as unknown as TransactionMessage[];
+    sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+    await enqueueTransactions(new SQSClient({}), "https://sqs/q", m);
+    expect(sqs.commandCalls(SendMessageBatchCommand)[0]!.args[0].input.Entries!.map((e) => e.Id)).toEqual(["0", "1"]);
+    sqs.on(SendMessageBatchCommand).resolves({
+      Successful: [],
+      Failed: [{ Id: "1", Code: "InternalError", SenderFault: false, Message: "try again" }],
+    });
+    await expect(enqueueTransactions(new SQSClient({}), "https://sqs/q", m)).rejects.toThrow(
+      "SQS refused 1 transaction message(s): InternalError: try again",
+    );
   });
 });
