@@ -209,3 +209,39 @@ describe("enqueue", () => {
     );
   });
 });
+
+describe("message size limits", () => {
+  it("cuts batches at 256 KiB in all, and fails a file whose transaction cannot be one message", async () => {
+    const row = (i: number, size: number) => JSON.stringify({ n: i, pad: "x".repeat(size) });
+    const jsonlDoc = { ...doc, partners: [{ ...doc.partners[0]!, partner: "LINES", format: "jsonl" as const }] };
+    const key = "AS2/drop/ACME/LINES/big.jsonl";
+    await aws.s3.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: [1, 2, 3, 4].map((i) => row(i, 100_000)).join("\n") }),
+    );
+    const batches: number[] = [];
+    const source = pipelineSource(dropped(key)) as PipelineSource;
+    const ok = await splitFile(source, {
+      s3: aws.s3,
+      doc: jsonlDoc,
+      enqueue: async (m) => void batches.push(m.length),
+    });
+    expect(ok).toMatchObject({ status: "split", transactions: 4 });
+    expect(batches).toEqual([2, 2]);
+
+    const tooBig = "AS2/drop/ACME/LINES/too-big.jsonl";
+    await aws.s3.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: tooBig, Body: `${row(1, 10)}\n${row(2, 300_000)}\n` }),
+    );
+    const sent: number[] = [];
+    const failed = await splitFile(pipelineSource(dropped(tooBig)) as PipelineSource, {
+      s3: aws.s3,
+      doc: jsonlDoc,
+      enqueue: async (m) => void sent.push(m.length),
+    });
+    expect(sent).toEqual([]);
+    expect(failed).toMatchObject({
+      status: "failed",
+      reason: expect.stringMatching(/^transaction 2 is \d+ bytes as a message/),
+    });
+  });
+});
