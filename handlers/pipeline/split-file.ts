@@ -44,7 +44,12 @@ interface Opened {
   readonly body: Readable;
 }
 
-async function open(s3: S3Client, bucket: string, keys: readonly string[], etag?: string): Promise<Opened | undefined> {
+export async function open(
+  s3: S3Client,
+  bucket: string,
+  keys: readonly string[],
+  etag?: string,
+): Promise<Opened | undefined> {
   for (const key of keys) {
     try {
       const r = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(etag ? { IfMatch: etag } : {}) }));
@@ -63,6 +68,26 @@ async function open(s3: S3Client, bucket: string, keys: readonly string[], etag?
   return undefined;
 }
 
+/** What every message of one file shares. */
+export function messageContext(
+  doc: PipelineDocument,
+  pipeline: PipelinePartner,
+  source: SourceObject,
+  receivedAt: string,
+) {
+  return {
+    customer: doc.customer,
+    station: pipeline.station,
+    partner: pipeline.partner,
+    test: pipeline.test,
+    format: pipeline.format,
+    table: pipeline.table,
+    source,
+    receivedAt,
+    ...(pipeline.enrichUrl ? { enrich: { url: pipeline.enrichUrl } } : {}),
+  };
+}
+
 export async function splitFile(source: PipelineSource, deps: SplitDeps): Promise<SplitOutcome> {
   const pipeline = pipelineOf(deps.doc, source.route.station, source.route.partner);
   if (!pipeline) return { status: "skipped", reason: "the partner has no pipeline" };
@@ -77,17 +102,7 @@ export async function splitFile(source: PipelineSource, deps: SplitDeps): Promis
     etag: first.etag,
     ...(first.versionId ? { versionId: first.versionId } : {}),
   };
-  const ctx = {
-    customer: deps.doc.customer,
-    station: pipeline.station,
-    partner: pipeline.partner,
-    test: pipeline.test,
-    format: pipeline.format,
-    table: pipeline.table,
-    source: src,
-    receivedAt: first.lastModified.toISOString(),
-    ...(pipeline.enrichUrl ? { enrich: { url: pipeline.enrichUrl } } : {}),
-  };
+  const ctx = messageContext(deps.doc, pipeline, src, first.lastModified.toISOString());
   try {
     // Pass 1: the whole envelope, and every transaction small enough to be a message and an input.
     for await (const tx of split(first.body)) {

@@ -1,4 +1,6 @@
+import { CreateTableCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { retryTransaction } from "../../handlers/pipeline/retry";
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
@@ -14,6 +16,8 @@ import { startLocalAws, type LocalAws } from "../helpers/local-servers";
 import { fixture } from "./split-helpers";
 
 const BUCKET = "acme-gateway";
+// One mock per client class in a file: a second mockClient(SFNClient) would replace the first.
+const sfnMock = mockClient(SFNClient);
 const customer = validateCustomer(
   customerInput({
     stations: [{ as2Id: "ACME", signing: { generate: true } }],
@@ -169,7 +173,7 @@ describe("split file → transaction messages", () => {
 });
 
 describe("starter", () => {
-  const sfn = mockClient(SFNClient);
+  const sfn = sfnMock;
   afterEach(() => sfn.reset());
   const body = JSON.stringify({ id: "0123456789abcdef0123456789abcdef-0" });
 
@@ -243,5 +247,50 @@ describe("message size limits", () => {
       status: "failed",
       reason: expect.stringMatching(/^transaction 2 is \d+ bytes as a message/),
     });
+  });
+});
+
+describe("retry of a failed transaction", () => {
+  const sfn = sfnMock;
+  afterEach(() => sfn.reset());
+
+  it("re-reads the transaction from its file and starts a new execution; refuses a processed one", async () => {
+    const key = "AS2/files/ACME/GLOBEX/inbox/20261201T140000000Z-dddd/retry.edi";
+    await aws.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: fixture("x12-850-three-pos.edi") }));
+    const { sent } = await split(received(key));
+    const target = sent[1]!;
+    await aws.ddb.send(
+      new CreateTableCommand({
+        TableName: "as2-acme-transactions",
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
+        KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
+      }),
+    );
+    const row = (id: string, status: string) => ({
+      TableName: "as2-acme-transactions",
+      Item: {
+        id: { S: id },
+        status: { S: status },
+        partnerKey: { S: "ACME/GLOBEX" },
+        position: { N: "1" },
+        sourceKey: { S: key },
+        sourceEtag: { S: target.source.etag },
+        receivedAt: { S: target.receivedAt },
+      },
+    });
+    await aws.ddb.send(new PutItemCommand(row(target.id, "FAILED")));
+    await aws.ddb.send(new PutItemCommand(row("done-0", "PROCESSED")));
+    sfn.on(StartExecutionCommand).resolves({ executionArn: "arn" });
+    const deps = { s3: aws.s3, ddb: aws.ddb, sfn: new SFNClient({}), doc, bucket: BUCKET, stateMachineArn: "arn:sm" };
+    const name = await retryTransaction(deps, "as2-acme-transactions", target.id, 1_700_000_000_000);
+    expect(name).toBe(`${target.id}-r${(1_700_000_000_000).toString(36)}`);
+    expect(name.length).toBeLessThanOrEqual(80);
+    const input = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!) as TransactionMessage;
+    expect(input).toEqual(target);
+    await expect(retryTransaction(deps, "as2-acme-transactions", "done-0")).rejects.toThrow(
+      "transaction done-0 is PROCESSED: only FAILED transactions are retried",
+    );
+    await expect(retryTransaction(deps, "as2-acme-transactions", "nope")).rejects.toThrow("is not in");
   });
 });
