@@ -128,6 +128,12 @@ export const partnerSchema = z.strictObject({
         .string()
         .regex(/^arn:aws[a-z-]*:secretsmanager:/, "a Secrets Manager secret ARN")
         .optional(),
+      contentType: z
+        .enum(["fromExtension", "fromUpload"])
+        .optional()
+        .describe(
+          "Content-Type of sent messages: mapped from the file extension (Transfer's API default), or the S3 object's own Content-Type as uploaded (PreserveContentType); @default fromExtension",
+        ),
       basicAuthSecretKmsKeyArn: z
         .string()
         .regex(

@@ -24,9 +24,16 @@ export const WORK_PREFIX = "_gateway/";
 const TEST_SEGMENT = "test";
 const FILES_ROOT: Record<LayoutPreset, string> = { mftgateway: "AS2/files/", as2gateway: "as2gateway/" };
 
-/** Suffixes of the files written beside each routed payload. */
+/** Suffixes of Transfer's status files and of the gateway's sidecars. */
 export const MDN_SUFFIX = ".mdn";
 export const RECORD_SUFFIX = ".json";
+/**
+ * Folder beside routed payloads that holds their sidecars (MDN and JSON record):
+ * `outbox/<msg>/invoice.xml` → `outbox/<msg>/_as2/invoice.xml.mdn|.json`. A payload name never
+ * holds '/', so no payload key can be a sidecar key: a payload `x.json` and the record of `x`
+ * cannot meet. A payload named exactly `_as2` is stored as `_as2 (1)` (see `payloadName`).
+ */
+export const SIDECAR_DIR = "_as2";
 
 export class LayoutError extends Error {
   constructor(
@@ -175,7 +182,13 @@ export function outboxKey(preset: LayoutPreset, f: RoutedFile, naming: InboxNami
  * for two different messages failing in the same millisecond: `.../failed/<timestamp>-<n>/<file>`.
  */
 export function failedKey(preset: LayoutPreset, f: RoutedFile, collision = 0): string {
-  return `${folderPrefix(preset, f.route, "failed")}${compactTimestamp(f.at)}${collision ? `-${collision}` : ""}/${seg(f.fileName, "file name")}`;
+  return `${folderPrefix(preset, f.route, "failed")}${compactTimestamp(f.at)}${collision ? `-${collision}` : ""}/${payloadName(f.fileName)}`;
+}
+
+/** A payload's name in a routed folder: its own, except that it may not be the sidecar folder's. */
+export function payloadName(fileName: string, collision = 0): string {
+  const name = seg(fileName, "file name");
+  return withCollisionSuffix(name, name === SIDECAR_DIR ? Math.max(1, collision) : collision);
 }
 
 function messageKey(
@@ -186,7 +199,7 @@ function messageKey(
   collision: number,
 ): string {
   const base = folderPrefix(preset, f.route, folder);
-  const name = seg(f.fileName, "file name");
+  const name = payloadName(f.fileName);
   if (preset === "mftgateway") return `${base}${compactTimestamp(f.at)}-${stableTag(f.seed)}/${name}`;
   switch (naming) {
     case "folder":
@@ -194,7 +207,7 @@ function messageKey(
     case "prefix":
       return `${base}${compactTimestamp(f.at)}${collision ? `-${collision}` : ""}_${name}`;
     case "plain":
-      return `${base}${withCollisionSuffix(name, collision)}`;
+      return `${base}${payloadName(f.fileName, collision)}`;
   }
 }
 
@@ -205,14 +218,110 @@ export function withCollisionSuffix(name: string, n: number): string {
   return dot > 0 ? `${name.slice(0, dot)} (${n})${name.slice(dot)}` : `${name} (${n})`;
 }
 
-/** The MDN stored beside a routed payload. */
-export function mdnKey(payloadKey: string): string {
-  return `${payloadKey}${MDN_SUFFIX}`;
+function sidecarKey(payloadKey: string, suffix: string): string {
+  const slash = payloadKey.lastIndexOf("/");
+  return `${payloadKey.slice(0, slash + 1)}${SIDECAR_DIR}/${payloadKey.slice(slash + 1)}${suffix}`;
 }
 
-/** The JSON record (message id, transfer id, status, reason, timestamps) beside a routed payload. */
+/** The MDN stored beside a routed payload (`<folder>/_as2/<file>.mdn`). */
+export function mdnKey(payloadKey: string): string {
+  return sidecarKey(payloadKey, MDN_SUFFIX);
+}
+
+/** The JSON record (message id, transfer id, status, reason, timestamps) beside a routed payload (`<folder>/_as2/<file>.json`). */
 export function recordKey(payloadKey: string): string {
-  return `${payloadKey}${RECORD_SUFFIX}`;
+  return sidecarKey(payloadKey, RECORD_SUFFIX);
+}
+
+/** Whether a key under a routed folder is a sidecar (MDN or record), not a payload. */
+export function isSidecarKey(key: string): boolean {
+  const parts = key.split("/");
+  return parts.length >= 2 && parts[parts.length - 2] === SIDECAR_DIR;
+}
+
+/**
+ * The longest key a payload of `fileName` will need in `route`'s routed folders (its record, in
+ * failed/ with a collision suffix): checked before a send is accepted, so that no key a message
+ * will need can exceed S3's 1024 bytes half-way.
+ */
+export function longestRoutedKeyBytes(preset: LayoutPreset, route: Route, fileName: string): number {
+  const f: RoutedFile = { route, fileName, at: new Date(0), seed: "" };
+  const candidates = [
+    recordKey(failedKey(preset, f, 999)),
+    recordKey(outboxKey(preset, f, "folder", 999)),
+    recordKey(outboxKey(preset, f, "plain", 999)),
+    recordKey(outboxKey(preset, f, "prefix", 999)),
+  ];
+  return Math.max(...candidates.map((k) => Buffer.byteLength(k, "utf8")));
+}
+
+/**
+ * Bytes Transfer adds to a staged file's key for its status files
+ * (`processed/<name>.<transferId>.<messageId>.<ext>.json`, DESIGN.md): a transfer id is 36
+ * characters; message ids are not bounded by the documentation, 160 covers what Transfer generates.
+ */
+const TRANSFER_STATUS_ALLOWANCE = "processed/".length + 1 + 36 + 1 + 160 + ".json".length;
+/** Length of a claim id (`<compact timestamp>-<12 hex>`), part of every staging key. */
+const CLAIM_ID_LENGTH = "20261122T175432123Z-".length + 12;
+
+/** The longest private key a send of `fileName` needs: its staging key and Transfer's status files beside it. */
+export function longestWorkKeyBytes(route: Pick<Route, "station" | "partner">, fileName: string): number {
+  return (
+    Buffer.byteLength(outboundWorkKey(route, "c".repeat(CLAIM_ID_LENGTH), fileName), "utf8") + TRANSFER_STATUS_ALLOWANCE
+  );
+}
+
+/** S3's longest object key, in UTF-8 bytes. */
+export const MAX_KEY_BYTES = 1024;
+
+/**
+ * Folder of the routed area for uploads that name no usable station and partner (files directly
+ * under AS2/send/ or AS2/send/<station>/, unusable folder names): `AS2/files/_unrouted/failed/`
+ * (`as2gateway/_unrouted/failed/`). Documented in the README; covered by the routed IAM patterns.
+ */
+export const UNROUTED_FOLDER = "_unrouted";
+
+/** Key of an upload that could not be attributed to a partner: `<root>_unrouted/failed/<timestamp>[-n]/<file>`. */
+export function unroutedFailedKey(preset: LayoutPreset, at: Date, fileName: string, collision = 0): string {
+  return `${FILES_ROOT[preset]}${UNROUTED_FOLDER}/failed/${compactTimestamp(at)}${collision ? `-${collision}` : ""}/${payloadName(fileName)}`;
+}
+
+function truncateUtf8(s: string, maxBytes: number): string {
+  let out = "";
+  let bytes = 0;
+  for (const ch of s) {
+    const b = Buffer.byteLength(ch, "utf8");
+    if (bytes + b > maxBytes) break;
+    out += ch;
+    bytes += b;
+  }
+  return out;
+}
+
+/**
+ * A name that is always a valid key segment and short enough that its record in `failed/` (with a
+ * collision suffix) stays within S3's 1024 bytes: control characters become '_', '.' and '..'
+ * get a '_' prefix, an empty name becomes '_', and a long name is cut (the extension is kept).
+ * Used for the failed/ copy of an upload whose own name cannot be used; the record keeps the
+ * original name.
+ */
+export function safeFailedName(preset: LayoutPreset, route: Route | undefined, fileName: string): string {
+  // eslint-disable-next-line no-control-regex
+  let name = fileName.replace(/[\u0000-\u001f\u007f/]/g, "_");
+  if (name === "" || name === "." || name === "..") name = `_${name}`;
+  const at = new Date(0);
+  const longest = (n: string) =>
+    Buffer.byteLength(
+      recordKey(
+        route ? failedKey(preset, { route, fileName: n, at, seed: "" }, 999) : unroutedFailedKey(preset, at, n, 999),
+      ),
+      "utf8",
+    );
+  if (longest(name) <= MAX_KEY_BYTES) return name;
+  const dot = name.lastIndexOf(".");
+  const ext = dot > 0 && name.length - dot <= 16 ? name.slice(dot) : "";
+  const budget = MAX_KEY_BYTES - (longest("x") - 1) - Buffer.byteLength(ext, "utf8") - 3;
+  return `${truncateUtf8(name.slice(0, name.length - ext.length), Math.max(1, budget))}...${ext}`.replace(/^\.+/, "_");
 }
 
 // ---------------------------------------------------------------- private working paths

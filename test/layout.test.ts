@@ -155,8 +155,8 @@ describe("routed keys", () => {
   });
 
   it("MDN and record sit beside the payload", () => {
-    expect(mdnKey("AS2/files/ST/P/inbox/x/a.xml")).toBe("AS2/files/ST/P/inbox/x/a.xml.mdn");
-    expect(recordKey("AS2/files/ST/P/inbox/x/a.xml")).toBe("AS2/files/ST/P/inbox/x/a.xml.json");
+    expect(mdnKey("AS2/files/ST/P/inbox/x/a.xml")).toBe("AS2/files/ST/P/inbox/x/_as2/a.xml.mdn");
+    expect(recordKey("AS2/files/ST/P/inbox/x/a.xml")).toBe("AS2/files/ST/P/inbox/x/_as2/a.xml.json");
   });
 
   it("routed keys keep every generated name intact as the last segment", () => {

@@ -8,7 +8,7 @@ import { getJson, headObject, putJson, safeMove } from "../shared/s3-object";
 import { readStatusFile, type TransferEvent } from "../shared/transfer-events";
 import { logger } from "../shared/logger";
 import type { ReceiveContext } from "./context";
-import { reserveDestination } from "./destination";
+import { reserveDestination } from "../shared/destination";
 import { MessageInProgressError } from "./errors";
 import { inboundFacts, itemFields, outcomeTime, type InboundFacts } from "./inbound-facts";
 import { createMessage, getMessage, stripUndefined, updateMessage, type MessageItem } from "./message-index";
@@ -94,7 +94,7 @@ async function routeFailure(
       { state: "routing", occurrence: f.occurrence },
     );
   }
-  await putJson(ctx.s3, ctx.bucket, recordKey(dest), renderRecord(final, ctx.bucket));
+  await putJson(ctx.s3, ctx.bucket, recordKey(dest), renderRecord(final, ctx.bucket), { once: true });
   await publishReceived(ctx, final, outcomeTime(f));
   if (indexed && !(await updateMessage(f.pk, { state: "failed" }, { state: "routing", occurrence: f.occurrence }))) {
     logger.warn("message index changed before it was marked failed", { pk: f.pk });

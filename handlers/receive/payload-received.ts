@@ -10,7 +10,7 @@ import { getItem } from "../shared/ledger";
 import { readStatusFile, type TransferEvent } from "../shared/transfer-events";
 import { logger } from "../shared/logger";
 import type { ReceiveContext } from "./context";
-import { MAX_CANDIDATES, destinationPk, reserveDestination } from "./destination";
+import { MAX_CANDIDATES, destinationPk, reserveDestination } from "../shared/destination";
 import { MessageInProgressError, MissingPayloadError } from "./errors";
 import { inboundFacts, isDuplicateDisposition, itemFields, outcomeTime, type InboundFacts } from "./inbound-facts";
 import { createMessage, getMessage, stripUndefined, updateMessage, type MessageItem } from "./message-index";
@@ -161,7 +161,7 @@ async function route(
     }),
     { state: "routing", occurrence: f.occurrence },
   );
-  await putJson(ctx.s3, ctx.bucket, recordKey(dest), renderRecord(final, ctx.bucket));
+  await putJson(ctx.s3, ctx.bucket, recordKey(dest), renderRecord(final, ctx.bucket), { once: true });
   // Published before the state flips: a crash in between republishes the same eventId, never loses it.
   await publishReceived(ctx, final, outcomeTime(f));
   if (!(await updateMessage(f.pk, { state: "received" }, { state: "routing", occurrence: f.occurrence }))) {
@@ -224,6 +224,7 @@ async function duplicate(ctx: ReceiveContext, f: InboundFacts, first: MessageIte
     ctx.bucket,
     recordKey(dest),
     renderRecord(kept, ctx.bucket, { duplicateOf: { ...(first.dest ? { key: first.dest } : {}), note } }),
+    { once: true },
   );
   await publishReceived(ctx, kept, outcomeTime(f));
   return { action: "duplicate-kept-in-failed", pk: f.pk, key: dest };

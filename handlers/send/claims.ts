@@ -18,6 +18,10 @@ export interface Member {
   readonly size: number;
   readonly identity: string;
   readonly fileName: string;
+  /** The exact version claimed (versioned buckets): the move copies and deletes this one only. */
+  readonly versionId?: string;
+  /** Its LastModified (ISO): an older version that resurfaces after the move is not a new upload. */
+  readonly lastModified?: string;
 }
 
 export type ClaimState = "claiming" | "rejected" | "staged" | "sending" | "sent";
@@ -38,6 +42,10 @@ export interface ClaimItem {
   readonly state: ClaimState;
   readonly claimedAt: string;
   readonly sendingAt?: string;
+  /** Token of the invocation holding the send lease: intents are written only under it. */
+  readonly leaseId?: string;
+  /** Chunks whose StartFileTransfer may have been called (written before the call). */
+  readonly intents?: Set<string>;
   readonly throttleAttempts?: number;
   readonly sentChunks?: Set<string>;
   readonly finals?: Set<string>;
@@ -62,6 +70,11 @@ export interface FileItem {
   readonly transferId?: string;
   readonly previousTransferIds?: string[];
   readonly payloadSent?: boolean;
+  /**
+   * Sent, but the transfer id was never recorded (the invocation stopped after StartFileTransfer
+   * may have been called): the outcome is looked up (events, Transfer's status file), never resent.
+   */
+  readonly unconfirmed?: boolean;
   readonly lastAttemptTime?: string;
   readonly as2MessageId?: string;
   readonly outcomeAt?: string;
@@ -77,6 +90,15 @@ export interface FileItem {
   readonly mdnMessageId?: string;
   readonly subject?: string;
 }
+
+/**
+ * Open work carries `openKind` and `openSince`: the keys of the table's sparse index
+ * (`OPEN_WORK_INDEX`), which holds only unfinished claims and files, so the reconciler finds
+ * them by kind and age without scanning the table. Finishing removes both attributes.
+ */
+export const OPEN_CLAIM = "send-claim";
+export const OPEN_FILE = "send-file";
+export const CLOSE_OPEN_WORK = ["openKind", "openSince"] as const;
 
 export const claimPk = (claimId: string) => `claim#${claimId}`;
 export const objectPk = (bucket: string, key: string, identity: string) => `obj#${bucket}#${key}#${identity}`;
@@ -193,7 +215,13 @@ export async function createClaim(
   claim: Omit<ClaimItem, "pk">,
   now = Date.now(),
 ): Promise<{ created: boolean; claim: ClaimItem }> {
-  const item = { ...claim, pk: claimPk(claim.claimId), expiresAt: expiresIn(CLAIM_TTL_DAYS, now) };
+  const item = {
+    ...claim,
+    pk: claimPk(claim.claimId),
+    expiresAt: expiresIn(CLAIM_TTL_DAYS, now),
+    openKind: OPEN_CLAIM,
+    openSince: claim.claimedAt,
+  };
   if (await putIfAbsent(item)) return { created: true, claim: item };
   const existing = await getClaim(claim.claimId);
   if (!existing) throw new Error(`claim ${claim.claimId} exists and vanished; retry`);
@@ -214,7 +242,15 @@ export async function ownerOf(bucket: string, key: string, identity: string): Pr
 }
 
 export async function createFile(file: Omit<FileItem, "pk">, now = Date.now()): Promise<void> {
-  await putIfAbsent({ ...file, pk: filePk(file.claimId, file.fileName), expiresAt: expiresIn(CLAIM_TTL_DAYS, now) });
+  const open = (FINAL_FILE_STATES as readonly string[]).includes(file.state)
+    ? {}
+    : { openKind: OPEN_FILE, openSince: new Date(now).toISOString() };
+  await putIfAbsent({
+    ...file,
+    ...open,
+    pk: filePk(file.claimId, file.fileName),
+    expiresAt: expiresIn(CLAIM_TTL_DAYS, now),
+  });
 }
 
 export async function recordTransfer(

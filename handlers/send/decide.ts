@@ -2,7 +2,13 @@
  * The send pipeline's decisions, as pure functions: whether an upload may be sent, how long it
  * still has to settle, how long to wait before the next attempt. No AWS here; tested without it.
  */
-import type { ParsedSendKey, Route } from "../../model/layout";
+import {
+  longestRoutedKeyBytes,
+  longestWorkKeyBytes,
+  MAX_KEY_BYTES,
+  type ParsedSendKey,
+  type Route,
+} from "../../model/layout";
 import type { Routing, RoutingPartner } from "../../model/routing";
 
 /** Transfer Family's limit of paths per StartFileTransfer call. */
@@ -59,6 +65,19 @@ export function checkUpload(parsed: ParsedSendKey, facts: UploadFacts, routing: 
       ok: false,
       code: "TEST_LEVEL_MISMATCH",
       reason: `partner '${partner}' is not a test partner: upload under AS2/send/${station}/${partner}/ (the test/ folder is for test partners)`,
+    };
+  }
+  // Checked before anything moves: a message whose outbox record or staging key would pass
+  // S3's 1024 bytes would otherwise be sent and then stop half-way.
+  const longest = Math.max(
+    longestRoutedKeyBytes(routing.doc.layout, routeOf(parsed), parsed.fileName),
+    longestWorkKeyBytes(parsed, parsed.fileName),
+  );
+  if (longest > MAX_KEY_BYTES) {
+    return {
+      ok: false,
+      code: "NAME_TOO_LONG",
+      reason: `the file name is too long: the keys this message needs would have ${longest} bytes, S3 allows ${MAX_KEY_BYTES}; shorten the name (or the partner/station ids) and upload it again`,
     };
   }
   if (facts.size > routing.doc.send.maxFileBytes) {

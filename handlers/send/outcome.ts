@@ -4,11 +4,13 @@
  * reported as one). Each step is idempotent: the destination is fixed in the ledger before any
  * copy, copies are repeatable, the source is deleted last, and the event id is stable.
  */
-import { CopyObjectCommand, DeleteObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import {
   outboxKey,
   failedKey,
+  safeFailedName,
+  unroutedFailedKey,
   mdnKey,
   recordKey,
   OUTBOUND_WORK_ROOT,
@@ -16,7 +18,8 @@ import {
   type Route,
 } from "../../model/layout";
 import { domainEvent, type DomainEvent } from "../../model/events";
-import { copySource, headObject, putJson, isPreconditionFailed } from "../shared/s3-object";
+import { copyOnce, deleteExact, headObject, putJson } from "../shared/s3-object";
+import { reserveDestination } from "../shared/destination";
 import { publishDomainEvents } from "../shared/domain-events";
 import { logger } from "../shared/logger";
 import {
@@ -27,6 +30,7 @@ import {
   getClaim,
   filePk,
   claimPk,
+  CLOSE_OPEN_WORK,
   type ClaimItem,
   type FileItem,
   FINAL_FILE_STATES,
@@ -42,32 +46,58 @@ export interface OutcomeContext {
   readonly now: () => Date;
 }
 
-export interface Delivered {
-  readonly outcome: "delivered";
+/** What Transfer told about a sent file, whichever way it ended. */
+interface TransferFacts {
   readonly transferId?: string;
   readonly as2MessageId?: string;
   readonly disposition?: string;
   readonly mdnMessageId?: string;
   readonly mdnSourceKey?: string;
   readonly statusSourceKey?: string;
+}
+
+export interface Delivered extends TransferFacts {
+  readonly outcome: "delivered";
   readonly subject?: string;
 }
 
-export interface Failed {
+export interface Failed extends TransferFacts {
   readonly outcome: "failed";
   readonly failureCode: string;
   readonly failureMessage: string;
   /** What a person should do about it. */
   readonly failureReason: string;
-  readonly transferId?: string;
-  readonly as2MessageId?: string;
-  readonly disposition?: string;
-  readonly mdnMessageId?: string;
-  readonly mdnSourceKey?: string;
-  readonly statusSourceKey?: string;
 }
 
 export type Outcome = Delivered | Failed;
+
+/**
+ * Errors that mean the gateway cannot read or copy an upload, whatever the number of attempts:
+ * encrypted with a KMS key the gateway may not use (AccessDenied, KMS.*), archived
+ * (InvalidObjectState), or a copy source over CopyObject's 5 GB (InvalidRequest).
+ */
+export function isUnreadable(e: unknown): boolean {
+  const err = e as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
+  const name = err?.name ?? err?.Code ?? "";
+  return (
+    name === "AccessDenied" ||
+    name.startsWith("KMS.") ||
+    name === "InvalidObjectState" ||
+    name === "InvalidRequest" ||
+    err?.$metadata?.httpStatusCode === 403
+  );
+}
+
+export function unreadableOutcome(e: unknown): Failed {
+  const err = e as Error;
+  return {
+    outcome: "failed",
+    failureCode: "UPLOAD_NOT_READABLE",
+    failureMessage: `the gateway cannot copy this upload: ${err.name}: ${err.message}`,
+    failureReason:
+      "The upload was left where it is. If it is encrypted with a KMS key other than the bucket's, upload it again with the bucket's default encryption; files over 1 GB cannot be sent by AS2 at all.",
+  };
+}
 
 /** States from which a file may still reach an outcome. */
 const OPEN_STATES = ["staged", "sending", "sent", "retrying"] as const;
@@ -78,32 +108,6 @@ function routeOf(claim: ClaimItem): Route {
 
 function clean<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-}
-
-/** Copies within the bucket; false when the source does not exist (or no longer has `ifMatch`). */
-async function copy(
-  s3: S3Client,
-  bucket: string,
-  from: string,
-  to: string,
-  ifMatch?: string,
-): Promise<"copied" | "missing" | "changed"> {
-  try {
-    await s3.send(
-      new CopyObjectCommand({
-        Bucket: bucket,
-        Key: to,
-        CopySource: copySource(bucket, from),
-        ...(ifMatch ? { CopySourceIfMatch: ifMatch } : {}),
-      }),
-    );
-    return "copied";
-  } catch (e) {
-    if (isPreconditionFailed(e)) return "changed";
-    const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
-    if (err.name === "NoSuchKey" || err.$metadata?.httpStatusCode === 404) return "missing";
-    throw e;
-  }
 }
 
 /**
@@ -160,33 +164,38 @@ export async function finalizeFile(
   return completeFile(ctx, claim, file);
 }
 
+/**
+ * Where the payload goes, fixed once in the ledger so that a repeated attempt writes to the same
+ * place. mftgateway's outbox folder is the claim's own (its time and tag); every other name
+ * (as2gateway's plain outbox names, `failed/<time>/` in both presets) is reserved in the ledger
+ * first, the next collision suffix when another message holds it.
+ */
 async function chooseDestination(ctx: OutcomeContext, claim: ClaimItem, file: FileItem): Promise<string> {
   if (file.outcomeKey) return file.outcomeKey;
   const route = routeOf(claim);
+  const delivering = file.state === "delivering";
   let key: string;
-  if (file.state === "delivering") {
-    // mftgateway: outbox/<claim time>-<claim tag>/ holds the whole batch; as2gateway: plain names,
-    // where an existing file gets a numeric suffix instead of being overwritten.
-    let n = 0;
-    for (;;) {
-      key = outboxKey(
-        ctx.preset,
-        { route, fileName: file.fileName, at: new Date(claim.claimedAt), seed: claim.claimId },
-        "plain",
-        n,
-      );
-      if (ctx.preset === "mftgateway" || !(await headObject(ctx.s3, ctx.bucket, key))) break;
-      n++;
-    }
+  if (delivering && ctx.preset === "mftgateway") {
+    key = outboxKey(ctx.preset, { route, fileName: file.fileName, at: new Date(claim.claimedAt), seed: claim.claimId });
   } else {
-    key = failedKey(ctx.preset, {
-      route,
-      fileName: file.fileName,
-      at: new Date(file.outcomeAt ?? ctx.now().toISOString()),
-      seed: claim.claimId,
-    });
+    const at = delivering ? new Date(claim.claimedAt) : new Date(file.outcomeAt ?? ctx.now().toISOString());
+    // An upload that could not be attributed (no usable station/partner) fails at gateway level.
+    const unrouted = claim.station === "" || claim.partner === "";
+    // A failed upload keeps its name unless the name itself is the problem (control characters, too long).
+    const name = delivering ? file.fileName : safeFailedName(ctx.preset, unrouted ? undefined : route, file.fileName);
+    const f = { route, fileName: name, at, seed: claim.claimId };
+    key = await reserveDestination(
+      ctx.s3,
+      ctx.bucket,
+      (n) =>
+        delivering
+          ? outboxKey(ctx.preset, f, "plain", n)
+          : unrouted
+            ? unroutedFailedKey(ctx.preset, at, name, n)
+            : failedKey(ctx.preset, f, n),
+      `send#${claim.claimId}#${file.fileName}`,
+    );
   }
-  // Fix the destination once, so a repeated attempt writes to the same place.
   const fixed = await update<FileItem>(file.pk, {
     set: { outcomeKey: key },
     condition: { expression: "attribute_not_exists(outcomeKey)" },
@@ -201,13 +210,34 @@ async function completeFile(ctx: OutcomeContext, claim: ClaimItem, file: FileIte
   const dest = await chooseDestination(ctx, claim, file);
   const fromUpload = !file.sourceKey.startsWith(OUTBOUND_WORK_ROOT);
   const member = claim.members.find((m) => m.fileName === file.fileName);
-  const copied = await copy(ctx.s3, ctx.bucket, file.sourceKey, dest, fromUpload ? member?.etag : undefined);
+  // A refused upload is copied as the exact version that was claimed; a staged file is private.
+  const source =
+    fromUpload && member
+      ? {
+          key: member.key,
+          etag: member.etag,
+          size: member.size,
+          ...(member.versionId ? { versionId: member.versionId } : {}),
+        }
+      : { key: file.sourceKey, etag: "", size: file.size };
+  let copied: Awaited<ReturnType<typeof copyOnce>>;
+  try {
+    copied = await copyOnce(ctx.s3, ctx.bucket, source, dest);
+  } catch (e) {
+    if (!fromUpload || !isUnreadable(e)) throw e;
+    return recordInPlace(ctx, claim, file, dest, e);
+  }
   if (copied === "changed") {
     // A refused upload was replaced while it was being moved: the new version has its own event.
-    const withdrawn = await update<FileItem>(file.pk, { set: { state: "withdrawn" }, condition: stateIn(["failing"]) });
+    const withdrawn = await update<FileItem>(file.pk, {
+      set: { state: "withdrawn" },
+      remove: [...CLOSE_OPEN_WORK],
+      condition: stateIn(["failing"]),
+    });
     await report(ctx, claim.claimId, file.fileName);
     return withdrawn ?? file;
   }
+  // "exists": the reserved name already holds the payload, written by an earlier attempt.
   const there = await headObject(ctx.s3, ctx.bucket, dest);
   if (!there || there.size !== file.size) {
     throw new Error(
@@ -216,23 +246,16 @@ async function completeFile(ctx: OutcomeContext, claim: ClaimItem, file: FileIte
   }
   let mdn: string | undefined;
   if (file.mdnSourceKey) {
-    const r = await copy(ctx.s3, ctx.bucket, file.mdnSourceKey, mdnKey(dest));
-    if (r === "copied") mdn = mdnKey(dest);
+    const r = await copyOnce(ctx.s3, ctx.bucket, { key: file.mdnSourceKey, etag: "", size: 0 }, mdnKey(dest));
+    if (r === "copied" || r === "exists") mdn = mdnKey(dest);
     else logger.warn("MDN named by Transfer was not found", { claimId: claim.claimId, mdnKey: file.mdnSourceKey });
   }
   const record = recordKey(dest);
-  await putJson(ctx.s3, ctx.bucket, record, recordOf(claim, file, delivered ? "delivered" : "failed", dest, mdn));
-  await ctx.s3
-    .send(
-      new DeleteObjectCommand({
-        Bucket: ctx.bucket,
-        Key: file.sourceKey,
-        ...(fromUpload && member ? { IfMatch: member.etag } : {}),
-      }),
-    )
-    .catch((e) => {
-      if (!isPreconditionFailed(e)) throw e;
-    });
+  await putJson(ctx.s3, ctx.bucket, record, recordOf(claim, file, delivered ? "delivered" : "failed", dest, mdn), {
+    once: true,
+  });
+  if (fromUpload && member) await deleteExact(ctx.s3, ctx.bucket, source);
+  else await ctx.s3.send(new DeleteObjectCommand({ Bucket: ctx.bucket, Key: file.sourceKey }));
   const done = await update<FileItem>(file.pk, {
     set: {
       state: delivered ? "delivered" : "failed",
@@ -240,6 +263,7 @@ async function completeFile(ctx: OutcomeContext, claim: ClaimItem, file: FileIte
       recordKey: record,
       ...(mdn ? { mdnKey: mdn } : {}),
     },
+    remove: [...CLOSE_OPEN_WORK],
     condition: stateIn([file.state]),
   });
   logger.info(delivered ? "sent file delivered" : "send failed", {
@@ -250,6 +274,52 @@ async function completeFile(ctx: OutcomeContext, claim: ClaimItem, file: FileIte
   });
   await report(ctx, claim.claimId, file.fileName);
   return done ?? (await getFile(claim.claimId, file.fileName)) ?? file;
+}
+
+/**
+ * The payload cannot be copied (see isUnreadable): it stays at its upload key, and the record in
+ * failed/ says where it is and why, so the failure is visible and nothing is retried in a loop.
+ */
+async function recordInPlace(
+  ctx: OutcomeContext,
+  claim: ClaimItem,
+  file: FileItem,
+  dest: string,
+  e: unknown,
+): Promise<FileItem> {
+  const why = unreadableOutcome(e);
+  const record = recordKey(dest);
+  const failed: FileItem = {
+    ...file,
+    failureCode: file.failureCode ?? why.failureCode,
+    failureMessage: `${file.failureMessage ? `${file.failureMessage}; ` : ""}${why.failureMessage}`,
+    failureReason: `${file.failureReason ? `${file.failureReason} ` : ""}${why.failureReason}`,
+  };
+  await putJson(
+    ctx.s3,
+    ctx.bucket,
+    record,
+    { ...recordOf(claim, failed, "failed", file.sourceKey, undefined), payloadLeftAt: file.sourceKey },
+    { once: true },
+  );
+  const done = await update<FileItem>(file.pk, {
+    set: {
+      state: "failed",
+      outcomeKey: file.sourceKey,
+      recordKey: record,
+      failureCode: failed.failureCode,
+      failureMessage: failed.failureMessage,
+      failureReason: failed.failureReason,
+    },
+    remove: [...CLOSE_OPEN_WORK],
+    condition: stateIn([file.state]),
+  });
+  logger.warn("upload cannot be copied; left in place, reported in failed/", {
+    claimId: claim.claimId,
+    key: file.sourceKey,
+  });
+  await report(ctx, claim.claimId, file.fileName);
+  return done ?? file;
 }
 
 function recordOf(
@@ -301,7 +371,7 @@ export async function report(ctx: OutcomeContext, claimId: string, fileName: str
   if (files.some((f) => !(FINAL_FILE_STATES as readonly string[]).includes(f.state))) return;
   const event = domainEventOf(ctx.customer, claim, files);
   if (event) await publishDomainEvents(ctx.eventBridge, ctx.eventBus, [event]);
-  await update(claimPk(claimId), { set: { reported: true } });
+  await update(claimPk(claimId), { set: { reported: true }, remove: [...CLOSE_OPEN_WORK] });
 }
 
 export function domainEventOf(customer: string, claim: ClaimItem, files: readonly FileItem[]): DomainEvent | undefined {

@@ -6,6 +6,7 @@
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import {
   parseSendKey,
+  segmentProblem,
   sendBatchPrefix,
   outboundWorkKey,
   compactTimestamp,
@@ -13,7 +14,15 @@ import {
   SEND_PREFIX,
   type ParsedSendKey,
 } from "../../model/layout";
-import { headObject, resolveEventKey, safeMove, sameEtag, MoveError, type ObjectInfo } from "../shared/s3-object";
+import {
+  deleteExact,
+  headObject,
+  resolveEventKey,
+  safeMove,
+  sameEtag,
+  MoveError,
+  type ObjectInfo,
+} from "../shared/s3-object";
 import { logger } from "../shared/logger";
 import { checkUpload, remainingSettleSeconds, objectIdentity, routeOf, type UploadCheck } from "./decide";
 import {
@@ -25,11 +34,12 @@ import {
   stateIn,
   getClaim,
   claimPk,
+  CLOSE_OPEN_WORK,
   scheduleBatchCheck,
   type ClaimItem,
   type Member,
 } from "./claims";
-import { finalizeFile, report } from "./outcome";
+import { finalizeFile, isUnreadable, report, unreadableOutcome } from "./outcome";
 import { transmitClaim } from "./transmit";
 import { enqueue } from "./messages";
 import type { SendContext } from "./context";
@@ -39,18 +49,48 @@ function fileNameOf(key: string): string {
 }
 
 function memberOf(o: ObjectInfo, identity = objectIdentity(o)): Member {
-  return { key: o.key, etag: o.etag, size: o.size, identity, fileName: fileNameOf(o.key) };
+  return {
+    key: o.key,
+    etag: o.etag,
+    size: o.size,
+    identity,
+    fileName: fileNameOf(o.key),
+    ...(o.versionId && o.versionId !== "null" ? { versionId: o.versionId } : {}),
+    ...(o.lastModified ? { lastModified: o.lastModified.toISOString() } : {}),
+  };
 }
 
 /**
- * A key under the send prefix that parseSendKey refuses but that still names a station and a
- * partner (nested folders): refused into that partner's failed/ folder rather than left unexplained.
+ * Delay of a claim's own continuation, scheduled before anything leaves AS2/send/: twice the
+ * function timeout (60 s), so it arrives after the invocation that scheduled it has certainly
+ * ended, and resumes the claim from wherever that invocation stopped.
  */
-function routeHint(key: string): ParsedSendKey | undefined {
+export const CONTINUATION_DELAY_SECONDS = 120;
+
+/**
+ * A key under the send prefix that parseSendKey refuses (nested folders, a control character or a
+ * `..` in a name, a file directly under AS2/send/ or AS2/send/<station>/): refused into the
+ * partner's failed/ folder when the key still names a usable station and partner, else into the
+ * gateway-level `_unrouted/failed/` folder (station and partner empty). Never left unexplained.
+ */
+function routeHint(key: string): ParsedSendKey {
   const parts = key.slice(SEND_PREFIX.length).split("/");
-  if (parts.length < 3 || !parts[0] || !parts[1]) return undefined;
+  const fileName = fileNameOf(key);
+  const [station, partner] = parts;
+  const usable = (p: string | undefined): p is string => p !== undefined && segmentProblem(p) === undefined;
+  if (parts.length < 3 || !usable(station) || !usable(partner))
+    return { station: "", partner: "", test: false, fileName };
   const test = parts[2] === "test" && parts.length > 3;
-  return { station: parts[0], partner: parts[1], test, fileName: fileNameOf(key) };
+  return { station, partner, test, fileName };
+}
+
+/** The failure code of a key parseSendKey refuses: a name that is no key segment, or a wrong level. */
+function refusalCode(key: string): string {
+  const bad = key
+    .slice(SEND_PREFIX.length)
+    .split("/")
+    .some((p, i, all) => (i < all.length - 1 || p !== "") && segmentProblem(p) !== undefined);
+  return bad ? "INVALID_NAME" : "BAD_LOCATION";
 }
 
 /** An S3 event or re-check for one key. */
@@ -71,10 +111,6 @@ export async function handleFileMessage(
   const parsed = parseSendKey(obj.key);
   if (!parsed.ok) {
     const hint = routeHint(obj.key);
-    if (!hint) {
-      logger.warn("upload outside any partner folder left in place", { key: obj.key, reason: parsed.reason });
-      return;
-    }
     if (remainingSettleSeconds(obj.lastModified ?? ctx.now(), ctx.now(), ctx.routing.doc.settle.fileSeconds) > 0) {
       await enqueue(
         ctx.sqs,
@@ -89,7 +125,11 @@ export async function handleFileMessage(
       ctx,
       hint,
       [member],
-      { ok: false, code: "BAD_LOCATION", reason: parsed.reason },
+      {
+        ok: false,
+        code: refusalCode(obj.key),
+        reason: `${parsed.reason}; upload files to ${SEND_PREFIX}<station>/<partner>/<file> (or one batch folder below it) under a name without control characters`,
+      },
       obj.lastModified ?? ctx.now(),
     );
     return;
@@ -164,6 +204,12 @@ export async function handleBatch(ctx: SendContext, prefix: string): Promise<voi
   }
   for (const owner of owners) await advance(ctx, owner);
   if (free.length === 0) return;
+  // A listing names no version: read each file's exact version (and skip what changed meanwhile).
+  for (const [i, m] of free.entries()) {
+    const exact = await headObject(ctx.s3, ctx.bucket, m.key);
+    if (!exact || !sameEtag(exact.etag, m.etag)) return; // changed since listed: its own event re-settles the batch
+    free[i] = memberOf(exact);
+  }
   const parsed = parseSendKey(free[0]!.key);
   if (!parsed.ok) return;
   // The route first (size 1 passes the size checks), then each file's own size.
@@ -254,6 +300,9 @@ async function advanceClaim(ctx: SendContext, start: ClaimItem): Promise<void> {
       }
       return;
     }
+    // Before any upload leaves AS2/send/: the claim's own continuation, so that an invocation
+    // stopping between two steps is resumed (a repeated S3 event would find nothing to resume).
+    await enqueue(ctx.sqs, ctx.sendQueueUrl, { kind: "resume", claimId: claim.claimId }, CONTINUATION_DELAY_SECONDS);
     for (const m of claim.members) await stageMember(ctx, claim, m);
     claim =
       (await update<ClaimItem>(claimPk(claim.claimId), {
@@ -261,7 +310,11 @@ async function advanceClaim(ctx: SendContext, start: ClaimItem): Promise<void> {
         condition: stateIn(["claiming"]),
       })) ?? (await getClaim(claim.claimId))!;
     if (claim.members.length === 0) {
-      await update(claimPk(claim.claimId), { set: { state: "sent" }, condition: stateIn(["staged"]) });
+      await update(claimPk(claim.claimId), {
+        set: { state: "sent" },
+        remove: [...CLOSE_OPEN_WORK],
+        condition: stateIn(["staged"]),
+      });
       return;
     }
   }
@@ -289,12 +342,28 @@ async function ownMembers(ctx: SendContext, claim: ClaimItem): Promise<ClaimItem
 async function stageMember(ctx: SendContext, claim: ClaimItem, m: Member): Promise<void> {
   const staged = outboundWorkKey({ station: claim.station, partner: claim.partner }, claim.claimId, m.fileName);
   try {
-    await safeMove(ctx.s3, ctx.bucket, { key: m.key, etag: m.etag, size: m.size }, staged);
+    const r = await safeMove(
+      ctx.s3,
+      ctx.bucket,
+      { key: m.key, etag: m.etag, size: m.size, ...(m.versionId ? { versionId: m.versionId } : {}) },
+      staged,
+    );
+    if (r.moved && m.versionId) await hideResurfacedVersion(ctx, m);
     await createFile(
       { claimId: claim.claimId, fileName: m.fileName, sourceKey: staged, size: m.size, state: "staged", attempts: 0 },
       ctx.now().getTime(),
     );
   } catch (e) {
+    if (isUnreadable(e)) {
+      // Not movable by the gateway (another KMS key, a copy source over 5 GB): reported in
+      // failed/ with the reason, the upload left where it is; never retried in a loop.
+      await createFile(
+        { claimId: claim.claimId, fileName: m.fileName, sourceKey: m.key, size: m.size, state: "staged", attempts: 0 },
+        ctx.now().getTime(),
+      );
+      await finalizeFile(ctx, claim, m.fileName, unreadableOutcome(e), ["staged"]);
+      return;
+    }
     if (!(e instanceof MoveError) || e.reason === "verify-failed") throw e;
     // Replaced or deleted by the user after it settled: this version is not sent (a replacement has its own event).
     logger.info("upload withdrawn before it was staged", { claimId: claim.claimId, key: m.key, reason: e.reason });
@@ -304,4 +373,19 @@ async function stageMember(ctx: SendContext, claim: ClaimItem, m: Member): Promi
     );
     await report(ctx, claim.claimId, m.fileName);
   }
+}
+
+/**
+ * Deleting the exact version that was sent makes the version before it current again, if the user
+ * had replaced the file before it settled. That older version was superseded (never a message of
+ * its own): it is hidden again behind a delete marker (only while it still has its ETag), and
+ * stays in the bucket's version history.
+ */
+async function hideResurfacedVersion(ctx: SendContext, m: Member): Promise<void> {
+  const now = await headObject(ctx.s3, ctx.bucket, m.key);
+  if (!now || !now.lastModified || !m.lastModified || now.versionId === m.versionId) return;
+  // LastModified has one-second resolution: the same second counts as newer (sent, never hidden).
+  if (now.lastModified.getTime() >= Date.parse(m.lastModified)) return; // a newer upload: its own message
+  logger.info("older version resurfaced after the move; hidden again", { key: m.key, versionId: now.versionId });
+  await deleteExact(ctx.s3, ctx.bucket, { key: m.key, etag: now.etag, size: now.size });
 }

@@ -4,8 +4,9 @@
  * later through the queue with backoff (never by sleeping in the function), and when they outlive
  * their retries the files go to failed/ with the reason.
  */
+import { randomUUID } from "node:crypto";
 import { StartFileTransferCommand } from "@aws-sdk/client-transfer";
-import { transferPath } from "../../model/layout";
+import { OUTBOUND_WORK_ROOT, transferPath } from "../../model/layout";
 import { logger } from "../shared/logger";
 import { chunks, backoffSeconds, THROTTLE_RETRY } from "./decide";
 import { classifyFailure } from "./failure-classes";
@@ -16,6 +17,7 @@ import {
   getFiles,
   recordTransfer,
   claimPk,
+  CLOSE_OPEN_WORK,
   filePk,
   type ClaimItem,
   type FileItem,
@@ -81,12 +83,32 @@ function rejected(last: { code: string; message: string }) {
   };
 }
 
+/**
+ * Files of a chunk whose StartFileTransfer may have been called by an invocation that stopped before
+ * it recorded the transfer id: they are "sent, unconfirmed". Their outcome comes from Transfer's
+ * events (located by the staged key) or, when those never come, from the reconciler reading
+ * Transfer's status file; sending them again could deliver the invoice twice.
+ */
+async function markUnconfirmed(claimId: string, files: readonly FileItem[], at: Date): Promise<void> {
+  for (const f of files) {
+    await update(filePk(claimId, f.fileName), {
+      set: { state: "sent", unconfirmed: true, attempts: 1, lastAttemptTime: at.toISOString() },
+      condition: stateIn(["staged"]),
+    });
+  }
+  logger.warn("a stopped invocation may have started these transfers: waiting for their outcome, not resending", {
+    claimId,
+    files: files.map((f) => f.fileName),
+  });
+}
+
 /** Sends the staged files of a claim that have not been sent yet. */
 export async function transmitClaim(ctx: SendContext, claimId: string): Promise<void> {
   const now = ctx.now();
   const staleBefore = new Date(now.getTime() - SEND_LEASE_SECONDS * 1000).toISOString();
+  const leaseId = randomUUID();
   const claim = await update<ClaimItem>(claimPk(claimId), {
-    set: { state: "sending", sendingAt: now.toISOString() },
+    set: { state: "sending", sendingAt: now.toISOString(), leaseId },
     condition: {
       expression: "#state = :staged OR (#state = :sending AND sendingAt < :stale)",
       names: { "#state": "state" },
@@ -109,7 +131,11 @@ export async function transmitClaim(ctx: SendContext, claimId: string): Promise<
   const byName = new Map(files.map((f) => [f.fileName, f]));
   const sendable = claim.members
     .map((m) => byName.get(m.fileName))
-    .filter((f): f is FileItem => f !== undefined && f.state !== "withdrawn");
+    // Stable across runs (chunk numbers must not shift): withdrawn files, and files that never
+    // reached staging (unreadable uploads, failed where they lie), are not sent.
+    .filter(
+      (f): f is FileItem => f !== undefined && f.state !== "withdrawn" && f.sourceKey.startsWith(OUTBOUND_WORK_ROOT),
+    );
   const sent = claim.sentChunks ?? new Set<string>();
   const groups = chunks(sendable);
   for (const [i, group] of groups.entries()) {
@@ -118,6 +144,20 @@ export async function transmitClaim(ctx: SendContext, claimId: string): Promise<
     if (group.some((f) => f.state !== "staged")) {
       await update(claimPk(claimId), { add: { sentChunks: new Set([String(i)]) } });
       continue;
+    }
+    if (claim.intents?.has(String(i))) {
+      await markUnconfirmed(claimId, group, now);
+      await update(claimPk(claimId), { add: { sentChunks: new Set([String(i)]) } });
+      continue;
+    }
+    // The intent, under the lease: if another invocation took the lease over, this one stops here.
+    const intent = await update(claimPk(claimId), {
+      add: { intents: new Set([String(i)]) },
+      condition: { expression: "leaseId = :lease", values: { ":lease": leaseId } },
+    });
+    if (!intent) {
+      logger.warn("send lease lost to another invocation; stopping", { claimId });
+      return;
     }
     const r = await startTransfer(
       ctx,
@@ -152,8 +192,10 @@ export async function transmitClaim(ctx: SendContext, claimId: string): Promise<
           code: r.code,
         });
         await enqueue(ctx.sqs, ctx.sendQueueUrl, { kind: "resume", claimId }, delay);
+        // The call answered with an error: nothing was started, so the intent is withdrawn.
         await update(claimPk(claimId), {
           set: { state: "staged", throttleAttempts: attempts, lastError: `${r.code}: ${r.message}` },
+          remove: ["intents", "leaseId"],
           condition: stateIn(["sending"]),
         });
         return;
@@ -166,7 +208,11 @@ export async function transmitClaim(ctx: SendContext, claimId: string): Promise<
     for (const f of group) await finalizeFile(ctx, claim, f.fileName, rejected(r), ["staged"]);
     await update(claimPk(claimId), { add: { sentChunks: new Set([String(i)]) } });
   }
-  await update(claimPk(claimId), { set: { state: "sent" }, condition: stateIn(["sending"]) });
+  await update(claimPk(claimId), {
+    set: { state: "sent" },
+    remove: [...CLOSE_OPEN_WORK, "leaseId"],
+    condition: stateIn(["sending"]),
+  });
 }
 
 /** Sends one file again after a transient failure (the same staged file, a new AS2 message). */
@@ -179,15 +225,29 @@ export async function retryFile(ctx: SendContext, msg: RetryMessage): Promise<vo
   const claim = await getClaim(msg.claimId);
   if (!claim) return;
   const staleBefore = new Date(now.getTime() - SEND_LEASE_SECONDS * 1000).toISOString();
+  // State `sending` is the intent: it is written before StartFileTransfer is called.
   const file = await update<FileItem>(filePk(msg.claimId, msg.fileName), {
     set: { state: "sending", sendingAt: now.toISOString() },
     condition: {
-      expression: "attempts = :prev AND (#state = :retrying OR (#state = :sending AND sendingAt < :stale))",
+      expression: "attempts = :prev AND #state = :retrying",
       names: { "#state": "state" },
-      values: { ":prev": msg.attempt - 1, ":retrying": "retrying", ":sending": "sending", ":stale": staleBefore },
+      values: { ":prev": msg.attempt - 1, ":retrying": "retrying" },
     },
   });
-  if (!file) return; // a duplicate retry message, or the file moved on
+  if (!file) {
+    // A stale `sending` is an invocation that stopped after its intent: the transfer may have
+    // started, so its outcome is awaited (events, reconciler) instead of sending a second copy.
+    const taken = await update<FileItem>(filePk(msg.claimId, msg.fileName), {
+      set: { state: "sent", unconfirmed: true, attempts: msg.attempt, lastAttemptTime: now.toISOString() },
+      condition: {
+        expression: "attempts = :prev AND #state = :sending AND sendingAt < :stale",
+        names: { "#state": "state" },
+        values: { ":prev": msg.attempt - 1, ":sending": "sending", ":stale": staleBefore },
+      },
+    });
+    if (taken) logger.warn("a stopped retry may have started its transfer: waiting for its outcome", { ...msg });
+    return; // otherwise a duplicate retry message, or the file moved on
+  }
   const r = await startTransfer(ctx, claim.connectorId!, [file.sourceKey]);
   if (r.ok) {
     await recordTransfer(r.transferId, msg.claimId, [msg.fileName], now.getTime());

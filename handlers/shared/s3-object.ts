@@ -28,6 +28,19 @@ function isNotFound(e: unknown): boolean {
   return err?.name === "NotFound" || err?.name === "NoSuchKey" || err?.$metadata?.httpStatusCode === 404;
 }
 
+/**
+ * 409 ConditionalRequestConflict: a concurrent conditional write to the same key was in flight; S3
+ * asks the caller to retry (S3 API reference, PutObject/CopyObject `If-None-Match`).
+ */
+export function isConditionalConflict(e: unknown): boolean {
+  const err = e as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
+  return (
+    err?.name === "ConditionalRequestConflict" ||
+    err?.Code === "ConditionalRequestConflict" ||
+    err?.$metadata?.httpStatusCode === 409
+  );
+}
+
 export function isPreconditionFailed(e: unknown): boolean {
   const err = e as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
   return (
@@ -49,10 +62,25 @@ function info(key: string, h: HeadObjectCommandOutput): ObjectInfo {
   };
 }
 
-/** HeadObject, or undefined when the object does not exist. */
-export async function headObject(s3: S3Client, bucket: string, key: string): Promise<ObjectInfo | undefined> {
+/** HeadObject (of one version when `versionId` is given), or undefined when it does not exist. */
+export async function headObject(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  versionId?: string,
+): Promise<ObjectInfo | undefined> {
   try {
-    return info(key, await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: "ENABLED" })));
+    return info(
+      key,
+      await s3.send(
+        new HeadObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          ChecksumMode: "ENABLED",
+          ...(versionId ? { VersionId: versionId } : {}),
+        }),
+      ),
+    );
   } catch (e) {
     if (isNotFound(e)) return undefined;
     throw e;
@@ -105,7 +133,7 @@ export class MoveError extends Error {
   override readonly name = "MoveError";
   constructor(
     message: string,
-    readonly reason: "source-changed" | "source-missing" | "verify-failed",
+    readonly reason: "source-changed" | "source-missing" | "verify-failed" | "destination-taken",
   ) {
     super(message);
   }
@@ -125,76 +153,151 @@ export interface MoveResult {
   readonly moved: boolean;
 }
 
+/** What a move needs to know of its source: the exact version when the bucket is versioned. */
+export type MoveSource = Pick<ObjectInfo, "key" | "etag" | "size"> & Partial<Pick<ObjectInfo, "versionId">>;
+
+const COPY_CONFLICT_RETRIES = 3;
+
 /**
- * Server-side move: copy only if the source still has `source.etag`, verify the copy, then delete the
- * source only if it still has that ETag. Idempotent: when the source is gone but a verified copy
- * exists at `to`, the earlier attempt completed and nothing is done twice.
+ * Server-side copy that never overwrites: `If-None-Match: *` on the destination (CopyObject
+ * supports it: S3 API reference, CopyObject `IfNoneMatch`, "Copies the object only if the object
+ * key name at the destination does not already exist"), the exact source version (`?versionId=`)
+ * or, unversioned, `x-amz-copy-source-if-match` (when an ETag is given: private working files
+ * that only the gateway writes are copied by key). Returns "exists" when the destination already
+ * holds an object (a 412 whose source is unchanged), "changed" when the source no longer matches.
+ * A 409 ConditionalRequestConflict (a concurrent write to the same key) is retried, as S3 asks.
+ */
+export async function copyOnce(
+  s3: S3Client,
+  bucket: string,
+  source: MoveSource,
+  to: string,
+  extra: { contentType?: string; metadata?: Record<string, string> } = {},
+): Promise<"copied" | "exists" | "changed" | "missing"> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await s3.send(
+        new CopyObjectCommand({
+          Bucket: bucket,
+          Key: to,
+          CopySource: copySource(bucket, source.key, source.versionId),
+          ...(source.versionId || !source.etag ? {} : { CopySourceIfMatch: source.etag }),
+          IfNoneMatch: "*",
+          ...(extra.metadata
+            ? {
+                MetadataDirective: "REPLACE",
+                Metadata: extra.metadata,
+                ...(extra.contentType ? { ContentType: extra.contentType } : {}),
+              }
+            : {}),
+        }),
+      );
+      return "copied";
+    } catch (e) {
+      if (isConditionalConflict(e) && attempt < COPY_CONFLICT_RETRIES) continue;
+      if (isConditionalConflict(e)) return "exists";
+      if (isPreconditionFailed(e)) {
+        // One status for two conditions: tell them apart by looking at the destination.
+        return (await headObject(s3, bucket, to)) ? "exists" : "changed";
+      }
+      if (isNotFound(e)) return "missing";
+      throw e;
+    }
+  }
+}
+
+/**
+ * Server-side move of one exact object version: copy it (never over an existing object), verify
+ * the copy, then delete exactly that version (`VersionId`) or, unversioned, only while it still has
+ * its ETag (`If-Match`, S3 conditional deletes on general purpose buckets: "How to perform
+ * conditional deletes", S3 user guide). A re-upload of identical bytes during the move is another
+ * version: it survives and is sent as its own message. Idempotent: when the source is gone but a
+ * verified copy exists at `to`, an earlier attempt completed and nothing is done twice.
  */
 export async function safeMove(
   s3: S3Client,
   bucket: string,
-  source: ObjectInfo,
+  source: MoveSource,
   to: string,
   extra: { contentType?: string; metadata?: Record<string, string> } = {},
 ): Promise<MoveResult> {
-  const current = await headObject(s3, bucket, source.key);
+  const current = await headObject(s3, bucket, source.key, source.versionId);
   if (!current) {
     const existing = await headObject(s3, bucket, to);
     if (existing && existing.size === source.size) return { to: existing, moved: false };
     throw new MoveError(`s3://${bucket}/${source.key} no longer exists and no copy is at ${to}`, "source-missing");
   }
-  if (current.etag !== source.etag) {
+  if (!sameEtag(current.etag, source.etag)) {
     throw new MoveError(
       `s3://${bucket}/${source.key} changed since it was claimed (ETag ${current.etag}, expected ${source.etag})`,
       "source-changed",
     );
   }
-  try {
-    await s3.send(
-      new CopyObjectCommand({
-        Bucket: bucket,
-        Key: to,
-        CopySource: copySource(bucket, source.key),
-        CopySourceIfMatch: source.etag,
-        ...(extra.metadata
-          ? {
-              MetadataDirective: "REPLACE",
-              Metadata: extra.metadata,
-              ...(extra.contentType ? { ContentType: extra.contentType } : {}),
-            }
-          : {}),
-      }),
-    );
-  } catch (e) {
-    if (isPreconditionFailed(e))
-      throw new MoveError(`s3://${bucket}/${source.key} changed during the copy`, "source-changed");
-    throw e;
-  }
+  const exact: MoveSource = { ...source, ...(current.versionId ? { versionId: current.versionId } : {}) };
+  const copied = await copyOnce(s3, bucket, exact, to, extra);
+  if (copied === "changed" || copied === "missing")
+    throw new MoveError(`s3://${bucket}/${source.key} changed during the copy`, "source-changed");
   const copy = await headObject(s3, bucket, to);
   if (!copy || !copyMatches(current, copy)) {
     throw new MoveError(
-      `copy of s3://${bucket}/${source.key} at ${to} does not match its source; the source was kept`,
-      "verify-failed",
+      copied === "exists"
+        ? `${to} already holds another object; s3://${bucket}/${source.key} was kept`
+        : `copy of s3://${bucket}/${source.key} at ${to} does not match its source; the source was kept`,
+      copied === "exists" ? "destination-taken" : "verify-failed",
     );
   }
-  try {
-    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: source.key, IfMatch: source.etag }));
-  } catch (e) {
-    // The source changed after the copy: a new upload under the same name. Keep it; it is a new file.
-    if (!isPreconditionFailed(e)) throw e;
-  }
+  await deleteExact(s3, bucket, exact);
   return { to: copy, moved: true };
 }
 
-export async function putJson(s3: S3Client, bucket: string, key: string, value: unknown): Promise<void> {
-  await s3.send(
-    new PutObjectCommand({
-      Bucket: bucket,
-      Key: key,
-      Body: `${JSON.stringify(value, null, 2)}\n`,
-      ContentType: "application/json",
-    }),
-  );
+/**
+ * Deletes exactly the version that was copied. Unversioned, `If-Match` keeps a changed object (a
+ * new upload under the same name). A 412 means it changed: keep it, it is a new file.
+ */
+export async function deleteExact(s3: S3Client, bucket: string, source: MoveSource): Promise<void> {
+  try {
+    await s3.send(
+      new DeleteObjectCommand({
+        Bucket: bucket,
+        Key: source.key,
+        ...(source.versionId ? { VersionId: source.versionId } : { IfMatch: source.etag }),
+      }),
+    );
+  } catch (e) {
+    if (!isPreconditionFailed(e) && !isNotFound(e)) throw e;
+  }
+}
+
+/**
+ * Writes a JSON object. With `once`, never over an existing object (`If-None-Match: *`, supported
+ * by PutObject: S3 user guide "Conditional writes"); a 412 is fine when the object there is this
+ * writer's own earlier attempt, which callers establish by reserving the key first.
+ */
+export async function putJson(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  value: unknown,
+  opts: { once?: boolean } = {},
+): Promise<"written" | "exists"> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: `${JSON.stringify(value, null, 2)}\n`,
+          ContentType: "application/json",
+          ...(opts.once ? { IfNoneMatch: "*" } : {}),
+        }),
+      );
+      return "written";
+    } catch (e) {
+      if (opts.once && isConditionalConflict(e) && attempt < COPY_CONFLICT_RETRIES) continue;
+      if (opts.once && (isPreconditionFailed(e) || isConditionalConflict(e))) return "exists";
+      throw e;
+    }
+  }
 }
 
 export async function getText(s3: S3Client, bucket: string, key: string): Promise<string | undefined> {

@@ -6,7 +6,7 @@
  */
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { z } from "zod";
-import { folderPrefix, ROUTING_DOCUMENT_KEY, sendKey } from "../../model/layout";
+import { folderPrefix, isSidecarKey, mdnKey, recordKey, ROUTING_DOCUMENT_KEY, sendKey } from "../../model/layout";
 import { Routing } from "../../model/routing";
 import { parseMdn } from "../as2/mdn";
 import { PARTNER_MODES } from "../partner/partner";
@@ -122,7 +122,7 @@ async function check(
   const prefix = folderPrefix(r.doc.layout, { station: e.station, partner: e.partner, test: partner.test }, e.folder);
   const list = await sb.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
   const keys = (list.Contents ?? []).map((c) => c.Key!);
-  const named = keys.filter((k) => k.split("/").pop() === e.file || k.endsWith(`_${e.file}`));
+  const named = keys.filter((k) => !isSidecarKey(k) && (k.split("/").pop() === e.file || k.endsWith(`_${e.file}`)));
   const payloadKey = named[0];
   if (!payloadKey) return `nothing named ${e.file} under ${prefix} (found: ${keys.join(", ") || "nothing"})`;
   if (e.count !== undefined && named.length < e.count)
@@ -134,8 +134,8 @@ async function check(
   for (const body of wanted)
     if (!stored.some((b) => b.equals(body))) return `no payload named ${e.file} under ${prefix} has what was sent`;
   if (e.verifiedMdn) {
-    if (!keys.includes(`${payloadKey}.mdn`)) return `no MDN beside ${payloadKey}`;
-    const raw = await read(sb, bucket, `${payloadKey}.mdn`);
+    if (!keys.includes(mdnKey(payloadKey))) return `no MDN beside ${payloadKey}`;
+    const raw = await read(sb, bucket, mdnKey(payloadKey));
     const sep = raw.indexOf("\r\n\r\n");
     const headers: Record<string, string> = {};
     for (const line of raw.subarray(0, sep).toString("latin1").split("\r\n"))
@@ -149,11 +149,12 @@ async function check(
     if (mdn.status !== "processed") return `MDN says ${mdn.disposition}`;
   }
   if (e.failureCode) {
-    const recordKey = keys.find((k) => k === `${payloadKey}.json`);
-    if (!recordKey) return `no record beside ${payloadKey}`;
-    const record = (await read(sb, bucket, recordKey)).toString("utf8");
+    const record = keys.includes(recordKey(payloadKey))
+      ? (await read(sb, bucket, recordKey(payloadKey))).toString("utf8")
+      : undefined;
+    if (record === undefined) return `no record beside ${payloadKey}`;
     if (!record.includes(e.failureCode))
-      return `record ${recordKey} does not name ${e.failureCode}: ${record.slice(0, 300)}`;
+      return `record ${recordKey(payloadKey)} does not name ${e.failureCode}: ${record.slice(0, 300)}`;
   }
   return undefined;
 }

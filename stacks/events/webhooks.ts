@@ -25,6 +25,7 @@ import { EVENT_SOURCE } from "../../model/events";
 import { DeadLetterQueue } from "../platform/dlq-alarm";
 import { physicalName } from "./event-names";
 import { policyDocument } from "../pipelines/gateway-function";
+import { serviceTrustPolicy } from "../platform/service-trust";
 
 /** The event pattern of a webhook: our events of the chosen types, on the chosen stations. */
 export function webhookEventPattern(webhook: Pick<Webhook, "events" | "stations">): Record<string, unknown> {
@@ -37,17 +38,7 @@ export function webhookEventPattern(webhook: Pick<Webhook, "events" | "stations"
 
 /** Trust policy for a role EventBridge assumes on behalf of rules of this account. */
 export function eventsTrustPolicy(accountId: string, ruleArns: readonly string[]): string {
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Principal: { Service: "events.amazonaws.com" },
-        Action: "sts:AssumeRole",
-        Condition: { StringEquals: { "aws:SourceAccount": accountId }, ArnEquals: { "aws:SourceArn": [...ruleArns] } },
-      },
-    ],
-  });
+  return serviceTrustPolicy("events.amazonaws.com", accountId, ruleArns, "ArnEquals");
 }
 
 export interface WebhookDeliveryProps {

@@ -20,6 +20,7 @@ import { SEND_PREFIX, OUTBOUND_WORK_ROOT, routedFolderPattern } from "../../mode
 import type { GatewayContext } from "../platform/context";
 import { GatewayFunction, type PolicyStatement } from "./gateway-function";
 import { UnclassifiedFailureAlarm } from "./unclassified-failure-alarm";
+import { Reconciler } from "./reconciler";
 
 /** Transfer's outbound results the pipeline consumes. */
 export const SEND_RESULT_DETAIL_TYPES = [
@@ -48,14 +49,19 @@ export class SendPipeline extends Construct {
   readonly sendDlq: SqsQueue;
   readonly resultsQueue: SqsQueue;
   readonly resultsDlq: SqsQueue;
-  /** Dead letters of EventBridge deliveries and of the sweep's asynchronous invocations. */
-  readonly eventsDlq: SqsQueue;
+  /**
+   * Dead letters of the sweep's schedule and asynchronous invocations. EventBridge deliveries that
+   * fail go to the dead-letter queue of the queue they were meant for: one DLQ per source queue, so
+   * a redrive puts every message back where it belongs.
+   */
+  readonly sweepDlq: SqsQueue;
   readonly settle: GatewayFunction;
   readonly result: GatewayFunction;
   readonly sweep: GatewayFunction;
   readonly uploadsRule: CloudwatchEventRule;
   readonly resultsRule: CloudwatchEventRule;
   readonly sweepRule: CloudwatchEventRule;
+  readonly reconciler: Reconciler;
 
   constructor(scope: Construct, id: string, ctx: GatewayContext) {
     super(scope, id);
@@ -85,8 +91,8 @@ export class SendPipeline extends Construct {
     this.sendDlq = send.dlq;
     this.resultsQueue = results.queue;
     this.resultsDlq = results.dlq;
-    this.eventsDlq = new SqsQueue(this, "events-dlq", {
-      name: name("events-dlq"),
+    this.sweepDlq = new SqsQueue(this, "sweep-dlq", {
+      name: name("sweep-dlq"),
       kmsMasterKeyId: kmsKeyId,
       messageRetentionSeconds: DLQ_RETENTION_SECONDS,
     });
@@ -119,13 +125,13 @@ export class SendPipeline extends Construct {
       rule: this.uploadsRule.name,
       arn: send.queue.arn,
       retryPolicy,
-      deadLetterConfig: { arn: this.eventsDlq.arn },
+      deadLetterConfig: { arn: send.dlq.arn },
     });
     new CloudwatchEventTarget(this, "results-target", {
       rule: this.resultsRule.name,
       arn: results.queue.arn,
       retryPolicy,
-      deadLetterConfig: { arn: this.eventsDlq.arn },
+      deadLetterConfig: { arn: results.dlq.arn },
     });
     this.queuePolicy("uploads-policy", send.queue, [this.uploadsRule.arn]);
     this.queuePolicy("results-policy", results.queue, [this.resultsRule.arn]);
@@ -243,7 +249,7 @@ export class SendPipeline extends Construct {
       logRetentionDays: customer.logRetentionDays,
       kmsKeyArn: ctx.kmsKeyArn,
       timeoutSeconds: SWEEP_TIMEOUT_SECONDS,
-      deadLetterQueueArn: this.eventsDlq.arn,
+      deadLetterQueueArn: this.sweepDlq.arn,
       reservedConcurrency: 1,
       statements: [
         listSend,
@@ -276,7 +282,7 @@ export class SendPipeline extends Construct {
       rule: this.sweepRule.name,
       arn: this.sweep.function.arn,
       retryPolicy: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 3 },
-      deadLetterConfig: { arn: this.eventsDlq.arn },
+      deadLetterConfig: { arn: this.sweepDlq.arn },
     });
     new LambdaPermission(this, "sweep-permission", {
       statementId: "AllowSweepSchedule",
@@ -285,18 +291,22 @@ export class SendPipeline extends Construct {
       principal: "events.amazonaws.com",
       sourceArn: this.sweepRule.arn,
     });
-    // EventBridge puts undeliverable events (both queue targets and the schedule) here.
-    this.queuePolicy("events-dlq-policy", this.eventsDlq, [
-      this.uploadsRule.arn,
-      this.resultsRule.arn,
-      this.sweepRule.arn,
-    ]);
+    // EventBridge puts undeliverable events into the dead-letter queue of their own target.
+    this.queuePolicy("uploads-dlq-policy", send.dlq, [this.uploadsRule.arn]);
+    this.queuePolicy("results-dlq-policy", results.dlq, [this.resultsRule.arn]);
+    this.queuePolicy("sweep-dlq-policy", this.sweepDlq, [this.sweepRule.arn]);
+
+    this.reconciler = new Reconciler(this, "reconciler", ctx, {
+      environment: common,
+      sendQueueArn: send.queue.arn,
+      connectorArns,
+    });
 
     // ------------------------------------------------------------------ alarms
     for (const [id, q] of [
       ["uploads", send.dlq],
       ["results", results.dlq],
-      ["events", this.eventsDlq],
+      ["sweep", this.sweepDlq],
     ] as const) {
       dlqDepthAlarm(this, `${id}-dlq-alarm`, {
         queueName: q.name,

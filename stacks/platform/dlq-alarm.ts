@@ -27,12 +27,46 @@ export interface DlqDepthAlarmProps {
 }
 
 /**
- * Alarm when a queue holds at least one visible message (1-minute maximum). Notifies again when it
- * is empty, so operators know a redrive worked.
+ * Ages of the oldest message at which a dead-letter queue that is still not empty notifies again:
+ * a CloudWatch alarm notifies only when its state changes, so one alarm per age turns "still not
+ * empty" into reminders (SQS `ApproximateAgeOfOldestMessage`; for a dead-letter queue it is the
+ * longest time a message has been in it: SQS developer guide, "Setting-up dead-letter queue
+ * retention").
+ */
+export const DLQ_REMINDER_AGES_SECONDS = [3600, 86400, 7 * 86400] as const;
+
+/**
+ * Alarm when a queue holds at least one visible message (1-minute maximum), and reminders while it
+ * stays that way (after 1 hour, 1 day and 7 days of its oldest message). Notifies again when it is
+ * empty, so operators know a redrive worked.
  */
 export function dlqDepthAlarm(scope: Construct, id: string, props: DlqDepthAlarmProps): CloudwatchMetricAlarm {
+  const name = props.alarmName ?? `${props.queueName}-not-empty`;
+  const depth = depthAlarm(scope, id, props, name);
+  for (const age of DLQ_REMINDER_AGES_SECONDS) {
+    const label = age >= 86400 ? `${age / 86400}d` : `${age / 3600}h`;
+    // The id sorts after the depth alarm's, so listings show the depth alarm first.
+    new CloudwatchMetricAlarm(scope, `${id}reminder${label}`, {
+      alarmName: `${name}-for-${label}`,
+      alarmDescription: `Still not empty after ${label}: ${props.description}`,
+      namespace: "AWS/SQS",
+      metricName: "ApproximateAgeOfOldestMessage",
+      dimensions: { QueueName: props.queueName },
+      statistic: "Maximum",
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: age,
+      comparisonOperator: "GreaterThanThreshold",
+      treatMissingData: "notBreaching",
+      alarmActions: [props.alarmTopicArn],
+    });
+  }
+  return depth;
+}
+
+function depthAlarm(scope: Construct, id: string, props: DlqDepthAlarmProps, name: string): CloudwatchMetricAlarm {
   return new CloudwatchMetricAlarm(scope, id, {
-    alarmName: props.alarmName ?? `${props.queueName}-not-empty`,
+    alarmName: name,
     alarmDescription: props.description,
     namespace: "AWS/SQS",
     metricName: "ApproximateNumberOfMessagesVisible",

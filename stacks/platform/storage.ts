@@ -30,6 +30,13 @@ import { GatewayFunction } from "../pipelines/gateway-function";
 import { gatewayBucketPolicy } from "./gateway-bucket-policy";
 import type { BucketRef } from "./context";
 
+/**
+ * Working paths (and the versions the gateway's moves leave) are kept at least this long: longer
+ * than the claims that reference them (35 days) and than a dead-letter queue's 14 days, so no
+ * lifecycle rule removes what open work or a pending redrive still needs.
+ */
+export const MIN_WORKING_PATH_EXPIRY_DAYS = 36;
+
 export interface GatewayStorageProps {
   readonly customer: Customer;
 }
@@ -215,6 +222,11 @@ export class GatewayStorage extends Construct {
     // Only the private working paths expire; routed files (inbox/, outbox/, failed/) are the
     // user's and are never touched. Noncurrent versions left by the gateway's moves (send
     // uploads, working files) are kept as long as the working files themselves, then expire.
+    // Never shorter than the longest path to recovery: a staged payload stays until its outcome
+    // (the reconciler ends every send within a day, the claims that reference it live 35 days),
+    // and a received payload stays until it is routed (the reconciler routes it even when its
+    // event expired from a 14-day dead-letter queue).
+    const keepDays = Math.max(expiryDays, MIN_WORKING_PATH_EXPIRY_DAYS);
     const abort = [{ daysAfterInitiation: 1 }];
     new S3BucketLifecycleConfiguration(this, "lifecycle", {
       bucket: b.id,
@@ -224,14 +236,14 @@ export class GatewayStorage extends Construct {
           id: `expire-${prefix.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "")}`,
           status: "Enabled",
           filter: [{ prefix }],
-          expiration: [{ days: expiryDays }],
+          expiration: [{ days: keepDays }],
           abortIncompleteMultipartUpload: abort,
         })),
         ...[WORK_PREFIX, SEND_PREFIX].map((prefix) => ({
           id: `noncurrent-${prefix.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "")}`,
           status: "Enabled",
           filter: [{ prefix }],
-          noncurrentVersionExpiration: [{ noncurrentDays: expiryDays }],
+          noncurrentVersionExpiration: [{ noncurrentDays: keepDays }],
           expiration: [{ expiredObjectDeleteMarker: true }],
           abortIncompleteMultipartUpload: abort,
         })),

@@ -17,11 +17,11 @@ import { LbTargetGroupAttachment } from "@cdktf/provider-aws/lib/lb-target-group
 import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
 import { DataAwsNetworkInterface } from "@cdktf/provider-aws/lib/data-aws-network-interface";
 import type { Customer } from "../../model/customer";
+import { allowTcpFrom, ANYWHERE, vpcServerBase } from "./server-network";
 
 /** Transfer Family's AS2 listener port (HTTP). */
 export const AS2_PORT = 5080;
 export const HTTPS_PORT = 443;
-const ANYWHERE = "0.0.0.0/0";
 
 export interface As2ServerProps {
   readonly customer: Customer;
@@ -62,16 +62,9 @@ export class As2Server extends Construct {
       vpcId: net.vpcId,
       // no egress: the endpoint only answers; Transfer's outbound AS2 leaves from AWS's addresses
     });
-    for (const cidr of sources) {
-      new VpcSecurityGroupIngressRule(this, `in-${cidrId(cidr)}`, {
-        securityGroupId: this.securityGroup.id,
-        description: cidr === ANYWHERE ? "AS2 from anywhere (allowFromAnywhere)" : "AS2 from a declared partner source",
-        ipProtocol: "tcp",
-        fromPort: AS2_PORT,
-        toPort: AS2_PORT,
-        cidrIpv4: cidr,
-      });
-    }
+    allowTcpFrom(this, "in-", this.securityGroup.id, AS2_PORT, sources, (cidr) =>
+      cidr === ANYWHERE ? "AS2 from anywhere (allowFromAnywhere)" : "AS2 from a declared partner source",
+    );
 
     this.elasticIps = net.elasticIps
       ? net.subnetIds.map(
@@ -82,15 +75,7 @@ export class As2Server extends Construct {
     // Transfer writes to /aws/transfer/<server-id>: declaring it first gives it a retention and our key.
     this.server = new TransferServer(this, "server", {
       protocols: ["AS2"],
-      domain: "S3",
-      identityProviderType: "SERVICE_MANAGED",
-      endpointType: "VPC",
-      endpointDetails: {
-        vpcId: net.vpcId,
-        subnetIds: [...net.subnetIds],
-        securityGroupIds: [this.securityGroup.id],
-        ...(this.elasticIps.length ? { addressAllocationIds: this.elasticIps.map((e) => e.allocationId) } : {}),
-      },
+      ...vpcServerBase(net, this.securityGroup.id, this.elasticIps),
       protocolDetails: { as2Transports: ["HTTP"] },
       loggingRole: props.loggingRoleArn,
       tags: { Name: `${name}-as2` },
@@ -125,16 +110,7 @@ export class As2Server extends Construct {
       description: `AS2 over HTTPS (${HTTPS_PORT}) from declared partners only`,
       vpcId: net.vpcId,
     });
-    for (const cidr of sources) {
-      new VpcSecurityGroupIngressRule(this, `nlb-in-${cidrId(cidr)}`, {
-        securityGroupId: lbSg.id,
-        description: "AS2 over HTTPS from a declared partner source",
-        ipProtocol: "tcp",
-        fromPort: HTTPS_PORT,
-        toPort: HTTPS_PORT,
-        cidrIpv4: cidr,
-      });
-    }
+    allowTcpFrom(this, "nlb-in-", lbSg.id, HTTPS_PORT, sources, () => "AS2 over HTTPS from a declared partner source");
     new VpcSecurityGroupEgressRule(this, "nlb-to-server", {
       securityGroupId: lbSg.id,
       description: "to the AS2 server",
@@ -192,11 +168,6 @@ export class As2Server extends Construct {
     });
     return lb;
   }
-}
-
-/** Construct ids cannot hold '/'. */
-function cidrId(cidr: string): string {
-  return cidr.replace(/[./]/g, "-");
 }
 
 /** Load balancer and target group names: at most 32 characters, not ending with '-'. */

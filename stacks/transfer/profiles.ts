@@ -28,18 +28,9 @@ export class StationProfile extends Construct {
       station: props.station,
       customerFile: props.customerFile,
     });
-    this.profile = new TransferProfile(this, "profile", {
-      as2Id: props.station.as2Id,
-      profileType: "LOCAL",
-      certificateIds: [
-        this.certificates.signing.certificate.certificateId,
-        this.certificates.encryption.certificate.certificateId,
-      ],
-    });
-    new CertificateExpiryAlarms(this, "expiry", {
+    this.profile = profileWithExpiryAlarms(this, props.station.as2Id, "LOCAL", this.certificates, {
       namePrefix: `as2-${props.customerName}-station-${props.slug}`,
       owner: `station ${props.station.as2Id}`,
-      certificates: [this.certificates.signing, this.certificates.encryption],
       alarmTopicArn: props.alarmTopicArn,
     });
   }
@@ -63,19 +54,32 @@ export class PartnerProfile extends Construct {
       partner: props.partner,
       customerFile: props.customerFile,
     });
-    this.profile = new TransferProfile(this, "profile", {
-      as2Id: props.partner.as2Id,
-      profileType: "PARTNER",
-      certificateIds: [
-        this.certificates.signing.certificate.certificateId,
-        this.certificates.encryption.certificate.certificateId,
-      ],
-    });
-    new CertificateExpiryAlarms(this, "expiry", {
+    this.profile = profileWithExpiryAlarms(this, props.partner.as2Id, "PARTNER", this.certificates, {
       namePrefix: `as2-${props.customerName}-partner-${props.slug}`,
       owner: `partner ${props.partner.as2Id} (station ${props.partner.station})`,
-      certificates: [this.certificates.signing, this.certificates.encryption],
       alarmTopicArn: props.alarmTopicArn,
     });
   }
+}
+
+type ProfileCertificates = StationCertificates | PartnerCertificates;
+
+/** A Transfer profile holding its signing and encryption certificates, and their expiry alarms. */
+function profileWithExpiryAlarms(
+  scope: Construct,
+  as2Id: string,
+  profileType: "LOCAL" | "PARTNER",
+  certificates: ProfileCertificates,
+  alarms: { readonly namePrefix: string; readonly owner: string; readonly alarmTopicArn: string },
+): TransferProfile {
+  const profile = new TransferProfile(scope, "profile", {
+    as2Id,
+    profileType,
+    certificateIds: [certificates.signing.certificate.certificateId, certificates.encryption.certificate.certificateId],
+  });
+  new CertificateExpiryAlarms(scope, "expiry", {
+    ...alarms,
+    certificates: [certificates.signing, certificates.encryption],
+  });
+  return profile;
 }

@@ -20,7 +20,6 @@ import { TransferUser } from "@cdktf/provider-aws/lib/transfer-user";
 import { TransferSshKey } from "@cdktf/provider-aws/lib/transfer-ssh-key";
 import { TransferTag } from "@cdktf/provider-aws/lib/transfer-tag";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
-import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Eip } from "@cdktf/provider-aws/lib/eip";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
@@ -36,9 +35,9 @@ import type { AccountRef } from "../platform/storage";
 import { policyDocument } from "../pipelines/gateway-function";
 import { trustPolicy } from "./transfer-iam";
 import { sftpRoots, sftpUserView } from "../../model/sftp-access";
+import { allowTcpFrom, ANYWHERE, vpcServerBase } from "./server-network";
 
 export const SFTP_PORT = 22;
-const ANYWHERE = "0.0.0.0/0";
 
 export interface SftpServerProps {
   readonly customer: Customer & { readonly sftp: SftpConfig };
@@ -71,16 +70,9 @@ export class SftpServer extends Construct {
       description: `SFTP (${SFTP_PORT}) from declared users only`,
       vpcId: net.vpcId,
     });
-    for (const cidr of sftpSourceCidrs(sftp)) {
-      new VpcSecurityGroupIngressRule(this, `in-${cidr.replace(/[./]/g, "-")}`, {
-        securityGroupId: sg.id,
-        description: cidr === ANYWHERE ? "SFTP from anywhere (allowFromAnywhere)" : "SFTP from a declared user source",
-        ipProtocol: "tcp",
-        fromPort: SFTP_PORT,
-        toPort: SFTP_PORT,
-        cidrIpv4: cidr,
-      });
-    }
+    allowTcpFrom(this, "in-", sg.id, SFTP_PORT, sftpSourceCidrs(sftp), (cidr) =>
+      cidr === ANYWHERE ? "SFTP from anywhere (allowFromAnywhere)" : "SFTP from a declared user source",
+    );
     const eips =
       sftp.endpoint === "internet"
         ? net.subnetIds.map(
@@ -115,15 +107,7 @@ export class SftpServer extends Construct {
 
     this.server = new TransferServer(this, "server", {
       protocols: ["SFTP"],
-      domain: "S3",
-      identityProviderType: "SERVICE_MANAGED",
-      endpointType: "VPC",
-      endpointDetails: {
-        vpcId: net.vpcId,
-        subnetIds: [...net.subnetIds],
-        securityGroupIds: [sg.id],
-        ...(eips.length ? { addressAllocationIds: eips.map((e) => e.allocationId) } : {}),
-      },
+      ...vpcServerBase(net, sg.id, eips),
       securityPolicyName: sftp.securityPolicy,
       // S3 keeps no modes or times: without this, clients that set them after an upload (WinSCP,
       // `sftp -p`, many ERPs' SFTP modules) fail the upload (Transfer: SetStatOption).

@@ -42,7 +42,8 @@ export interface TradingPartnersProps {
 }
 
 export function connectorNeedsCloudControl(p: Partner): boolean {
-  return p.outbound.mdn === "ASYNC" || p.outbound.basicAuthSecretArn !== undefined;
+  const o = p.outbound;
+  return o.mdn === "ASYNC" || o.basicAuthSecretArn !== undefined || o.contentType === "fromUpload";
 }
 
 /** Agreement base directory: `/<bucket>/_gateway/inbound/<slug>` (the agreement role's IAM scope). */
@@ -181,6 +182,8 @@ export class TradingPartner extends Construct {
             ...(o.subject !== undefined ? { MessageSubject: o.subject } : {}),
             ...(o.basicAuthSecretArn ? { BasicAuthSecretId: o.basicAuthSecretArn } : {}),
             ...(o.mdn === "ASYNC" ? { AsyncMdnConfig: { Url: props.asyncMdnUrl, ServerIds: [props.serverId] } } : {}),
+            // Off when a connector is created through the API (on only from the console): API reference, As2ConnectorConfig.
+            PreserveContentType: enabled(o.contentType === "fromUpload"),
           },
         }),
       });

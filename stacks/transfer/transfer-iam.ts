@@ -36,6 +36,7 @@ import { INBOUND_WORK_ROOT, OUTBOUND_WORK_ROOT, stableTag } from "../../model/la
 import type { BucketRef, PartnerResources } from "../platform/context";
 import { policyDocument, type PolicyStatement } from "../pipelines/gateway-function";
 import type { AccountRef } from "../platform/storage";
+import { serviceTrustPolicy } from "../platform/service-trust";
 
 export interface TransferRolesProps {
   readonly customer: Customer;
@@ -181,20 +182,7 @@ function routeKey(p: Pick<Partner, "station" | "as2Id">): string {
 
 /** Trust for transfer.amazonaws.com from this account and the given Transfer resources only. */
 export function trustPolicy(accountId: string, sourceArns: readonly string[]): string {
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Principal: { Service: "transfer.amazonaws.com" },
-        Action: "sts:AssumeRole",
-        Condition: {
-          StringEquals: { "aws:SourceAccount": accountId },
-          ArnLike: { "aws:SourceArn": [...sourceArns] },
-        },
-      },
-    ],
-  });
+  return serviceTrustPolicy("transfer.amazonaws.com", accountId, sourceArns);
 }
 
 /** The basic-auth secret of one partner, and its customer-managed key when declared. */

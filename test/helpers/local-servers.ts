@@ -10,7 +10,7 @@ import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { S3Client, CreateBucketCommand } from "@aws-sdk/client-s3";
 import { DynamoDBClient, CreateTableCommand } from "@aws-sdk/client-dynamodb";
-import { STATE_TABLE_KEY } from "../../stacks/pipelines/state-table";
+import { OPEN_WORK_INDEX, STATE_TABLE_KEY } from "../../stacks/pipelines/state-table";
 import { resetClients } from "../../handlers/shared/clients";
 import { resetLedgerClient } from "../../handlers/shared/ledger";
 
@@ -97,8 +97,22 @@ export async function startLocalAws(): Promise<LocalAws> {
         new CreateTableCommand({
           TableName: name,
           BillingMode: "PAY_PER_REQUEST",
-          AttributeDefinitions: [{ AttributeName: STATE_TABLE_KEY.partitionKey, AttributeType: "S" }],
+          AttributeDefinitions: [
+            { AttributeName: STATE_TABLE_KEY.partitionKey, AttributeType: "S" },
+            { AttributeName: OPEN_WORK_INDEX.partitionKey, AttributeType: "S" },
+            { AttributeName: OPEN_WORK_INDEX.sortKey, AttributeType: "S" },
+          ],
           KeySchema: [{ AttributeName: STATE_TABLE_KEY.partitionKey, KeyType: "HASH" }],
+          GlobalSecondaryIndexes: [
+            {
+              IndexName: OPEN_WORK_INDEX.name,
+              KeySchema: [
+                { AttributeName: OPEN_WORK_INDEX.partitionKey, KeyType: "HASH" },
+                { AttributeName: OPEN_WORK_INDEX.sortKey, KeyType: "RANGE" },
+              ],
+              Projection: { ProjectionType: "ALL" },
+            },
+          ],
         }),
       );
     },

@@ -10,6 +10,7 @@ import { splitFile } from "../../handlers/pipeline/split-file";
 import { startTransaction } from "../../handlers/pipeline/start-handler";
 import type { TransactionMessage } from "../../handlers/pipeline/transaction-message";
 import { validateCustomer } from "../../model/load";
+import { recordKey } from "../../model/layout";
 import { buildPipelineDocument, parsePipelineDocument } from "../../model/pipeline-document";
 import { customerInput, SAMPLE_CERT_PEM } from "../helpers/customer-factory";
 import { startLocalAws, type LocalAws } from "../helpers/local-servers";
@@ -148,7 +149,7 @@ describe("split file → transaction messages", () => {
     const to = (outcome as { failedKey: string }).failedKey;
     expect(to).toMatch(/^AS2\/files\/ACME\/GLOBEX\/failed\/\d{8}T\d{9}Z\/bad\.edi$/);
     const record = JSON.parse(
-      await (await aws.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: `${to}.json` }))).Body!.transformToString(),
+      await (await aws.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: recordKey(to) }))).Body!.transformToString(),
     );
     expect(record).toMatchObject({ status: "FAILED", stage: "split", source: { key, via: "as2" } });
     expect(record.reason).toContain("IEA02");

@@ -92,7 +92,7 @@ describe("412 Precondition Failed", () => {
     expect(publishedEvents()).toEqual([]);
 
     expect(await invoke(event)).toEqual({ batchItemFailures: [] });
-    expect(await userKeys(aws, c.bucket)).toEqual([`${INBOX}a.edi`, `${INBOX}a.edi.json`]);
+    expect(await userKeys(aws, c.bucket)).toEqual([`${INBOX}_as2/a.edi.json`, `${INBOX}a.edi`]);
     expect(await read(aws, c.bucket, key)).toBeUndefined();
     expect(publishedEvents()).toHaveLength(1);
   });
@@ -109,7 +109,7 @@ describe("412 Precondition Failed", () => {
     expect(result).toEqual({ batchItemFailures: [] });
     expect(await read(aws, c.bucket, `${INBOX}b.edi`)).toBe("first");
     expect(await read(aws, c.bucket, key)).toBe("first");
-    expect((await readJson(aws, c.bucket, `${INBOX}b.edi.json`)).as2MessageId).toBe("m2@p");
+    expect((await readJson(aws, c.bucket, `${INBOX}_as2/b.edi.json`)).as2MessageId).toBe("m2@p");
   });
 
   it("on discarding an identical resend: the resend is kept and the event retried", async () => {
@@ -147,7 +147,7 @@ describe("EventBridge", () => {
     const calls = publishedEvents();
     expect(calls).toHaveLength(2);
     expect(calls[0]!.eventId).toBe(calls[1]!.eventId);
-    expect(await userKeys(aws, c.bucket)).toEqual([`${INBOX}d.edi`, `${INBOX}d.edi.json`]);
+    expect(await userKeys(aws, c.bucket)).toEqual([`${INBOX}_as2/d.edi.json`, `${INBOX}d.edi`]);
     expect((await getItem(messagePk(c.partner("PARTNER").agreementId, "m4@p")))?.state).toBe("received");
   });
 });
@@ -166,7 +166,7 @@ describe("ordering", () => {
     expect((await invoke(mdn)).batchItemFailures).toHaveLength(1);
     expect(await updateMessage(pk, { state: "received" }, { state: "routing", occurrence })).toBe(true);
     expect(await invoke(mdn)).toEqual({ batchItemFailures: [] });
-    expect((await readJson(aws, c.bucket, `${INBOX}e.edi.json`)).mdn.status).toBe("failed");
+    expect((await readJson(aws, c.bucket, `${INBOX}_as2/e.edi.json`)).mdn.status).toBe("failed");
   });
 
   it("an event for an agreement the routing document does not know fails with a clear reason and touches nothing", async () => {

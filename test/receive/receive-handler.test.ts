@@ -155,7 +155,7 @@ describe("AS2 Payload Receive Completed → inbox/", () => {
     expect(await read(aws, c.bucket, `${inbox}order.xml`)).toBe("the user's own file");
     expect(await read(aws, c.bucket, `${inbox}order (1).xml`)).toBe("first");
     expect(await read(aws, c.bucket, `${inbox}order (2).xml`)).toBe("second");
-    expect((await readJson(aws, c.bucket, `${inbox}order (2).xml.json`)).as2MessageId).toBe("m-2@partner");
+    expect((await readJson(aws, c.bucket, `${inbox}_as2/order (2).xml.json`)).as2MessageId).toBe("m-2@partner");
   });
 
   it("a test partner lands under <partner>/test/", async () => {
@@ -197,9 +197,9 @@ describe("AS2 Payload Receive Completed → inbox/", () => {
     });
     expect(await invoke(event)).toEqual({ batchItemFailures: [] });
     expect(await userKeys(aws, c.bucket)).toEqual([
+      "as2gateway/ACME/PARTNER/inbox/_as2/passwd.json",
+      "as2gateway/ACME/PARTNER/inbox/_as2/passwd.mdn",
       "as2gateway/ACME/PARTNER/inbox/passwd",
-      "as2gateway/ACME/PARTNER/inbox/passwd.json",
-      "as2gateway/ACME/PARTNER/inbox/passwd.mdn",
     ]);
   });
 
@@ -241,9 +241,9 @@ describe("idempotency", () => {
     resend.detail.disposition = "automatic-action/MDN-sent-automatically; processed/warning: duplicate-document";
     expect(await invoke(resend)).toEqual({ batchItemFailures: [] });
     expect(await userKeys(aws, c.bucket)).toEqual([
+      "as2gateway/ACME/PARTNER/inbox/_as2/invoice.edi.json",
+      "as2gateway/ACME/PARTNER/inbox/_as2/invoice.edi.mdn",
       "as2gateway/ACME/PARTNER/inbox/invoice.edi",
-      "as2gateway/ACME/PARTNER/inbox/invoice.edi.json",
-      "as2gateway/ACME/PARTNER/inbox/invoice.edi.mdn",
     ]);
     expect(await list(aws, c.bucket, c.partner("PARTNER").inboundPrefix)).toEqual([]);
     expect(publishedEvents().map((e) => e.eventType)).toEqual(["MESSAGE.RECEIVED.SUCCESS"]);
@@ -370,7 +370,9 @@ describe("AS2 Payload Receive Failed → failed/<timestamp>/", () => {
     expect(await invoke(event)).toEqual({ batchItemFailures: [] });
     const keys = await userKeys(aws, c.bucket);
     expect(keys).toHaveLength(1);
-    expect(keys[0]).toMatch(/^as2gateway\/ACME\/PARTNER\/failed\/20261122T175432123Z\/message-[0-9a-f]{12}\.json$/);
+    expect(keys[0]).toMatch(
+      /^as2gateway\/ACME\/PARTNER\/failed\/20261122T175432123Z\/_as2\/message-[0-9a-f]{12}\.json$/,
+    );
     expect((await readJson(aws, c.bucket, keys[0]!)).reason.failureCode).toBe("DECRYPT_FAILED_NO_DECRYPTION_KEY_FOUND");
     expect(publishedEvents()[0]!.attachments).toEqual([]);
   });
@@ -437,11 +439,11 @@ describe("AS2 MDN Send Completed|Failed → the received message's record", () =
     expect(
       await invoke(mdnSent(c, p, { messageId: MSG, fileKey: storedKey(p, "invoice.edi", MSG), failed: true })),
     ).toEqual({ batchItemFailures: [] });
-    const record = await readJson(aws, c.bucket, "as2gateway/ACME/PARTNER/inbox/invoice.edi.json");
+    const record = await readJson(aws, c.bucket, "as2gateway/ACME/PARTNER/inbox/_as2/invoice.edi.json");
     expect(record.mdn).toMatchObject({
       status: "failed",
       note: MDN_FAILED_NOTE,
-      key: "as2gateway/ACME/PARTNER/inbox/invoice.edi.mdn",
+      key: "as2gateway/ACME/PARTNER/inbox/_as2/invoice.edi.mdn",
     });
     expect(record.status).toBe("received");
   });

@@ -23,6 +23,7 @@ import { handler as settleHandler } from "../../handlers/send/settle";
 import { handler as resultHandler } from "../../handlers/send/result";
 import { handler as sweepHandler } from "../../handlers/send/sweep";
 import type { SweepResult } from "../../handlers/send/sweep";
+import { CONTINUATION_DELAY_SECONDS } from "../../handlers/send/stage";
 
 export const BUCKET = "acme-gateway";
 export const TABLE = "as2-acme-state";
@@ -44,6 +45,8 @@ export class SendHarness {
   /** The transfer id returned for each of `transfers`. */
   readonly transferIds: string[] = [];
   private queued: Queued[] = [];
+  /** Claim continuations (scheduled before an upload is moved), kept apart: they matter when an invocation stops. */
+  private continuations: Queued[] = [];
   private transferSeq = 0;
   private now = new Date();
   /** Next StartFileTransfer outcomes (errors to throw), consumed in order before succeeding. */
@@ -51,13 +54,14 @@ export class SendHarness {
 
   private constructor(readonly aws: LocalAws) {}
 
-  static async start(): Promise<SendHarness> {
+  static async start(opts: { layout?: "mftgateway" | "as2gateway" } = {}): Promise<SendHarness> {
     const aws = await startLocalAws();
     const h = new SendHarness(aws);
     await aws.createBucket(BUCKET);
     await aws.createStateTable(TABLE);
     const customer = validateCustomer(
       customerInput({
+        ...(opts.layout ? { layout: opts.layout } : {}),
         partners: [
           { as2Id: "PARTNER", station: "ACME", url: "https://p.example/as2", certificates: cert },
           {
@@ -104,6 +108,7 @@ export class SendHarness {
     this.transfers.length = 0;
     this.transferIds.length = 0;
     this.queued = [];
+    this.continuations = [];
     this.transferFailures.length = 0;
     this.transfer.on(StartFileTransferCommand).callsFake((input: StartFileTransferCommandInput) => {
       const failure = this.transferFailures.shift();
@@ -113,7 +118,12 @@ export class SendHarness {
       return { TransferId: this.transferIds.at(-1) };
     });
     this.sqs.on(SendMessageCommand).callsFake((input: { MessageBody: string; DelaySeconds?: number }) => {
-      this.queued.push({ body: JSON.parse(input.MessageBody), delaySeconds: input.DelaySeconds ?? 0 });
+      const m = {
+        body: JSON.parse(input.MessageBody) as Record<string, unknown>,
+        delaySeconds: input.DelaySeconds ?? 0,
+      };
+      if (m.body.kind === "resume" && m.delaySeconds === CONTINUATION_DELAY_SECONDS) this.continuations.push(m);
+      else this.queued.push(m);
       return { MessageId: `m-${this.queued.length}` };
     });
     this.sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: { Id: string; MessageBody: string }[] }) => {
@@ -206,6 +216,18 @@ export class SendHarness {
     const q = this.queued;
     this.queued = [];
     return q;
+  }
+
+  /** Claim continuations enqueued since the last call. */
+  takeContinuations(): Queued[] {
+    const q = this.continuations;
+    this.continuations = [];
+    return q;
+  }
+
+  /** The clock now. */
+  clock(): Date {
+    return this.now;
   }
 
   /** Delivers messages once their delay has passed on the clock. */

@@ -4,6 +4,7 @@
  */
 import { CopyObjectCommand, DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { s3Client } from "../../handlers/shared/clients";
+import { isSidecarKey, mdnKey, recordKey } from "../../model/layout";
 import { SendHarness, BUCKET, BUS, transferMdnKey } from "./harness";
 
 let h: SendHarness;
@@ -76,8 +77,8 @@ describe("a file from upload to outbox/", () => {
     const payload = out.find((k) => k.endsWith(name))!;
     expect(payload).toMatch(/^AS2\/files\/ACME\/PARTNER\/outbox\/\d{8}T\d{9}Z-[0-9a-f]{8}\//);
     expect(await h.text(payload)).toBe("<invoice/>");
-    expect(await h.text(`${payload}.mdn`)).toBe("MDN bytes");
-    const record = await h.json(`${payload}.json`);
+    expect(await h.text(mdnKey(payload))).toBe("MDN bytes");
+    const record = await h.json(recordKey(payload));
     expect(record).toMatchObject({
       status: "delivered",
       station: "ACME",
@@ -103,8 +104,8 @@ describe("a file from upload to outbox/", () => {
       test: false,
       transferId: tid,
       attachments: [{ bucket: BUCKET, key: payload, fileName: name, size: 10 }],
-      mdn: { bucket: BUCKET, key: `${payload}.mdn`, disposition },
-      record: { bucket: BUCKET, key: `${payload}.json` },
+      mdn: { bucket: BUCKET, key: mdnKey(payload), disposition },
+      record: { bucket: BUCKET, key: recordKey(payload) },
       attempts: 1,
     });
     expect(h.eventBridge.calls()[0]!.args[0].input).toMatchObject({
@@ -141,10 +142,12 @@ describe("uploads routing refuses go to failed/ with the reason", () => {
     await sendAndSettle("AS2/send/ACME/NOBODY/order 1.edi", "x");
     expect(h.transfers).toHaveLength(0);
     expect(await h.keys("AS2/send/")).toEqual([]);
-    const failed = await h.keys("AS2/files/ACME/NOBODY/failed/");
+    const failed = (await h.keys("AS2/files/ACME/NOBODY/failed/")).sort(
+      (a, b) => Number(isSidecarKey(a)) - Number(isSidecarKey(b)),
+    );
     expect(failed).toHaveLength(2);
     expect(failed[0]).toMatch(/^AS2\/files\/ACME\/NOBODY\/failed\/\d{8}T\d{9}Z\/order 1\.edi$/);
-    const record = await h.json(`${failed[0]}.json`);
+    const record = await h.json(recordKey(failed[0]!));
     expect(record).toMatchObject({ status: "failed", failureCode: "UNKNOWN_PARTNER", partner: "NOBODY" });
     expect(String(record.reason)).toMatch(/partner 'NOBODY' is not declared for station 'ACME'/);
     expect(h.domainEvents()).toEqual([
@@ -381,7 +384,7 @@ describe("Transfer's results", () => {
     const out = (await h.keys("AS2/files/ACME/PARTNER/outbox/")).filter((k) => k.endsWith("/retry.edi"));
     expect(out).toHaveLength(1);
     expect(await h.text(out[0]!)).toBe("retry me");
-    expect(await h.json(`${out[0]}.json`)).toMatchObject({
+    expect(await h.json(recordKey(out[0]!))).toMatchObject({
       status: "delivered",
       attempts: 3,
       transferId: h.transferIds[2],
@@ -400,7 +403,9 @@ describe("Transfer's results", () => {
       }),
     );
     expect(h.takeQueued()).toEqual([]);
-    const failed = (await h.keys("AS2/files/ACME/PARTNER/failed/")).filter((k) => k.includes("wrong cert.dat"));
+    const failed = (await h.keys("AS2/files/ACME/PARTNER/failed/"))
+      .filter((k) => k.includes("wrong cert.dat"))
+      .sort((a, b) => Number(isSidecarKey(a)) - Number(isSidecarKey(b)));
     expect(failed).toHaveLength(2);
     expect(failed[0]).toMatch(/failed\/\d{8}T\d{9}Z\/wrong cert\.dat$/);
     expect(await h.text(failed[0]!)).toBe("cert");

@@ -40,7 +40,8 @@ describe("send pipeline in the customer stack", () => {
     });
     const target = body("aws_cloudwatch_event_target", "send/uploads-target");
     expect(target.arn).toBe(ref("aws_sqs_queue", id("aws_sqs_queue", "send/uploads-queue"), "arn"));
-    expect(target.dead_letter_config.arn).toBe(ref("aws_sqs_queue", id("aws_sqs_queue", "send/events-dlq"), "arn"));
+    // One dead-letter queue per source queue: a failed delivery waits where a redrive puts it back.
+    expect(target.dead_letter_config.arn).toBe(ref("aws_sqs_queue", id("aws_sqs_queue", "send/uploads-dlq"), "arn"));
   });
 
   it("routes Transfer's outbound results by connector-id (not resources) to the results queue", () => {
@@ -116,7 +117,7 @@ describe("send pipeline in the customer stack", () => {
       ref("aws_lambda_function", id("aws_lambda_function", "send/sweep/fn"), "arn"),
     );
     expect(body("aws_lambda_function", "send/sweep/fn").dead_letter_config.target_arn).toBe(
-      ref("aws_sqs_queue", id("aws_sqs_queue", "send/events-dlq"), "arn"),
+      ref("aws_sqs_queue", id("aws_sqs_queue", "send/sweep-dlq"), "arn"),
     );
     expect(body("aws_lambda_permission", "send/sweep-permission")).toMatchObject({
       principal: "events.amazonaws.com",
@@ -191,7 +192,9 @@ describe("send pipeline in the customer stack", () => {
   });
 
   it("alarms on every dead-letter queue to the operators' topic", () => {
-    const alarms = all(tf, "aws_cloudwatch_metric_alarm").filter((a) => String(a.alarm_name).includes("-send-"));
+    const alarms = all(tf, "aws_cloudwatch_metric_alarm").filter(
+      (a) => String(a.alarm_name).includes("-send-") && String(a.alarm_name).endsWith("-dlq-not-empty"),
+    );
     expect(alarms).toHaveLength(3);
     for (const a of alarms) {
       expect(a).toMatchObject({
@@ -205,6 +208,25 @@ describe("send pipeline in the customer stack", () => {
 
   it("passes the guard rails", () => {
     expect(findings.errors.filter((f) => f.path.includes("/send/"))).toEqual([]);
+  });
+
+  it("runs the reconciler every 5 minutes, with its own alarmed dead-letter queue and age-of-open-work alarms", () => {
+    const [, rule] = byPath(tf, "aws_cloudwatch_event_rule", "send/reconciler/schedule");
+    expect(rule.schedule_expression).toBe("rate(5 minutes)");
+    const alarms = all(tf, "aws_cloudwatch_metric_alarm");
+    for (const direction of ["send", "receive"]) {
+      expect(alarms.find((a) => a.alarm_name === `as2-acme-oldest-open-${direction}-work`)).toMatchObject({
+        namespace: "AS2Gateway",
+        metric_name: "OldestOpenWorkAgeSeconds",
+        dimensions: { Customer: "acme", Direction: direction },
+        treat_missing_data: "breaching",
+      });
+    }
+    expect(alarms.find((a) => a.alarm_name === "as2-acme-reconciler-dlq-not-empty")).toBeDefined();
+    const [, table] = byPath(tf, "aws_dynamodb_table", "state/table");
+    expect(table.global_secondary_index).toEqual([
+      expect.objectContaining({ name: "open-work", hash_key: "openKind", range_key: "openSince" }),
+    ]);
   });
 });
 

@@ -128,6 +128,9 @@ describe("safeMove conditional paths (fault injection: the local S3 servers igno
           name: "PreconditionFailed",
           $metadata: { httpStatusCode: 412 },
         });
+      // The destination is free: the 412 was the source's condition.
+      if ((input as { Key?: string }).Key === "out/x.xml")
+        throw Object.assign(new Error("Not Found"), { name: "NotFound", $metadata: { httpStatusCode: 404 } });
       return { ETag: '"e1"', ContentLength: 3 };
     });
     await expect(safeMove(s3 as unknown as S3Client, "b", src, "out/x.xml")).rejects.toMatchObject({

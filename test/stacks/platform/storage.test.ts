@@ -7,6 +7,7 @@ import {
   sendPrefix,
 } from "../../../model/layout";
 import { all, one, ref, synthCustomer } from "../helpers";
+import { MIN_WORKING_PATH_EXPIRY_DAYS } from "../../../stacks/platform/storage";
 
 describe("storage: a created bucket", () => {
   const { tf } = synthCustomer(customerInput({ bucket: { workingPathExpiryDays: 12 } }));
@@ -89,10 +90,13 @@ describe("storage: a created bucket", () => {
     const rules: any[] = one(tf, "aws_s3_bucket_lifecycle_configuration").rule;
     const expiring = rules.filter((r) => r.expiration?.some((e: any) => e.days !== undefined));
     expect(expiring.map((r) => r.filter[0].prefix).sort()).toEqual([INBOUND_WORK_ROOT, OUTBOUND_WORK_ROOT].sort());
-    expect(expiring.every((r) => r.expiration[0].days === 12)).toBe(true);
+    // 12 asked; never less than the longest path to recovery.
+    expect(expiring.every((r) => r.expiration[0].days === MIN_WORKING_PATH_EXPIRY_DAYS)).toBe(true);
     const noncurrent = rules.filter((r) => r.noncurrent_version_expiration);
     expect(noncurrent.length).toBeGreaterThan(0);
-    expect(noncurrent.every((r) => r.noncurrent_version_expiration[0].noncurrent_days === 12)).toBe(true);
+    expect(
+      noncurrent.every((r) => r.noncurrent_version_expiration[0].noncurrent_days === MIN_WORKING_PATH_EXPIRY_DAYS),
+    ).toBe(true);
     // No rule's prefix covers a user-facing folder, in either layout.
     const route = { station: "ACME", partner: "PARTNER", test: false };
     const userKeys = (["mftgateway", "as2gateway"] as const).flatMap((l) =>

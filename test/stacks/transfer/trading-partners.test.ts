@@ -144,6 +144,41 @@ describe("trading partners of the example customer", () => {
   });
 });
 
+describe("outbound.contentType (a partner option added by the ARCHITECTURE.md recipe)", () => {
+  const withContentType = (contentType?: "fromExtension" | "fromUpload") =>
+    synthCustomer(
+      customerInput({
+        partners: [
+          {
+            as2Id: "P1",
+            station: "ACME",
+            url: "https://p1.example/as2",
+            certificates: cert,
+            outbound: contentType ? { contentType } : {},
+          },
+        ],
+      }),
+    ).tf;
+
+  it("by default keeps the native connector, whose API default maps the type from the file extension", () => {
+    const tf = withContentType();
+    expect(all(tf, "aws_transfer_connector")).toHaveLength(1);
+    expect(all(tf, "aws_cloudcontrolapi_resource").filter((r) => r.type_name === "AWS::Transfer::Connector")).toEqual(
+      [],
+    );
+    expect(withContentType("fromExtension")).toEqual(tf);
+  });
+
+  it("fromUpload sends the S3 object's own Content-Type (PreserveContentType through Cloud Control)", () => {
+    const tf = withContentType("fromUpload");
+    expect(all(tf, "aws_transfer_connector")).toEqual([]);
+    const [connector] = all(tf, "aws_cloudcontrolapi_resource").filter(
+      (r) => r.type_name === "AWS::Transfer::Connector",
+    );
+    expect(JSON.parse(connector.desired_state).As2Config.PreserveContentType).toBe("ENABLED");
+  });
+});
+
 describe("which partners go through Cloud Control", () => {
   const partner = (as2Id: string, extra: object) => ({
     as2Id,

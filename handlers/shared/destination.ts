@@ -6,8 +6,8 @@
  * moved it away) and the lease has run out, the name can be used again.
  */
 import type { S3Client } from "@aws-sdk/client-s3";
-import { expiresIn, getItem, putIfAbsent, updateItem, type LedgerItem } from "../shared/ledger";
-import { headObject } from "../shared/s3-object";
+import { expiresIn, getItem, putIfAbsent, updateItem, type LedgerItem } from "./ledger";
+import { headObject } from "./s3-object";
 
 /** Far longer than the queue's retries of one message (receive count × visibility timeout). */
 export const RESERVATION_LEASE_MS = 24 * 3600 * 1000;

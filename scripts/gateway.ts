@@ -1,0 +1,214 @@
+/**
+ * The operator's command for a deployed customer (AWS SDK, the standard credential chain) or the
+ * sandbox (the AWS_ENDPOINT_URL_* variables redirect every client):
+ *
+ *   npm run gateway -- status  <customer>                open work by state and age, DLQ depths, last reconciler run
+ *   npm run gateway -- redrive <customer>                every dead-letter queue back into its own source queue
+ *   npm run gateway -- resend  <customer> <failed key>   a failed send back into AS2/send/ as a new message
+ *
+ * Resource names follow the stack's naming (`as2-<customer>-...`); `--bucket <name>` overrides the
+ * bucket, which otherwise comes from the reconciler's last run.
+ */
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { CopyObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
+import { OPEN_WORK_INDEX } from "../model/open-work";
+import { parseSendKey, recordKey, sendKey, withCollisionSuffix } from "../model/layout";
+import { physicalName } from "../stacks/events/event-names";
+import { copySource, getJson, headObject, isPreconditionFailed } from "../handlers/shared/s3-object";
+
+const OPEN_KINDS = ["send-claim", "send-file"] as const;
+const LAST_RUN_PK = "reconciler#lastRun";
+
+/** Each dead-letter queue of a customer and the queue its messages came from (undefined: a schedule's). */
+export function deadLetterQueues(customer: string): { dlq: string; source?: string }[] {
+  const send = (s: string) => `as2-${customer}-send-${s}`;
+  return [
+    { dlq: send("uploads-dlq"), source: send("uploads") },
+    { dlq: send("results-dlq"), source: send("results") },
+    { dlq: send("sweep-dlq") },
+    {
+      dlq: physicalName(["as2", customer, "receive", "dlq"], 80),
+      source: physicalName(["as2", customer, "receive"], 80),
+    },
+    { dlq: `as2-${customer}-reconciler-dlq` },
+  ];
+}
+
+function age(since: string | undefined, now: Date): string {
+  if (!since) return "-";
+  const s = Math.max(0, Math.floor((now.getTime() - Date.parse(since)) / 1000));
+  return s < 120 ? `${s}s` : s < 7200 ? `${Math.floor(s / 60)}m` : `${Math.floor(s / 3600)}h`;
+}
+
+async function queueUrl(sqs: SQSClient, name: string): Promise<string | undefined> {
+  try {
+    return (await sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl;
+  } catch {
+    return undefined;
+  }
+}
+
+async function status(customer: string, out: (line: string) => void): Promise<void> {
+  const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+  const table = `as2-${customer}-state`;
+  const now = new Date();
+  out(`open work of ${customer} (table ${table})`);
+  for (const kind of OPEN_KINDS) {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const r = await ddb.send(
+        new QueryCommand({
+          TableName: table,
+          IndexName: OPEN_WORK_INDEX.name,
+          KeyConditionExpression: "#k = :k",
+          ExpressionAttributeNames: { "#k": OPEN_WORK_INDEX.partitionKey },
+          ExpressionAttributeValues: { ":k": kind },
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...((r.Items ?? []) as Record<string, unknown>[]));
+      start = r.LastEvaluatedKey as Record<string, unknown> | undefined;
+    } while (start && items.length < 10_000);
+    const byState = new Map<string, Record<string, unknown>[]>();
+    for (const i of items) byState.set(String(i.state), [...(byState.get(String(i.state)) ?? []), i]);
+    if (!items.length) out(`  ${kind}: none`);
+    for (const [state, list] of byState) {
+      const oldest = list.map((i) => String(i[OPEN_WORK_INDEX.sortKey])).sort()[0];
+      out(`  ${kind} ${state}: ${list.length}, oldest ${age(oldest, now)}`);
+      for (const i of list.slice(0, 5))
+        out(
+          `    ${String(i.claimId ?? "")}${i.fileName ? ` ${String(i.fileName)}` : ""} since ${String(i[OPEN_WORK_INDEX.sortKey])}`,
+        );
+    }
+  }
+  const sqs = new SQSClient({});
+  out("dead-letter queues");
+  for (const q of deadLetterQueues(customer)) {
+    const url = await queueUrl(sqs, q.dlq);
+    if (!url) continue;
+    const a = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages"] }),
+    );
+    out(`  ${q.dlq}: ${a.Attributes?.ApproximateNumberOfMessages ?? "?"}`);
+  }
+  const last = (await ddb.send(new GetCommand({ TableName: table, Key: { pk: LAST_RUN_PK } }))).Item;
+  out(
+    last ? `last reconciler run: ${String(last.at)} (${age(String(last.at), now)} ago)` : "last reconciler run: never",
+  );
+}
+
+async function redrive(customer: string, out: (line: string) => void): Promise<void> {
+  const sqs = new SQSClient({});
+  for (const q of deadLetterQueues(customer)) {
+    const from = await queueUrl(sqs, q.dlq);
+    if (!from) continue;
+    if (!q.source) {
+      out(`${q.dlq}: holds failed schedule or EventBridge deliveries; inspect it (no source queue to redrive to)`);
+      continue;
+    }
+    const to = await queueUrl(sqs, q.source);
+    if (!to) throw new Error(`source queue ${q.source} of ${q.dlq} not found`);
+    let moved = 0;
+    for (;;) {
+      const r = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: from,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 0,
+          VisibilityTimeout: 60,
+        }),
+      );
+      const msgs = r.Messages ?? [];
+      if (!msgs.length) break;
+      // Sent before deleted: a stop in between leaves a duplicate, which the handlers absorb.
+      const sent = await sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: to,
+          Entries: msgs.map((m, i) => ({ Id: String(i), MessageBody: m.Body ?? "" })),
+        }),
+      );
+      const ok = new Set((sent.Successful ?? []).map((s) => s.Id));
+      await sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: from,
+          Entries: msgs.flatMap((m, i) =>
+            ok.has(String(i)) ? [{ Id: String(i), ReceiptHandle: m.ReceiptHandle! }] : [],
+          ),
+        }),
+      );
+      moved += ok.size;
+      out(`${q.dlq} → ${q.source}: ${moved} moved`);
+    }
+  }
+}
+
+async function resend(customer: string, failedKey: string, bucketArg: string | undefined, out: (l: string) => void) {
+  const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+  const bucket =
+    bucketArg ??
+    ((await ddb.send(new GetCommand({ TableName: `as2-${customer}-state`, Key: { pk: LAST_RUN_PK } }))).Item?.bucket as
+      string | undefined);
+  if (!bucket) throw new Error("bucket unknown: pass --bucket <name>");
+  const s3 = new S3Client({ forcePathStyle: process.env.S3_FORCE_PATH_STYLE === "true" });
+  const record = (await getJson(s3, bucket, recordKey(failedKey))) as { uploadedKey?: string } | undefined;
+  const parsed = record?.uploadedKey ? parseSendKey(record.uploadedKey) : undefined;
+  if (!parsed?.ok) throw new Error(`${failedKey} has no record naming the partner folder it was uploaded to`);
+  const p = parsed.value;
+  for (let n = 0; n < 100; n++) {
+    const key = sendKey(p, withCollisionSuffix(p.fileName, n), p.batch);
+    if (await headObject(s3, bucket, key)) continue;
+    try {
+      await s3.send(
+        new CopyObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          CopySource: copySource(bucket, failedKey),
+          IfNoneMatch: "*",
+          MetadataDirective: "REPLACE",
+          Metadata: { "as2-resend-of": encodeURIComponent(failedKey) },
+        }),
+      );
+    } catch (e) {
+      if (isPreconditionFailed(e)) continue;
+      throw e;
+    }
+    out(`resent as s3://${bucket}/${key} (a new message; ${failedKey} and its record stay in failed/)`);
+    return;
+  }
+  throw new Error("no free name under the partner's send folder");
+}
+
+export async function main(argv: string[], out: (line: string) => void = (l) => console.log(l)): Promise<number> {
+  const bucketAt = argv.indexOf("--bucket");
+  const bucket = bucketAt >= 0 ? argv[bucketAt + 1] : undefined;
+  const args = bucketAt >= 0 ? argv.filter((_, i) => i !== bucketAt && i !== bucketAt + 1) : argv;
+  const [verb, customer, path] = args;
+  if (!customer || !["status", "redrive", "resend"].includes(verb ?? "") || (verb === "resend" && !path)) {
+    out("usage: npm run gateway -- <status|redrive|resend> <customer> [<failed key>] [--bucket <name>]");
+    return 2;
+  }
+  if (verb === "status") await status(customer, out);
+  else if (verb === "redrive") await redrive(customer, out);
+  else await resend(customer, path!, bucket, out);
+  return 0;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      console.error((e as Error).message);
+      process.exit(1);
+    },
+  );
+}

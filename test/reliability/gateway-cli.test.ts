@@ -1,0 +1,59 @@
+/**
+ * `npm run gateway -- status|resend <customer>` against local servers (the endpoint variables),
+ * as an operator would use it against the sandbox.
+ */
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { GetQueueUrlCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
+import { main, deadLetterQueues } from "../../scripts/gateway";
+import { isSidecarKey } from "../../model/layout";
+import { SendHarness, BUCKET } from "../send/harness";
+
+let h: SendHarness;
+beforeAll(async () => {
+  h = await SendHarness.start();
+});
+afterAll(() => h.stop());
+beforeEach(() => h.reset());
+
+async function run(...argv: string[]): Promise<{ code: number; lines: string[] }> {
+  const lines: string[] = [];
+  const code = await main(argv, (l) => lines.push(l));
+  return { code, lines };
+}
+
+it("status lists open work by kind, state and age, the dead-letter queues' depths and the last reconciler run", async () => {
+  h.sqs.on(GetQueueUrlCommand).callsFake((i: { QueueName: string }) => ({ QueueUrl: `https://q/${i.QueueName}` }));
+  h.sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: "2" } });
+  const o = await h.upload("AS2/send/ACME/PARTNER/waiting.xml", "waiting");
+  h.at(o.lastModified!, 16);
+  await h.settle(h.s3Event(o));
+  const { code, lines } = await run("status", "acme");
+  expect(code).toBe(0);
+  expect(lines.some((l) => /^ {2}send-file sent: 1, oldest \d+s$/.test(l))).toBe(true);
+  expect(lines.some((l) => /waiting\.xml since /.test(l))).toBe(true);
+  for (const q of deadLetterQueues("acme")) expect(lines).toContain(`  ${q.dlq}: 2`);
+  expect(lines.at(-1)).toMatch(/^last reconciler run: /);
+});
+
+it("resend puts a failed send back under AS2/send/ as a new message, next to (never over) a file of that name", async () => {
+  h.sqs.on(ReceiveMessageCommand).resolves({ Messages: [] });
+  const o = await h.upload("AS2/send/ACME/NOBODY/again.edi", "try me again");
+  h.at(o.lastModified!, 16);
+  await h.settle(h.s3Event(o));
+  const failed = (await h.keys("AS2/files/ACME/NOBODY/failed/")).find(
+    (k) => k.endsWith("again.edi") && !isSidecarKey(k),
+  )!;
+  await h.aws.s3.send(
+    new PutObjectCommand({ Bucket: BUCKET, Key: "AS2/send/ACME/NOBODY/again.edi", Body: "a newer upload" }),
+  );
+  const { code, lines } = await run("resend", "acme", failed, "--bucket", BUCKET);
+  expect(code).toBe(0);
+  expect(lines[0]).toMatch(/resent as .*again \(1\)\.edi/);
+  expect(await h.text("AS2/send/ACME/NOBODY/again (1).edi")).toBe("try me again");
+  expect(await h.text("AS2/send/ACME/NOBODY/again.edi")).toBe("a newer upload");
+  expect(await h.text(failed)).toBe("try me again");
+});
+
+it("prints its usage and exits 2 without a verb and a customer", async () => {
+  expect((await run("status")).code).toBe(2);
+});
