@@ -15,6 +15,14 @@ import { transactionMessage, type SourceObject, type TransactionMessage } from "
 
 /** SendMessageBatch takes at most 10 entries. */
 export const ENQUEUE_BATCH = 10;
+/**
+ * 256 KiB: the Step Functions execution input limit ("Step Functions service quotas"), and what one
+ * SendMessageBatch call may carry in all (SQS developer guide, message quotas). One transaction
+ * message must fit the first; a batch, the second.
+ */
+export const MAX_MESSAGE_BYTES = 256 * 1024;
+
+const messageBytes = (m: TransactionMessage): number => Buffer.byteLength(JSON.stringify(m), "utf8");
 
 export interface SplitDeps {
   readonly s3: S3Client;
@@ -36,7 +44,12 @@ interface Opened {
   readonly body: Readable;
 }
 
-async function open(s3: S3Client, bucket: string, keys: readonly string[], etag?: string): Promise<Opened | undefined> {
+export async function open(
+  s3: S3Client,
+  bucket: string,
+  keys: readonly string[],
+  etag?: string,
+): Promise<Opened | undefined> {
   for (const key of keys) {
     try {
       const r = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(etag ? { IfMatch: etag } : {}) }));
@@ -55,6 +68,26 @@ async function open(s3: S3Client, bucket: string, keys: readonly string[], etag?
   return undefined;
 }
 
+/** What every message of one file shares. */
+export function messageContext(
+  doc: PipelineDocument,
+  pipeline: PipelinePartner,
+  source: SourceObject,
+  receivedAt: string,
+) {
+  return {
+    customer: doc.customer,
+    station: pipeline.station,
+    partner: pipeline.partner,
+    test: pipeline.test,
+    format: pipeline.format,
+    table: pipeline.table,
+    source,
+    receivedAt,
+    ...(pipeline.enrichUrl ? { enrich: { url: pipeline.enrichUrl } } : {}),
+  };
+}
+
 export async function splitFile(source: PipelineSource, deps: SplitDeps): Promise<SplitOutcome> {
   const pipeline = pipelineOf(deps.doc, source.route.station, source.route.partner);
   if (!pipeline) return { status: "skipped", reason: "the partner has no pipeline" };
@@ -63,40 +96,43 @@ export async function splitFile(source: PipelineSource, deps: SplitDeps): Promis
   const first = await open(deps.s3, source.bucket, source.keys);
   if (!first) return { status: "skipped", reason: "the file is gone" };
   const split = splitter(pipeline.format, pipeline.xmlElement);
-  try {
-    for await (const tx of split(first.body)) void tx; // pass 1: envelope checks only
-  } catch (e) {
-    if (!(e instanceof EnvelopeError)) throw e;
-    return { status: "failed", reason: e.reason, failedKey: await recordFailure(deps, source, first, pipeline, e) };
-  }
-  const second = await open(deps.s3, source.bucket, [first.key], `"${first.etag}"`);
-  if (!second) return { status: "skipped", reason: "the file is gone" };
   const src: SourceObject = {
     bucket: source.bucket,
     key: first.key,
     etag: first.etag,
     ...(first.versionId ? { versionId: first.versionId } : {}),
   };
-  const ctx = {
-    customer: deps.doc.customer,
-    station: pipeline.station,
-    partner: pipeline.partner,
-    test: pipeline.test,
-    format: pipeline.format,
-    table: pipeline.table,
-    source: src,
-    receivedAt: first.lastModified.toISOString(),
-    ...(pipeline.enrichUrl ? { enrich: { url: pipeline.enrichUrl } } : {}),
-  };
+  const ctx = messageContext(deps.doc, pipeline, src, first.lastModified.toISOString());
+  try {
+    // Pass 1: the whole envelope, and every transaction small enough to be a message and an input.
+    for await (const tx of split(first.body)) {
+      const bytes = messageBytes(transactionMessage(ctx, tx));
+      if (bytes > MAX_MESSAGE_BYTES)
+        throw new EnvelopeError(
+          `transaction ${tx.position + 1} is ${bytes} bytes as a message; SQS messages and Step Functions inputs hold at most ${MAX_MESSAGE_BYTES}`,
+        );
+    }
+  } catch (e) {
+    if (!(e instanceof EnvelopeError)) throw e;
+    return { status: "failed", reason: e.reason, failedKey: await recordFailure(deps, source, first, pipeline, e) };
+  }
+  const second = await open(deps.s3, source.bucket, [first.key], `"${first.etag}"`);
+  if (!second) return { status: "skipped", reason: "the file is gone" };
+  // Batches are cut at 10 entries or at the 256 KiB a SendMessageBatch call may carry in all.
   let batch: TransactionMessage[] = [];
+  let batchBytes = 0;
   let count = 0;
   for await (const tx of split(second.body)) {
-    batch.push(transactionMessage(ctx, tx));
-    count += 1;
-    if (batch.length === ENQUEUE_BATCH) {
+    const message = transactionMessage(ctx, tx);
+    const bytes = messageBytes(message);
+    if (batch.length === ENQUEUE_BATCH || batchBytes + bytes > MAX_MESSAGE_BYTES) {
       await deps.enqueue(batch);
       batch = [];
+      batchBytes = 0;
     }
+    batch.push(message);
+    batchBytes += bytes;
+    count += 1;
   }
   if (batch.length) await deps.enqueue(batch);
   return { status: "split", transactions: count, source: src };

@@ -1,6 +1,10 @@
+import { CreateTableCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { retryTransaction } from "../../handlers/pipeline/retry";
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
+import { enqueueTransactions } from "../../handlers/pipeline/split-handler";
 import { pipelineSource, type PipelineSource } from "../../handlers/pipeline/source";
 import { splitFile } from "../../handlers/pipeline/split-file";
 import { startTransaction } from "../../handlers/pipeline/start-handler";
@@ -13,6 +17,8 @@ import { startLocalAws, type LocalAws } from "../helpers/local-servers";
 import { fixture } from "./split-helpers";
 
 const BUCKET = "acme-gateway";
+// One mock per client class in a file: a second mockClient(SFNClient) would replace the first.
+const sfnMock = mockClient(SFNClient);
 const customer = validateCustomer(
   customerInput({
     stations: [{ as2Id: "ACME", signing: { generate: true } }],
@@ -168,7 +174,7 @@ describe("split file → transaction messages", () => {
 });
 
 describe("starter", () => {
-  const sfn = mockClient(SFNClient);
+  const sfn = sfnMock;
   afterEach(() => sfn.reset());
   const body = JSON.stringify({ id: "0123456789abcdef0123456789abcdef-0" });
 
@@ -187,5 +193,105 @@ describe("starter", () => {
     expect(await startTransaction(new SFNClient({}), "arn:sm", body)).toBe("already");
     sfn.on(StartExecutionCommand).rejects(new Error("throttled"));
     await expect(startTransaction(new SFNClient({}), "arn:sm", body)).rejects.toThrow("throttled");
+  });
+});
+
+describe("enqueue", () => {
+  const sqs = mockClient(SQSClient);
+  afterEach(() => sqs.reset());
+
+  it("sends one batch and fails the split when SQS refuses any entry (SQS then redelivers the file's event)", async () => {
+    const m = [{ id: "a-0" }, { id: "a-1" }] as unknown as TransactionMessage[];
+    sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+    await enqueueTransactions(new SQSClient({}), "https://sqs/q", m);
+    expect(sqs.commandCalls(SendMessageBatchCommand)[0]!.args[0].input.Entries!.map((e) => e.Id)).toEqual(["0", "1"]);
+    sqs.on(SendMessageBatchCommand).resolves({
+      Successful: [],
+      Failed: [{ Id: "1", Code: "InternalError", SenderFault: false, Message: "try again" }],
+    });
+    await expect(enqueueTransactions(new SQSClient({}), "https://sqs/q", m)).rejects.toThrow(
+      "SQS refused 1 transaction message(s): InternalError: try again",
+    );
+  });
+});
+
+describe("message size limits", () => {
+  it("cuts batches at 256 KiB in all, and fails a file whose transaction cannot be one message", async () => {
+    const row = (i: number, size: number) => JSON.stringify({ n: i, pad: "x".repeat(size) });
+    const jsonlDoc = { ...doc, partners: [{ ...doc.partners[0]!, partner: "LINES", format: "jsonl" as const }] };
+    const key = "AS2/drop/ACME/LINES/big.jsonl";
+    await aws.s3.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: [1, 2, 3, 4].map((i) => row(i, 100_000)).join("\n") }),
+    );
+    const batches: number[] = [];
+    const source = pipelineSource(dropped(key)) as PipelineSource;
+    const ok = await splitFile(source, {
+      s3: aws.s3,
+      doc: jsonlDoc,
+      enqueue: async (m) => void batches.push(m.length),
+    });
+    expect(ok).toMatchObject({ status: "split", transactions: 4 });
+    expect(batches).toEqual([2, 2]);
+
+    const tooBig = "AS2/drop/ACME/LINES/too-big.jsonl";
+    await aws.s3.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: tooBig, Body: `${row(1, 10)}\n${row(2, 300_000)}\n` }),
+    );
+    const sent: number[] = [];
+    const failed = await splitFile(pipelineSource(dropped(tooBig)) as PipelineSource, {
+      s3: aws.s3,
+      doc: jsonlDoc,
+      enqueue: async (m) => void sent.push(m.length),
+    });
+    expect(sent).toEqual([]);
+    expect(failed).toMatchObject({
+      status: "failed",
+      reason: expect.stringMatching(/^transaction 2 is \d+ bytes as a message/),
+    });
+  });
+});
+
+describe("retry of a failed transaction", () => {
+  const sfn = sfnMock;
+  afterEach(() => sfn.reset());
+
+  it("re-reads the transaction from its file and starts a new execution; refuses a processed one", async () => {
+    const key = "AS2/files/ACME/GLOBEX/inbox/20261201T140000000Z-dddd/retry.edi";
+    await aws.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: fixture("x12-850-three-pos.edi") }));
+    const { sent } = await split(received(key));
+    const target = sent[1]!;
+    await aws.ddb.send(
+      new CreateTableCommand({
+        TableName: "as2-acme-transactions",
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
+        KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
+      }),
+    );
+    const row = (id: string, status: string) => ({
+      TableName: "as2-acme-transactions",
+      Item: {
+        id: { S: id },
+        status: { S: status },
+        partnerKey: { S: "ACME/GLOBEX" },
+        position: { N: "1" },
+        sourceKey: { S: key },
+        sourceEtag: { S: target.source.etag },
+        receivedAt: { S: target.receivedAt },
+      },
+    });
+    await aws.ddb.send(new PutItemCommand(row(target.id, "FAILED")));
+    await aws.ddb.send(new PutItemCommand(row("done-0", "PROCESSED")));
+    sfn.on(StartExecutionCommand).resolves({ executionArn: "arn" });
+    const deps = { s3: aws.s3, ddb: aws.ddb, sfn: new SFNClient({}), doc, bucket: BUCKET, stateMachineArn: "arn:sm" };
+    const name = await retryTransaction(deps, "as2-acme-transactions", target.id, 1_700_000_000_000);
+    expect(name).toBe(`${target.id}-r${(1_700_000_000_000).toString(36)}`);
+    expect(name.length).toBeLessThanOrEqual(80);
+    const input = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!) as TransactionMessage;
+    expect(input).toEqual(target);
+    await expect(retryTransaction(deps, "as2-acme-transactions", "done-0")).rejects.toThrow(
+      "transaction done-0 is PROCESSED: only FAILED transactions are retried",
+    );
+    await expect(retryTransaction(deps, "as2-acme-transactions", "nope")).rejects.toThrow("is not in");
   });
 });
