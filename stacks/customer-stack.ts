@@ -19,6 +19,7 @@ import { GuardRails } from "./guard-rails";
 import { disableTokenCreationStackTraces } from "./platform/token-stack-traces";
 import { SendPipeline } from "./pipelines/send-pipeline";
 import { SftpServer } from "./transfer/sftp-server";
+import { GatewayDashboard } from "./platform/dashboard";
 
 export interface CustomerStackProps {
   /** The validated customer declaration and the file it came from. */
@@ -121,5 +122,7 @@ export class CustomerStack extends TerraformStack {
       accountId: messaging.accountId,
       partition: messaging.partition,
     });
+    // Last: it shows the queues and certificates the stack alarms on.
+    new GatewayDashboard(this, "dashboard", { customer, region: customer.region, alarmsIn: this });
   }
 }
