@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { cidr } from "./primitives";
 import { sftpSchema, sftpCrossChecks, type SftpInput } from "./sftp";
+import { partnerPipelineSchema, pipelineSchema } from "./pipeline";
 
 /**
  * docs: Transfer's API (CreateProfile `As2Id`, compared 2026-12-01: "Length Constraints: Minimum length
@@ -90,6 +91,7 @@ export const stationSchema = z.strictObject({
     .enum(INBOX_NAMINGS)
     .default("plain")
     .describe("as2gateway layout only: folder per message, timestamp prefix, or plain file name"),
+  pipeline: pipelineSchema.optional().describe("default transaction pipeline of this station's partners"),
 });
 export type Station = z.infer<typeof stationSchema>;
 
@@ -151,6 +153,7 @@ export const partnerSchema = z.strictObject({
       enforceMessageSigning: z.boolean().default(true),
     })
     .prefault({}),
+  pipeline: partnerPipelineSchema.optional(),
 });
 export type Partner = z.infer<typeof partnerSchema>;
 

@@ -497,3 +497,28 @@ export function stationSendPrefix(station: string): string {
 export function stationFilesPrefix(preset: LayoutPreset, station: string): string {
   return `${FILES_ROOT[preset]}${seg(station, "station")}/`;
 }
+
+// ---------------------------------------------------------------- transaction pipeline (issue 16)
+
+/** The pipeline document: which partners' files are split, how, and into which table (written by the stack). */
+export const PIPELINE_DOCUMENT_KEY = `${WORK_PREFIX}config/pipelines.json`;
+
+export interface ParsedDropKey {
+  readonly route: Route;
+  readonly fileName: string;
+}
+
+/**
+ * A partner's SFTP drop: `AS2/drop/<st>/<p>/[test/]<file>`. Files in deeper folders and folder
+ * markers are not drops. `test` is read from the key; the caller checks it against the partner.
+ */
+export function parseDropKey(key: string): ParsedDropKey | undefined {
+  if (!key.startsWith(DROP_PREFIX)) return undefined;
+  const parts = key.slice(DROP_PREFIX.length).split("/");
+  const test = parts.length === 4 && parts[2] === TEST_SEGMENT;
+  if (parts.length !== 3 && !test) return undefined;
+  const [station, partner] = parts as [string, string];
+  const fileName = parts[parts.length - 1]!;
+  if ([station, partner, fileName].some((s) => segmentProblem(s) !== undefined)) return undefined;
+  return { route: { station, partner, test }, fileName };
+}

@@ -20,6 +20,7 @@ import { disableTokenCreationStackTraces } from "./platform/token-stack-traces";
 import { SendPipeline } from "./pipelines/send-pipeline";
 import { SftpServer } from "./transfer/sftp-server";
 import { GatewayDashboard } from "./platform/dashboard";
+import { TransactionPipeline } from "./pipelines/transactions";
 
 export interface CustomerStackProps {
   /** The validated customer declaration and the file it came from. */
@@ -117,6 +118,13 @@ export class CustomerStack extends TerraformStack {
     // Pipelines (send and receive issues) and event delivery (webhooks issue) plug in here:
     new SendPipeline(this, "send", this.context);
     new ReceivePipeline(this, "receive", this.context);
+    // Transaction pipeline (issue 16): only for customers with partners that opted in.
+    TransactionPipeline.create(this, "transactions", {
+      context: this.context,
+      accountId: messaging.accountId,
+      partition: messaging.partition,
+      dependsOn: storage.bucketPolicy ? [storage.bucketPolicy] : [],
+    });
     new EventDelivery(this, "events", {
       context: this.context,
       accountId: messaging.accountId,

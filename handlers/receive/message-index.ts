@@ -5,8 +5,15 @@
  * conditional writes, so two invocations can never both route the same message.
  */
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { expiresIn, getItem, ledgerClient, putIfAbsent, tableName, type LedgerItem } from "../shared/ledger";
+import {
+  conditionally,
+  expiresIn,
+  getItem,
+  ledgerClient,
+  putIfAbsent,
+  tableName,
+  type LedgerItem,
+} from "../shared/ledger";
 
 /** Long enough to recognise a partner's resend of an old message. */
 export const MESSAGE_INDEX_DAYS = 400;
@@ -116,8 +123,8 @@ export async function updateMessage(
   const expression = [sets.length ? `SET ${sets.join(", ")}` : "", removes.length ? `REMOVE ${removes.join(", ")}` : ""]
     .filter(Boolean)
     .join(" ");
-  try {
-    await ledgerClient().send(
+  return conditionally(() =>
+    ledgerClient().send(
       new UpdateCommand({
         TableName: tableName(),
         Key: { pk },
@@ -126,16 +133,8 @@ export async function updateMessage(
         ExpressionAttributeNames: names,
         ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
       }),
-    );
-    return true;
-  } catch (e) {
-    if (
-      e instanceof ConditionalCheckFailedException ||
-      (e as { name?: string }).name === "ConditionalCheckFailedException"
-    )
-      return false;
-    throw e;
-  }
+    ),
+  );
 }
 
 export function stripUndefined<T extends object>(o: T): T {

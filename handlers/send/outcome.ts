@@ -46,29 +46,27 @@ export interface OutcomeContext {
   readonly now: () => Date;
 }
 
-export interface Delivered {
-  readonly outcome: "delivered";
+/** What Transfer told about a sent file, whichever way it ended. */
+interface TransferFacts {
   readonly transferId?: string;
   readonly as2MessageId?: string;
   readonly disposition?: string;
   readonly mdnMessageId?: string;
   readonly mdnSourceKey?: string;
   readonly statusSourceKey?: string;
+}
+
+export interface Delivered extends TransferFacts {
+  readonly outcome: "delivered";
   readonly subject?: string;
 }
 
-export interface Failed {
+export interface Failed extends TransferFacts {
   readonly outcome: "failed";
   readonly failureCode: string;
   readonly failureMessage: string;
   /** What a person should do about it. */
   readonly failureReason: string;
-  readonly transferId?: string;
-  readonly as2MessageId?: string;
-  readonly disposition?: string;
-  readonly mdnMessageId?: string;
-  readonly mdnSourceKey?: string;
-  readonly statusSourceKey?: string;
 }
 
 export type Outcome = Delivered | Failed;

@@ -31,10 +31,15 @@ export function expiresIn(days: number, now = Date.now()): number {
 
 /** Creates the item unless one with the same pk exists. Returns true when this call created it. */
 export async function putIfAbsent(item: LedgerItem, client = ledgerClient(), table = tableName()): Promise<boolean> {
+  return conditionally(() =>
+    client.send(new PutCommand({ TableName: table, Item: item, ConditionExpression: "attribute_not_exists(pk)" })),
+  );
+}
+
+/** Runs a conditional write: true when it was applied, false when its condition did not hold. */
+export async function conditionally(write: () => Promise<unknown>): Promise<boolean> {
   try {
-    await client.send(
-      new PutCommand({ TableName: table, Item: item, ConditionExpression: "attribute_not_exists(pk)" }),
-    );
+    await write();
     return true;
   } catch (e) {
     if (
@@ -84,8 +89,8 @@ export async function updateItem(
       condition += " AND (attribute_not_exists(#w) OR #w <> :w)";
     }
   }
-  try {
-    await client.send(
+  return conditionally(() =>
+    client.send(
       new UpdateCommand({
         TableName: table,
         Key: { pk },
@@ -94,14 +99,6 @@ export async function updateItem(
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
       }),
-    );
-    return true;
-  } catch (e) {
-    if (
-      e instanceof ConditionalCheckFailedException ||
-      (e as { name?: string }).name === "ConditionalCheckFailedException"
-    )
-      return false;
-    throw e;
-  }
+    ),
+  );
 }

@@ -26,6 +26,8 @@ export interface RuleContext {
   address(el: TerraformElement): string;
 }
 
+// Every rule file declares one of these in the same shape (id, description, appliesTo, check), as
+// cdk-nag rules do: the repeated shape across rule files is the contract, not copied logic.
 export interface GuardRailRule {
   /** Stable identifier printed with every finding, e.g. `S3BucketEncryption`. */
   readonly id: string;
