@@ -7,10 +7,5 @@
 /** The `message` of the structured (JSON) log line written once per unclassified failure. */
 export const UNCLASSIFIED_FAILURE_LOG_MESSAGE = "unclassified Transfer failure code";
 
-/** CloudWatch metric counting those log lines, per customer namespace. */
-export const UNCLASSIFIED_FAILURE_METRIC = "UnclassifiedTransferFailureCode";
-
-/** Namespace of the gateway's own metrics for one customer. */
-export function gatewayMetricNamespace(customer: string): string {
-  return `as2-gateway/${customer}`;
-}
+/** The CloudWatch metric counting those log lines and its namespace: model/metrics.ts. */
+export { UNCLASSIFIED_FAILURE_METRIC } from "./metrics";

@@ -19,6 +19,7 @@ import { GuardRails } from "./guard-rails";
 import { disableTokenCreationStackTraces } from "./platform/token-stack-traces";
 import { SendPipeline } from "./pipelines/send-pipeline";
 import { SftpServer } from "./transfer/sftp-server";
+import { GatewayDashboard } from "./platform/dashboard";
 import { TransactionPipeline } from "./pipelines/transactions";
 
 export interface CustomerStackProps {
@@ -129,5 +130,7 @@ export class CustomerStack extends TerraformStack {
       accountId: messaging.accountId,
       partition: messaging.partition,
     });
+    // Last: it shows the queues and certificates the stack alarms on.
+    new GatewayDashboard(this, "dashboard", { customer, region: customer.region, alarmsIn: this });
   }
 }

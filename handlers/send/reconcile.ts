@@ -23,6 +23,7 @@ import {
   RECORD_SUFFIX,
   transferPath,
 } from "../../model/layout";
+import { OLDEST_OPEN_WORK_METRIC, gatewayMetricNamespace } from "../../model/metrics";
 import { OPEN_WORK_INDEX } from "../../model/open-work";
 import { getJson } from "../shared/s3-object";
 import { ledgerClient, tableName, type LedgerItem } from "../shared/ledger";
@@ -44,7 +45,6 @@ export const NO_RESULT_AFTER_SECONDS = 24 * 3600;
 /** Items looked at per kind and run (the schedule runs every few minutes). */
 export const RECONCILE_MAX_ITEMS = 200;
 export const LAST_RUN_PK = "reconciler#lastRun";
-export const METRIC_NAMESPACE = "AS2Gateway";
 
 export interface ReconcileResult {
   readonly resumedClaims: number;
@@ -225,15 +225,15 @@ function publishOldest(customer: string, direction: "send" | "receive", seconds:
         Timestamp: at.getTime(),
         CloudWatchMetrics: [
           {
-            Namespace: METRIC_NAMESPACE,
+            Namespace: gatewayMetricNamespace(customer),
             Dimensions: [["Customer", "Direction"]],
-            Metrics: [{ Name: "OldestOpenWorkAgeSeconds", Unit: "Seconds" }],
+            Metrics: [{ Name: OLDEST_OPEN_WORK_METRIC, Unit: "Seconds" }],
           },
         ],
       },
       Customer: customer,
       Direction: direction,
-      OldestOpenWorkAgeSeconds: seconds,
+      [OLDEST_OPEN_WORK_METRIC]: seconds,
     })}\n`,
   );
 }

@@ -13,6 +13,8 @@ import {
   type DomainEvent,
   type EventBridgeEntry,
 } from "../../model/events";
+import { messageMetricFields } from "../../model/metrics";
+import { logger } from "./logger";
 
 export interface PublishOptions {
   /** Attempts per entry, the first included. @default 3 */
@@ -143,4 +145,6 @@ export async function publishDomainEvents(
     pending = refused;
     if (pending.length > 0 && attempt === maxAttempts) throw new PublishError(lastErrors, attempt);
   }
+  // One EMF line per published event: the per-partner message metrics (model/metrics.ts).
+  for (const event of events) logger.info("domain event published", messageMetricFields(event));
 }

@@ -90,6 +90,8 @@ export class Sandbox {
   region = "eu-west-1";
   state!: LocalState;
   transfer!: TransferEmulator;
+  /** Region, local credentials and AWS_ENDPOINT_URL_* of the running sandbox (e.g. for `npm run gateway`). */
+  clientEnv: Record<string, string> = {};
   wiring!: TransferWiring;
   as2Url = "";
   private storage?: StorageServers;
@@ -153,7 +155,7 @@ export class Sandbox {
     const eventsEndpoint = await this.events.start();
     await this.startTransfer();
     const apiEndpoint = this.transferApi;
-    this.createFunctions({
+    this.clientEnv = {
       AWS_REGION: this.region,
       AWS_DEFAULT_REGION: this.region,
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
@@ -163,6 +165,9 @@ export class Sandbox {
       AWS_ENDPOINT_URL_SQS: sqsEndpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: eventsEndpoint,
       AWS_ENDPOINT_URL_TRANSFER: apiEndpoint,
+    };
+    this.createFunctions({
+      ...this.clientEnv,
       S3_FORCE_PATH_STYLE: "true",
       PATH: process.env["PATH"] ?? "",
       // Lambda's runtime is Node 22; the SDK's warning about Node 20 is noise in the function logs.

@@ -11,6 +11,7 @@ import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { INBOUND_WORK_ROOT, OUTBOUND_WORK_ROOT, SEND_PREFIX, routedFolderPattern } from "../../model/layout";
+import { OLDEST_OPEN_WORK_METRIC, gatewayMetricNamespace } from "../../model/metrics";
 import type { GatewayContext } from "../platform/context";
 import { DeadLetterQueue } from "../platform/dlq-alarm";
 import { GatewayFunction } from "./gateway-function";
@@ -107,8 +108,8 @@ export class Reconciler extends Construct {
         new CloudwatchMetricAlarm(this, `${direction}-age-alarm`, {
           alarmName: `as2-${customer.name}-oldest-open-${direction}-work`,
           alarmDescription: `The oldest open ${direction} work of ${customer.name} is older than ${OPEN_WORK_ALARM_SECONDS / 60} minutes: run \`npm run gateway -- status ${customer.name}\` and see README "What happens when things go wrong".`,
-          namespace: "AS2Gateway",
-          metricName: "OldestOpenWorkAgeSeconds",
+          namespace: gatewayMetricNamespace(customer.name),
+          metricName: OLDEST_OPEN_WORK_METRIC,
           dimensions: { Customer: customer.name, Direction: direction },
           statistic: "Maximum",
           period: RECONCILE_EVERY_MINUTES * 60,

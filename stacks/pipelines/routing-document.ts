@@ -14,6 +14,7 @@ import { S3Object } from "@cdktf/provider-aws/lib/s3-object";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import type { Customer } from "../../model/customer";
 import { ROUTING_DOCUMENT_KEY, inboundWorkPrefix } from "../../model/layout";
+import { ROUTING_INTEGRITY_METRIC, gatewayMetricNamespace } from "../../model/metrics";
 import { buildRoutingDocument, type PartnerResourceIds } from "../../model/routing";
 import type { BucketRef } from "../platform/context";
 import { terraformJson } from "../platform/terraform-json";
@@ -72,8 +73,8 @@ export class RoutingDocument extends Construct {
     this.etag = this.sha256;
 
     this.integrityMetric = {
-      namespace: `as2-transfer-gateway/${props.customer.name}`,
-      metricName: "RoutingIntegrityFailures",
+      namespace: gatewayMetricNamespace(props.customer.name),
+      metricName: ROUTING_INTEGRITY_METRIC,
     };
     const actions = props.alarmTopicArn ? [props.alarmTopicArn] : [];
     this.integrityAlarm = new CloudwatchMetricAlarm(this, "integrity-alarm", {

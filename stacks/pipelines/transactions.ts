@@ -15,6 +15,7 @@
  * "Trace Step Functions request data in AWS X-Ray" (xray:PutTraceSegments ... on "*").
  */
 import { Construct } from "constructs";
+import { gatewayMetricNamespace } from "../../model/metrics";
 import { Fn, TerraformLocal, TerraformVariable, type ITerraformDependable } from "cdktf";
 import { CloudwatchEventConnection } from "@cdktf/provider-aws/lib/cloudwatch-event-connection";
 import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
@@ -265,7 +266,7 @@ export class TransactionPipeline extends Construct {
     // ------------------------------------------------------------------ state machine
     const smName = name();
     // Same namespace as the gateway's other custom metrics (routing integrity).
-    const namespace = `as2-transfer-gateway/${customer.name}`;
+    const namespace = gatewayMetricNamespace(customer.name);
     const smArn = `arn:${props.partition}:states:${customer.region}:${props.accountId}:stateMachine:${smName}`;
     const logGroup = new CloudwatchLogGroup(this, "workflow-logs", {
       name: `/aws/vendedlogs/states/${smName}`,

@@ -7,11 +7,8 @@
 import { Construct } from "constructs";
 import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
-import {
-  UNCLASSIFIED_FAILURE_LOG_MESSAGE,
-  UNCLASSIFIED_FAILURE_METRIC,
-  gatewayMetricNamespace,
-} from "../../model/failure-metric";
+import { UNCLASSIFIED_FAILURE_LOG_MESSAGE } from "../../model/failure-metric";
+import { UNCLASSIFIED_FAILURE_METRIC, gatewayMetricNamespace } from "../../model/metrics";
 
 export interface UnclassifiedFailureAlarmProps {
   readonly customer: string;

@@ -11,47 +11,21 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import * as claims from "../../handlers/send/claims";
 import { handler as reconcileHandler } from "../../handlers/send/reconcile";
-import { resetClients } from "../../handlers/shared/clients";
 import { isSidecarKey } from "../../model/layout";
-import { SendHarness, BUCKET, transferMdnKey } from "../send/harness";
-import { startS3Wire, type S3Wire, type WireRequest } from "./s3-wire";
+import { BUCKET, transferMdnKey } from "../send/harness";
+import { crashIn as crashInModule, expectNoOverwrite, routed, s3Fails as s3FailsIn, useMatrix } from "./matrix";
+import type { WireRequest } from "./s3-wire";
 
-let h: SendHarness;
-let wire: S3Wire;
-const stdout = jest.spyOn(process.stdout, "write");
-
-beforeAll(async () => {
-  h = await SendHarness.start({ layout: "as2gateway" });
-  wire = await startS3Wire(h.aws.s3Endpoint);
-  process.env.AWS_ENDPOINT_URL_S3 = wire.endpoint;
-  process.env.AWS_MAX_ATTEMPTS = "1"; // an injected S3 failure is the function stopping there
-  resetClients();
-});
-afterAll(async () => {
-  delete process.env.AWS_MAX_ATTEMPTS;
-  await wire.close();
-  await h.stop();
-});
-beforeEach(() => {
-  h.reset();
-  wire.reset();
-  wire.versioned = true;
-  stdout.mockImplementation(() => true);
-  jest.restoreAllMocks();
-});
+const m = useMatrix("as2gateway");
 
 function crashIn(fn: "createClaim" | "claimObject" | "createFile" | "recordTransfer"): () => void {
-  return () => {
-    const spy = jest.spyOn(claims as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>, fn);
-    spy.mockRejectedValueOnce(new Error(`stopped in ${fn}`));
-  };
+  return () => crashInModule(claims, fn)();
 }
 
 function s3Fails(when: (r: WireRequest) => boolean): () => void {
-  return () => wire.faults.push({ when, status: 500, code: "InternalError" });
+  return () => s3FailsIn(m, when)();
 }
 
-const routed = (k: string) => k.startsWith("as2gateway/");
 const staging = (k: string) => k.startsWith("_gateway/outbound/") && !/\/(processed|failed)\//.test(k);
 
 const BOUNDARIES: ReadonlyArray<readonly [string, () => void]> = [
@@ -70,11 +44,12 @@ const BOUNDARIES: ReadonlyArray<readonly [string, () => void]> = [
   ["after the record, before the staged file is deleted", s3Fails((r) => r.op === "DeleteObject" && staging(r.key))],
   [
     "before the domain event is published",
-    () => h.eventBridge.on(PutEventsCommand).rejectsOnce(new Error("EventBridge unavailable")),
+    () => m.h.eventBridge.on(PutEventsCommand).rejectsOnce(new Error("EventBridge unavailable")),
   ],
 ];
 
 async function mdnEvent(staged: string, tid: string) {
+  const { h } = m;
   const mdn = transferMdnKey(staged, tid);
   await h.aws.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: mdn, Body: `MDN of ${tid}` }));
   return h.transferEvent(
@@ -89,6 +64,7 @@ async function mdnEvent(staged: string, tid: string) {
 it.each(BOUNDARIES.map(([name, arm], i) => [name, arm, i] as const))(
   "a send stopped %s is finished exactly once",
   async (_name, arm, i) => {
+    const { h, wire } = m;
     const name = `invoice-${i}.edi`;
     const body = `conserved message ${i}`;
     const key = `AS2/send/ACME/PARTNER/${name}`;
@@ -135,8 +111,7 @@ it.each(BOUNDARIES.map(([name, arm], i) => [name, arm, i] as const))(
     expect(mine).toHaveLength(1);
     expect(mine[0]).toMatch(/\/outbox\//);
     expect(await h.text(`as2gateway/ACME/PARTNER/outbox/${name}`)).toBe("an older message");
-    for (const [k, n] of wire.writesPerKey())
-      if (routed(k)) expect({ key: k, writes: n }).toEqual({ key: k, writes: 1 });
+    expectNoOverwrite(m);
     const events = h.domainEvents();
     expect(new Set(events.map((e) => e.eventId)).size).toBe(1);
     for (const e of events) {

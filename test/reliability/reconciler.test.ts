@@ -9,6 +9,7 @@ import { handler as reconcileHandler, LAST_RUN_PK, openWork } from "../../handle
 import { ledgerClient } from "../../handlers/shared/ledger";
 import { getItem } from "../../handlers/shared/ledger";
 import { isSidecarKey, keyBaseName, mdnKey, transferInboundKey, inboundWorkPrefix } from "../../model/layout";
+import { OLDEST_OPEN_WORK_METRIC, gatewayMetricNamespace } from "../../model/metrics";
 import { SendHarness, BUCKET, TABLE } from "../send/harness";
 
 let h: SendHarness;
@@ -62,6 +63,17 @@ async function transferWritesStatus(
 }
 
 describe("the reconciler (issue #11)", () => {
+  it("writes the age of the oldest open work as EMF lines in the customer's namespace (model/metrics.ts)", async () => {
+    await reconcile();
+    const lines = write.mock.calls
+      .map((c) => String(c[0]))
+      .filter((l) => l.includes(OLDEST_OPEN_WORK_METRIC))
+      .map((l) => JSON.parse(l) as { _aws: { CloudWatchMetrics: { Namespace: string }[] }; Direction: string });
+    expect(lines.map((l) => l.Direction).sort()).toEqual(["receive", "send"]);
+    for (const l of lines) expect(l._aws.CloudWatchMetrics[0]!.Namespace).toBe(gatewayMetricNamespace("acme"));
+    expect(gatewayMetricNamespace("acme")).toBe("as2-transfer-gateway/acme");
+  });
+
   it("a lost Transfer result: the sent file is finished from Transfer's status file, MDN included", async () => {
     const { staged, tid } = await sendOne("lost-result.xml");
     await transferWritesStatus(staged, tid, {

@@ -216,7 +216,7 @@ describe("send pipeline in the customer stack", () => {
     const alarms = all(tf, "aws_cloudwatch_metric_alarm");
     for (const direction of ["send", "receive"]) {
       expect(alarms.find((a) => a.alarm_name === `as2-acme-oldest-open-${direction}-work`)).toMatchObject({
-        namespace: "AS2Gateway",
+        namespace: "as2-transfer-gateway/acme",
         metric_name: "OldestOpenWorkAgeSeconds",
         dimensions: { Customer: "acme", Direction: direction },
         treat_missing_data: "breaching",

@@ -34,7 +34,7 @@ describe("unclassified failure code alarm", () => {
   it("alarms to the operators' topic on the first one", () => {
     const alarm = all(tf, "aws_cloudwatch_metric_alarm").find((a) => a.metric_name === UNCLASSIFIED_FAILURE_METRIC);
     expect(alarm).toMatchObject({
-      namespace: expect.stringMatching(/^as2-gateway\//),
+      namespace: "as2-transfer-gateway/acme",
       threshold: 0,
       comparison_operator: "GreaterThanThreshold",
       alarm_actions: [expect.stringMatching(/aws_sns_topic/)],
