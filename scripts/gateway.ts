@@ -21,7 +21,10 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { OPEN_WORK_INDEX } from "../model/open-work";
-import { parseSendKey, recordKey, sendKey, withCollisionSuffix } from "../model/layout";
+import { ListStateMachinesCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { parsePipelineDocument } from "../model/pipeline-document";
+import { retryTransaction } from "../handlers/pipeline/retry";
+import { PIPELINE_DOCUMENT_KEY, parseSendKey, recordKey, sendKey, withCollisionSuffix } from "../model/layout";
 import { physicalName } from "../stacks/events/event-names";
 import { copySource, getJson, headObject, isPreconditionFailed } from "../handlers/shared/s3-object";
 
@@ -152,13 +155,19 @@ async function redrive(customer: string, out: (line: string) => void): Promise<v
   }
 }
 
-async function resend(customer: string, failedKey: string, bucketArg: string | undefined, out: (l: string) => void) {
+/** The customer's bucket: as given, or as the reconciler last recorded it. */
+async function customerBucket(customer: string, bucketArg: string | undefined): Promise<string> {
   const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({}));
   const bucket =
     bucketArg ??
     ((await ddb.send(new GetCommand({ TableName: `as2-${customer}-state`, Key: { pk: LAST_RUN_PK } }))).Item?.bucket as
       string | undefined);
   if (!bucket) throw new Error("bucket unknown: pass --bucket <name>");
+  return bucket;
+}
+
+async function resend(customer: string, failedKey: string, bucketArg: string | undefined, out: (l: string) => void) {
+  const bucket = await customerBucket(customer, bucketArg);
   const s3 = new S3Client({ forcePathStyle: process.env.S3_FORCE_PATH_STYLE === "true" });
   const record = (await getJson(s3, bucket, recordKey(failedKey))) as { uploadedKey?: string } | undefined;
   const parsed = record?.uploadedKey ? parseSendKey(record.uploadedKey) : undefined;
@@ -188,18 +197,55 @@ async function resend(customer: string, failedKey: string, bucketArg: string | u
   throw new Error("no free name under the partner's send folder");
 }
 
+/** A FAILED transaction read again from its source file and run under a new execution name. */
+async function retryFailedTransaction(
+  customer: string,
+  table: string,
+  id: string,
+  bucketArg: string | undefined,
+  out: (l: string) => void,
+) {
+  const bucket = await customerBucket(customer, bucketArg);
+  const s3 = new S3Client({ forcePathStyle: process.env.S3_FORCE_PATH_STYLE === "true" });
+  const doc = parsePipelineDocument(await getJson(s3, bucket, PIPELINE_DOCUMENT_KEY));
+  const sfn = new SFNClient({});
+  const smName = physicalName(["as2", customer, "transactions"]);
+  let stateMachineArn: string | undefined;
+  let nextToken: string | undefined;
+  do {
+    const page = await sfn.send(new ListStateMachinesCommand({ nextToken }));
+    stateMachineArn = page.stateMachines?.find((m) => m.name === smName)?.stateMachineArn;
+    nextToken = page.nextToken;
+  } while (!stateMachineArn && nextToken);
+  if (!stateMachineArn) throw new Error(`no state machine ${smName}: is the pipeline enabled for ${customer}?`);
+  const execution = await retryTransaction(
+    { s3, ddb: new DynamoDBClient({}), sfn, doc, bucket, stateMachineArn },
+    table,
+    id,
+  );
+  out(`transaction ${id} started again as execution ${execution}`);
+}
+
 export async function main(argv: string[], out: (line: string) => void = (l) => console.log(l)): Promise<number> {
   const bucketAt = argv.indexOf("--bucket");
   const bucket = bucketAt >= 0 ? argv[bucketAt + 1] : undefined;
   const args = bucketAt >= 0 ? argv.filter((_, i) => i !== bucketAt && i !== bucketAt + 1) : argv;
-  const [verb, customer, path] = args;
-  if (!customer || !["status", "redrive", "resend"].includes(verb ?? "") || (verb === "resend" && !path)) {
-    out("usage: npm run gateway -- <status|redrive|resend> <customer> [<failed key>] [--bucket <name>]");
+  const [verb, customer, path, id] = args;
+  const complete =
+    !!customer &&
+    ["status", "redrive", "resend", "retry-transaction"].includes(verb ?? "") &&
+    (verb !== "resend" || !!path) &&
+    (verb !== "retry-transaction" || (!!path && !!id));
+  if (!complete) {
+    out(
+      "usage: npm run gateway -- <status|redrive> <customer> | resend <customer> <failed key> | retry-transaction <customer> <table> <transaction id>  [--bucket <name>]",
+    );
     return 2;
   }
   if (verb === "status") await status(customer, out);
   else if (verb === "redrive") await redrive(customer, out);
-  else await resend(customer, path!, bucket, out);
+  else if (verb === "resend") await resend(customer, path!, bucket, out);
+  else await retryFailedTransaction(customer, path!, id!, bucket, out);
   return 0;
 }
 

@@ -5,7 +5,10 @@
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { GetQueueUrlCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { main, deadLetterQueues } from "../../scripts/gateway";
-import { isSidecarKey } from "../../model/layout";
+import { isSidecarKey, PIPELINE_DOCUMENT_KEY } from "../../model/layout";
+import { PIPELINE_DOCUMENT_VERSION } from "../../model/pipeline-document";
+import { ListStateMachinesCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { mockClient } from "aws-sdk-client-mock";
 import { SendHarness, BUCKET } from "../send/harness";
 
 let h: SendHarness;
@@ -56,4 +59,35 @@ it("resend puts a failed send back under AS2/send/ as a new message, next to (ne
 
 it("prints its usage and exits 2 without a verb and a customer", async () => {
   expect((await run("status")).code).toBe(2);
+});
+
+describe("retry-transaction", () => {
+  const sfn = mockClient(SFNClient);
+  afterEach(() => sfn.reset());
+
+  it("needs the transaction table and id", async () => {
+    const { code, lines } = await run("retry-transaction", "acme", "transactions");
+    expect(code).toBe(2);
+    expect(lines.join("\n")).toContain("retry-transaction <customer> <table> <transaction id>");
+  });
+
+  it("finds the customer's state machine by name before retrying, and says so when there is none", async () => {
+    await h.aws.s3.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: PIPELINE_DOCUMENT_KEY,
+        Body: JSON.stringify({
+          version: PIPELINE_DOCUMENT_VERSION,
+          customer: "acme",
+          layout: "mftgateway",
+          partners: [],
+        }),
+      }),
+    );
+    sfn.on(ListStateMachinesCommand).resolves({ stateMachines: [] });
+    await expect(run("retry-transaction", "acme", "transactions", "tx-1", "--bucket", BUCKET)).rejects.toThrow(
+      "no state machine as2-acme-transactions: is the pipeline enabled for acme?",
+    );
+    expect(sfn.commandCalls(ListStateMachinesCommand)).toHaveLength(1);
+  });
 });
