@@ -51,6 +51,7 @@ export interface EventArchiveProps {
   readonly partition: string;
 }
 
+// Like the other event-delivery constructs, the public fields list what it creates: a shape, not shared logic.
 export class EventArchive extends Construct {
   readonly stream: KinesisFirehoseDeliveryStream;
   readonly rules: readonly CloudwatchEventRule[];

@@ -50,6 +50,7 @@ export interface NotificationsProps {
   readonly kmsKeyArn: string;
 }
 
+// Like the other event-delivery constructs, the public fields list what it creates: a shape, not shared logic.
 export class Notifications extends Construct {
   readonly subscriptions: readonly SnsTopicSubscription[];
   readonly failureRule: CloudwatchEventRule;

@@ -51,6 +51,7 @@ export interface WebhookDeliveryProps {
 }
 
 /** One webhook: connection, API destination, rule, target, role and dead-letter queue. */
+// Like the other event-delivery constructs, the public fields list what it creates: a shape, not shared logic.
 export class WebhookDelivery extends Construct {
   readonly connection: CloudwatchEventConnection;
   readonly apiDestination: CloudwatchEventApiDestination;

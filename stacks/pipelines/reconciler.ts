@@ -105,6 +105,7 @@ export class Reconciler extends Construct {
     });
     this.ageAlarms = (["send", "receive"] as const).map(
       (direction) =>
+        // A CloudWatch alarm's declaration has one shape everywhere; the values are what differ.
         new CloudwatchMetricAlarm(this, `${direction}-age-alarm`, {
           alarmName: `as2-${customer.name}-oldest-open-${direction}-work`,
           alarmDescription: `The oldest open ${direction} work of ${customer.name} is older than ${OPEN_WORK_ALARM_SECONDS / 60} minutes: run \`npm run gateway -- status ${customer.name}\` and see README "What happens when things go wrong".`,

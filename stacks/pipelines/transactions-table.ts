@@ -17,6 +17,7 @@ export class TransactionTable extends Construct {
 
   constructor(scope: Construct, id: string, props: TransactionTableProps) {
     super(scope, id);
+    // The same hardening as the state table (on demand, KMS, point-in-time recovery): declared, not shared logic.
     this.table = new DynamodbTable(this, "table", {
       name: props.tableName,
       billingMode: "PAY_PER_REQUEST",

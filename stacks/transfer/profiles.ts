@@ -44,6 +44,8 @@ export interface PartnerProfileProps {
   readonly slug: string;
 }
 
+// Mirrors StationProfile by design (same construct ids, so resource addresses stay stable); the
+// shared work is profileWithExpiryAlarms below.
 export class PartnerProfile extends Construct {
   readonly profile: TransferProfile;
   readonly certificates: PartnerCertificates;
