@@ -5,29 +5,17 @@
  * `npm run gateway -- status example` shows through the AWS_ENDPOINT_URL_* variables; then the
  * claim's continuation / redelivery (and the scheduled reconciler) finish it into outbox/.
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Sandbox } from "../../sandbox/runner/sandbox";
-import { synthesize } from "../../sandbox/runner/synthesize";
-import { runScenario, type Scenario } from "../../sandbox/runner/scenario";
+import type { Sandbox } from "../../sandbox/runner/sandbox";
+import type { Scenario } from "../../sandbox/runner/scenario";
+import { expectSteps, startExampleSandbox, type ExampleSandbox } from "../helpers/example-sandbox";
 import { main as gateway } from "../../scripts/gateway";
 
-const lines: string[] = [];
+let x: ExampleSandbox;
 let sb: Sandbox;
 
 beforeAll(async () => {
-  const workDir = mkdtempSync(join(tmpdir(), "sandbox-recovery-"));
-  const synth = synthesize({
-    customer: "example",
-    workDir,
-    overrides: {
-      settle: { fileSeconds: 1, directorySeconds: 2 },
-      retry: { initialSeconds: 1, maxSeconds: 2, maxAttempts: 2 },
-    },
-  });
-  sb = new Sandbox({ stackDir: synth.stackDir, workDir, log: (l) => void lines.push(l) });
-  await sb.start();
+  x = await startExampleSandbox("sandbox-recovery");
+  ({ sb } = x);
   Object.assign(process.env, sb.clientEnv);
 }, 90_000);
 
@@ -35,10 +23,7 @@ afterAll(async () => {
   await sb?.stop();
 });
 
-async function run(steps: Scenario["steps"]): Promise<void> {
-  const r = await runScenario(sb, { customer: "example", timeoutSeconds: 60, steps }, (l) => void lines.push(l));
-  if (!r.ok) throw new Error(`${r.failures.join("\n")}\n--- sandbox log ---\n${lines.join("\n")}`);
-}
+const run = (steps: Scenario["steps"]) => expectSteps(x, steps, 60);
 
 async function status(): Promise<string[]> {
   const out: string[] = [];

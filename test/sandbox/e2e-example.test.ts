@@ -4,40 +4,24 @@
  * and the partner stand-ins. Settle and retry times are shortened through overrides of a copy of
  * customers/example.json; everything else is the example as declared.
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Sandbox } from "../../sandbox/runner/sandbox";
-import { synthesize } from "../../sandbox/runner/synthesize";
-import { runScenario } from "../../sandbox/runner/scenario";
+import type { Sandbox } from "../../sandbox/runner/sandbox";
 import type { Scenario } from "../../sandbox/runner/scenario";
+import { expectSteps, startExampleSandbox, type ExampleSandbox } from "../helpers/example-sandbox";
 
-const lines: string[] = [];
+let x: ExampleSandbox;
 let sb: Sandbox;
+let lines: string[];
 
 beforeAll(async () => {
-  const workDir = mkdtempSync(join(tmpdir(), "sandbox-e2e-"));
-  const synth = synthesize({
-    customer: "example",
-    workDir,
-    overrides: {
-      settle: { fileSeconds: 1, directorySeconds: 2 },
-      retry: { initialSeconds: 1, maxSeconds: 2, maxAttempts: 2 },
-    },
-  });
-  sb = new Sandbox({ stackDir: synth.stackDir, workDir, log: (l) => void lines.push(l) });
-  await sb.start();
+  x = await startExampleSandbox("sandbox-e2e");
+  ({ sb, lines } = x);
 }, 90_000);
 
 afterAll(async () => {
   await sb?.stop();
 });
 
-async function run(steps: Scenario["steps"]): Promise<void> {
-  const r = await runScenario(sb, { customer: "example", timeoutSeconds: 30, steps }, (l) => void lines.push(l));
-  if (!r.ok) throw new Error(`${r.failures.join("\n")}\n--- sandbox log ---\n${lines.join("\n")}`);
-  expect(r.failures).toEqual([]);
-}
+const run = (steps: Scenario["steps"]) => expectSteps(x, steps, 30);
 
 describe("the example customer in the sandbox", () => {
   it("sends an upload to Globex and files it in outbox/ with Globex's verified MDN", async () => {

@@ -1,0 +1,40 @@
+/** The example customer running in the sandbox with short settle and retry times, for end-to-end tests. */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Sandbox } from "../../sandbox/runner/sandbox";
+import { synthesize } from "../../sandbox/runner/synthesize";
+import { runScenario, type Scenario } from "../../sandbox/runner/scenario";
+
+export const FAST_TIMES = {
+  settle: { fileSeconds: 1, directorySeconds: 2 },
+  retry: { initialSeconds: 1, maxSeconds: 2, maxAttempts: 2 },
+};
+
+export interface ExampleSandbox {
+  readonly sb: Sandbox;
+  readonly workDir: string;
+  readonly stackDir: string;
+  /** Every line the sandbox logged, for failure messages. */
+  readonly lines: string[];
+}
+
+/** Synthesizes the example (FAST_TIMES, then `overrides`) and starts it. */
+export async function startExampleSandbox(
+  prefix: string,
+  overrides: Record<string, unknown> = {},
+): Promise<ExampleSandbox> {
+  const workDir = mkdtempSync(join(tmpdir(), `${prefix}-`));
+  const synth = synthesize({ customer: "example", workDir, overrides: { ...FAST_TIMES, ...overrides } });
+  const lines: string[] = [];
+  const sb = new Sandbox({ stackDir: synth.stackDir, workDir, log: (l) => void lines.push(l) });
+  await sb.start();
+  return { sb, workDir, stackDir: synth.stackDir, lines };
+}
+
+/** Runs scenario steps; a failure shows what went wrong and the sandbox's log. */
+export async function expectSteps(x: ExampleSandbox, steps: Scenario["steps"], timeoutSeconds = 30): Promise<void> {
+  const r = await runScenario(x.sb, { customer: "example", timeoutSeconds, steps }, (l) => void x.lines.push(l));
+  if (!r.ok) throw new Error(`${r.failures.join("\n")}\n--- sandbox log ---\n${x.lines.join("\n")}`);
+  expect(r.failures).toEqual([]);
+}
