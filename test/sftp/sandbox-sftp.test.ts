@@ -4,53 +4,45 @@
  * A file put over SFTP goes through the real send pipeline to the partner stand-in and lands in
  * outbox/ with its MDN; what the stack does not grant is refused.
  */
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
 import SftpClient from "ssh2-sftp-client";
-import { Sandbox } from "../../sandbox/runner/sandbox";
-import { synthesize } from "../../sandbox/runner/synthesize";
-import { runScenario, type Scenario } from "../../sandbox/runner/scenario";
+import type { Sandbox } from "../../sandbox/runner/sandbox";
+import type { Scenario } from "../../sandbox/runner/scenario";
+import {
+  expectSteps as expectScenarioSteps,
+  startExampleSandbox,
+  type ExampleSandbox,
+} from "../helpers/example-sandbox";
 import { sshKeyPair, type SshKeyPair } from "../helpers/ssh-keys";
 
-const lines: string[] = [];
+let x: ExampleSandbox;
 let sb: Sandbox;
 let workDir: string;
+let lines: string[];
 const erp = sshKeyPair("ed25519", 0, "erp");
 const globex = sshKeyPair("rsa", 3072, "globex");
 const stranger = sshKeyPair("ed25519", 0, "stranger");
 
 beforeAll(async () => {
-  workDir = mkdtempSync(join(tmpdir(), "sandbox-sftp-"));
-  const synth = synthesize({
-    customer: "example",
-    workDir,
-    overrides: {
-      settle: { fileSeconds: 1, directorySeconds: 2 },
-      retry: { initialSeconds: 1, maxSeconds: 2, maxAttempts: 2 },
-      sftp: {
-        endpoint: "internet",
-        users: [
-          { name: "erp-system", role: "system", stations: ["ACME-AS2"], publicKeys: [erp.publicKey] },
-          { name: "globex-drop", role: "partner", partner: "GLOBEX", publicKeys: [globex.publicKey] },
-        ],
-      },
+  x = await startExampleSandbox("sandbox-sftp", {
+    sftp: {
+      endpoint: "internet",
+      users: [
+        { name: "erp-system", role: "system", stations: ["ACME-AS2"], publicKeys: [erp.publicKey] },
+        { name: "globex-drop", role: "partner", partner: "GLOBEX", publicKeys: [globex.publicKey] },
+      ],
     },
   });
-  sb = new Sandbox({ stackDir: synth.stackDir, workDir, log: (l) => void lines.push(l) });
-  await sb.start();
+  ({ sb, workDir, lines } = x);
 }, 120_000);
 
 afterAll(async () => {
   await sb?.stop();
 });
 
-async function expectSteps(steps: Scenario["steps"]): Promise<void> {
-  const r = await runScenario(sb, { customer: "example", timeoutSeconds: 30, steps }, (l) => void lines.push(l));
-  if (!r.ok) throw new Error(`${r.failures.join("\n")}\n--- sandbox log ---\n${lines.join("\n")}`);
-  expect(r.failures).toEqual([]);
-}
+const expectSteps = (steps: Scenario["steps"]) => expectScenarioSteps(x, steps);
 
 async function client(user: string, key: SshKeyPair): Promise<SftpClient> {
   const c = new SftpClient();
