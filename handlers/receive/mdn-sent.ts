@@ -20,6 +20,7 @@ import {
   type MessageItem,
 } from "./message-index";
 import { renderRecord } from "./record";
+import { routeHeld, takeOver } from "./routing-lease";
 import type { ReceiveOutcome } from "./outcome";
 
 export function mdnInfo(ev: TransferEvent): MdnInfo {
@@ -59,9 +60,10 @@ export async function onMdnSent(ctx: ReceiveContext, ev: TransferEvent): Promise
       continue;
     }
     if (item.state === "routing") {
-      throw new MessageInProgressError(
-        `message ${f.as2MessageId} is being routed; its MDN status is applied on a retry`,
-      );
+      // Held: applied on a retry. Nobody holds it (its routing stopped): finished here first.
+      const lease = await takeOver(ctx, item);
+      if (lease) await routeHeld(ctx, item, lease);
+      continue;
     }
     return applyMdn(ctx, item, mdn);
   }

@@ -9,8 +9,9 @@
  */
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { PutEventsCommand } from "@aws-sdk/client-eventbridge";
-import type { SQSEvent } from "aws-lambda";
-import { handler as receiveHandler } from "../../handlers/receive/handler";
+import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { defaultContext, handleBatch } from "../../handlers/receive/handler";
+import * as routePayload from "../../handlers/receive/route-payload";
 import * as messageIndex from "../../handlers/receive/message-index";
 import * as destination from "../../handlers/shared/destination";
 import { handler as reconcileHandler } from "../../handlers/send/reconcile";
@@ -23,37 +24,40 @@ import {
   transferInboundKey,
 } from "../../model/layout";
 import { BUCKET } from "../send/harness";
+import { RECEIVE_LEASE_SECONDS } from "../../handlers/receive/message-index";
 import { crashIn, expectNoOverwrite, routed, s3Fails, useMatrix } from "./matrix";
+import type { WireRequest } from "./s3-wire";
 
 const m = useMatrix("as2gateway");
 
 const work = (k: string) => k.startsWith(INBOUND_WORK_ROOT);
 const inbox = (k: string) => routed(k) && /\/inbox\//.test(k);
 
-/** The first call of updateMessage that sets `state` to received fails. */
-function crashBeforeReceived(): void {
-  const real = messageIndex.updateMessage;
-  let armed = true;
-  jest.spyOn(messageIndex, "updateMessage").mockImplementation(async (pk, updates, expected) => {
-    if (armed && (updates as { state?: string }).state === "received") {
-      armed = false;
-      throw new Error("stopped before the state flips to received");
-    }
-    return real(pk, updates, expected);
-  });
+/** The invocation dies (a timeout) after `arm`'s fault: its error handler never releases the lease. */
+function dies(arm: () => void): () => void {
+  return () => {
+    arm();
+    crashIn(messageIndex, "releaseRouting")();
+  };
 }
 
-const BOUNDARIES: ReadonlyArray<readonly [string, () => void]> = [
-  ["before the message is claimed", crashIn(messageIndex, "createMessage")],
-  ["after the claim, before the inbox key is reserved", crashIn(destination, "reserveDestination")],
-  ["after the reservation, before it is recorded", crashIn(messageIndex, "updateMessage")],
-  ["during the copy to inbox/", s3Fails(m, (r) => r.op === "CopyObject" && inbox(r.key) && !isSidecarKey(r.key))],
+const statusDelete = (r: WireRequest) => r.op === "DeleteObject" && work(r.key) && r.key.endsWith(".json");
+const payloadDelete = (r: WireRequest) =>
+  r.op === "DeleteObject" && work(r.key) && !isSidecarKey(r.key) && !/\.(mdn|json)$/.test(r.key);
+
+/** name, fault, and whether the lease stays held (then redeliveries wait for it to run out). */
+const BOUNDARIES: ReadonlyArray<readonly [string, () => void, boolean]> = [
+  ["before the message is claimed", crashIn(messageIndex, "startRouting"), false],
+  ["after the claim, before the inbox key is reserved", crashIn(destination, "reserveDestination"), false],
+  ["after the reservation, before it is recorded", crashIn(messageIndex, "recordRouting"), false],
   [
-    "after the copy, before the payload is deleted from the base directory",
-    s3Fails(m, (r) => r.op === "DeleteObject" && work(r.key) && !isSidecarKey(r.key) && !/\.(mdn|json)$/.test(r.key)),
+    "during the copy to inbox/",
+    s3Fails(m, (r) => r.op === "CopyObject" && inbox(r.key) && !isSidecarKey(r.key)),
+    false,
   ],
-  ["during the MDN move", s3Fails(m, (r) => r.op === "CopyObject" && isSidecarKey(r.key))],
-  ["after the MDN, before the record", s3Fails(m, (r) => r.op === "PutObject" && routed(r.key))],
+  ["after the copy, before the payload is deleted from the base directory", s3Fails(m, payloadDelete), false],
+  ["during the MDN move", s3Fails(m, (r) => r.op === "CopyObject" && isSidecarKey(r.key)), false],
+  ["after the MDN, before the record", s3Fails(m, (r) => r.op === "PutObject" && routed(r.key)), false],
   [
     "before the domain event is published",
     () =>
@@ -64,9 +68,20 @@ const BOUNDARIES: ReadonlyArray<readonly [string, () => void]> = [
           FailedEntryCount: 0,
           Entries: input.Entries.map((_, n) => ({ EventId: `eb-${n}` })),
         })),
+    false,
   ],
-  ["after the event, before the state flips to received", crashBeforeReceived],
+  ["after the event, before Transfer's status file is dropped", s3Fails(m, statusDelete), false],
+  ["after the event, before the state flips to received", crashIn(messageIndex, "markReceived"), false],
+  // The invocation dies holding the lease: every delivery waits until it runs out, then one finishes.
+  ["dead in routing after the copy (lease held)", dies(s3Fails(m, payloadDelete)), true],
+  ["dead in routing before the state flips (lease held)", dies(crashIn(messageIndex, "markReceived")), true],
 ];
+
+/** The receive function as SQS invokes it, its clock `seconds` from now (leases are judged by it). */
+function deliver(event: unknown, seconds = 0): Promise<SQSBatchResponse> {
+  const at = new Date(Date.now() + seconds * 1000);
+  return handleBatch(sqs(event), async () => ({ ...(await defaultContext()), now: () => at }));
+}
 
 let sqsIds = 0;
 function sqs(...events: unknown[]): SQSEvent {
@@ -112,9 +127,9 @@ function completed(key: string, messageId: string, fileName: string): Record<str
   };
 }
 
-it.each(BOUNDARIES.map(([name, arm], i) => [name, arm, i] as const))(
+it.each(BOUNDARIES.map(([name, arm, held], i) => [name, arm, held, i] as const))(
   "a received message stopped %s ends exactly once in inbox/",
-  async (_name, arm, i) => {
+  async (_name, arm, held, i) => {
     const { h, wire } = m;
     const name = `order-${i}.edi`;
     const body = `received message ${i}`;
@@ -148,20 +163,31 @@ it.each(BOUNDARIES.map(([name, arm], i) => [name, arm, i] as const))(
 
     // First delivery (may stop at the boundary), then SQS delivers the same event three times at once.
     const ev = completed(key, msgId, name);
-    const stopped = (await receiveHandler(sqs(ev))).batchItemFailures.length;
-    const again = await Promise.all([1, 2, 3].map(() => receiveHandler(sqs(ev))));
+    const stopped = (await deliver(ev)).batchItemFailures.length;
+    const finishers = jest.spyOn(routePayload, "routePayload");
+    finishers.mockClear();
+    const waiting = held ? await Promise.all([1, 2, 3].map(() => deliver(ev))) : [];
+    const again = await Promise.all([1, 2, 3].map(() => deliver(ev, held ? RECEIVE_LEASE_SECONDS + 1 : 0)));
+    const winners = finishers.mock.calls.length;
     // Later, the reconciler.
     h.at(new Date(), 20 * 60);
     await reconcileHandler({});
 
     // ---- the run did stop at the boundary (the test can fail)
     expect(stopped).toBe(1);
-    // ---- the redeliveries finished it (a concurrent one may be told to retry; the others succeed)
+    // ---- while a dead invocation's lease runs, every delivery is told to retry later
+    for (const r of waiting) expect(r.batchItemFailures).toHaveLength(1);
+    // ---- then the redeliveries finished it: one of them (the lease's winner) routed it
     expect(again.filter((r) => r.batchItemFailures.length === 0).length).toBeGreaterThan(0);
-    expect(await getItem(messageIndex.messagePk("a-partner", msgId))).toMatchObject({ state: "received" });
+    expect(winners).toBe(1);
+    const indexed = await getItem(messageIndex.messagePk("a-partner", msgId));
+    expect(indexed).toMatchObject({ state: "received" });
+    expect(indexed).not.toHaveProperty("openKind");
+    expect(indexed).not.toHaveProperty("leaseId");
     // ---- one check over the whole bucket
     const all = await h.keys("");
-    expect(all).not.toContain(key);
+    // Nothing of the message is left in its base directory (what stays there is open work only).
+    expect(all.filter((k) => k.startsWith(key.slice(0, key.lastIndexOf("/"))))).toEqual([]);
     const payloads = all.filter((k) => routed(k) && !isSidecarKey(k));
     const mine: string[] = [];
     for (const p of payloads) if ((await h.text(p)) === body) mine.push(p);
