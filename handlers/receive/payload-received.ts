@@ -3,7 +3,7 @@
  * partner's inbox/ under its original name, with Transfer's MDN and a JSON record beside it.
  * The message index makes it happen once per message, whatever the event and partner repeat.
  */
-import { failedKey, recordKey, type RoutedFile } from "../../model/layout";
+import { failedKey, inboundSidecarKeys, mdnKey, recordKey, type RoutedFile } from "../../model/layout";
 import { DeleteObjectCommand } from "@aws-sdk/client-s3";
 import { headObject, isPreconditionFailed, putJson, safeMove } from "../shared/s3-object";
 import { getItem } from "../shared/ledger";
@@ -17,7 +17,7 @@ import { getMessage, handOverRouting, newLease, startRouting, stripUndefined, ty
 import { publishReceived } from "./notify";
 import { renderRecord } from "./record";
 import type { ReceiveOutcome } from "./outcome";
-import { sameContent, sourceFields } from "./route-payload";
+import { dropStatusFile, sameContent, sourceFields } from "./route-payload";
 import { routeHeld, takeOver } from "./routing-lease";
 
 const ATTEMPTS = 3;
@@ -103,7 +103,12 @@ async function duplicate(ctx: ReceiveContext, f: InboundFacts, first: MessageIte
   const candidate = (n: number) => failedKey(f.preset, file, n);
   let dest = await keyReservedBy(candidate, owner);
   if (!source && !dest) return { action: "duplicate-event", pk: f.pk };
+  const sidecars = inboundSidecarKeys(f.sourceKey!);
   if (source && !dest && sameContent(first, source) === true) {
+    // Its MDN and status file describe bytes the inbox already holds: they go first, so that a
+    // retry after a crash still finds the payload and finishes the job.
+    await dropStatusFile(ctx, sidecars.mdn);
+    await dropStatusFile(ctx, sidecars.status);
     try {
       await ctx.s3.send(new DeleteObjectCommand({ Bucket: ctx.bucket, Key: source.key, IfMatch: source.etag }));
     } catch (e) {
@@ -118,11 +123,16 @@ async function duplicate(ctx: ReceiveContext, f: InboundFacts, first: MessageIte
   const moved = source
     ? (await safeMove(ctx.s3, ctx.bucket, source, dest)).to
     : await headObject(ctx.s3, ctx.bucket, dest);
+  // The MDN we sent for this delivery stays with it.
+  const mdnSource = await headObject(ctx.s3, ctx.bucket, sidecars.mdn);
+  if (mdnSource) await safeMove(ctx.s3, ctx.bucket, mdnSource, mdnKey(dest));
+  const mdnDest = mdnSource || (await headObject(ctx.s3, ctx.bucket, mdnKey(dest))) ? mdnKey(dest) : undefined;
   const kept: MessageItem = stripUndefined({
     ...(itemFields(f) as MessageItem),
     pk: f.pk,
     state: "failed" as const,
     dest,
+    mdnDest,
     ...(moved ? { size: moved.size } : {}),
     failureCode: "DUPLICATE_MESSAGE_ID",
     failureMessage: `the partner sent message id ${f.as2MessageId} again with content that cannot be shown to be identical; the first delivery is ${first.dest ?? "in the inbox"}`,
@@ -136,6 +146,7 @@ async function duplicate(ctx: ReceiveContext, f: InboundFacts, first: MessageIte
     { once: true },
   );
   await publishReceived(ctx, kept, outcomeTime(f));
+  await dropStatusFile(ctx, sidecars.status);
   return { action: "duplicate-kept-in-failed", pk: f.pk, key: dest };
 }
 

@@ -71,10 +71,10 @@ async function statusOf(
 }
 
 /**
- * Deletes Transfer's status file once what it said is in the index and the record: what stays in
- * an agreement base directory is then open work only (the reconciler's listing; lifecycle never
- * expires current versions there). On a versioned bucket the delete leaves a noncurrent version,
- * which lifecycle expires.
+ * Deletes a file Transfer wrote beside a payload (its status file, an MDN that has nowhere to go)
+ * once what it said is in the index and the record: what stays in an agreement base directory is
+ * then open work only (the reconciler's listing; lifecycle never expires current versions there).
+ * On a versioned bucket the delete leaves a noncurrent version, which lifecycle expires.
  */
 export async function dropStatusFile(ctx: ReceiveContext, key: string | undefined): Promise<void> {
   if (key === undefined) return;

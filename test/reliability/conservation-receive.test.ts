@@ -9,24 +9,17 @@
  */
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { PutEventsCommand } from "@aws-sdk/client-eventbridge";
-import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { defaultContext, handleBatch } from "../../handlers/receive/handler";
 import * as routePayload from "../../handlers/receive/route-payload";
 import * as messageIndex from "../../handlers/receive/message-index";
+import { RECEIVE_LEASE_SECONDS } from "../../handlers/receive/message-index";
 import * as destination from "../../handlers/shared/destination";
 import { handler as reconcileHandler } from "../../handlers/send/reconcile";
 import { getItem } from "../../handlers/shared/ledger";
-import {
-  INBOUND_WORK_ROOT,
-  inboundSidecarKeys,
-  inboundWorkPrefix,
-  isSidecarKey,
-  transferInboundKey,
-} from "../../model/layout";
+import { INBOUND_WORK_ROOT, isSidecarKey } from "../../model/layout";
 import { BUCKET } from "../send/harness";
-import { RECEIVE_LEASE_SECONDS } from "../../handlers/receive/message-index";
 import { crashIn, expectNoOverwrite, routed, s3Fails, useMatrix } from "./matrix";
 import type { WireRequest } from "./s3-wire";
+import { deliver, inboundEvent, INBOX, transferStores } from "./receive-deliveries";
 
 const m = useMatrix("as2gateway");
 
@@ -77,56 +70,6 @@ const BOUNDARIES: ReadonlyArray<readonly [string, () => void, boolean]> = [
   ["dead in routing before the state flips (lease held)", dies(crashIn(messageIndex, "markReceived")), true],
 ];
 
-/** The receive function as SQS invokes it, its clock `seconds` from now (leases are judged by it). */
-function deliver(event: unknown, seconds = 0): Promise<SQSBatchResponse> {
-  const at = new Date(Date.now() + seconds * 1000);
-  return handleBatch(sqs(event), async () => ({ ...(await defaultContext()), now: () => at }));
-}
-
-let sqsIds = 0;
-function sqs(...events: unknown[]): SQSEvent {
-  return {
-    Records: events.map((e) => ({
-      messageId: `r-${++sqsIds}`,
-      receiptHandle: "rh",
-      body: JSON.stringify(e),
-      attributes: {
-        ApproximateReceiveCount: "1",
-        SentTimestamp: "0",
-        SenderId: "events",
-        ApproximateFirstReceiveTimestamp: "0",
-      },
-      messageAttributes: {},
-      md5OfBody: "",
-      eventSource: "aws:sqs",
-      eventSourceARN: "arn:aws:sqs:eu-west-1:111122223333:receive",
-      awsRegion: "eu-west-1",
-    })),
-  };
-}
-
-/** `AS2 Payload Receive Completed` for a payload Transfer stored at `key`. */
-function completed(key: string, messageId: string, fileName: string): Record<string, unknown> {
-  return {
-    version: "0",
-    id: `ev-${messageId}`,
-    "detail-type": "AS2 Payload Receive Completed",
-    source: "aws.transfer",
-    time: "2026-11-22T17:54:33Z",
-    detail: {
-      "s3-attributes": { "file-bucket": BUCKET, "file-key": `/${key}` },
-      "requester-file-name": fileName,
-      "as2-from": "PARTNER",
-      "as2-to": "ACME",
-      "as2-message-id": messageId,
-      "start-timestamp": "2026-11-22T17:54:32.123Z",
-      "end-timestamp": "2026-11-22T17:54:33.001Z",
-      "status-code": "COMPLETED",
-      "agreement-id": "a-partner",
-    },
-  };
-}
-
 it.each(BOUNDARIES.map(([name, arm, held], i) => [name, arm, held, i] as const))(
   "a received message stopped %s ends exactly once in inbox/",
   async (_name, arm, held, i) => {
@@ -134,35 +77,14 @@ it.each(BOUNDARIES.map(([name, arm, held], i) => [name, arm, held, i] as const))
     const name = `order-${i}.edi`;
     const body = `received message ${i}`;
     const msgId = `conserved-${i}@partner`;
-    const key = transferInboundKey(
-      inboundWorkPrefix({ station: "ACME", partner: "PARTNER" }),
-      "processed",
-      name,
-      msgId,
-    );
-    const side = inboundSidecarKeys(key);
-    const put = (k: string, b: string) => h.aws.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: k, Body: b }));
     // Another message of the same name is already in inbox/: names must not collide either.
-    await put(`as2gateway/ACME/PARTNER/inbox/${name}`, "an older message");
-    await put(key, body);
-    await put(side.mdn, `MDN of ${msgId}`);
-    await put(
-      side.status,
-      JSON.stringify({
-        "as2-message-id": msgId,
-        "requester-file-name": name,
-        "status-code": "COMPLETED",
-        "as2-from": "PARTNER",
-        "as2-to": "ACME",
-        "start-timestamp": "2026-11-22T17:54:32.123Z",
-        timestamp: "2026-11-22T17:54:33.001Z",
-      }),
-    );
-    for (const k of [key, side.mdn, side.status]) wire.bump(k);
+    await h.aws.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${INBOX}${name}`, Body: "an older message" }));
+    const d = await transferStores(m, { messageId: msgId, fileName: name, body, start: "2026-11-22T17:54:32.123Z" });
+    const key = d.key;
     arm();
 
     // First delivery (may stop at the boundary), then SQS delivers the same event three times at once.
-    const ev = completed(key, msgId, name);
+    const ev = inboundEvent(d);
     const stopped = (await deliver(ev)).batchItemFailures.length;
     const finishers = jest.spyOn(routePayload, "routePayload");
     finishers.mockClear();
