@@ -60,7 +60,7 @@ export async function onPayloadReceived(ctx: ReceiveContext, ev: TransferEvent):
       try {
         await routeHeld(ctx, item, lease);
       } catch (e) {
-        if (!(e instanceof MissingPayloadError) || item.routingTo === "failed") throw e;
+        if (!(e instanceof MissingPayloadError)) throw e;
         // Nothing of that delivery is left to route (its payload is gone, no copy reached
         // inbox/): this delivery becomes the one that counts.
         const next = newLease(ctx.now());

@@ -24,13 +24,14 @@ import { dropStatusFile } from "./route-payload";
 export async function routeFailure(ctx: ReceiveContext, item: MessageItem, lease?: Lease): Promise<ReceiveOutcome> {
   const work = routingWork(ctx, item);
   const file: RoutedFile = { route: work.route, fileName: item.fileName!, at: work.at, seed: item.as2MessageId };
-  const dest = await reserveDestination(
-    ctx.s3,
-    ctx.bucket,
-    (n) => failedKey(work.preset, file, n),
-    work.owner,
-    item.dest,
-  );
+  // What an earlier attempt wrote at the recorded destination keeps its name even when the
+  // reservation ran out (the writes below are conditional: they never replace anything else).
+  const started =
+    item.dest !== undefined &&
+    ((await headObject(ctx.s3, ctx.bucket, item.dest)) ?? (await headObject(ctx.s3, ctx.bucket, recordKey(item.dest))));
+  const dest = started
+    ? item.dest
+    : await reserveDestination(ctx.s3, ctx.bucket, (n) => failedKey(work.preset, file, n), work.owner, item.dest);
   if (lease && dest !== item.dest && !(await recordRouting(item, lease, { dest }))) {
     throw new MessageInProgressError(`message ${item.as2MessageId} changed while it was being routed; retry`);
   }

@@ -55,18 +55,18 @@ async function statusOf(
   ctx: ReceiveContext,
   key: string,
   item: MessageItem,
-): Promise<ReturnType<typeof readStatusFile> | undefined> {
+): Promise<{ status?: ReturnType<typeof readStatusFile>; another: boolean }> {
   try {
     const json = await getJson(ctx.s3, ctx.bucket, key);
-    if (json === undefined) return undefined;
+    if (json === undefined) return { another: false };
     const status = readStatusFile(json);
     const start = status.raw["start-timestamp"];
     if (typeof start === "string" && item.startTimestamp !== undefined && start !== item.startTimestamp)
-      return undefined;
-    return status;
+      return { another: true };
+    return { status, another: false };
   } catch (e) {
     logger.warn("unreadable Transfer status file", { key, error: (e as Error).message });
-    return undefined;
+    return { another: false };
   }
 }
 
@@ -118,7 +118,7 @@ export async function routePayload(ctx: ReceiveContext, item: MessageItem, lease
   } else if (await headObject(ctx.s3, ctx.bucket, mdnKey(dest))) {
     mdnDest = mdnKey(dest);
   }
-  const status = await statusOf(ctx, sidecars.status, item);
+  const { status, another } = await statusOf(ctx, sidecars.status, item);
   const disposition = item.disposition ?? status?.disposition;
   const learned = stripUndefined({
     mdnDest,
@@ -133,7 +133,8 @@ export async function routePayload(ctx: ReceiveContext, item: MessageItem, lease
   await putJson(ctx.s3, ctx.bucket, recordKey(dest), renderRecord(final, ctx.bucket), { once: true });
   // Published before the state flips: a crash in between republishes the same eventId, never loses it.
   await publishReceived(ctx, final, recordedOutcomeTime(item, work));
-  await dropStatusFile(ctx, sidecars.status);
+  // Another delivery's status file (a resend stored under the same key) stays for that delivery.
+  if (!another) await dropStatusFile(ctx, sidecars.status);
   if (!(await markReceived(item, lease))) {
     logger.warn("message index changed before it was marked received", { pk: item.pk });
   }

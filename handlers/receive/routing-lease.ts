@@ -25,11 +25,16 @@ import { routePayload } from "./route-payload";
 export async function routeHeld(ctx: ReceiveContext, item: MessageItem, lease: Lease): Promise<ReceiveOutcome> {
   const held: MessageItem = { ...item, leaseId: lease.id, leaseUntil: lease.until };
   try {
-    return held.routingTo === "failed" ? await routeFailure(ctx, held, lease) : await routePayload(ctx, held, lease);
+    return routingTo(held) === "failed" ? await routeFailure(ctx, held, lease) : await routePayload(ctx, held, lease);
   } catch (e) {
     await releaseRouting(held, lease).catch(() => false);
     throw e;
   }
+}
+
+/** Items written before `routingTo` was: a payload routing recorded its source's ETag, a failure never did. */
+function routingTo(item: MessageItem): "inbox" | "failed" {
+  return item.routingTo ?? (item.sourceEtag !== undefined ? "inbox" : "failed");
 }
 
 export function inProgress(item: MessageItem): MessageInProgressError {
