@@ -2,7 +2,9 @@
  * The conservation matrix, receive half (issue #11): for every step boundary of routing a received
  * payload (`handlers/receive/payload-received.ts`), the function stops there (an exception at that
  * point, or S3 failing that request), then SQS delivers the same Transfer event again three times
- * at once, and the reconciler runs. After each run one check over the whole bucket: the message is
+ * at once, and the reconciler runs. Where the invocation dies holding the routing lease (a timeout:
+ * nothing releases it), the three deliveries are first told to retry, then come back after the
+ * lease ran out and exactly one of them finishes the routing. After each run one check over the whole bucket: the message is
  * exactly once in inbox/ (nothing left in the agreement base directory), no routed key was written
  * twice (PUT count per key through the counting proxy), and every domain event points at a key
  * holding this message.

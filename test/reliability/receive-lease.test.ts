@@ -175,6 +175,30 @@ describe("a first delivery that died in routing", () => {
   });
 });
 
+describe("after an upgrade", () => {
+  it("a message the previous version left in routing (no lease, no routingTo recorded) is taken over by the next delivery at once", async () => {
+    const msgId = "lease-7@partner";
+    const first = await transferStores(m, { messageId: msgId, fileName: "old.edi", body: "old", start: FIRST });
+    diesAfter(crashIn(destination, "reserveDestination"));
+    expect(ok(await deliver(inboundEvent(first)))).toBe(false);
+    // What the previous version wrote: state routing, its source fields, nothing of the lease.
+    const pk = messagePk(AGREEMENT, msgId);
+    const legacy = {
+      leaseId: undefined,
+      leaseUntil: undefined,
+      routingTo: undefined,
+      openKind: undefined,
+      openSince: undefined,
+      at: undefined,
+    };
+    expect(await messageIndex.updateMessage(pk, legacy, { state: "routing" })).toBe(true);
+
+    expect(await deliver(inboundEvent(first))).toEqual({ batchItemFailures: [] });
+    expect(await copiesOf("old", "inbox")).toEqual([`${INBOX}old.edi`]);
+    expect(await getItem(pk)).toMatchObject({ state: "received" });
+  });
+});
+
 describe("the reconciler", () => {
   it("finishes a message whose routing stopped after its payload left the base directory (nothing left to list) and reports its age meanwhile", async () => {
     const msgId = "lease-5@partner";
