@@ -12,10 +12,11 @@ import type { ReceiveContext } from "./context";
 import { MessageInProgressError } from "./errors";
 import { inboundFacts } from "./inbound-facts";
 import {
-  createMessage,
+  recordMdn,
+  rememberEarlyMdn,
+  updateEarlyMdn,
   getMessage,
   stripUndefined,
-  updateMessage,
   type MdnInfo,
   type MessageItem,
 } from "./message-index";
@@ -45,18 +46,12 @@ export async function onMdnSent(ctx: ReceiveContext, ev: TransferEvent): Promise
     const item = await getMessage(f.pk);
     if (!item) {
       // Before the payload event: remembered until the payload is routed.
-      const created = await createMessage({
-        pk: f.pk,
-        state: "pending",
-        agreementId: f.agreementId,
-        as2MessageId: f.as2MessageId,
-        mdn,
-      });
+      const created = await rememberEarlyMdn(f.pk, { agreementId: f.agreementId, as2MessageId: f.as2MessageId }, mdn);
       if (created) return { action: "mdn-deferred", pk: f.pk };
       continue;
     }
     if (item.state === "pending") {
-      if (await updateMessage(f.pk, { mdn }, { state: "pending" })) return { action: "mdn-deferred", pk: f.pk };
+      if (await updateEarlyMdn(f.pk, mdn)) return { action: "mdn-deferred", pk: f.pk };
       continue;
     }
     if (item.state === "routing") {
@@ -84,12 +79,7 @@ async function applyMdn(ctx: ReceiveContext, item: MessageItem, mdn: MdnInfo): P
   }
   // A later "sent" never hides an earlier "failed" of the same delivery: the partner may still resend.
   const keep = item.mdn?.status === "failed" && mdn.status === "sent" ? item.mdn : mdn;
-  if (
-    !(await updateMessage(item.pk, stripUndefined({ mdn: keep, mdnDest }), {
-      state: item.state,
-      occurrence: item.occurrence,
-    }))
-  ) {
+  if (!(await recordMdn(item, keep, mdnDest))) {
     throw new MessageInProgressError(`message ${item.as2MessageId} changed while its MDN status was recorded; retry`);
   }
   const updated = (await getMessage(item.pk))!;

@@ -180,6 +180,25 @@ export async function startRouting(
   });
 }
 
+/** An MDN event came before the payload's: the message is known, `pending` until its payload event. */
+export async function rememberEarlyMdn(
+  pk: string,
+  ids: Pick<MessageItem, "agreementId" | "as2MessageId">,
+  mdn: MdnInfo,
+): Promise<boolean> {
+  return createMessage({ pk, state: "pending", ...ids, mdn });
+}
+
+/** Another MDN event while the message is still `pending`. */
+export async function updateEarlyMdn(pk: string, mdn: MdnInfo): Promise<boolean> {
+  return writeMessage(pk, { mdn }, { state: "pending" });
+}
+
+/** The MDN status of a message already routed (`received` or `failed`), for the delivery `item` recorded. */
+export async function recordMdn(item: MessageItem, mdn: MdnInfo, mdnDest: string | undefined): Promise<boolean> {
+  return writeMessage(item.pk, stripUndefined({ mdn, mdnDest }), { state: item.state, occurrence: item.occurrence });
+}
+
 /** Takes over the routing `item` recorded once its holder's lease ran out (or was released). */
 export async function takeOverRouting(item: MessageItem, lease: Lease, now: Date): Promise<boolean> {
   return writeMessage(
