@@ -5,7 +5,7 @@
  */
 import { failedKey, inboundSidecarKeys, mdnKey, recordKey, type RoutedFile } from "../../model/layout";
 import { DeleteObjectCommand } from "@aws-sdk/client-s3";
-import { headObject, isPreconditionFailed, putJson, safeMove } from "../shared/s3-object";
+import { copyMatches, headObject, isPreconditionFailed, putJson, safeMove, type ObjectInfo } from "../shared/s3-object";
 import { getItem } from "../shared/ledger";
 import type { TransferEvent } from "../shared/transfer-events";
 import { logger } from "../shared/logger";
@@ -119,6 +119,8 @@ async function duplicate(ctx: ReceiveContext, f: InboundFacts, first: MessageIte
     logger.info("identical resend of a received message discarded", { pk: f.pk, inbox: first.dest });
     return { action: "duplicate-discarded", pk: f.pk, ...(first.dest ? { key: first.dest } : {}) };
   }
+  // A copy an earlier attempt made keeps its name even when its reservation ran out meanwhile.
+  if (!dest && source) dest = await copyAlreadyAt(ctx, candidate, source);
   dest ??= await reserveDestination(ctx.s3, ctx.bucket, candidate, owner);
   const moved = source
     ? (await safeMove(ctx.s3, ctx.bucket, source, dest)).to
@@ -148,6 +150,20 @@ async function duplicate(ctx: ReceiveContext, f: InboundFacts, first: MessageIte
   await publishReceived(ctx, kept, outcomeTime(f));
   await dropStatusFile(ctx, sidecars.status);
   return { action: "duplicate-kept-in-failed", pk: f.pk, key: dest };
+}
+
+/** The candidate key (taken ones only: they are reserved in order) already holding a copy of `source`. */
+async function copyAlreadyAt(
+  ctx: ReceiveContext,
+  candidate: (n: number) => string,
+  source: ObjectInfo,
+): Promise<string | undefined> {
+  for (let n = 0; n < MAX_CANDIDATES; n++) {
+    const there = await headObject(ctx.s3, ctx.bucket, candidate(n));
+    if (!there) return undefined;
+    if (copyMatches(source, there)) return candidate(n);
+  }
+  return undefined;
 }
 
 /** The candidate key `owner` reserved in an earlier attempt, if any. */

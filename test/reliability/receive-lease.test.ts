@@ -10,7 +10,9 @@ import * as messageIndex from "../../handlers/receive/message-index";
 import { RECEIVE_LEASE_SECONDS, messagePk } from "../../handlers/receive/message-index";
 import * as routePayload from "../../handlers/receive/route-payload";
 import * as destination from "../../handlers/shared/destination";
-import { getItem } from "../../handlers/shared/ledger";
+import { DeleteCommand } from "@aws-sdk/lib-dynamodb";
+import { getItem, ledgerClient, tableName } from "../../handlers/shared/ledger";
+import { destinationPk } from "../../handlers/shared/destination";
 import { handler as reconcileHandler, reconcile } from "../../handlers/send/reconcile";
 import { sendContext } from "../../handlers/send/context";
 import { defaultContext } from "../../handlers/receive/handler";
@@ -196,6 +198,30 @@ describe("after an upgrade", () => {
     expect(await deliver(inboundEvent(first))).toEqual({ batchItemFailures: [] });
     expect(await copiesOf("old", "inbox")).toEqual([`${INBOX}old.edi`]);
     expect(await getItem(pk)).toMatchObject({ state: "received" });
+  });
+});
+
+describe("after reservations ran out (a message waited days in a dead-letter queue)", () => {
+  it("a resend kept in failed/ whose copy was made before the stop is not copied a second time", async () => {
+    const msgId = "lease-8@partner";
+    const first = await transferStores(m, { messageId: msgId, fileName: "d.edi", body: "d1", start: FIRST });
+    expect(await deliver(inboundEvent(first))).toEqual({ batchItemFailures: [] });
+    const resend = await transferStores(m, { messageId: msgId, fileName: "d-2.edi", body: "d2", start: RESENT });
+    m.wire.faults.push({
+      when: (r) => r.op === "DeleteObject" && r.key === resend.key,
+      status: 500,
+      code: "InternalError",
+    });
+    expect(ok(await deliver(inboundEvent(resend)))).toBe(false);
+    const [copy] = await copiesOf("d2", "failed");
+    expect(copy).toBeDefined();
+    // The reservation's item expired (TTL) while the event waited.
+    await ledgerClient().send(new DeleteCommand({ TableName: tableName(), Key: { pk: destinationPk(copy!) } }));
+
+    expect(await deliver(inboundEvent(resend))).toEqual({ batchItemFailures: [] });
+    expect(await copiesOf("d2", "failed")).toEqual([copy]);
+    expect(await leftIn(BASE_DIR, msgId)).toEqual([]);
+    expectNoOverwrite(m);
   });
 });
 
