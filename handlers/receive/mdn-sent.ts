@@ -60,6 +60,12 @@ export async function onMdnSent(ctx: ReceiveContext, ev: TransferEvent): Promise
       if (lease) await routeHeld(ctx, item, lease);
       continue;
     }
+    if (f.sourceKey !== undefined && item.sourceKey !== undefined && f.sourceKey !== item.sourceKey) {
+      // The receipt of another delivery (a resend judged as a duplicate, stored under its own
+      // name): it says nothing about the delivery in inbox/, and its file goes with that resend.
+      logger.info("MDN of another delivery of a routed message left alone", { pk: f.pk, file: f.sourceKey });
+      return { action: "mdn-of-another-delivery", pk: f.pk };
+    }
     return applyMdn(ctx, item, mdn);
   }
   throw new MessageInProgressError(`message ${f.as2MessageId} changed during 3 attempts; retry later`);

@@ -33,6 +33,7 @@ const RESET: Partial<MessageItem> = {
   sourceVersionId: undefined,
   sourceChecksum: undefined,
   sourceSse: undefined,
+  statusKey: undefined,
 };
 
 export async function onPayloadReceived(ctx: ReceiveContext, ev: TransferEvent): Promise<ReceiveOutcome> {
