@@ -9,7 +9,7 @@
  * customer, and one alarm here notifies the operators at the first refusal.
  */
 import { Construct, type IConstruct } from "constructs";
-import { Fn, TerraformLocal, TerraformStack, type ITerraformDependable } from "cdktf";
+import { Fn, TerraformStack, type ITerraformDependable } from "cdktf";
 import { S3Object } from "@cdktf/provider-aws/lib/s3-object";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import type { Customer } from "../../model/customer";
@@ -17,7 +17,7 @@ import { ROUTING_DOCUMENT_KEY, inboundWorkPrefix } from "../../model/layout";
 import { ROUTING_INTEGRITY_METRIC, gatewayMetricNamespace } from "../../model/metrics";
 import { buildRoutingDocument, type PartnerResourceIds } from "../../model/routing";
 import type { BucketRef } from "../platform/context";
-import { terraformJson } from "../platform/terraform-json";
+import { terraformJsonLocal } from "../platform/terraform-json";
 
 export interface RoutingDocumentProps {
   readonly customer: Customer;
@@ -59,7 +59,7 @@ export class RoutingDocument extends Construct {
   constructor(scope: Construct, id: string, props: RoutingDocumentProps) {
     super(scope, id);
     const doc = buildRoutingDocument(props.customer, props.bucket.name, props.partners, inboundWorkPrefix);
-    const content = new TerraformLocal(this, "content", terraformJson(doc));
+    const content = terraformJsonLocal(this, "content", doc);
     this.object = new S3Object(this, "object", {
       bucket: props.bucket.name,
       key: ROUTING_DOCUMENT_KEY,
