@@ -80,7 +80,7 @@ export class CustomerStack extends TerraformStack {
       serverId: as2.server.id,
       agreementRoleArn: roles.agreementRole.arn,
       connectorRoleArn: (p) => roles.connectorRoleArnFor(p),
-      loggingRoleArn: roles.loggingRoleArn,
+      loggingRoleArn: (p) => roles.loggingRoleArnFor(p),
       kmsKeyArn: storage.kmsKey.arn,
       alarmTopicArn: messaging.alarmTopic.arn,
       asyncMdnUrl: as2.httpsUrl ?? as2.httpUrls[0]!,
