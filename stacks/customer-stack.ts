@@ -13,6 +13,7 @@ import { configureStateBackend } from "./platform/backend";
 import { TransferRoles } from "./transfer/transfer-iam";
 import { As2Server } from "./transfer/as2-server";
 import { TradingPartners } from "./transfer/trading-partners";
+import { CertificateExpiryAlarm, routingCertificates } from "./transfer/certificates-expiry";
 import { RoutingDocument } from "./pipelines/routing-document";
 import { GatewayOutputs } from "./platform/outputs";
 import { GuardRails } from "./guard-rails";
@@ -101,11 +102,16 @@ export class CustomerStack extends TerraformStack {
       bucket: storage.bucket,
       kmsKeyArn: storage.kmsKey.arn,
       partners: transfer.partners,
+      certificates: routingCertificates(tradingPartners),
       alarmTopicArn: messaging.alarmTopic.arn,
       // The bucket policy names the deployer among the writers of _gateway/: apply it first.
       dependsOn: storage.bucketPolicy ? [storage.bucketPolicy] : [],
     });
     const routing = { key: routingDocument.key, etag: routingDocument.etag };
+    new CertificateExpiryAlarm(this, "certificate-expiry", {
+      customerName: customer.name,
+      alarmTopicArn: messaging.alarmTopic.arn,
+    });
     new GatewayOutputs(this, "outputs", {
       server: as2,
       tradingPartners,

@@ -15,7 +15,7 @@ import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric
 import type { Customer } from "../../model/customer";
 import { ROUTING_DOCUMENT_KEY, inboundWorkPrefix } from "../../model/layout";
 import { ROUTING_INTEGRITY_METRIC, gatewayMetricNamespace } from "../../model/metrics";
-import { buildRoutingDocument, type PartnerResourceIds } from "../../model/routing";
+import { buildRoutingDocument, type PartnerResourceIds, type RoutingCertificate } from "../../model/routing";
 import type { BucketRef } from "../platform/context";
 import { terraformJsonLocal } from "../platform/terraform-json";
 
@@ -24,6 +24,8 @@ export interface RoutingDocumentProps {
   readonly bucket: BucketRef;
   readonly kmsKeyArn: string;
   readonly partners: readonly PartnerResourceIds[];
+  /** Every certificate with its end of validity, for the reconciler's expiry metric. @default none */
+  readonly certificates?: readonly RoutingCertificate[];
   /** Operators' topic for the integrity alarm. @default no alarm actions */
   readonly alarmTopicArn?: string;
   /**
@@ -58,7 +60,13 @@ export class RoutingDocument extends Construct {
 
   constructor(scope: Construct, id: string, props: RoutingDocumentProps) {
     super(scope, id);
-    const doc = buildRoutingDocument(props.customer, props.bucket.name, props.partners, inboundWorkPrefix);
+    const doc = buildRoutingDocument(
+      props.customer,
+      props.bucket.name,
+      props.partners,
+      inboundWorkPrefix,
+      props.certificates,
+    );
     const content = terraformJsonLocal(this, "content", doc);
     this.object = new S3Object(this, "object", {
       bucket: props.bucket.name,

@@ -88,7 +88,6 @@ export class TradingPartners extends Construct {
           customerName: customer.name,
           station,
           customerFile: props.customerFile,
-          alarmTopicArn: props.alarmTopicArn,
           slug,
         }),
       );
@@ -136,7 +135,6 @@ export class TradingPartner extends Construct {
       customerName: customer.name,
       partner: p,
       customerFile: props.customerFile,
-      alarmTopicArn: props.alarmTopicArn,
       slug,
     });
     const partnerProfileId = this.profile.profile.profileId;
