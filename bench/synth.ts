@@ -164,9 +164,10 @@ export async function benchSynth(o: SynthOptions): Promise<SectionResult> {
   if (o.cpuProfile || (largest === 1000 && largestNpm && largestNpm.wallMs >= 3000)) {
     rmSync(o.profileDir, { recursive: true, force: true });
     mkdirSync(o.profileDir, { recursive: true });
+    // Profiled through tsx so that frames name our source files (the bundle would name one file).
     const r = await runMeasured(
       process.execPath,
-      ["--cpu-prof", `--cpu-prof-dir=${o.profileDir}`, "scripts/run-app.mjs"],
+      ["--cpu-prof", `--cpu-prof-dir=${o.profileDir}`, "--import", "tsx", "main.ts"],
       {
         cwd: o.root,
         env: {
