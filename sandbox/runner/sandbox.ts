@@ -18,7 +18,7 @@ import type { Queue } from "./sqs";
 import { LocalEventBridge } from "./eventbridge";
 import type { BusEvent, Rule, RuleTarget } from "./eventbridge";
 import { FunctionError, LocalFunction } from "./lambdas";
-import { LocalStepFunctions, taskError } from "./stepfunctions";
+import { LocalStepFunctions, localHttpTask, taskError } from "./stepfunctions";
 import type { StateMachineSpec } from "./stepfunctions";
 import { startStorageServers, LOCAL_CREDENTIALS } from "./storage-servers";
 import type { StorageServers, S3rverRecord } from "./storage-servers";
@@ -517,7 +517,7 @@ export class Sandbox {
           await ddb.send(new PutItemCommand(input as unknown as PutItemCommandInput));
         },
         putEvents: (entries) => this.events.putEntries(entries),
-        httpInvoke: (input) => this.httpTask(input),
+        httpInvoke: localHttpTask(this.o.httpEndpoints ?? {}),
         putMetricData: (input) => {
           const data = (input["MetricData"] ?? []) as { MetricName?: string; Dimensions?: { Value?: string }[] }[];
           for (const d of data) this.metricCounts.push([String(d.MetricName), String(d.Dimensions?.[0]?.Value ?? "")]);
@@ -553,27 +553,6 @@ export class Sandbox {
       // Step Functions names a function's error by its errorType, the cause is the error object.
       throw taskError(e.errorName, JSON.stringify({ errorType: e.errorName, errorMessage: e.message }));
     }
-  }
-
-  /** The HTTP Task: to the local endpoint configured for the declared URL, else a stub echoing the document. */
-  private async httpTask(input: Record<string, unknown>): Promise<{ status: number; body: unknown }> {
-    const declared = String(input["ApiEndpoint"]);
-    const local = this.o.httpEndpoints?.[declared];
-    const body = input["RequestBody"];
-    if (!local) return { status: 200, body: (body as { document?: unknown } | undefined)?.document ?? {} };
-    const r = await fetch(local, {
-      method: String(input["Method"] ?? "POST"),
-      headers: { "Content-Type": "application/json", ...((input["Headers"] ?? {}) as Record<string, string>) },
-      body: JSON.stringify(body ?? {}),
-    });
-    const text = await r.text();
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      // not JSON: the text is the body
-    }
-    return { status: r.status, body: parsed };
   }
 
   // ------------------------------------------------------------------ Transfer Family and partners

@@ -93,6 +93,33 @@ export function taskError(name: string, message: string): Error {
   return e;
 }
 
+/**
+ * The HTTP Task offline: a declared endpoint listed in `endpoints` is called at its local URL (same
+ * method, headers and JSON body); any other is answered by a stub that returns the request body's
+ * `document` unchanged, so a workflow with enrichment runs without the partner's system.
+ */
+export function localHttpTask(
+  endpoints: Readonly<Record<string, string>>,
+): (input: Record<string, unknown>) => Promise<{ status: number; body: unknown }> {
+  return async (input) => {
+    const local = endpoints[String(input["ApiEndpoint"])];
+    const body = input["RequestBody"];
+    if (!local) return { status: 200, body: (body as { document?: unknown } | undefined)?.document ?? {} };
+    const r = await fetch(local, {
+      method: String(input["Method"] ?? "POST"),
+      headers: { "Content-Type": "application/json", ...((input["Headers"] ?? {}) as Record<string, string>) },
+      body: JSON.stringify(body ?? {}),
+    });
+    const text = await r.text();
+    try {
+      return { status: r.status, body: JSON.parse(text) as unknown };
+    } catch {
+      // Step Functions hands a body that is not JSON over as text.
+      return { status: r.status, body: text };
+    }
+  };
+}
+
 // Forbidden in execution names (StartExecution, Step Functions API reference): whitespace, brackets,
 // wildcards, special characters and control characters; 1 to 80 characters.
 const BAD_NAME = /[\s<>{}[\]?*"#%\\^|~`$&,;:/]/;
