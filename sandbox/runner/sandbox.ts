@@ -849,6 +849,8 @@ export class Sandbox {
       .map((f) => `${f.spec.name} ${f.invocations}${f.errors ? ` (${f.errors} errors)` : ""}`)
       .join(", ");
     const dlq = this.deadLetters();
+    const runs = this.stepFunctions?.executions() ?? [];
+    const byStatus = (st: string) => runs.filter((e) => e.status === st).length;
     return [
       "── summary ─────────────────────────────────────────────",
       `uploads ${c.uploads} · transfers started ${c.transfers} · delivered ${c.sentOk} · send failures ${c.sentFailed}`,
@@ -860,6 +862,11 @@ export class Sandbox {
           .join(", ") || "none"
       }`,
       `function invocations: ${fnLine || "none"}`,
+      ...(runs.length
+        ? [
+            `workflow executions: succeeded ${byStatus("SUCCEEDED")} · failed ${byStatus("FAILED")} · running ${byStatus("RUNNING")}`,
+          ]
+        : []),
       `dead-letter queues: ${dlq.length ? dlq.map((d) => `${d.queue} ${d.count}`).join(", ") : "empty"}`,
       `function logs: ${join(this.o.workDir, "logs")}`,
     ].join("\n");
