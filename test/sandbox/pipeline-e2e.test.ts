@@ -142,7 +142,7 @@ describe("the transaction pipeline in the sandbox", () => {
     ]);
     expect(await sb.settle(30_000)).toBe(true);
     expect(splits()).toBe(splitsBefore + 1);
-    expect(await rows("ACME-AS2/GLOBEX")).toHaveLength(3);
+    await expectSteps(x, [{ expect: { transactions: { station: "ACME-AS2", partner: "GLOBEX", count: 3 } } }]);
     expect(sb.stepFunctions.executions()).toHaveLength(executionsBefore);
     expect(processedEvents("GLOBEX")).toBe(3);
     expect(sb.deadLetters()).toEqual([]);
@@ -150,6 +150,7 @@ describe("the transaction pipeline in the sandbox", () => {
 
   it("AWS's sample XML dropped over SFTP gives 11 rows; dropped again, none more", async () => {
     await drop("transactions.xml", XML);
+    await expectSteps(x, [{ expect: { transactions: { station: "ACME-EU", partner: "INITECH", count: 11 } } }]);
     await eventually("11 TRANSACTION.PROCESSED for Initech", () => processedEvents("INITECH") >= 11);
     expect(await sb.settle(30_000)).toBe(true);
     const stored = await rows("ACME-EU/INITECH");
