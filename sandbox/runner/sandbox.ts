@@ -752,7 +752,7 @@ export class Sandbox {
 
   /** One line per file a function is handed (e.g. the settle check of an upload). */
   private narrateInvocation(fn: LocalFunction, bodies: string[]): void {
-    const step = fn.spec.name.replace(/^as2-.+?-(?=(?:send|receive|events?)(?:-|$))/, "");
+    const step = fn.spec.name.replace(/^as2-.+?-(?=(?:send|receive|events?|transactions)(?:-|$))/, "");
     const seen = new Set<string>();
     for (const body of bodies) {
       let parsed: unknown;
