@@ -27,3 +27,6 @@ export function inboundMessageId(agreementId: string, as2MessageId: string, occu
 export function directionOfId(id: string): "inbound" | "outbound" | undefined {
   return new RegExp(MESSAGE_ID_PATTERN).test(id) ? (id.startsWith("i-") ? "inbound" : "outbound") : undefined;
 }
+
+/** An upload waiting for its commit (POST /v1/uploads/{uploadId}:commit): random, so it cannot be guessed. */
+export const UPLOAD_ID_PATTERN = "^u-[0-9a-f]{32}$";

@@ -9,7 +9,7 @@ import { API_SCHEMAS, type ApiSchemaName } from "./schemas";
 import { OPERATIONS, API_SCOPES, oauthScope, type Operation, type OperationId } from "./operations";
 import { API_LIMITS } from "./limits";
 import { MESSAGE_STATES } from "./index-model";
-import { MESSAGE_ID_PATTERN } from "./ids";
+import { MESSAGE_ID_PATTERN, UPLOAD_ID_PATTERN } from "./ids";
 
 type Json = Record<string, unknown>;
 const ref = (name: ApiSchemaName) => ({ $ref: `#/components/schemas/${name}` });
@@ -47,6 +47,14 @@ const idParam = {
   required: true,
   schema: { type: "string", pattern: MESSAGE_ID_PATTERN },
   example: "o-3f9a0c1b2d4e5f60718293a4",
+};
+
+const uploadIdParam = {
+  name: "uploadId",
+  in: "path",
+  required: true,
+  schema: { type: "string", pattern: UPLOAD_ID_PATTERN },
+  example: "u-0f1e2d3c4b5a69788796a5b4c3d2e1f0",
 };
 
 const listParams = [
@@ -102,16 +110,20 @@ function operationBody(o: Operation): Json {
     bulkDelete: "BulkDeleteRequest",
   };
   const body = requestBody[o.id];
-  const withId = o.path.includes("{id}");
+  const withId = o.path.includes("{id}") || o.path.includes("{uploadId}");
   const errors = [400, 401, 403, 429, ...(withId ? [404, 409] : []), ...(body ? [413] : [])];
   if (o.id === "sendMessage") errors.push(422);
   return {
     operationId: o.id,
     summary: o.summary,
-    tags: [o.path.startsWith("/v1/messages") ? "messages" : "lists"],
+    tags: [o.id.startsWith("list") ? "lists" : "messages"],
     security: [{ sigv4: [] }, { oauth2: [oauthScope(o.scope)] }],
     "x-required-scope": o.scope,
-    ...(withId ? { parameters: [idParam] } : o.id.startsWith("list") ? { parameters: listParams } : {}),
+    ...(withId
+      ? { parameters: [o.path.includes("{uploadId}") ? uploadIdParam : idParam] }
+      : o.id.startsWith("list")
+        ? { parameters: listParams }
+        : {}),
     ...(body ? { requestBody: { required: true, content: json(body) } } : {}),
     responses: { [String(status)]: { description, content: json(schema) }, ...problemResponses(errors.sort()) },
   };

@@ -28,8 +28,8 @@ export interface Operation {
   /** Path in the OpenAPI document. */
   readonly path: string;
   /**
-   * API Gateway route key. HTTP API path variables are whole segments, so `{id}:resend` and
-   * `{id}:commit` share the route `/v1/messages/{action}` and the Lambda reads the verb after ':'.
+   * API Gateway route key. HTTP API path variables are whole segments, so `{id}:resend` is the route
+   * `/v1/messages/{action}` (and `{uploadId}:commit` `/v1/uploads/{action}`); the Lambda reads the verb after ':'.
    */
   readonly routeKey: string;
   readonly scope: ApiScope;
@@ -54,8 +54,8 @@ export const OPERATIONS: readonly Operation[] = [
   {
     id: "commitMessage",
     method: "POST",
-    path: "/v1/messages/{id}:commit",
-    routeKey: "POST /v1/messages/{action}",
+    path: "/v1/uploads/{uploadId}:commit",
+    routeKey: "POST /v1/uploads/{action}",
     scope: "send",
     summary: "Send a file uploaded to the URL that POST /v1/messages returned",
     throttle: WRITE,

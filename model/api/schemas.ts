@@ -5,7 +5,7 @@
  * (handlers/api/validate.ts), so zod never reaches its bundle.
  */
 import { z } from "zod";
-import { MESSAGE_ID_PATTERN } from "./ids";
+import { MESSAGE_ID_PATTERN, UPLOAD_ID_PATTERN } from "./ids";
 import { MESSAGE_STATES } from "./index-model";
 import { API_LIMITS } from "./limits";
 
@@ -76,19 +76,37 @@ export const sendMessageResponseSchema = z
   .strictObject({
     messages: z.array(
       z.strictObject({
-        id: messageId,
         fileName,
         state: z
           .enum(["queued", "awaiting-upload"])
           .describe(
-            "queued: on its way; awaiting-upload: PUT the file to upload.url, then POST /v1/messages/{id}:commit",
+            "queued: on its way (see id); awaiting-upload: PUT the file to upload.url, then POST /v1/uploads/{uploadId}:commit",
           ),
+        id: messageId.optional().describe("queued files: the message id"),
+        uploadId: z.string().regex(new RegExp(UPLOAD_ID_PATTERN)).optional().describe("files to upload by URL"),
         upload: uploadSchema.optional(),
       }),
     ),
   })
   .meta({
-    examples: [{ messages: [{ id: "o-3f9a0c1b2d4e5f60718293a4", fileName: "invoice-1001.xml", state: "queued" }] }],
+    examples: [
+      {
+        messages: [
+          { id: "o-3f9a0c1b2d4e5f60718293a4", fileName: "invoice-1001.xml", state: "queued" },
+          {
+            uploadId: "u-0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+            fileName: "catalogue.zip",
+            state: "awaiting-upload",
+            upload: {
+              url: "https://as2-example-bucket.s3.eu-west-1.amazonaws.com/_gateway/api-uploads/u-0f1e2d3c4b5a69788796a5b4c3d2e1f0/file?X-Amz-Signature=...",
+              method: "PUT",
+              headers: {},
+              expiresAt: "2026-12-01T10:15:00.000Z",
+            },
+          },
+        ],
+      },
+    ],
   });
 
 export const messageSchema = z
