@@ -29,6 +29,7 @@ const PROBLEM_STATUSES: Record<number, string> = {
   404: "no such message (or not visible to the caller)",
   409: "the message is not in a state that allows the operation",
   413: "request body over the documented limit",
+  415: "the body is not application/json",
   422: "unknown station or partner, or a partner of another station",
   429: "throttled: retry after a pause",
 };
@@ -111,7 +112,7 @@ function operationBody(o: Operation): Json {
   };
   const body = requestBody[o.id];
   const withId = o.path.includes("{id}") || o.path.includes("{uploadId}");
-  const errors = [400, 401, 403, 429, ...(withId ? [404, 409] : []), ...(body ? [413] : [])];
+  const errors = [400, 401, 403, 429, ...(withId ? [404, 409] : []), ...(body ? [413, 415] : [])];
   if (o.id === "sendMessage") errors.push(422);
   return {
     operationId: o.id,
