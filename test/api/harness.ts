@@ -173,7 +173,7 @@ export class ApiHarness {
 
   /** Calls the handler and checks the answer against the OpenAPI document (status documented, body valid). */
   async call(c: Call): Promise<Answer> {
-    const r = (await handler(this.event(c)));
+    const r = await handler(this.event(c));
     const status = r.statusCode ?? 0;
     const contentType = String(r.headers?.["content-type"] ?? "");
     const body = JSON.parse(r.body ?? "{}") as Record<string, unknown>;
