@@ -59,9 +59,10 @@ export async function placeInSendFolder(
   source: SendSource,
   metadata: Record<string, string>,
   owner?: { readonly meta: string; readonly value: string },
+  batch?: string,
 ): Promise<Placed> {
   for (let n = 0; n < MAX_NAMES; n++) {
-    const key = sendKey(route, withCollisionSuffix(fileName, n));
+    const key = sendKey(route, withCollisionSuffix(fileName, n), batch);
     const there = await head(s3, bucket, key);
     if (there) {
       if (owner && there.Metadata?.[owner.meta] === owner.value)

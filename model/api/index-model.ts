@@ -105,3 +105,6 @@ export function visibleState(item: Pick<IndexItem, "state" | "read" | "deletedAt
 export function isFinal(state: PipelineState): boolean {
   return STATE_RANK[state] >= STATE_RANK.sent;
 }
+
+/** `as2-<customer>-messages`: the stack names the table so, and the operator CLI finds it by this name. */
+export const messageIndexTableName = (customer: string) => `as2-${customer}-messages`;

@@ -6,10 +6,7 @@
  */
 import { Construct } from "constructs";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
-import { INDEX_GSIS, INDEX_TABLE_KEY } from "../../model/api/index-model";
-
-/** `as2-<customer>-messages`: the operator CLI finds it by this name. */
-export const messageIndexTableName = (customer: string) => `as2-${customer}-messages`;
+import { INDEX_GSIS, INDEX_TABLE_KEY, messageIndexTableName } from "../../model/api/index-model";
 
 export class MessageIndexTable extends Construct {
   readonly table: DynamodbTable;
