@@ -72,6 +72,20 @@ function documented(method: string, path: string, status: number): { schema?: st
   return { type, schema: c.schema.$ref.replace("#/components/schemas/", "") };
 }
 
+/** Throws unless the answer is one the OpenAPI document lists for the operation, with a valid body. */
+export function conforms(method: string, path: string, status: number, contentType: string, body: unknown): void {
+  const doc = documented(method, path, status);
+  const schema = doc?.schema ?? (status >= 400 ? "Problem" : undefined);
+  if (!schema) throw new Error(`${method} ${path} answered ${status}, which the OpenAPI document does not list`);
+  const check = ajv.getSchema(`openapi#/components/schemas/${schema}`)!;
+  if (!check(body))
+    throw new Error(
+      `${method} ${path} ${status}: body is not a valid ${schema}: ${ajv.errorsText(check.errors)}\n${JSON.stringify(body)}`,
+    );
+  if (status >= 400 && contentType !== "application/problem+json")
+    throw new Error(`${method} ${path} ${status}: content-type ${contentType}, expected application/problem+json`);
+}
+
 export class ApiHarness {
   private constructor(
     readonly aws: LocalAws,
@@ -177,18 +191,7 @@ export class ApiHarness {
     const status = r.statusCode ?? 0;
     const contentType = String(r.headers?.["content-type"] ?? "");
     const body = JSON.parse(r.body ?? "{}") as Record<string, unknown>;
-    const doc = documented(c.method, c.path, status);
-    const schema = doc?.schema ?? (status >= 400 ? "Problem" : undefined);
-    if (!schema) throw new Error(`${c.method} ${c.path} answered ${status}, which the OpenAPI document does not list`);
-    const check = ajv.getSchema(`openapi#/components/schemas/${schema}`)!;
-    if (!check(body))
-      throw new Error(
-        `${c.method} ${c.path} ${status}: body is not a valid ${schema}: ${ajv.errorsText(check.errors)}\n${JSON.stringify(body)}`,
-      );
-    if (status >= 400 && contentType !== "application/problem+json")
-      throw new Error(
-        `${c.method} ${c.path} ${status}: content-type ${contentType}, expected application/problem+json`,
-      );
+    conforms(c.method, c.path, status, contentType, body);
     return { status, contentType, body };
   }
 }
