@@ -11,6 +11,7 @@ import { UpdateCommand, type DynamoDBDocumentClient, type TransactWriteCommandIn
 import { conditionally, ledgerClient } from "../shared/ledger";
 import { requireEnv } from "../shared/env";
 import {
+  INDEX_TABLE_ENV,
   INDEX_TABLE_KEY,
   STATE_RANK,
   routeKeyOf,
@@ -20,7 +21,7 @@ import {
   type IndexedMdn,
 } from "../../model/api/index-model";
 
-export const INDEX_TABLE_ENV = "MESSAGE_INDEX_TABLE";
+export { INDEX_TABLE_ENV };
 
 export function indexTableName(): string {
   return requireEnv(INDEX_TABLE_ENV);

@@ -108,3 +108,6 @@ export function isFinal(state: PipelineState): boolean {
 
 /** `as2-<customer>-messages`: the stack names the table so, and the operator CLI finds it by this name. */
 export const messageIndexTableName = (customer: string) => `as2-${customer}-messages`;
+
+/** Environment variable naming the index table: set on the API Lambda and on the send and receive functions. */
+export const INDEX_TABLE_ENV = "MESSAGE_INDEX_TABLE";

@@ -26,8 +26,11 @@ import { CognitoResourceServer } from "@cdktf/provider-aws/lib/cognito-resource-
 import { CognitoUserPoolClient } from "@cdktf/provider-aws/lib/cognito-user-pool-client";
 import { CognitoUserPoolDomain } from "@cdktf/provider-aws/lib/cognito-user-pool-domain";
 import { TerraformOutput } from "cdktf";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { GatewayFunction, policyDocument } from "../pipelines/gateway-function";
 import type { GatewayContext } from "../platform/context";
 import type { PolicyStatement } from "../pipelines/gateway-function";
+import { INDEX_TABLE_ENV } from "../../model/api/index-model";
 import { physicalName } from "../events/event-names";
 import { API_SCOPES, OAUTH_RESOURCE_SERVER, OPERATIONS, apiRoutes, oauthScope } from "../../model/api/operations";
 import { API_UPLOAD_ROOT, SEND_PREFIX, filesRoot } from "../../model/layout";
@@ -167,6 +170,29 @@ export class RestApi extends Construct {
       value: this.api.apiEndpoint,
       description: "REST API base URL (routes under /v1)",
     });
+    this.letPipelinesWriteTheIndex(ctx);
+  }
+
+  /**
+   * The send and receive functions (those that use the state table) keep the index current
+   * (handlers/api/index-hooks.ts): they get its name and UpdateItem on it, and nothing else. Done
+   * from here so that a customer without the API has neither; the pipelines are built first.
+   */
+  private letPipelinesWriteTheIndex(ctx: GatewayContext): void {
+    const writers = this.node
+      .scope!.node.findAll()
+      .filter((c): c is GatewayFunction => c instanceof GatewayFunction)
+      .filter((f) => f.function.environment.variablesInput?.["STATE_TABLE"] === ctx.stateTable.name);
+    for (const [i, f] of writers.entries()) {
+      f.function.addOverride(`environment.variables.${INDEX_TABLE_ENV}`, this.index.table.name);
+      new IamRolePolicy(this, `index-writer-${i}`, {
+        role: f.role.id,
+        name: "message-index",
+        policy: policyDocument([
+          { sid: "MessageIndex", actions: ["dynamodb:UpdateItem"], resources: [this.index.table.arn] },
+        ]),
+      });
+    }
   }
 
   private cognito(customerName: string, region: string, config: ApiConfig) {

@@ -35,11 +35,20 @@ describe("REST API stack", () => {
     const fn = all(tf, "aws_lambda_function").find((f) => String(f.function_name).endsWith("-api"));
     expect(fn).toMatchObject({ runtime: "nodejs22.x", architectures: ["arm64"] });
     expect(all(tf, "aws_cognito_user_pool")).toHaveLength(0);
+    // The send and receive functions keep the index current; the others do not get it.
+    const withIndex = all(tf, "aws_lambda_function").filter(
+      (f) => f.environment.variables.MESSAGE_INDEX_TABLE && f !== fn,
+    );
+    expect(withIndex.map((f) => String(f.function_name)).sort()).toEqual(
+      expect.arrayContaining([expect.stringMatching(/receive/), expect.stringMatching(/send/)]),
+    );
+    expect(withIndex.every((f) => f.environment.variables.STATE_TABLE)).toBe(true);
   });
 
   it("a customer without api gets none of it", () => {
     const { tf } = synthCustomer(customerInput({ name: "noapi" }));
     expect(all(tf, "aws_apigatewayv2_api")).toHaveLength(0);
+    expect(all(tf, "aws_lambda_function").some((f) => f.environment.variables.MESSAGE_INDEX_TABLE)).toBe(false);
   });
 
   it("cognito: a user pool, one app client per declared client (client credentials), routes require scopes", () => {
