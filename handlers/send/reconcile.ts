@@ -12,6 +12,7 @@
  * It publishes the age of the oldest open work per direction (CloudWatch embedded metric format)
  * and records its last run for `npm run gateway -- status`.
  */
+import { publishCertificateExpiry } from "./certificate-expiry";
 import type { Context } from "aws-lambda";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
@@ -277,6 +278,7 @@ export async function reconcile(ctx: SendContext, rctx?: ReceiveContext): Promis
   };
   publishOldest(ctx.customer, "send", oldestSendSeconds, now);
   publishOldest(ctx.customer, "receive", received.oldest, now);
+  publishCertificateExpiry(ctx.customer, ctx.routing.doc.certificates, now);
   await ledgerClient().send(
     new PutCommand({
       TableName: tableName(),
