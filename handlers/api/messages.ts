@@ -226,16 +226,24 @@ export async function remove(ctx: ApiContext, caller: Caller, id: string): Promi
   return toApiMessage(await visibleItem(ctx, caller, id));
 }
 
+/** Deletes of one bulk call run this many at a time: 100 ids stay well inside the 29 s timeout. */
+const BULK_CONCURRENCY = 10;
+
 export async function bulkRemove(ctx: ApiContext, caller: Caller, ids: readonly string[]): Promise<BulkDeleteResponse> {
-  const results: BulkDeleteResponse["results"] = [];
-  for (const id of ids) {
-    try {
-      await remove(ctx, caller, id);
-      results.push({ id, status: 200 });
-    } catch (e) {
-      if (!(e instanceof ApiProblem)) throw e;
-      results.push({ id, status: e.status, code: e.code, detail: e.detail });
+  const results: BulkDeleteResponse["results"] = ids.map((id) => ({ id, status: 500 }));
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < ids.length; i = next++) {
+      const id = ids[i]!;
+      try {
+        await remove(ctx, caller, id);
+        results[i] = { id, status: 200 };
+      } catch (e) {
+        if (!(e instanceof ApiProblem)) throw e;
+        results[i] = { id, status: e.status, code: e.code, detail: e.detail };
+      }
     }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(BULK_CONCURRENCY, ids.length) }, worker));
   return { results };
 }
