@@ -38,7 +38,7 @@ import { placeInSendFolder, RESEND_OF_META } from "../handlers/api/send-folder";
 import { reindex } from "../handlers/api/reindex";
 import { messageIndexTableName } from "../model/api/index-model";
 
-const OPEN_KINDS = ["send-claim", "send-file"] as const;
+const OPEN_KINDS = ["send-claim", "send-file", "receive-message"] as const;
 const LAST_RUN_PK = "reconciler#lastRun";
 
 /** Each dead-letter queue of a customer and the queue its messages came from (undefined: a schedule's). */
@@ -100,7 +100,7 @@ async function status(customer: string, out: (line: string) => void): Promise<vo
       out(`  ${kind} ${state}: ${list.length}, oldest ${age(oldest, now)}`);
       for (const i of list.slice(0, 5))
         out(
-          `    ${String(i.claimId ?? "")}${i.fileName ? ` ${String(i.fileName)}` : ""} since ${String(i[OPEN_WORK_INDEX.sortKey])}`,
+          `    ${String(i.claimId ?? i.as2MessageId ?? "")}${i.fileName ? ` ${String(i.fileName)}` : ""} since ${String(i[OPEN_WORK_INDEX.sortKey])}`,
         );
     }
   }

@@ -66,9 +66,11 @@ export class Reconciler extends Construct {
       deadLetterQueueArn: this.deadLetter.queue.arn,
       reservedConcurrency: 1,
       statements: [
+        // Version-exact moves (a versionId on HEAD, copy source and DELETE) are authorized as the
+        // *Version actions (S3 API reference, GetObject `versionId`); see receive-pipeline.ts.
         {
           sid: "WorkingPaths",
-          actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+          actions: ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"],
           resources: [obj(`${OUTBOUND_WORK_ROOT}*`), obj(`${INBOUND_WORK_ROOT}*`)],
         },
         { sid: "Uploads", actions: ["s3:GetObject", "s3:DeleteObject"], resources: [obj(`${SEND_PREFIX}*`)] },
