@@ -13,7 +13,7 @@ import { inboundMessageId, outboundMessageId } from "../../model/api/ids";
 import type { IndexTransition, PipelineState } from "../../model/api/index-model";
 import { recordKey } from "../../model/layout";
 import { logger } from "../shared/logger";
-import { INDEX_TABLE_ENV, transitionElement, writeTransition } from "./index-writer";
+import { INDEX_TABLE_ENV, addFacts, transitionElement, writeTransition } from "./index-writer";
 
 export function indexEnabled(): boolean {
   return !!process.env[INDEX_TABLE_ENV];
@@ -106,4 +106,20 @@ export async function indexTransition(t: IndexTransition | undefined): Promise<v
 /** The same transition as an element of the caller's TransactWriteItems, or undefined without the API. */
 export function indexTransitionElement(t: IndexTransition | undefined) {
   return t && indexEnabled() ? transitionElement(t) : undefined;
+}
+
+/** An MDN status recorded after the message was routed: added to its index record (never thrown). */
+export async function indexReceivedMdn(item: MessageItem): Promise<void> {
+  if (!indexEnabled() || !item.mdn) return;
+  const id = inboundMessageId(item.agreementId, item.as2MessageId);
+  try {
+    await addFacts(id, {
+      mdn: clean({ key: item.mdnDest, status: item.mdn.status, disposition: item.mdn.disposition ?? item.disposition }),
+    });
+  } catch (e) {
+    logger.error("message index not updated (npm run gateway -- reindex repairs it)", {
+      id,
+      error: (e as Error).message,
+    });
+  }
 }
