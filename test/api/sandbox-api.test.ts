@@ -55,3 +55,34 @@ it("sends a file through the API into the send folder and shows it queued in the
   expect(x.lines.join("\n")).not.toContain("FunctionError");
   expect(sendPrefix({ station: "ACME-AS2", partner: "GLOBEX", test: false })).toBe("AS2/send/ACME-AS2/GLOBEX/");
 });
+
+/** Polls until `check` holds (the pipeline works asynchronously); fails with the sandbox log. */
+async function eventually<T>(what: string, read: () => Promise<T>, check: (v: T) => boolean, seconds = 45): Promise<T> {
+  const until = Date.now() + seconds * 1000;
+  for (;;) {
+    const v = await read();
+    if (check(v)) return v;
+    if (Date.now() > until) throw new Error(`${what}: not reached in ${seconds}s\n${x.lines.slice(-40).join("\n")}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+it("a received message lists as unread, downloads, is marked read and deleted", async () => {
+  await x.sb.sendInbound("GLOBEX", "order-4711.edi", Buffer.from("UNA:+.? 'UNB+UNOC:3'"));
+  const inbox = await eventually(
+    "received message in GET /v1/inbox?unread=true",
+    () => call("GET", "/v1/inbox?unread=true&partner=GLOBEX&station=ACME-AS2", { key: FULL }),
+    (r) => (r.body.items as unknown[]).length > 0,
+  );
+  const id = (inbox.body.items as { id: string }[])[0]!.id;
+  const files = await call("GET", `/v1/messages/${id}/files`, { key: READ });
+  const url = (files.body.items as { url: string }[])[0]!.url;
+  expect(await (await fetch(url)).text()).toBe("UNA:+.? 'UNB+UNOC:3'");
+  expect((await call("PATCH", `/v1/messages/${id}`, { key: READ, body: { read: true } })).body).toMatchObject({
+    state: "read",
+  });
+  const unread = await call("GET", "/v1/inbox?unread=true&partner=GLOBEX&station=ACME-AS2", { key: FULL });
+  expect((unread.body.items as { id: string }[]).map((i) => i.id)).not.toContain(id);
+  expect((await call("DELETE", `/v1/messages/${id}`, { key: READ })).status).toBe(403);
+  expect((await call("DELETE", `/v1/messages/${id}`, { key: FULL })).body).toMatchObject({ state: "deleted" });
+});
