@@ -19,7 +19,7 @@ import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { SEND_PREFIX, OUTBOUND_WORK_ROOT, routedFolderPattern } from "../../model/layout";
 import type { GatewayContext } from "../platform/context";
-import { GatewayFunction, type PolicyStatement } from "./gateway-function";
+import { GatewayFunction, VERSIONED_MOVE_SOURCE, type PolicyStatement } from "./gateway-function";
 import { UnclassifiedFailureAlarm } from "./unclassified-failure-alarm";
 import { Reconciler } from "./reconciler";
 
@@ -234,11 +234,14 @@ export class SendPipeline extends Construct {
       kmsKeyArn: ctx.kmsKeyArn,
       timeoutSeconds: HANDLER_TIMEOUT_SECONDS,
       statements: [
-        { sid: "Uploads", actions: ["s3:GetObject", "s3:DeleteObject"], resources: [obj(`${SEND_PREFIX}*`)] },
+        // Moves name the exact version (CopyObject `?versionId=`, DeleteObject VersionId), which
+        // S3 authorizes as s3:GetObjectVersion / s3:DeleteObjectVersion (S3 API reference,
+        // GetObject and DeleteObject "Permissions"); see receive-pipeline.ts.
+        { sid: "Uploads", actions: VERSIONED_MOVE_SOURCE, resources: [obj(`${SEND_PREFIX}*`)] },
         probe,
         {
           sid: "Staging",
-          actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+          actions: [...VERSIONED_MOVE_SOURCE, "s3:PutObject"],
           resources: [obj(`${OUTBOUND_WORK_ROOT}*`)],
         },
         { sid: "Routed", actions: ["s3:GetObject", "s3:PutObject"], resources: routed },
@@ -261,7 +264,7 @@ export class SendPipeline extends Construct {
       kmsKeyArn: ctx.kmsKeyArn,
       timeoutSeconds: HANDLER_TIMEOUT_SECONDS,
       statements: [
-        { sid: "Staging", actions: ["s3:GetObject", "s3:DeleteObject"], resources: [obj(`${OUTBOUND_WORK_ROOT}*`)] },
+        { sid: "Staging", actions: VERSIONED_MOVE_SOURCE, resources: [obj(`${OUTBOUND_WORK_ROOT}*`)] },
         probe,
         { sid: "Routed", actions: ["s3:GetObject", "s3:PutObject"], resources: routed },
         routingDoc,
