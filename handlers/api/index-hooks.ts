@@ -13,7 +13,7 @@ import { inboundMessageId, outboundMessageId } from "../../model/api/ids";
 import type { IndexTransition, PipelineState } from "../../model/api/index-model";
 import { recordKey } from "../../model/layout";
 import { logger } from "../shared/logger";
-import { INDEX_TABLE_ENV, addFacts, transitionElement, writeTransition } from "./index-writer";
+import { INDEX_TABLE_ENV, addFacts, transitionElement, writeTransition } from "./index-transitions";
 
 export function indexEnabled(): boolean {
   return !!process.env[INDEX_TABLE_ENV];

@@ -2,7 +2,8 @@
  * The message index writer on dynalite: transitions in any order, duplicates and concurrency never
  * move a message back; user acts stay apart from the pipeline's; pages and filters.
  */
-import { UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { startLocalAws, type LocalAws } from "../helpers/local-servers";
 import { createIndexTable } from "./index-table";
 import { markDeleted, setRead, transitionElement, writeTransition, addFacts } from "../../handlers/api/index-writer";
@@ -82,7 +83,7 @@ describe("transitions", () => {
     // dynalite has no TransactWriteItems: the element's Update runs as the UpdateItem it is.
     expect(Object.keys(element)).toEqual(["Update"]);
     expect(element.Update?.ConditionExpression).toBeUndefined();
-    await doc.send(new UpdateCommand(element.Update!));
+    await aws.ddb.send(new UpdateItemCommand(element.Update!));
     expect((await getIndexItem(t.id, doc, TABLE))?.state).toBe("sending");
   });
 
