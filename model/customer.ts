@@ -7,6 +7,7 @@ import { z } from "zod";
 import { cidr } from "./primitives";
 import { sftpSchema, sftpCrossChecks, type SftpInput } from "./sftp";
 import { partnerPipelineSchema, pipelineSchema } from "./pipeline";
+import { apiSchema } from "./api/customer-api";
 
 /**
  * docs: Transfer's API (CreateProfile `As2Id`, compared 2026-12-01: "Length Constraints: Minimum length
@@ -257,6 +258,7 @@ export const customerSchema = z
       .prefault({}),
     sftp: sftpSchema.optional().describe("an SFTP server over the same folders (issue: SFTP)"),
     webhooks: z.array(webhookSchema).default([]),
+    api: apiSchema.optional().describe("REST API over the same messages (issue 15): send, inbox, outbox, MDNs, resend"),
     notifications: z.strictObject({ emails: z.array(z.email()).default([]) }).prefault({}),
     archive: z
       .strictObject({
@@ -358,6 +360,17 @@ function crossFieldChecks(c: z.output<z.ZodObject<any>> & Record<string, any>, c
         });
     });
   });
+  ((c.api as { clients?: { stations?: string[] }[] } | undefined)?.clients ?? []).forEach((client, i) =>
+    (client.stations ?? []).forEach((s, j) => {
+      if (!stationIds.has(s))
+        ctx.addIssue({
+          code: "custom",
+          path: ["api", "clients", i, "stations", j],
+          message: `station '${s}' is not declared`,
+          input: s,
+        });
+    }),
+  );
   const network = c.network as { allowFromAnywhere?: boolean; allowedCidrs?: string[] } | undefined;
   if (network?.allowFromAnywhere && (network.allowedCidrs?.length ?? 0) > 0) {
     ctx.addIssue({

@@ -522,3 +522,28 @@ export function parseDropKey(key: string): ParsedDropKey | undefined {
   if ([station, partner, fileName].some((s) => segmentProblem(s) !== undefined)) return undefined;
   return { route: { station, partner, test }, fileName };
 }
+
+// ---------------------------------------------------------------- REST API (issue 15)
+
+/** Where files uploaded through the API's presigned URLs wait for their commit (private: nothing is sent from here). */
+export const API_UPLOAD_ROOT = `${WORK_PREFIX}api-uploads/`;
+
+/** Folder of one API upload: the file and its manifest (`_gateway/api-uploads/<upload id>/`). */
+export function apiUploadPrefix(uploadId: string): string {
+  return `${API_UPLOAD_ROOT}${seg(uploadId, "upload id")}/`;
+}
+
+/** The uploaded bytes (a fixed name: the real one is in the manifest, and may be anything). */
+export function apiUploadFileKey(uploadId: string): string {
+  return `${apiUploadPrefix(uploadId)}file`;
+}
+
+/** What the upload is for (station, partner, file name, size) and, once committed, what it became. */
+export function apiUploadManifestKey(uploadId: string): string {
+  return `${apiUploadPrefix(uploadId)}upload${RECORD_SUFFIX}`;
+}
+
+/** Written once the upload was copied into the send folder: a repeated commit answers from it. */
+export function apiUploadCommitKey(uploadId: string): string {
+  return `${apiUploadPrefix(uploadId)}commit${RECORD_SUFFIX}`;
+}

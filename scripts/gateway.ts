@@ -5,13 +5,14 @@
  *   npm run gateway -- status  <customer>                open work by state and age, DLQ depths, last reconciler run
  *   npm run gateway -- redrive <customer>                every dead-letter queue back into its own source queue
  *   npm run gateway -- resend  <customer> <failed key>   a failed send back into AS2/send/ as a new message
+ *   npm run gateway -- reindex <customer> [--table <name>]  the REST API's message index rebuilt from the bucket's records
  *
  * Resource names follow the stack's naming (`as2-<customer>-...`); `--bucket <name>` overrides the
  * bucket, which otherwise comes from the reconciler's last run.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { CopyObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { S3Client } from "@aws-sdk/client-s3";
 import {
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
@@ -24,9 +25,18 @@ import { OPEN_WORK_INDEX } from "../model/open-work";
 import { ListStateMachinesCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { parsePipelineDocument } from "../model/pipeline-document";
 import { retryTransaction } from "../handlers/pipeline/retry";
-import { PIPELINE_DOCUMENT_KEY, parseSendKey, recordKey, sendKey, withCollisionSuffix } from "../model/layout";
+import {
+  PIPELINE_DOCUMENT_KEY,
+  ROUTING_DOCUMENT_KEY,
+  parseSendKey,
+  recordKey,
+  type LayoutPreset,
+} from "../model/layout";
 import { physicalName } from "../stacks/events/event-names";
-import { copySource, getJson, headObject, isPreconditionFailed } from "../handlers/shared/s3-object";
+import { getJson } from "../handlers/shared/s3-object";
+import { placeInSendFolder, RESEND_OF_META } from "../handlers/api/send-folder";
+import { reindex } from "../handlers/api/reindex";
+import { messageIndexTableName } from "../model/api/index-model";
 
 const OPEN_KINDS = ["send-claim", "send-file", "receive-message"] as const;
 const LAST_RUN_PK = "reconciler#lastRun";
@@ -173,28 +183,39 @@ async function resend(customer: string, failedKey: string, bucketArg: string | u
   const parsed = record?.uploadedKey ? parseSendKey(record.uploadedKey) : undefined;
   if (!parsed?.ok) throw new Error(`${failedKey} has no record naming the partner folder it was uploaded to`);
   const p = parsed.value;
-  for (let n = 0; n < 100; n++) {
-    const key = sendKey(p, withCollisionSuffix(p.fileName, n), p.batch);
-    if (await headObject(s3, bucket, key)) continue;
-    try {
-      await s3.send(
-        new CopyObjectCommand({
-          Bucket: bucket,
-          Key: key,
-          CopySource: copySource(bucket, failedKey),
-          IfNoneMatch: "*",
-          MetadataDirective: "REPLACE",
-          Metadata: { "as2-resend-of": encodeURIComponent(failedKey) },
-        }),
-      );
-    } catch (e) {
-      if (isPreconditionFailed(e)) continue;
-      throw e;
-    }
-    out(`resent as s3://${bucket}/${key} (a new message; ${failedKey} and its record stay in failed/)`);
-    return;
-  }
-  throw new Error("no free name under the partner's send folder");
+  // The same placement as the REST API's resend: a free name, written with If-None-Match: *.
+  const placed = await placeInSendFolder(
+    s3,
+    bucket,
+    p,
+    p.fileName,
+    { copyFrom: failedKey },
+    { [RESEND_OF_META]: encodeURIComponent(failedKey) },
+    undefined,
+    p.batch,
+  );
+  out(`resent as s3://${bucket}/${placed.key} (a new message; ${failedKey} and its record stay in failed/)`);
+}
+
+/** Rebuilds the message index of the REST API from the records in the bucket (issue 15). */
+async function reindexCustomer(
+  customer: string,
+  bucketArg: string | undefined,
+  tableArg: string | undefined,
+  out: (l: string) => void,
+) {
+  const bucket = await customerBucket(customer, bucketArg);
+  const s3 = new S3Client({ forcePathStyle: process.env.S3_FORCE_PATH_STYLE === "true" });
+  const routing = (await getJson(s3, bucket, ROUTING_DOCUMENT_KEY)) as { layout?: LayoutPreset } | undefined;
+  const table = tableArg ?? messageIndexTableName(customer);
+  const client = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  const r = await reindex(s3, bucket, routing?.layout ?? "mftgateway", { client, table }, out);
+  for (const s of r.skipped.slice(0, 20)) out(`  skipped ${s}`);
+  out(
+    `index ${table} rebuilt from s3://${bucket}: ${r.records} records, ${r.written} transitions written, ${r.skipped.length} skipped`,
+  );
 }
 
 /** A FAILED transaction read again from its source file and run under a new execution name. */
@@ -227,24 +248,32 @@ async function retryFailedTransaction(
 }
 
 export async function main(argv: string[], out: (line: string) => void = (l) => console.log(l)): Promise<number> {
-  const bucketAt = argv.indexOf("--bucket");
-  const bucket = bucketAt >= 0 ? argv[bucketAt + 1] : undefined;
-  const args = bucketAt >= 0 ? argv.filter((_, i) => i !== bucketAt && i !== bucketAt + 1) : argv;
+  const option = (name: string, from: string[]) => {
+    const at = from.indexOf(name);
+    return at >= 0
+      ? { value: from[at + 1], rest: from.filter((_, i) => i !== at && i !== at + 1) }
+      : { value: undefined, rest: from };
+  };
+  const b = option("--bucket", argv);
+  const t = option("--table", b.rest);
+  const bucket = b.value;
+  const args = t.rest;
   const [verb, customer, path, id] = args;
   const complete =
     !!customer &&
-    ["status", "redrive", "resend", "retry-transaction"].includes(verb ?? "") &&
+    ["status", "redrive", "resend", "retry-transaction", "reindex"].includes(verb ?? "") &&
     (verb !== "resend" || !!path) &&
     (verb !== "retry-transaction" || (!!path && !!id));
   if (!complete) {
     out(
-      "usage: npm run gateway -- <status|redrive> <customer> | resend <customer> <failed key> | retry-transaction <customer> <table> <transaction id>  [--bucket <name>]",
+      "usage: npm run gateway -- <status|redrive|reindex> <customer> | resend <customer> <failed key> | retry-transaction <customer> <table> <transaction id>  [--bucket <name>] [--table <name>]",
     );
     return 2;
   }
   if (verb === "status") await status(customer, out);
   else if (verb === "redrive") await redrive(customer, out);
   else if (verb === "resend") await resend(customer, path!, bucket, out);
+  else if (verb === "reindex") await reindexCustomer(customer, bucket, t.value, out);
   else await retryFailedTransaction(customer, path!, id!, bucket, out);
   return 0;
 }

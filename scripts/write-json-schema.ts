@@ -1,8 +1,9 @@
-/** Regenerates templates/customer.schema.json and templates/domain-event.schema.json (a test fails when either is stale). */
+/** Regenerates templates/customer.schema.json, templates/domain-event.schema.json and templates/openapi.json (a test fails when any is stale). */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { customerJsonSchemaText } from "../model/json-schema";
 import { domainEventJsonSchemaText } from "../model/event-schema";
+import { openApiText } from "../model/api/openapi";
 
 const out = join(__dirname, "..", "templates", "customer.schema.json");
 writeFileSync(out, customerJsonSchemaText());
@@ -10,3 +11,6 @@ console.log(`wrote ${out}`);
 const events = join(__dirname, "..", "templates", "domain-event.schema.json");
 writeFileSync(events, domainEventJsonSchemaText());
 console.log(`wrote ${events}`);
+const openapi = join(__dirname, "..", "templates", "openapi.json");
+writeFileSync(openapi, openApiText());
+console.log(`wrote ${openapi}`);

@@ -22,6 +22,7 @@ import { SendPipeline } from "./pipelines/send-pipeline";
 import { SftpServer } from "./transfer/sftp-server";
 import { GatewayDashboard } from "./platform/dashboard";
 import { TransactionPipeline } from "./pipelines/transactions";
+import { RestApi } from "./api/rest-api";
 
 export interface CustomerStackProps {
   /** The validated customer declaration and the file it came from. */
@@ -141,6 +142,8 @@ export class CustomerStack extends TerraformStack {
       partition: messaging.partition,
       dependsOn: storage.bucketPolicy ? [storage.bucketPolicy] : [],
     });
+    // REST API (issue 15): only for customers that declare `api`.
+    if (customer.api) new RestApi(this, "api", { context: this.context, api: customer.api });
     new EventDelivery(this, "events", {
       context: this.context,
       accountId: messaging.accountId,

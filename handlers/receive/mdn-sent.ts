@@ -21,6 +21,7 @@ import {
   type MessageItem,
 } from "./message-index";
 import { renderRecord } from "./record";
+import { indexReceivedMdn } from "../api/index-hooks";
 import { routeHeld, takeOver } from "./routing-lease";
 import type { ReceiveOutcome } from "./outcome";
 
@@ -89,8 +90,10 @@ async function applyMdn(ctx: ReceiveContext, item: MessageItem, mdn: MdnInfo): P
     throw new MessageInProgressError(`message ${item.as2MessageId} changed while its MDN status was recorded; retry`);
   }
   const updated = (await getMessage(item.pk))!;
-  if (updated.dest !== undefined)
+  if (updated.dest !== undefined) {
     await putJson(ctx.s3, ctx.bucket, recordKey(updated.dest), renderRecord(updated, ctx.bucket));
+    await indexReceivedMdn(updated);
+  }
   logger.info("MDN status recorded", { pk: item.pk, status: keep.status, key: updated.dest });
   return { action: "mdn-recorded", pk: item.pk, ...(updated.dest ? { key: updated.dest } : {}) };
 }

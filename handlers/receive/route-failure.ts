@@ -14,6 +14,7 @@ import { recordedOutcomeTime, routingWork } from "./inbound-facts";
 import { markFailed, recordRouting, stripUndefined, type Lease, type MessageItem } from "./message-index";
 import { publishReceived } from "./notify";
 import { renderRecord } from "./record";
+import { indexTransition, receiveTransition } from "../api/index-hooks";
 import type { ReceiveOutcome } from "./outcome";
 import { dropStatusFile } from "./route-payload";
 
@@ -66,6 +67,7 @@ export async function routeFailure(ctx: ReceiveContext, item: MessageItem, lease
     throw new MessageInProgressError(`message ${item.as2MessageId} changed while it was being routed; retry`);
   }
   await putJson(ctx.s3, ctx.bucket, recordKey(dest), renderRecord(final, ctx.bucket), { once: true });
+  await indexTransition(receiveTransition(final));
   await publishReceived(ctx, final, recordedOutcomeTime(item, work));
   await dropStatusFile(ctx, item.statusKey);
   if (lease && !(await markFailed(item, lease))) {

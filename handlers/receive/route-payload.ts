@@ -16,6 +16,7 @@ import { isDuplicateDisposition, recordedOutcomeTime, routingWork } from "./inbo
 import { markReceived, recordRouting, stripUndefined, type Lease, type MessageItem } from "./message-index";
 import { publishReceived } from "./notify";
 import { renderRecord } from "./record";
+import { indexTransition, receiveTransition } from "../api/index-hooks";
 import type { ReceiveOutcome } from "./outcome";
 
 /** Whether two stored objects hold the same bytes; undefined when S3's metadata cannot tell. */
@@ -131,6 +132,7 @@ export async function routePayload(ctx: ReceiveContext, item: MessageItem, lease
     throw new MessageInProgressError(`message ${item.as2MessageId} changed while it was being routed; retry`);
   }
   await putJson(ctx.s3, ctx.bucket, recordKey(dest), renderRecord(final, ctx.bucket), { once: true });
+  await indexTransition(receiveTransition(final));
   // Published before the state flips: a crash in between republishes the same eventId, never loses it.
   await publishReceived(ctx, final, recordedOutcomeTime(item, work));
   // Another delivery's status file (a resend stored under the same key) stays for that delivery.

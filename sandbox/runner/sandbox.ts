@@ -29,6 +29,7 @@ import type { Connector, TransferEventEnvelope } from "../transfer-emulator";
 import { PartnerStandIn } from "../partner/partner";
 import { SandboxSftpServer } from "../sftp/server";
 import { sftpUsersOf } from "../sftp/users";
+import { ApiFront, SANDBOX_API_KEYS, sandboxApiClients } from "../api/http-front";
 
 export interface SandboxOptions {
   /** `cdktf.out/stacks/<stack>`: holds cdk.tf.json and the assets. */
@@ -192,11 +193,33 @@ export class Sandbox {
     this.bridgeS3Events();
     this.startEventSourceMappings();
     await this.startSftp();
+    await this.startApi();
     for (const n of [...this.wiring.notes, ...this.notes]) this.say(`note: ${n}`);
     for (const l of this.banner()) this.say(l);
   }
 
   private transferApi = "";
+
+  // ------------------------------------------------------------------ REST API (issue 15)
+
+  api?: ApiFront;
+
+  /** The API Lambda (the one with API_CLIENTS) behind a local HTTP front, when the stack declares the API. */
+  private async startApi(): Promise<void> {
+    const fn = [...this.functions.values()].find((f) => f.spec.environment["API_CLIENTS"] !== undefined);
+    if (!fn) return;
+    this.api = new ApiFront({ invoke: (event) => fn.invoke(event) });
+    this.say(`api         listening on ${await this.api.start()}/v1`);
+  }
+
+  /** How to call the REST API, for the banner (empty without the API). */
+  apiBanner(): string[] {
+    if (!this.api) return [];
+    return [
+      `REST API ${this.api.url}/v1 (templates/openapi.json); test keys: ${SANDBOX_API_KEYS.map((k) => `${k.key} (${k.scopes.join(", ")})`).join(", ")}`,
+      `  curl -H 'x-api-key: ${SANDBOX_API_KEYS[0]!.key}' ${this.api.url}/v1/outbox`,
+    ];
+  }
 
   // ------------------------------------------------------------------ SFTP
 
@@ -263,7 +286,7 @@ export class Sandbox {
         );
       }
     }
-    return [...lines, ...this.sftpBanner()];
+    return [...lines, ...this.sftpBanner(), ...this.apiBanner()];
   }
 
   private stationCertificateFiles = new Map<string, string[]>();
@@ -663,6 +686,8 @@ export class Sandbox {
         }
         env[k] = typeof v === "string" ? v : JSON.stringify(v);
       }
+      // The REST API's clients in the sandbox are its declared test keys (sandbox/api/http-front.ts).
+      if (env["API_CLIENTS"] !== undefined) env["API_CLIENTS"] = sandboxApiClients();
       const zip = resolve(this.o.stackDir, String(f.args["filename"]));
       if (!existsSync(zip))
         throw new Error(
@@ -891,6 +916,7 @@ export class Sandbox {
     for (const p of this.pollers) clearInterval(p);
     await Promise.allSettled([...this.inFlight]);
     await this.sftp?.stop();
+    await this.api?.stop();
     await this.transfer?.stop();
     for (const p of this.partners.values()) await p.stop();
     await this.stepFunctions?.stop();

@@ -20,6 +20,7 @@ import { NoPrivateKeyMaterial } from "./no-private-key-material";
 import { TransferTrustScopedToStack } from "./transfer-trust-scoped-to-stack";
 import { KmsDecryptConditioned } from "./kms-decrypt-conditioned";
 import { GatewayPathWriters } from "./gateway-path-writers";
+import { ApiRoutesAuthorized } from "./api-routes-authorized";
 
 export const GUARD_RAILS: readonly GuardRailRule[] = [
   S3BucketEncryption,
@@ -35,6 +36,7 @@ export const GUARD_RAILS: readonly GuardRailRule[] = [
   TransferTrustScopedToStack,
   KmsDecryptConditioned,
   GatewayPathWriters,
+  ApiRoutesAuthorized,
 ];
 export const ADVISORIES: readonly StackAdvisory[] = [TransferQuotas];
 

@@ -37,10 +37,13 @@ export const LambdaAsyncDeadLetter: GuardRailRule = {
       .filter(
         (c) => mentions(c.function_name, address) && String(c.event_source_arn ?? "").includes("${aws_sqs_queue."),
       );
-    const asyncTriggers = ASYNC_TRIGGERS.flatMap((t) => ctx.elementsOfType(t)).filter((e) =>
+    const triggers = ASYNC_TRIGGERS.flatMap((t) => ctx.elementsOfType(t)).filter((e) =>
       mentions(ctx.config(e), address),
     );
-    if (sqsMappings.length > 0 && asyncTriggers.length === 0) return [];
+    // API Gateway invokes synchronously (the caller gets the error): nothing to keep.
+    const synchronous = (e: (typeof triggers)[number]) => ctx.config(e).principal === "apigateway.amazonaws.com";
+    const asyncTriggers = triggers.filter((e) => !synchronous(e));
+    if ((sqsMappings.length > 0 || triggers.some(synchronous)) && asyncTriggers.length === 0) return [];
     const why = asyncTriggers.length
       ? `it is invoked asynchronously by ${asyncTriggers.map((t) => ctx.address(t)).join(", ")}`
       : "it has no SQS event source mapping, so it is treated as invoked asynchronously";

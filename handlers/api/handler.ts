@@ -1,0 +1,159 @@
+/**
+ * The REST API's Lambda (API Gateway HTTP API, payload format 2.0): one function for every route
+ * under /v1 (model/api/operations.ts). It routes on method and path itself, so the sandbox's HTTP
+ * front and API Gateway drive it alike. Errors are RFC 9457 problem details.
+ */
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import openapi from "../../templates/openapi.json";
+import { API_LIMITS } from "../../model/api/limits";
+import type { OperationId } from "../../model/api/operations";
+import { OPERATIONS } from "../../model/api/operations";
+import type { SendMessageRequest } from "../../model/api/schemas";
+import { logger } from "../shared/logger";
+import { ApiProblem, json, problem } from "./http";
+import { callerOf, requireScope, type Caller } from "./auth";
+import { apiContext, type ApiContext } from "./context";
+import { validate, type JsonSchema } from "./validate";
+import { bulkRemove, files, list, mdn, patch, remove, toApiMessage, visibleItem } from "./messages";
+import { commit, resend, send } from "./send";
+
+const SCHEMAS = openapi.components.schemas as unknown as Record<string, JsonSchema>;
+
+interface Matched {
+  readonly op: OperationId;
+  readonly id?: string;
+}
+
+/** Method and path → operation (and its id); undefined for no route at all. */
+export function matchRoute(method: string, path: string): Matched | { readonly allowed: string[] } | undefined {
+  const p = path.replace(/\/+$/, "");
+  const m = /^\/v1\/(messages|uploads)\/([^/]+?)(?::(resend|commit))?(\/files|\/mdn)?$/.exec(p);
+  const candidates: { op: OperationId; method: string; id?: string }[] = [];
+  if (p === "/v1/messages") candidates.push({ op: "sendMessage", method: "POST" });
+  else if (p === "/v1/messages:bulkDelete") candidates.push({ op: "bulkDelete", method: "POST" });
+  else if (p === "/v1/inbox") candidates.push({ op: "listInbox", method: "GET" });
+  else if (p === "/v1/outbox") candidates.push({ op: "listOutbox", method: "GET" });
+  else if (m) {
+    const [, kind, rawId, verb, sub] = m;
+    const id = decodeURIComponent(rawId!);
+    if (kind === "uploads" && verb === "commit" && !sub) candidates.push({ op: "commitMessage", method: "POST", id });
+    else if (kind === "messages" && verb === "resend" && !sub)
+      candidates.push({ op: "resendMessage", method: "POST", id });
+    else if (kind === "messages" && !verb && sub === "/files")
+      candidates.push({ op: "getMessageFiles", method: "GET", id });
+    else if (kind === "messages" && !verb && sub === "/mdn")
+      candidates.push({ op: "getMessageMdn", method: "GET", id });
+    else if (kind === "messages" && !verb && !sub)
+      candidates.push(
+        { op: "getMessage", method: "GET", id },
+        { op: "patchMessage", method: "PATCH", id },
+        { op: "deleteMessage", method: "DELETE", id },
+      );
+  }
+  if (!candidates.length) return undefined;
+  const hit = candidates.find((c) => c.method === method);
+  return hit
+    ? { op: hit.op, ...(hit.id !== undefined ? { id: hit.id } : {}) }
+    : { allowed: candidates.map((c) => c.method) };
+}
+
+function bodyOf(event: APIGatewayProxyEventV2, schema: string): unknown {
+  const raw = event.body ?? "";
+  const bytes = event.isBase64Encoded ? Buffer.from(raw, "base64") : Buffer.from(raw, "utf8");
+  if (bytes.length > API_LIMITS.bodyBytes)
+    throw new ApiProblem(
+      413,
+      "BODY_TOO_LARGE",
+      `the body has ${bytes.length} bytes, at most ${API_LIMITS.bodyBytes} are read; send large files by upload URL (give size instead of contentBase64)`,
+    );
+  const type = (event.headers?.["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+  if (type !== "application/json")
+    throw new ApiProblem(
+      415,
+      "UNSUPPORTED_MEDIA_TYPE",
+      `send the body as application/json (found ${type || "no content-type"})`,
+    );
+  let value: unknown;
+  try {
+    value = JSON.parse(bytes.toString("utf8"));
+  } catch (e) {
+    throw new ApiProblem(400, "MALFORMED_JSON", `the body is not valid JSON: ${(e as Error).message}`);
+  }
+  const issues = validate(SCHEMAS[schema]!, value);
+  if (issues.length)
+    throw new ApiProblem(
+      400,
+      "INVALID_BODY",
+      `the body does not match ${schema} (templates/openapi.json): ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
+      issues,
+    );
+  return value;
+}
+
+async function run(
+  ctx: ApiContext,
+  caller: Caller,
+  event: APIGatewayProxyEventV2,
+  r: Matched,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  const query = (event.queryStringParameters ?? {}) as Record<string, string | undefined>;
+  const id = r.id ?? "";
+  switch (r.op) {
+    case "sendMessage":
+      return json(202, await send(ctx, caller, bodyOf(event, "SendMessageRequest") as SendMessageRequest));
+    case "commitMessage":
+      return json(202, await commit(ctx, caller, id));
+    case "resendMessage":
+      return json(202, await resend(ctx, caller, id));
+    case "listInbox":
+      return json(200, await list(ctx, caller, "inbound", query));
+    case "listOutbox":
+      return json(200, await list(ctx, caller, "outbound", query));
+    case "getMessage":
+      return json(200, toApiMessage(await visibleItem(ctx, caller, id)));
+    case "patchMessage":
+      return json(200, await patch(ctx, caller, id, (bodyOf(event, "PatchMessageRequest") as { read: boolean }).read));
+    case "getMessageFiles":
+      return json(200, await files(ctx, caller, id));
+    case "getMessageMdn":
+      return json(200, await mdn(ctx, caller, id));
+    case "deleteMessage":
+      return json(200, await remove(ctx, caller, id));
+    case "bulkDelete":
+      return json(200, await bulkRemove(ctx, caller, (bodyOf(event, "BulkDeleteRequest") as { ids: string[] }).ids));
+  }
+}
+
+export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+  const path = event.rawPath;
+  try {
+    const matched = matchRoute(event.requestContext.http.method, path);
+    if (!matched)
+      throw new ApiProblem(
+        404,
+        "NO_ROUTE",
+        `no operation at ${path}; see templates/openapi.json for the routes under /v1`,
+      );
+    if ("allowed" in matched)
+      throw new ApiProblem(
+        405,
+        "METHOD_NOT_ALLOWED",
+        `${event.requestContext.http.method} ${path} is not an operation; use ${matched.allowed.join(" or ")}`,
+      );
+    const ctx = await apiContext();
+    const caller = callerOf(event, ctx.clients);
+    requireScope(caller, OPERATIONS.find((o) => o.id === matched.op)!.scope);
+    return await run(ctx, caller, event, matched);
+  } catch (e) {
+    if (e instanceof ApiProblem) return problem(e, path);
+    logger.error("API operation failed", { path, error: (e as Error).message, stack: (e as Error).stack });
+    return problem(
+      new ApiProblem(
+        500,
+        "INTERNAL",
+        `the gateway could not complete the request; retry, and report request id ${event.requestContext.requestId} if it persists`,
+      ),
+      path,
+    );
+  }
+}

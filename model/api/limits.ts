@@ -1,0 +1,21 @@
+/** Limits of the REST API, shared by the schemas (documentation) and the Lambda (enforcement). */
+export const API_LIMITS = {
+  /**
+   * Largest file sent inline (decoded). HTTP APIs take request bodies up to 10 MB (docs: "Quotas for
+   * configuring and running an HTTP API in API Gateway", Payload size 10 MB, not adjustable:
+   * https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html) but a
+   * synchronous Lambda invocation carries at most 6 MB (Lambda quotas, "Invocation payload"): the
+   * event wraps the body in base64 again, so 3 MiB leaves room for both encodings and the JSON around them.
+   */
+  inlineBytes: 3 * 1024 * 1024,
+  /** Largest request body the Lambda reads (the inline limit in base64 and the JSON around it). */
+  bodyBytes: 5 * 1024 * 1024,
+  /** A presigned single PUT carries at most 5 GB (docs: S3 PutObject, "upload objects in a single operation ... up to 5 GB"). */
+  uploadBytes: 5 * 1024 * 1024 * 1024,
+  filesPerSend: 10,
+  bulkDeleteIds: 100,
+  fileNameChars: 255,
+  pageSize: { default: 50, max: 100 },
+  /** Validity of presigned URLs. */
+  urlSeconds: 900,
+} as const;
