@@ -5,7 +5,7 @@
  *
  *   npm run bench                      everything; results in bench/out/
  *   npm run bench -- --write           refresh the committed bench/results.json and bench/results.md
- *   npm run bench -- --only=synth,bundles,move
+ *   npm run bench -- --only=synth,bundles,move,pipeline
  *   npm run bench -- --quick           fewer repeats, no 200 MB case (a smoke run)
  *   npm run bench -- --update-readme   also copy the table into the README's Benchmarks section
  *   npm run bench -- --cpu-prof        always profile the largest synth (bench/tmp/cpu-profile/; done anyway when it is too slow)
@@ -17,6 +17,7 @@ import { join, relative, resolve } from "node:path";
 import { benchSynth } from "./synth";
 import { benchBundles } from "./bundles";
 import { benchMove } from "./move";
+import { benchPipeline } from "./pipeline";
 import {
   allTargets,
   renderMarkdown,
@@ -114,6 +115,7 @@ async function main(): Promise<void> {
   );
   await run("bundles", () => benchBundles({ root: ROOT, tmp: join(TMP, "bundles"), loads: args.quick ? 1 : 5, log }));
   await run("move", () => benchMove({ root: ROOT, tmp: join(TMP, "move"), quick: args.quick, log }));
+  await run("pipeline", () => benchPipeline({ root: ROOT, tmp: join(TMP, "pipeline"), quick: args.quick, log }));
 
   const cpu = cpus();
   const results: BenchResults = {
@@ -140,7 +142,7 @@ async function main(): Promise<void> {
     writeFileSync(readme, replaceReadmeSection(readFileSync(readme, "utf8"), md));
     log("README.md Benchmarks section updated");
   }
-  for (const dir of ["synth", "bundles", "move"]) rmSync(join(TMP, dir), { recursive: true, force: true });
+  for (const dir of ["synth", "bundles", "move", "pipeline"]) rmSync(join(TMP, dir), { recursive: true, force: true });
   const failed = allTargets(results).filter((t) => t.verdict === "fails");
   const broken = sections.filter((s) => s.error);
   log(

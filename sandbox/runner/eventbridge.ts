@@ -216,6 +216,30 @@ export class LocalEventBridge {
     await Promise.all(matched.flatMap((r) => r.targets.map((t) => this.deliver(t, targetPayload(t, event), event, r))));
   }
 
+  /** PutEvents entries (as the API takes them, Detail a JSON string) onto their buses; returns the event ids. */
+  async putEntries(entries: ReadonlyArray<Record<string, unknown>>): Promise<string[]> {
+    const ids: string[] = [];
+    for (const e of entries) {
+      const event: BusEvent = {
+        version: "0",
+        id: randomUUID(),
+        "detail-type": String(e["DetailType"] ?? ""),
+        source: String(e["Source"] ?? ""),
+        account: this.ctx.account,
+        time: e["Time"] ? new Date(Number(e["Time"]) * 1000).toISOString() : new Date().toISOString(),
+        region: this.ctx.region,
+        resources: (e["Resources"] as string[] | undefined) ?? [],
+        detail: JSON.parse(String(e["Detail"] ?? "{}")),
+      };
+      const bus = String(e["EventBusName"] ?? "default")
+        .split("/")
+        .pop()!;
+      await this.put(bus, event);
+      ids.push(event.id);
+    }
+    return ids;
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -227,26 +251,7 @@ export class LocalEventBridge {
     try {
       if (target !== "AWSEvents.PutEvents") throw new Error(`the sandbox's EventBridge does not implement ${target}`);
       const input = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { Entries?: Array<Record<string, unknown>> };
-      const entries = input.Entries ?? [];
-      const ids: Array<{ EventId: string }> = [];
-      for (const e of entries) {
-        const event: BusEvent = {
-          version: "0",
-          id: randomUUID(),
-          "detail-type": String(e["DetailType"] ?? ""),
-          source: String(e["Source"] ?? ""),
-          account: this.ctx.account,
-          time: e["Time"] ? new Date(Number(e["Time"]) * 1000).toISOString() : new Date().toISOString(),
-          region: this.ctx.region,
-          resources: (e["Resources"] as string[] | undefined) ?? [],
-          detail: JSON.parse(String(e["Detail"] ?? "{}")),
-        };
-        const bus = String(e["EventBusName"] ?? "default")
-          .split("/")
-          .pop()!;
-        await this.put(bus, event);
-        ids.push({ EventId: event.id });
-      }
+      const ids = (await this.putEntries(input.Entries ?? [])).map((EventId) => ({ EventId }));
       reply(200, { FailedEntryCount: 0, Entries: ids });
     } catch (e) {
       reply(400, { __type: "ValidationException", message: (e as Error).message });

@@ -182,6 +182,10 @@ export class LocalState {
           arn: `arn:aws:events:${region}:${account}:rule/${bus && bus !== "default" ? `${bus}/` : ""}${n}`,
         };
       }
+      case "aws_sfn_state_machine": {
+        const arn = `arn:aws:states:${region}:${account}:stateMachine:${n}`;
+        return { name: n, id: arn, arn };
+      }
       case "aws_sns_topic":
         return { name: n, id: `arn:aws:sns:${region}:${account}:${n}`, arn: `arn:aws:sns:${region}:${account}:${n}` };
       case "aws_iam_role":

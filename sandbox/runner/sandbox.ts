@@ -7,8 +7,8 @@ import { readFileSync, mkdirSync, existsSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { randomUUID } from "node:crypto";
 import { S3Client, CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { DynamoDBClient, CreateTableCommand } from "@aws-sdk/client-dynamodb";
-import type { AttributeDefinition, KeySchemaElement } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, CreateTableCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import type { AttributeDefinition, KeySchemaElement, PutItemCommandInput } from "@aws-sdk/client-dynamodb";
 import { LocalState } from "./local-state";
 import type { TfJson } from "./local-state";
 import { UNKNOWN } from "./hcl";
@@ -17,7 +17,9 @@ import { LocalSqs } from "./sqs";
 import type { Queue } from "./sqs";
 import { LocalEventBridge } from "./eventbridge";
 import type { BusEvent, Rule, RuleTarget } from "./eventbridge";
-import { LocalFunction } from "./lambdas";
+import { FunctionError, LocalFunction } from "./lambdas";
+import { LocalStepFunctions, localHttpTask, taskError } from "./stepfunctions";
+import type { StateMachineSpec } from "./stepfunctions";
 import { startStorageServers, LOCAL_CREDENTIALS } from "./storage-servers";
 import type { StorageServers, S3rverRecord } from "./storage-servers";
 import { readTransfer } from "./transfer-wiring";
@@ -46,6 +48,12 @@ export interface SandboxOptions {
   readonly externalPartners?: Readonly<Record<string, string>>;
   /** Station private keys (PEM text) for the stations' declared certificates (AS2 ID → keys). */
   readonly stationKeys?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Where the workflows' HTTP Tasks go instead of the declared https:// endpoint (declared URL →
+   * local URL). @default none: an endpoint not listed is answered by a stub that returns the
+   * request's `document` unchanged (offline, no partner system to call).
+   */
+  readonly httpEndpoints?: Readonly<Record<string, string>>;
 }
 
 export interface SandboxCounters {
@@ -98,6 +106,9 @@ export class Sandbox {
   private storage?: StorageServers;
   private sqs!: LocalSqs;
   private events!: LocalEventBridge;
+  stepFunctions!: LocalStepFunctions;
+  /** [metric name, first dimension value] of every count the workflows wrote (CloudWatch is not local). */
+  readonly metricCounts: [string, string][] = [];
   private pollers: NodeJS.Timeout[] = [];
   private inFlight = new Set<Promise<unknown>>();
   private readonly started = Date.now();
@@ -154,6 +165,7 @@ export class Sandbox {
     this.createQueues();
     this.readRules();
     const eventsEndpoint = await this.events.start();
+    const sfnEndpoint = await this.startStepFunctions();
     await this.startTransfer();
     const apiEndpoint = this.transferApi;
     this.clientEnv = {
@@ -166,6 +178,7 @@ export class Sandbox {
       AWS_ENDPOINT_URL_SQS: sqsEndpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: eventsEndpoint,
       AWS_ENDPOINT_URL_TRANSFER: apiEndpoint,
+      AWS_ENDPOINT_URL_SFN: sfnEndpoint,
     };
     this.createFunctions({
       ...this.clientEnv,
@@ -498,6 +511,73 @@ export class Sandbox {
       );
   }
 
+  // ------------------------------------------------------------------ Step Functions
+
+  private async startStepFunctions(): Promise<string> {
+    const specs: StateMachineSpec[] = [];
+    for (const m of this.state.resourcesOf("aws_sfn_state_machine")) {
+      const definition = m.args["definition"];
+      if (typeof definition !== "string") {
+        this.notes.push(`state machine ${String(m.attrs["name"])}: its definition is not known offline; not run`);
+        continue;
+      }
+      specs.push({
+        name: String(m.attrs["name"]),
+        arn: String(m.attrs["arn"]),
+        definition: JSON.parse(definition) as Record<string, unknown>,
+      });
+    }
+    const ddb = new DynamoDBClient({
+      region: this.region,
+      endpoint: this.storage!.dynamoEndpoint,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    this.stepFunctions = new LocalStepFunctions(
+      specs,
+      {
+        invokeLambda: (name, payload) => this.invokeForWorkflow(name, payload),
+        putItem: async (input) => {
+          await ddb.send(new PutItemCommand(input as unknown as PutItemCommandInput));
+        },
+        putEvents: (entries) => this.events.putEntries(entries),
+        httpInvoke: localHttpTask(this.o.httpEndpoints ?? {}),
+        putMetricData: (input) => {
+          const data = (input["MetricData"] ?? []) as { MetricName?: string; Dimensions?: { Value?: string }[] }[];
+          for (const d of data) this.metricCounts.push([String(d.MetricName), String(d.Dimensions?.[0]?.Value ?? "")]);
+        },
+      },
+      {
+        account: ACCOUNT,
+        region: this.region,
+        timeScale: this.timeScale,
+        track: (p) => this.track(p),
+        onEnd: (e) =>
+          this.say(
+            `workflow    ${e.name} ${e.status}${e.error ? ` ${e.error}: ${(e.cause ?? "").slice(0, 200)}` : ""}`,
+          ),
+      },
+    );
+    this.stopStepFunctionsClient = () => ddb.destroy();
+    return this.stepFunctions.start();
+  }
+
+  private stopStepFunctionsClient?: () => void;
+
+  /** lambda:invoke from a workflow: a function error becomes the Task's error named by its type. */
+  private async invokeForWorkflow(name: string, payload: unknown): Promise<unknown> {
+    const fn = [...this.functions.values()].find(
+      (f) => f.spec.arn === name || f.spec.name === name || name.startsWith(`${f.spec.arn}:`),
+    );
+    if (!fn) throw taskError("Lambda.ResourceNotFoundException", `Function not found: ${name}`);
+    try {
+      return await fn.invoke(payload);
+    } catch (e) {
+      if (!(e instanceof FunctionError)) throw e;
+      // Step Functions names a function's error by its errorType, the cause is the error object.
+      throw taskError(e.errorName, JSON.stringify({ errorType: e.errorName, errorMessage: e.message }));
+    }
+  }
+
   // ------------------------------------------------------------------ Transfer Family and partners
 
   private async startTransfer(): Promise<void> {
@@ -697,7 +777,7 @@ export class Sandbox {
 
   /** One line per file a function is handed (e.g. the settle check of an upload). */
   private narrateInvocation(fn: LocalFunction, bodies: string[]): void {
-    const step = fn.spec.name.replace(/^as2-.+?-(?=(?:send|receive|events?)(?:-|$))/, "");
+    const step = fn.spec.name.replace(/^as2-.+?-(?=(?:send|receive|events?|transactions)(?:-|$))/, "");
     const seen = new Set<string>();
     for (const body of bodies) {
       let parsed: unknown;
@@ -794,6 +874,8 @@ export class Sandbox {
       .map((f) => `${f.spec.name} ${f.invocations}${f.errors ? ` (${f.errors} errors)` : ""}`)
       .join(", ");
     const dlq = this.deadLetters();
+    const runs = this.stepFunctions?.executions() ?? [];
+    const byStatus = (st: string) => runs.filter((e) => e.status === st).length;
     return [
       "── summary ─────────────────────────────────────────────",
       `uploads ${c.uploads} · transfers started ${c.transfers} · delivered ${c.sentOk} · send failures ${c.sentFailed}`,
@@ -805,6 +887,11 @@ export class Sandbox {
           .join(", ") || "none"
       }`,
       `function invocations: ${fnLine || "none"}`,
+      ...(runs.length
+        ? [
+            `workflow executions: succeeded ${byStatus("SUCCEEDED")} · failed ${byStatus("FAILED")} · running ${byStatus("RUNNING")}`,
+          ]
+        : []),
       `dead-letter queues: ${dlq.length ? dlq.map((d) => `${d.queue} ${d.count}`).join(", ") : "empty"}`,
       `function logs: ${join(this.o.workDir, "logs")}`,
     ].join("\n");
@@ -832,6 +919,8 @@ export class Sandbox {
     await this.api?.stop();
     await this.transfer?.stop();
     for (const p of this.partners.values()) await p.stop();
+    await this.stepFunctions?.stop();
+    this.stopStepFunctionsClient?.();
     await this.events?.stop();
     await this.sqs?.stop();
     for (const f of this.functions.values()) await f.stop();

@@ -6,7 +6,17 @@
  */
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { z } from "zod";
-import { folderPrefix, isSidecarKey, mdnKey, recordKey, ROUTING_DOCUMENT_KEY, sendKey } from "../../model/layout";
+import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
+import {
+  folderPrefix,
+  isSidecarKey,
+  mdnKey,
+  PIPELINE_DOCUMENT_KEY,
+  recordKey,
+  ROUTING_DOCUMENT_KEY,
+  sendKey,
+} from "../../model/layout";
+import { parsePipelineDocument } from "../../model/pipeline-document";
 import { Routing } from "../../model/routing";
 import { parseMdn } from "../as2/mdn";
 import { PARTNER_MODES } from "../partner/partner";
@@ -47,6 +57,15 @@ export const stepSchema = z.union([
       }),
       z.strictObject({ partnerReceived: z.strictObject({ partner: z.string(), file: z.string() }) }),
       z.strictObject({ domainEvent: z.string(), count: z.number().int().min(1).optional() }),
+      /** Exactly `count` rows of the partner in its transaction table (status PROCESSED unless given). */
+      z.strictObject({
+        transactions: z.strictObject({
+          station: z.string(),
+          partner: z.string(),
+          count: z.number().int().min(0),
+          status: z.enum(["PROCESSED", "FAILED"]).optional(),
+        }),
+      }),
     ]),
   }),
 ]);
@@ -92,6 +111,10 @@ function describe(step: ScenarioStep): string {
     if ("folder" in e)
       return `${e.file} in ${e.station}/${e.partner} ${e.folder}/${e.verifiedMdn ? " with a verified MDN" : ""}${e.failureCode ? ` (${e.failureCode})` : ""}`;
     if ("partnerReceived" in e) return `partner ${e.partnerReceived.partner} received ${e.partnerReceived.file}`;
+    if ("transactions" in e) {
+      const t = e.transactions;
+      return `${t.count} ${t.status ?? "PROCESSED"} transaction(s) of ${t.station}/${t.partner}`;
+    }
     return `domain event ${e.domainEvent}${e.count ? ` ×${e.count}` : ""}`;
   }
   return JSON.stringify(step);
@@ -109,6 +132,7 @@ async function check(
     const n = sb.domainEvents().filter((d) => d["detail-type"] === e.domainEvent).length;
     return n >= (e.count ?? 1) ? undefined : `${n} ${e.domainEvent} event(s) so far`;
   }
+  if ("transactions" in e) return checkTransactions(sb, bucket, e.transactions);
   if ("partnerReceived" in e) {
     const p = sb.partners.get(e.partnerReceived.partner);
     if (!p) return `no partner ${e.partnerReceived.partner}`;
@@ -157,6 +181,41 @@ async function check(
       return `record ${recordKey(payloadKey)} does not name ${e.failureCode}: ${record.slice(0, 300)}`;
   }
   return undefined;
+}
+
+/** Rows of a partner in the transaction table the pipeline document names for it. */
+async function checkTransactions(
+  sb: Sandbox,
+  bucket: string,
+  t: { station: string; partner: string; count: number; status?: string | undefined },
+): Promise<string | undefined> {
+  const status = t.status ?? "PROCESSED";
+  const doc = parsePipelineDocument(JSON.parse((await read(sb, bucket, PIPELINE_DOCUMENT_KEY)).toString("utf8")));
+  const p = doc.partners.find((x) => x.station === t.station && x.partner === t.partner);
+  if (!p) return `${t.station}/${t.partner} has no pipeline`;
+  const env = sb.clientEnv;
+  const ddb = new DynamoDBClient({
+    region: sb.region,
+    endpoint: env["AWS_ENDPOINT_URL_DYNAMODB"],
+    credentials: { accessKeyId: env["AWS_ACCESS_KEY_ID"]!, secretAccessKey: env["AWS_SECRET_ACCESS_KEY"]! },
+  });
+  try {
+    const items = (
+      await ddb.send(
+        new ScanCommand({
+          TableName: p.table,
+          FilterExpression: "partnerKey = :p AND #s = :s",
+          ExpressionAttributeNames: { "#s": "status" },
+          ExpressionAttributeValues: { ":p": { S: `${t.station}/${t.partner}` }, ":s": { S: status } },
+          ConsistentRead: true,
+        }),
+      )
+    ).Items;
+    const n = items?.length ?? 0;
+    return n === t.count ? undefined : `${n} ${status} row(s) in ${p.table}`;
+  } finally {
+    ddb.destroy();
+  }
 }
 
 export async function runScenario(
