@@ -60,14 +60,15 @@ export function sqsEvent(bodies: readonly unknown[]) {
 }
 
 /** The EventBridge "Object Created" envelope the send rule puts on the queue (key URL-encoded, as S3 does). */
-function objectCreated(bucket: string, key: string, size: number, etag: string) {
+function objectCreated(bucket: string, key: string, size: number, etag: string, at: Date) {
   return {
     version: "0",
     id: `s3-${++seq}`,
     "detail-type": "Object Created",
     source: "aws.s3",
     account: "111122223333",
-    time: new Date().toISOString(),
+    // When S3 finished the upload.
+    time: at.toISOString(),
     region: "eu-west-1",
     resources: [`arn:aws:s3:::${bucket}`],
     detail: {
@@ -257,7 +258,7 @@ export function sendScenario(): Scenario {
       for (const p of items) {
         const o = await headObject(servers.direct, bucket, p.key);
         if (!o) throw new Error(`upload ${p.key} is missing`);
-        events.push(objectCreated(bucket, p.key, o.size, o.etag));
+        events.push(objectCreated(bucket, p.key, o.size, o.etag, o.lastModified ?? new Date()));
       }
       servers.stub.reset();
       let toSettle: unknown[] = events;

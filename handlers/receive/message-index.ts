@@ -5,15 +5,8 @@
  * conditional writes, so two invocations can never both route the same message.
  */
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import {
-  conditionally,
-  expiresIn,
-  getItem,
-  ledgerClient,
-  putIfAbsent,
-  tableName,
-  type LedgerItem,
-} from "../shared/ledger";
+import { conditionally, expiresIn, getItem, putIfAbsent, tableName, type LedgerItem } from "../shared/ledger";
+import { ledgerClient } from "../shared/document-client";
 
 /** Long enough to recognise a partner's resend of an old message. */
 export const MESSAGE_INDEX_DAYS = 400;

@@ -6,7 +6,7 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import * as claims from "../../handlers/send/claims";
 import { handler as reconcileHandler, LAST_RUN_PK, openWork } from "../../handlers/send/reconcile";
-import { ledgerClient } from "../../handlers/shared/ledger";
+import { ledgerClient } from "../../handlers/shared/document-client";
 import { getItem } from "../../handlers/shared/ledger";
 import { isSidecarKey, keyBaseName, mdnKey, transferInboundKey, inboundWorkPrefix } from "../../model/layout";
 import { OLDEST_OPEN_WORK_METRIC, gatewayMetricNamespace } from "../../model/metrics";
@@ -125,7 +125,7 @@ describe("the reconciler (issue #11)", () => {
   it("staged, its continuation lost too: the reconciler resumes the claim from the open-work index", async () => {
     const o = await h.upload("AS2/send/ACME/PARTNER/orphaned-claim.xml", "orphan");
     h.at(o.lastModified!, 16);
-    const spy = jest.spyOn(claims as unknown as Record<string, typeof claims.createFile>, "createFile");
+    const spy = jest.spyOn(claims as unknown as Record<string, typeof claims.recordStaged>, "recordStaged");
     spy.mockRejectedValueOnce(new Error("stopped"));
     expect((await h.settle(h.s3Event(o))).batchItemFailures).toHaveLength(1);
     spy.mockRestore();

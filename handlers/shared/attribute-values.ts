@@ -1,0 +1,56 @@
+/**
+ * Plain values ⇄ DynamoDB attribute values, for the few shapes the state table holds: strings,
+ * numbers, booleans, lists, maps and string sets. Written here instead of importing
+ * `@aws-sdk/lib-dynamodb` (the document client): that package is bundled whole (16 KB minified)
+ * into every handler, a third of the allowance for a handler's own code (issue #17).
+ */
+import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+
+export type Item = Record<string, unknown>;
+
+/** One value; undefined values are left out of maps (the document client's `removeUndefinedValues`). */
+export function toAttribute(v: unknown): AttributeValue {
+  if (v === null) return { NULL: true };
+  if (typeof v === "string") return { S: v };
+  if (typeof v === "number") {
+    if (!Number.isFinite(v)) throw new TypeError(`${v} cannot be stored in DynamoDB`);
+    return { N: String(v) };
+  }
+  if (typeof v === "boolean") return { BOOL: v };
+  if (v instanceof Set) {
+    const values = [...(v as Set<unknown>)];
+    if (values.length === 0) throw new TypeError("an empty set cannot be stored in DynamoDB");
+    if (values.every((x) => typeof x === "string")) return { SS: values };
+    if (values.every((x) => typeof x === "number")) return { NS: values.map(String) };
+    throw new TypeError("sets hold strings or numbers only");
+  }
+  if (Array.isArray(v)) return { L: v.filter((x) => x !== undefined).map(toAttribute) };
+  if (typeof v === "object") return { M: toAttributes(v as Item) };
+  throw new TypeError(`a ${typeof v} cannot be stored in DynamoDB`);
+}
+
+export function toAttributes(item: Item): Record<string, AttributeValue> {
+  const out: Record<string, AttributeValue> = {};
+  for (const [k, v] of Object.entries(item)) if (v !== undefined) out[k] = toAttribute(v);
+  return out;
+}
+
+export function fromAttribute(a: AttributeValue): unknown {
+  if (a.S !== undefined) return a.S;
+  if (a.N !== undefined) return Number(a.N);
+  if (a.BOOL !== undefined) return a.BOOL;
+  if (a.NULL !== undefined) return null;
+  if (a.SS !== undefined) return new Set(a.SS);
+  if (a.NS !== undefined) return new Set(a.NS.map(Number));
+  if (a.L !== undefined) return a.L.map(fromAttribute);
+  if (a.M !== undefined) return fromAttributes(a.M);
+  if (a.B !== undefined) return a.B;
+  if (a.BS !== undefined) return new Set(a.BS);
+  throw new TypeError("unknown DynamoDB attribute type");
+}
+
+export function fromAttributes(m: Record<string, AttributeValue>): Item {
+  const out: Item = {};
+  for (const [k, v] of Object.entries(m)) out[k] = fromAttribute(v);
+  return out;
+}
