@@ -7,8 +7,9 @@
  * CancellationReason per action: DynamoDB API reference), and isolated: while a transaction runs,
  * other requests to the server wait, and it waits for those in flight.
  *
- * Each action is applied as the single-item request it names (dynalite evaluates its condition);
- * when one is refused, the actions already applied are undone from the images read before them.
+ * Each action is applied as the single-item request it names (dynalite evaluates its condition),
+ * answering with the item as it was (`ReturnValues: ALL_OLD`); when one is refused, the actions
+ * already applied are undone from those images.
  */
 import { request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -169,19 +170,25 @@ export function addTransactions(server: Server): void {
     for (const [i, a] of actions.entries()) {
       const table = String(a.params.TableName);
       const key = keys[i]!;
-      const before = (await call("GetItem", { TableName: table, Key: key, ConsistentRead: true })).body.Item as
-        Json | undefined;
       let r: { status: number; body: Json };
       if (a.kind === "ConditionCheck") {
         // Checked as a conditional write of the item as it is (no item: a delete of nothing).
+        const before = (await call("GetItem", { TableName: table, Key: key, ConsistentRead: true })).body.Item as
+          Json | undefined;
         r = before
-          ? await call("PutItem", { ...pick(a.params), TableName: table, Item: before })
-          : await call("DeleteItem", { ...pick(a.params), TableName: table, Key: key });
+          ? await call("PutItem", { ...pick(a.params), TableName: table, Item: before, ReturnValues: "ALL_OLD" })
+          : await call("DeleteItem", { ...pick(a.params), TableName: table, Key: key, ReturnValues: "ALL_OLD" });
       } else {
         const operation = a.kind === "Put" ? "PutItem" : a.kind === "Update" ? "UpdateItem" : "DeleteItem";
-        r = await call(operation, { ...a.params, ReturnValuesOnConditionCheckFailure: undefined });
+        // The write answers with the item as it was: what undoing it needs.
+        r = await call(operation, {
+          ...a.params,
+          ReturnValuesOnConditionCheckFailure: undefined,
+          ReturnValues: "ALL_OLD",
+        });
       }
       if (r.status === 200) {
+        const before = r.body.Attributes as Json | undefined;
         undo.push({ table, key, ...(before ? { before } : {}) });
         continue;
       }
