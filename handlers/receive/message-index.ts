@@ -4,9 +4,17 @@
  * may come before or after the payload event) and what the record says. Items change only through
  * conditional writes, so two invocations can never both route the same message.
  */
-import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { conditionally, expiresIn, getItem, putIfAbsent, tableName, type LedgerItem } from "../shared/ledger";
-import { ledgerClient } from "../shared/document-client";
+import { UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import {
+  conditionally,
+  expiresIn,
+  getItem,
+  putIfAbsent,
+  tableClient,
+  tableName,
+  type LedgerItem,
+} from "../shared/ledger";
+import { toAttributes } from "../shared/attribute-values";
 
 /** Long enough to recognise a partner's resend of an old message. */
 export const MESSAGE_INDEX_DAYS = 400;
@@ -117,14 +125,14 @@ export async function updateMessage(
     .filter(Boolean)
     .join(" ");
   return conditionally(() =>
-    ledgerClient().send(
-      new UpdateCommand({
+    tableClient().send(
+      new UpdateItemCommand({
         TableName: tableName(),
-        Key: { pk },
+        Key: { pk: { S: pk } },
         UpdateExpression: expression,
         ConditionExpression: conditions.join(" AND "),
         ExpressionAttributeNames: names,
-        ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
+        ...(Object.keys(values).length ? { ExpressionAttributeValues: toAttributes(values) } : {}),
       }),
     ),
   );

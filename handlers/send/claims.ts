@@ -244,18 +244,23 @@ export async function getFiles(claim: Pick<ClaimItem, "claimId" | "members">): P
   return items.filter((i): i is FileItem => i !== undefined);
 }
 
-/** Creates the claim unless it exists; returns the stored claim either way. */
-export async function createClaim(
-  claim: Omit<ClaimItem, "pk">,
-  now = Date.now(),
-): Promise<{ created: boolean; claim: ClaimItem }> {
-  const item = {
+/** The stored form of a new claim: open work until it is sent. */
+function newClaimItem(claim: Omit<ClaimItem, "pk">, now: number): ClaimItem & Record<string, unknown> {
+  return {
     ...claim,
     pk: claimPk(claim.claimId),
     expiresAt: expiresIn(CLAIM_TTL_DAYS, now),
     openKind: OPEN_CLAIM,
     openSince: claim.claimedAt,
   };
+}
+
+/** Creates the claim unless it exists; returns the stored claim either way. */
+export async function createClaim(
+  claim: Omit<ClaimItem, "pk">,
+  now = Date.now(),
+): Promise<{ created: boolean; claim: ClaimItem }> {
+  const item = newClaimItem(claim, now);
   if (await putIfAbsent(item)) return { created: true, claim: item };
   const existing = await getClaim(claim.claimId);
   if (!existing) throw new Error(`claim ${claim.claimId} exists and vanished; retry`);
@@ -370,13 +375,7 @@ export function releasedWhenMoved(m: Member): boolean {
  */
 export async function openClaim(claim: Omit<ClaimItem, "pk">, now = Date.now()): Promise<ClaimItem | undefined> {
   if (claim.members.length + 1 > MAX_TRANSACTION_ITEMS) return undefined;
-  const item = {
-    ...claim,
-    pk: claimPk(claim.claimId),
-    expiresAt: expiresIn(CLAIM_TTL_DAYS, now),
-    openKind: OPEN_CLAIM,
-    openSince: claim.claimedAt,
-  };
+  const item = newClaimItem(claim, now);
   const owned = claim.members.map((m) =>
     putAction({
       pk: objectPk(claim.bucket, m.key, m.identity),

@@ -130,27 +130,14 @@ async function claimOf(ref: ClaimItem | string, file: FileItem): Promise<ClaimIt
   if (typeof ref !== "string") return ref;
   const c = file.claim;
   if (!c || c.members !== 1 || !file.sourceKey.startsWith(OUTBOUND_WORK_ROOT)) return freshClaim(ref);
+  const { uploadedKey, uploadedAt, ...same } = c;
+  const member = { key: uploadedKey, etag: "", size: file.size, identity: "", fileName: file.fileName };
   return {
+    ...same,
     pk: claimPk(ref),
     claimId: ref,
-    bucket: c.bucket,
-    station: c.station,
-    partner: c.partner,
-    test: c.test,
-    ...(c.batch !== undefined ? { batch: c.batch } : {}),
-    ...(c.connectorId !== undefined ? { connectorId: c.connectorId } : {}),
-    claimedAt: c.claimedAt,
     state: "sent",
-    members: [
-      {
-        key: c.uploadedKey,
-        etag: "",
-        size: file.size,
-        identity: "",
-        fileName: file.fileName,
-        ...(c.uploadedAt ? { lastModified: c.uploadedAt } : {}),
-      },
-    ],
+    members: [uploadedAt ? { ...member, lastModified: uploadedAt } : member],
   };
 }
 

@@ -39,27 +39,23 @@ export async function eachRecord(
       failed.add(record);
     }
   };
-  // Lanes: one per group (records of no group each have their own), worked through in order.
+  // A lane per group (a record of no group has its own), worked through in order.
   const lanes = new Map<string, SQSRecord[]>();
-  for (const [i, record] of records.entries()) {
-    let group: string | undefined;
+  records.forEach((record, i) => {
+    let lane = `#${i}`;
     try {
-      group = options.groupOf?.(record);
+      const group = options.groupOf?.(record);
+      if (group !== undefined) lane = group;
     } catch {
-      group = undefined; // an unreadable record fails on its own in fn
+      // an unreadable record fails on its own in fn
     }
-    const lane = group === undefined ? `#${i}` : `g:${group}`;
     lanes.set(lane, [...(lanes.get(lane) ?? []), record]);
-  }
+  });
   const queue = [...lanes.values()];
-  let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < queue.length) {
-      for (const record of queue[next++]!) await one(record);
-    }
+    for (let lane = queue.shift(); lane; lane = queue.shift()) for (const record of lane) await one(record);
   };
-  const workers = Math.max(1, Math.min(options.concurrency ?? 1, queue.length));
-  await Promise.all(Array.from({ length: workers }, worker));
+  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 1, queue.length) }, worker));
   // In the batch's order, whatever order the records finished in.
   return { batchItemFailures: records.filter((r) => failed.has(r)).map((r) => ({ itemIdentifier: r.messageId })) };
 }

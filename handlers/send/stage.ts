@@ -309,6 +309,11 @@ export async function advance(ctx: SendContext, claimId: string): Promise<void> 
   await advanceClaim(ctx, claim);
 }
 
+/** The file of an upload that was not staged: it lies where it was uploaded. */
+function unstaged(claim: ClaimItem, m: Member, state: "staged" | "withdrawn"): Omit<FileItem, "pk"> {
+  return { claimId: claim.claimId, fileName: m.fileName, sourceKey: m.key, size: m.size, state, attempts: 0 };
+}
+
 /** What a one-file claim's result needs, on its file (claims.ClaimSnapshot). */
 function snapshotOf(claim: ClaimItem, m: Member): ClaimSnapshot | undefined {
   if (claim.members.length !== 1) return undefined;
@@ -336,17 +341,7 @@ async function advanceClaim(ctx: SendContext, start: ClaimItem, owned = false): 
     if (!owned) claim = await ownMembers(ctx, claim);
     if (claim.state === "rejected") {
       for (const m of claim.members) {
-        await createFile(
-          {
-            claimId: claim.claimId,
-            fileName: m.fileName,
-            sourceKey: m.key,
-            size: m.size,
-            state: "staged",
-            attempts: 0,
-          },
-          ctx.now().getTime(),
-        );
+        await createFile(unstaged(claim, m, "staged"), ctx.now().getTime());
         await finalizeFile(
           ctx,
           claim,
@@ -458,20 +453,14 @@ async function stageMember(
     if (isUnreadable(e)) {
       // Not movable by the gateway (another KMS key, a copy source over 5 GB): reported in
       // failed/ with the reason, the upload left where it is; never retried in a loop.
-      await createFile(
-        { claimId: claim.claimId, fileName: m.fileName, sourceKey: m.key, size: m.size, state: "staged", attempts: 0 },
-        ctx.now().getTime(),
-      );
+      await createFile(unstaged(claim, m, "staged"), ctx.now().getTime());
       await finalizeFile(ctx, claim, m.fileName, unreadableOutcome(e), ["staged"]);
       return { left: false };
     }
     if (!(e instanceof MoveError) || e.reason === "verify-failed") throw e;
     // Replaced or deleted by the user after it settled: this version is not sent (a replacement has its own event).
     logger.info("upload withdrawn before it was staged", { claimId: claim.claimId, key: m.key, reason: e.reason });
-    await createFile(
-      { claimId: claim.claimId, fileName: m.fileName, sourceKey: m.key, size: m.size, state: "withdrawn", attempts: 0 },
-      ctx.now().getTime(),
-    );
+    await createFile(unstaged(claim, m, "withdrawn"), ctx.now().getTime());
     await report(ctx, claim.claimId, m.fileName);
     return { left: e.reason !== "destination-taken" };
   }

@@ -9,7 +9,7 @@ import { StartFileTransferCommand } from "@aws-sdk/client-transfer";
 import { OUTBOUND_WORK_ROOT, transferPath } from "../../model/layout";
 import { logger } from "../shared/logger";
 import { chunks, backoffSeconds, THROTTLE_RETRY } from "./decide";
-import { classifyFailure } from "./failure-classes";
+import { START_FILE_TRANSFER_REJECTED_ADVICE, THROTTLED_RETRIES_EXHAUSTED_ADVICE } from "./gateway-failures";
 import {
   update,
   stateIn,
@@ -72,7 +72,7 @@ function throttledOut(attempts: number, last: { code: string; message: string })
     outcome: "failed" as const,
     failureCode: "THROTTLED_RETRIES_EXHAUSTED",
     failureMessage: `StartFileTransfer did not succeed after ${attempts} attempts (last: ${last.code}: ${last.message})`,
-    failureReason: classifyFailure("THROTTLED_RETRIES_EXHAUSTED").advice,
+    failureReason: THROTTLED_RETRIES_EXHAUSTED_ADVICE,
   };
 }
 
@@ -81,7 +81,7 @@ function rejected(last: { code: string; message: string }) {
     outcome: "failed" as const,
     failureCode: "START_FILE_TRANSFER_REJECTED",
     failureMessage: `StartFileTransfer was refused: ${last.code}: ${last.message}`,
-    failureReason: classifyFailure("START_FILE_TRANSFER_REJECTED").advice,
+    failureReason: START_FILE_TRANSFER_REJECTED_ADVICE,
   };
 }
 

@@ -18,11 +18,11 @@ export function toAttribute(v: unknown): AttributeValue {
   }
   if (typeof v === "boolean") return { BOOL: v };
   if (v instanceof Set) {
+    // The table holds string sets only (chunks sent, files final).
     const values = [...(v as Set<unknown>)];
-    if (values.length === 0) throw new TypeError("an empty set cannot be stored in DynamoDB");
-    if (values.every((x) => typeof x === "string")) return { SS: values };
-    if (values.every((x) => typeof x === "number")) return { NS: values.map(String) };
-    throw new TypeError("sets hold strings or numbers only");
+    if (values.length === 0 || !values.every((x) => typeof x === "string"))
+      throw new TypeError("only non-empty sets of strings are stored");
+    return { SS: values };
   }
   if (Array.isArray(v)) return { L: v.filter((x) => x !== undefined).map(toAttribute) };
   if (typeof v === "object") return { M: toAttributes(v as Item) };
@@ -41,12 +41,9 @@ export function fromAttribute(a: AttributeValue): unknown {
   if (a.BOOL !== undefined) return a.BOOL;
   if (a.NULL !== undefined) return null;
   if (a.SS !== undefined) return new Set(a.SS);
-  if (a.NS !== undefined) return new Set(a.NS.map(Number));
   if (a.L !== undefined) return a.L.map(fromAttribute);
   if (a.M !== undefined) return fromAttributes(a.M);
-  if (a.B !== undefined) return a.B;
-  if (a.BS !== undefined) return new Set(a.BS);
-  throw new TypeError("unknown DynamoDB attribute type");
+  throw new TypeError("an attribute type the state table does not hold");
 }
 
 export function fromAttributes(m: Record<string, AttributeValue>): Item {

@@ -268,8 +268,9 @@ export function copyIsSource(source: MoveSource & Partial<Pick<ObjectInfo, "sse"
  * that version (`VersionId`) or, unversioned, only while it still has its ETag (`If-Match`, S3
  * conditional deletes on general purpose buckets: "How to perform conditional deletes", S3 user
  * guide). A re-upload of identical bytes during the move is another version: it survives and is
- * sent as its own message. Two requests when nothing went wrong; a copy whose destination is taken
- * or whose source is gone (a retried event) takes the careful path, which reads both ends first.
+ * sent as its own message. Two requests when nothing went wrong; when the destination is taken or
+ * the source gone (a retried event), the destination is read: a verified copy there from an earlier
+ * attempt means that attempt got that far, and nothing is done twice.
  */
 export async function safeMove(
   s3: S3Client,
@@ -281,13 +282,27 @@ export async function safeMove(
   const first = await copyExact(s3, bucket, source, to, extra);
   if (first.status === "changed")
     throw new MoveError(`s3://${bucket}/${source.key} is no longer the version that was claimed`, "source-changed");
-  if (first.status !== "copied") return carefulMove(s3, bucket, source, to, extra);
-  const { copy } = first;
-  if (!copyIsSource(source, copy))
+  if (first.status === "copied" && !copyIsSource(source, first.copy))
     throw new MoveError(
       `copy of s3://${bucket}/${source.key} at ${to} does not match its source; the source was kept`,
       "verify-failed",
     );
+  if (first.status !== "copied") {
+    // Read the destination: an earlier attempt's copy (a retried event), or another object.
+    const there = await headObject(s3, bucket, to);
+    if (first.status === "missing") {
+      if (there && there.size === source.size) return { to: there, moved: false };
+      throw new MoveError(`s3://${bucket}/${source.key} no longer exists and no copy is at ${to}`, "source-missing");
+    }
+    if (!there || !copyMatches(source, there))
+      throw new MoveError(
+        `${to} already holds another object; s3://${bucket}/${source.key} was kept`,
+        "destination-taken",
+      );
+    await deleteExact(s3, bucket, source);
+    return { to: there, moved: true };
+  }
+  const { copy } = first;
   const versionId = copy.sourceVersionId ?? source.versionId;
   await deleteExact(s3, bucket, { ...source, ...(versionId ? { versionId } : {}) });
   return {
@@ -302,46 +317,6 @@ export async function safeMove(
     },
     moved: true,
   };
-}
-
-/**
- * The move read from both ends: idempotent when the source is gone but a verified copy exists at
- * `to` (an earlier attempt completed), and it tells a changed source from a taken destination.
- */
-async function carefulMove(
-  s3: S3Client,
-  bucket: string,
-  source: MoveSource,
-  to: string,
-  extra: { contentType?: string; metadata?: Record<string, string> },
-): Promise<MoveResult> {
-  const current = await headObject(s3, bucket, source.key, source.versionId);
-  if (!current) {
-    const existing = await headObject(s3, bucket, to);
-    if (existing && existing.size === source.size) return { to: existing, moved: false };
-    throw new MoveError(`s3://${bucket}/${source.key} no longer exists and no copy is at ${to}`, "source-missing");
-  }
-  if (!sameEtag(current.etag, source.etag)) {
-    throw new MoveError(
-      `s3://${bucket}/${source.key} changed since it was claimed (ETag ${current.etag}, expected ${source.etag})`,
-      "source-changed",
-    );
-  }
-  const exact: MoveSource = { ...source, ...(current.versionId ? { versionId: current.versionId } : {}) };
-  const copied = await copyOnce(s3, bucket, exact, to, extra);
-  if (copied === "changed" || copied === "missing")
-    throw new MoveError(`s3://${bucket}/${source.key} changed during the copy`, "source-changed");
-  const copy = await headObject(s3, bucket, to);
-  if (!copy || !copyMatches(current, copy)) {
-    throw new MoveError(
-      copied === "exists"
-        ? `${to} already holds another object; s3://${bucket}/${source.key} was kept`
-        : `copy of s3://${bucket}/${source.key} at ${to} does not match its source; the source was kept`,
-      copied === "exists" ? "destination-taken" : "verify-failed",
-    );
-  }
-  await deleteExact(s3, bucket, exact);
-  return { to: copy, moved: true };
 }
 
 /**
