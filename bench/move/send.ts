@@ -267,21 +267,23 @@ export function sendScenario(): Scenario {
         const calls = servers.stub.reset();
         toSettle = sqsBodies(calls);
         const results: unknown[] = [];
+        const written: Promise<unknown>[] = [];
         for (const c of calls.filter((x) => x.target.endsWith(".StartFileTransfer"))) {
           const transferId = String(c.output.TransferId);
           const connectorId = String(c.input.ConnectorId);
           for (const path of (c.input.SendFilePaths as string[]) ?? []) {
             const staged = path.slice(`/${bucket}/`.length);
             const base = processedBase(staged, transferId, `${transferId}@bench`);
-            await servers.direct.send(
-              new PutObjectCommand({ Bucket: bucket, Key: `${base}.mdn`, Body: "MDN (bench)" }),
-            );
-            await servers.direct.send(
-              new PutObjectCommand({
-                Bucket: bucket,
-                Key: `${base}.json`,
-                Body: JSON.stringify({ "status-code": "COMPLETED", "transfer-id": transferId }),
-              }),
+            // Transfer writes the MDN and status of its transfers side by side, not one after the other.
+            written.push(
+              servers.direct.send(new PutObjectCommand({ Bucket: bucket, Key: `${base}.mdn`, Body: "MDN (bench)" })),
+              servers.direct.send(
+                new PutObjectCommand({
+                  Bucket: bucket,
+                  Key: `${base}.json`,
+                  Body: JSON.stringify({ "status-code": "COMPLETED", "transfer-id": transferId }),
+                }),
+              ),
             );
             const s3 = {
               "json-bucket": bucket,
@@ -306,6 +308,7 @@ export function sendScenario(): Scenario {
             );
           }
         }
+        await Promise.all(written);
         if (results.length) {
           await inBatches(results, concurrency, result, "result");
           toSettle.push(...sqsBodies(servers.stub.reset()));
