@@ -338,7 +338,7 @@ async function completeFile(ctx: OutcomeContext, claim: ClaimItem, file: FileIte
     // The claim's only file: its event is published, then file and claim end in one write.
     const ended: FileItem = { ...file, ...done };
     const event = domainEventOf(ctx.customer, claim, [ended]);
-    if (event) await publishDomainEvents(ctx.eventBridge, ctx.eventBus, [event]);
+    if (event) await publishDomainEvents(ctx.eventBridge, ctx.eventBus, [event], { uploadedAt: uploadedAt(claim) });
     if (await recordSingleOutcome(claim.claimId, file.fileName, file.state, done)) return ended;
   }
   const updated = await update<FileItem>(file.pk, {
@@ -444,8 +444,14 @@ export async function report(ctx: OutcomeContext, claimId: string, fileName: str
   const files = await getFiles(claim);
   if (files.some((f) => !(FINAL_FILE_STATES as readonly string[]).includes(f.state))) return;
   const event = domainEventOf(ctx.customer, claim, files);
-  if (event) await publishDomainEvents(ctx.eventBridge, ctx.eventBus, [event]);
+  if (event) await publishDomainEvents(ctx.eventBridge, ctx.eventBus, [event], { uploadedAt: uploadedAt(claim) });
   await update(claimPk(claimId), { set: { reported: true }, remove: [...CLOSE_OPEN_WORK] });
+}
+
+/** When the claim's upload was complete: its (last) file's upload time, else when it was claimed. */
+function uploadedAt(claim: ClaimItem): string {
+  const times = claim.members.map((m) => m.lastModified).filter((t): t is string => t !== undefined);
+  return times.sort().at(-1) ?? claim.claimedAt;
 }
 
 export function domainEventOf(customer: string, claim: ClaimItem, files: readonly FileItem[]): DomainEvent | undefined {
