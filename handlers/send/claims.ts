@@ -6,7 +6,15 @@
  * Every change is a conditional write, so duplicate or concurrent deliveries change nothing twice.
  */
 import { DeleteItemCommand, UpdateItemCommand, type TransactWriteItem } from "@aws-sdk/client-dynamodb";
-import { tableClient, tableName, putIfAbsent, getItem, expiresIn, transact } from "../shared/ledger";
+import {
+  tableClient,
+  tableName,
+  putIfAbsent,
+  getItem,
+  expiresIn,
+  transact,
+  isConditionFailure,
+} from "../shared/ledger";
 import { fromAttributes, toAttributes } from "../shared/attribute-values";
 
 /** Claims outlive every retry schedule (10 attempts up to 1 h apart) by far. */
@@ -131,10 +139,6 @@ export const transferPk = (transferId: string) => `transfer#${transferId}`;
 /** Debounce of batch re-checks: the due time of the latest scheduled check of a directory. */
 export const batchWaitPk = (bucket: string, prefix: string) => `batchwait#${bucket}#${prefix}`;
 
-function isConditionFailure(e: unknown): boolean {
-  return (e as { name?: string })?.name === "ConditionalCheckFailedException";
-}
-
 export interface Update {
   readonly set?: Record<string, unknown>;
   readonly remove?: readonly string[];
@@ -161,7 +165,7 @@ export function stateIn(states: readonly string[]): Condition {
 }
 
 /** The UpdateItem parameters of `u` on `pk` (also the Update action of a transaction). */
-function updateParams(pk: string, u: Update) {
+function updateParams(pk: string, u: Update, create = false) {
   const names: Record<string, string> = { ...(u.condition?.names ?? {}) };
   const values: Record<string, unknown> = { ...(u.condition?.values ?? {}) };
   const clauses: string[] = [];
@@ -199,7 +203,8 @@ function updateParams(pk: string, u: Update) {
         .join(", ")}`,
     );
   }
-  const condition = u.condition ? `attribute_exists(pk) AND (${u.condition.expression})` : "attribute_exists(pk)";
+  const exists = create ? [] : ["attribute_exists(pk)"];
+  const condition = [...exists, ...(u.condition ? [`(${u.condition.expression})`] : [])].join(" AND ") || undefined;
   return {
     TableName: tableName(),
     Key: { pk: { S: pk } },
@@ -220,10 +225,15 @@ function putAction(item: Record<string, unknown>): TransactWriteItem {
   };
 }
 
-/** Conditional update. Returns the new item, or undefined when the condition did not hold. */
-export async function update<T>(pk: string, u: Update): Promise<T | undefined> {
+/**
+ * Conditional update of an existing item (`create`: or a new one). Returns the new item, or
+ * undefined when the condition did not hold.
+ */
+export async function update<T>(pk: string, u: Update, create = false): Promise<T | undefined> {
   try {
-    const r = await tableClient().send(new UpdateItemCommand({ ...updateParams(pk, u), ReturnValues: "ALL_NEW" }));
+    const r = await tableClient().send(
+      new UpdateItemCommand({ ...updateParams(pk, u, create), ReturnValues: "ALL_NEW" }),
+    );
     return r.Attributes ? (fromAttributes(r.Attributes) as T) : undefined;
   } catch (e) {
     if (isConditionFailure(e)) return undefined;
@@ -324,21 +334,16 @@ export async function scheduleBatchCheck(
 ): Promise<boolean> {
   const pk = batchWaitPk(bucket, prefix);
   const due = dueAt.toISOString();
-  try {
-    await tableClient().send(
-      new UpdateItemCommand({
-        TableName: tableName(),
-        Key: { pk: { S: pk } },
-        UpdateExpression: "SET dueAt = :d, expiresAt = :e",
-        ConditionExpression: "attribute_not_exists(dueAt) OR dueAt < :d",
-        ExpressionAttributeValues: toAttributes({ ":d": due, ":e": expiresIn(1, now) }),
-      }),
-    );
-    return true;
-  } catch (e) {
-    if (isConditionFailure(e)) return false;
-    throw e;
-  }
+  // Creates the item when it is missing: the condition only compares due times.
+  const r = await update(
+    pk,
+    {
+      set: { dueAt: due, expiresAt: expiresIn(1, now) },
+      condition: { expression: "attribute_not_exists(dueAt) OR dueAt < :d", values: { ":d": due } },
+    },
+    true,
+  );
+  return r !== undefined;
 }
 
 // ---- The send path's transitions. Each is one request, a transaction where several items change

@@ -122,42 +122,28 @@ function both(a: Condition, b: Condition | undefined): Condition {
   };
 }
 
-/**
- * The claim a file belongs to: the one the caller holds, else, for the file of a one-file claim,
- * the snapshot on the file (no read), else the stored claim.
- */
-async function claimOf(ref: ClaimItem | string, file: FileItem): Promise<ClaimItem> {
-  if (typeof ref !== "string") return ref;
-  const c = file.claim;
-  if (!c || c.members !== 1 || !file.sourceKey.startsWith(OUTBOUND_WORK_ROOT)) return freshClaim(ref);
-  const { uploadedKey, uploadedAt, ...same } = c;
-  const member = { key: uploadedKey, etag: "", size: file.size, identity: "", fileName: file.fileName };
-  return {
-    ...same,
-    pk: claimPk(ref),
-    claimId: ref,
-    state: "sent",
-    members: [uploadedAt ? { ...member, lastModified: uploadedAt } : member],
-  };
+/** A claim the caller has not read: `resolve` finds it once the file is known. */
+export interface ClaimLookup {
+  readonly claimId: string;
+  readonly resolve: (file: FileItem) => Promise<ClaimItem>;
 }
 
 /**
  * Gives one file its outcome. Returns the file as it ends up (or undefined when the file was not in a
  * state that allows it: a duplicate or superseded event).
  *
- * @param claimRef the claim, or only its id when the caller has not read it (a one-file claim's
- * file carries what its outcome needs)
+ * @param claimRef the claim, or how to find it when the caller has not read it
  * @param guard a further condition on the file (the transfer a result belongs to)
  */
 export async function finalizeFile(
   ctx: OutcomeContext,
-  claimRef: ClaimItem | string,
+  claimRef: ClaimItem | ClaimLookup,
   fileName: string,
   outcome: Outcome,
   allowedFrom: readonly string[] = OPEN_STATES,
   guard?: Condition,
 ): Promise<FileItem | undefined> {
-  const claimId = typeof claimRef === "string" ? claimRef : claimRef.claimId;
+  const { claimId } = claimRef;
   const pk = filePk(claimId, fileName);
   const transient = outcome.outcome === "delivered" ? "delivering" : "failing";
   const at = ctx.now().toISOString();
@@ -183,7 +169,7 @@ export async function finalizeFile(
   const decided = file !== undefined;
   if (!file) {
     const current = await getFile(claimId, fileName);
-    if (!current && typeof claimRef === "string") {
+    if (!current && "resolve" in claimRef) {
       // The caller went by the staged key alone: a result for a file this gateway has no record of.
       logger.warn("result for a claim missing from the ledger; ignored", { claimId, fileName });
       return undefined;
@@ -204,7 +190,7 @@ export async function finalizeFile(
       return undefined;
     }
   }
-  return completeFile(ctx, await claimOf(claimRef, file), file, decided);
+  return completeFile(ctx, "resolve" in claimRef ? await claimRef.resolve(file) : claimRef, file, decided);
 }
 
 /**

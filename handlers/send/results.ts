@@ -4,13 +4,23 @@
  * failures schedule a retry of the same staged file with exponential backoff. Results of an earlier
  * attempt, duplicates and out-of-order events change nothing (state conditions and transfer ids).
  */
-import { parseOutboundWorkKey } from "../../model/layout";
+import { OUTBOUND_WORK_ROOT, parseOutboundWorkKey } from "../../model/layout";
 import { parseTransferEvent, NotATransferEvent, type TransferEvent } from "../shared/transfer-events";
 import { logger } from "../shared/logger";
 import { classifyFailure, isPositiveDisposition } from "./failure-classes";
 import { backoffSeconds } from "./decide";
-import { getClaim, getFile, lookupTransfer, update, filePk, type Condition, type FileItem } from "./claims";
-import { finalizeFile, type Outcome } from "./outcome";
+import {
+  getClaim,
+  getFile,
+  lookupTransfer,
+  update,
+  claimPk,
+  filePk,
+  type ClaimItem,
+  type Condition,
+  type FileItem,
+} from "./claims";
+import { finalizeFile, freshClaim, type Outcome } from "./outcome";
 import { enqueue } from "./messages";
 import type { SendContext } from "./context";
 
@@ -81,7 +91,8 @@ export async function handleTransferEvent(ctx: SendContext, raw: unknown): Promi
     return;
   }
   if (ev.detailType === "AS2 MDN Receive Completed") {
-    await finalizeFile(ctx, where.claimId, where.fileName, mdnOutcome(ev, common), undefined, guard);
+    const lookup = { claimId: where.claimId, resolve: (f: FileItem) => claimOf(where.claimId, f) };
+    await finalizeFile(ctx, lookup, where.fileName, mdnOutcome(ev, common), undefined, guard);
     return;
   }
 
@@ -127,6 +138,24 @@ export async function handleTransferEvent(ctx: SendContext, raw: unknown): Promi
       });
     }
   }
+}
+
+/**
+ * The claim a result's file belongs to: for the file of a one-file claim, the snapshot on the file
+ * (no read), else the stored claim.
+ */
+async function claimOf(ref: string, file: FileItem): Promise<ClaimItem> {
+  const c = file.claim;
+  if (!c || c.members !== 1 || !file.sourceKey.startsWith(OUTBOUND_WORK_ROOT)) return freshClaim(ref);
+  const { uploadedKey, uploadedAt, ...same } = c;
+  const member = { key: uploadedKey, etag: "", size: file.size, identity: "", fileName: file.fileName };
+  return {
+    ...same,
+    pk: claimPk(ref),
+    claimId: ref,
+    state: "sent",
+    members: [uploadedAt ? { ...member, lastModified: uploadedAt } : member],
+  };
 }
 
 /**

@@ -154,12 +154,13 @@ export async function handleFileMessage(ctx: SendContext, msg: FileMessage): Pro
   const parsed = parseSendKey(obj.key);
   if (!parsed.ok) {
     const hint = routeHint(obj.key);
-    if (remainingSettleSeconds(obj.lastModified ?? ctx.now(), ctx.now(), ctx.routing.doc.settle.fileSeconds) > 0) {
+    const wait = remainingSettleSeconds(obj.lastModified ?? ctx.now(), ctx.now(), ctx.routing.doc.settle.fileSeconds);
+    if (wait > 0) {
       await enqueue(
         ctx.sqs,
         ctx.sendQueueUrl,
         { kind: "file", bucket: ctx.bucket, key: obj.key, etag: obj.etag, exact: true },
-        remainingSettleSeconds(obj.lastModified ?? ctx.now(), ctx.now(), ctx.routing.doc.settle.fileSeconds),
+        wait,
       );
       return;
     }

@@ -12,21 +12,16 @@ export type Item = Record<string, unknown>;
 export function toAttribute(v: unknown): AttributeValue {
   if (v === null) return { NULL: true };
   if (typeof v === "string") return { S: v };
-  if (typeof v === "number") {
-    if (!Number.isFinite(v)) throw new TypeError(`${v} cannot be stored in DynamoDB`);
-    return { N: String(v) };
-  }
+  if (typeof v === "number" && Number.isFinite(v)) return { N: String(v) };
   if (typeof v === "boolean") return { BOOL: v };
   if (v instanceof Set) {
     // The table holds string sets only (chunks sent, files final).
     const values = [...(v as Set<unknown>)];
-    if (values.length === 0 || !values.every((x) => typeof x === "string"))
-      throw new TypeError("only non-empty sets of strings are stored");
-    return { SS: values };
+    if (values.length && values.every((x) => typeof x === "string")) return { SS: values };
   }
   if (Array.isArray(v)) return { L: v.filter((x) => x !== undefined).map(toAttribute) };
-  if (typeof v === "object") return { M: toAttributes(v as Item) };
-  throw new TypeError(`a ${typeof v} cannot be stored in DynamoDB`);
+  if (typeof v === "object" && !(v instanceof Set)) return { M: toAttributes(v as Item) };
+  throw new TypeError(`the state table does not store ${String(v)}`);
 }
 
 export function toAttributes(item: Item): Record<string, AttributeValue> {

@@ -41,7 +41,7 @@ export function expiresIn(days: number, now = Date.now()): number {
   return Math.floor(now / 1000) + days * 86400;
 }
 
-function isConditionFailure(e: unknown): boolean {
+export function isConditionFailure(e: unknown): boolean {
   return (e as { name?: string })?.name === "ConditionalCheckFailedException";
 }
 
@@ -79,13 +79,13 @@ export async function getItem<T extends LedgerItem = LedgerItem>(
 }
 
 /**
- * Sets fields on an existing item, optionally only when `field` currently equals `expected`
+ * Sets fields on an existing item, optionally only when `field` currently equals `equals`
  * (a state transition). Returns false when the condition did not hold.
  */
 export async function updateItem(
   pk: string,
   set: Record<string, unknown>,
-  when?: { field: string; equals: unknown } | { field: string; notEquals: unknown },
+  when?: { field: string; equals: unknown },
   client = tableClient(),
   table = tableName(),
 ): Promise<boolean> {
@@ -99,13 +99,8 @@ export async function updateItem(
   let condition = "attribute_exists(pk)";
   if (when) {
     names["#w"] = when.field;
-    if ("equals" in when) {
-      values[":w"] = when.equals;
-      condition += " AND #w = :w";
-    } else {
-      values[":w"] = when.notEquals;
-      condition += " AND (attribute_not_exists(#w) OR #w <> :w)";
-    }
+    values[":w"] = when.equals;
+    condition += " AND #w = :w";
   }
   return conditionally(() =>
     client.send(
@@ -125,20 +120,16 @@ export async function updateItem(
  * Writes that belong to one transition, all or none (TransactWriteItems: up to 100 actions on
  * distinct items, "DynamoDB cancels a TransactWriteItems request [when] a condition in one of the
  * condition expressions is not met": API reference, TransactionCanceledException). Returns true
- * when applied, false when cancelled because a condition did not hold; other errors are thrown.
+ * when applied, false when cancelled; other errors are thrown.
  */
 export async function transact(items: readonly TransactWriteItem[], client = tableClient()): Promise<boolean> {
   try {
     await client.send(new TransactWriteItemsCommand({ TransactItems: [...items] }));
     return true;
   } catch (e) {
-    const err = e as { name?: string; CancellationReasons?: { Code?: string }[] };
-    if (err?.name !== "TransactionCanceledException") throw e;
-    // A conflict with another transaction in flight also cancels: the caller's slower path sorts it out.
-    const codes = (err.CancellationReasons ?? []).map((r) => r.Code);
-    if (codes.length && codes.every((c) => c === undefined || c === "None" || c === "ConditionalCheckFailed"))
-      return false;
-    if (codes.includes("TransactionConflict")) return false;
+    // A condition that did not hold, or a conflict with another transaction in flight: the
+    // caller's step-by-step path sorts it out (and meets any other reason as a plain error).
+    if ((e as { name?: string })?.name === "TransactionCanceledException") return false;
     throw e;
   }
 }

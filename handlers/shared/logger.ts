@@ -1,6 +1,6 @@
 /**
  * Structured JSON logs, one line per entry, in the shape Powertools for AWS Lambda writes (`level`,
- * `message`, `timestamp`, `service`, `xray_trace_id`, extra keys at the top level, errors as
+ * `message`, `timestamp`, `service`, extra keys at the top level, errors as
  * `{ name, message, stack }`), so metric filters (`{ $.message = "..." }`) and embedded-metric lines
  * read it the same. Written here rather than imported: `@aws-lambda-powertools/logger` and its
  * commons are 20.5 KB of every handler bundle, 40 % of the 50 KB a handler may add to its SDK
@@ -40,21 +40,18 @@ export class Logger {
     this.rank = RANK[level];
   }
 
-  readonly debug = (message: string, extra?: Record<string, unknown>) => this.write("DEBUG", message, extra);
   readonly info = (message: string, extra?: Record<string, unknown>) => this.write("INFO", message, extra);
   readonly warn = (message: string, extra?: Record<string, unknown>) => this.write("WARN", message, extra);
   readonly error = (message: string, extra?: Record<string, unknown>) => this.write("ERROR", message, extra);
 
   private write(level: Exclude<LogLevel, "SILENT">, message: string, extra?: Record<string, unknown>): void {
     if (RANK[level] < this.rank) return;
-    const trace = process.env._X_AMZN_TRACE_ID?.split(";")[0]?.replace("Root=", "");
     const line = JSON.stringify(
       {
         level,
         message,
         timestamp: new Date().toISOString(),
         service: this.options.serviceName,
-        ...(trace ? { xray_trace_id: trace } : {}),
         ...extra,
       },
       plain,

@@ -141,10 +141,7 @@ export class MoveError extends Error {
 
 /** Whether `copy` is a faithful copy of `source`. With SSE-KMS, ETags are not content digests. */
 export function copyMatches(source: ObjectInfo, copy: ObjectInfo): boolean {
-  if (copy.size !== source.size) return false;
-  if (source.checksum && copy.checksum) return source.checksum === copy.checksum;
-  if (source.sse === "aws:kms" || copy.sse === "aws:kms") return true;
-  return copy.etag === source.etag;
+  return copy.size === source.size && copyIsSource(source, copy);
 }
 
 export interface MoveResult {
