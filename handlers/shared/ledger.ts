@@ -4,8 +4,7 @@
  * writes are the only way an item comes into being, so concurrent handlers cannot both win.
  *
  * Talks to the plain DynamoDB client with attribute-values.ts: the document client
- * (`@aws-sdk/lib-dynamodb`) costs every bundle 16 KB; handlers that still want it import
- * document-client.ts.
+ * (`@aws-sdk/lib-dynamodb`) would cost every bundle 16 KB.
  */
 import {
   DynamoDBClient,
