@@ -5,7 +5,17 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   {
-    ignores: ["node_modules/", "cdktf.out/", "dist/", "bench/tmp/", "coverage/", "**/*.js", "**/*.mjs", "templates/"],
+    ignores: [
+      "node_modules/",
+      "cdktf.out/",
+      ".gen/",
+      "dist/",
+      "bench/tmp/",
+      "coverage/",
+      "**/*.js",
+      "**/*.mjs",
+      "templates/",
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

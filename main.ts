@@ -9,6 +9,7 @@ import { customerSummary } from "./model/summary";
 import { stackName } from "./model/customer";
 import { CustomerStack } from "./stacks/customer-stack";
 import { synthesizeWithGuardRails } from "./stacks/guard-rails/synthesize";
+import { alarmCost, formatAlarmCost } from "./stacks/platform/alarm-cost";
 
 async function main(): Promise<void> {
   let customers;
@@ -23,13 +24,14 @@ async function main(): Promise<void> {
     throw e;
   }
   const app = new App();
-  for (const loaded of customers) new CustomerStack(app, { loaded });
+  const stacks = customers.map((loaded) => new CustomerStack(app, { loaded }));
   // Guard rails (stacks/guard-rails): errors stop here with the construct paths, quotas warn.
   if (!synthesizeWithGuardRails(app).ok) process.exit(1);
-  for (const { customer, file } of customers) {
+  customers.forEach(({ customer, file }, i) => {
     const out = join(app.outdir, "stacks", stackName(customer.name), "cdk.tf.json");
     console.log(customerSummary(customer, relative(process.cwd(), file), relative(process.cwd(), out)));
-  }
+    console.log(formatAlarmCost(alarmCost(stacks[i]!)));
+  });
   console.log(
     `\nsynthesized ${customers.length} customer stack(s). Deploy one with: npx cdktf deploy ${stackName(customers[0]!.customer.name)}`,
   );

@@ -209,7 +209,15 @@ export const customerSchema = z
       .strictObject({
         existing: z.string().optional().describe("bring your own bucket: its name; @default a new bucket"),
         name: z.string().optional().describe("name of the bucket to create; @default generated"),
-        workingPathExpiryDays: z.number().int().min(1).max(3650).default(30),
+        workingPathExpiryDays: z
+          .number()
+          .int()
+          .min(1)
+          .max(3650)
+          .default(30)
+          .describe(
+            "days after which finished work under _gateway/ and AS2/send/ (noncurrent versions, lone delete markers) expires, never sooner than 36; current versions are open work and never expire",
+          ),
       })
       .prefault({})
       .refine((b) => !(b.existing && b.name), "give either existing or name, not both"),

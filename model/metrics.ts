@@ -18,6 +18,11 @@ export const ROUTING_INTEGRITY_METRIC = "RoutingIntegrityFailures";
 /** Age in seconds of the oldest open work, per `Direction` (send | receive); the reconciler emits it (EMF). */
 export const OLDEST_OPEN_WORK_METRIC = "OldestOpenWorkAgeSeconds";
 
+/**
+ * Days before the customer's nearest certificate expires (dimension `Customer`): the reconciler
+ * computes it from the routing document's certificate list (EMF), one alarm watches it.
+ */
+export const CERTIFICATE_DAYS_LEFT_METRIC = "CertificateDaysLeft";
 /** One per published domain event, dimensions `Partner` and `EventType` (MESSAGE.SEND.SUCCESS ...). */
 export const MESSAGES_METRIC = "Messages";
 

@@ -29,6 +29,18 @@ export interface RoutingPartner {
   readonly mdn?: (typeof ROUTING_MDN_RESPONSES)[number];
 }
 
+/**
+ * A certificate Transfer holds for this customer and when it stops being valid: the reconciler
+ * publishes the days to the nearest expiry as one metric, watched by one alarm.
+ */
+export interface RoutingCertificate {
+  /** `station/<AS2 ID>` or `partner/<station>/<AS2 ID>`: who renews it. */
+  readonly owner: string;
+  readonly usage: "SIGNING" | "ENCRYPTION";
+  /** ISO-8601 end of validity (notAfter). */
+  readonly notAfter: string;
+}
+
 export interface RoutingStation {
   readonly station: string;
   readonly inboxNaming: (typeof ROUTING_INBOX_NAMINGS)[number];
@@ -44,6 +56,8 @@ export interface RoutingDocument {
   readonly send: { readonly emptyFile: (typeof ROUTING_EMPTY_FILE)[number]; readonly maxFileBytes: number };
   readonly stations: readonly RoutingStation[];
   readonly partners: readonly RoutingPartner[];
+  /** Optional for documents written before it existed. */
+  readonly certificates?: readonly RoutingCertificate[];
 }
 
 /** Transfer Family's per-file limit. */
@@ -140,6 +154,19 @@ export function parseRoutingDocument(json: unknown): RoutingDocument {
       };
       return o.mdn === undefined ? partner : { ...partner, mdn: oneOf(o, "mdn", ROUTING_MDN_RESPONSES, p) };
     }),
+    ...(d.certificates === undefined
+      ? {}
+      : {
+          certificates: arr(d, "certificates", "").map((x, i) => {
+            const o = obj(x, `certificates.${i}`);
+            const p = `certificates.${i}.`;
+            return {
+              owner: str(o, "owner", p),
+              usage: oneOf(o, "usage", ["SIGNING", "ENCRYPTION"] as const, p),
+              notAfter: str(o, "notAfter", p),
+            };
+          }),
+        }),
   };
 }
 

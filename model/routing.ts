@@ -26,6 +26,7 @@ export {
   type RoutingDocument,
   type RoutingPartner,
   type RoutingStation,
+  type RoutingCertificate,
 } from "./routing-types";
 
 export const routingPartnerSchema = z.object({
@@ -51,6 +52,9 @@ export const routingDocumentSchema = z.object({
   send: z.object({ emptyFile: z.enum(ROUTING_EMPTY_FILE), maxFileBytes: z.number() }),
   stations: z.array(z.object({ station: z.string(), inboxNaming: z.enum(INBOX_NAMINGS) })),
   partners: z.array(routingPartnerSchema),
+  certificates: z
+    .array(z.object({ owner: z.string(), usage: z.enum(["SIGNING", "ENCRYPTION"]), notAfter: z.string() }))
+    .optional(),
 });
 
 /** The plain types in ./routing-types and the schema describe the same document (compile-time check). */
@@ -82,6 +86,7 @@ export function buildRoutingDocument(
   bucket: string,
   ids: readonly PartnerResourceIds[],
   inboundPrefix: (route: { station: string; partner: string }) => string,
+  certificates?: readonly import("./routing-types").RoutingCertificate[],
 ): RoutingDocument {
   const idOf = (station: string, partner: string) => {
     const found = ids.find((i) => i.station === station && i.partner === partner);
@@ -110,5 +115,6 @@ export function buildRoutingDocument(
         mdn: p.outbound.mdn,
       };
     }),
+    ...(certificates ? { certificates: [...certificates] } : {}),
   };
 }

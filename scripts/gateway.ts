@@ -28,7 +28,7 @@ import { PIPELINE_DOCUMENT_KEY, parseSendKey, recordKey, sendKey, withCollisionS
 import { physicalName } from "../stacks/events/event-names";
 import { copySource, getJson, headObject, isPreconditionFailed } from "../handlers/shared/s3-object";
 
-const OPEN_KINDS = ["send-claim", "send-file"] as const;
+const OPEN_KINDS = ["send-claim", "send-file", "receive-message"] as const;
 const LAST_RUN_PK = "reconciler#lastRun";
 
 /** Each dead-letter queue of a customer and the queue its messages came from (undefined: a schedule's). */
@@ -90,7 +90,7 @@ async function status(customer: string, out: (line: string) => void): Promise<vo
       out(`  ${kind} ${state}: ${list.length}, oldest ${age(oldest, now)}`);
       for (const i of list.slice(0, 5))
         out(
-          `    ${String(i.claimId ?? "")}${i.fileName ? ` ${String(i.fileName)}` : ""} since ${String(i[OPEN_WORK_INDEX.sortKey])}`,
+          `    ${String(i.claimId ?? i.as2MessageId ?? "")}${i.fileName ? ` ${String(i.fileName)}` : ""} since ${String(i[OPEN_WORK_INDEX.sortKey])}`,
         );
     }
   }

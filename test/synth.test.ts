@@ -1,15 +1,14 @@
 /** The app as a user runs it: `npm run synth` on real customer folders, in a child process. */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync, readFileSync, existsSync } from "node:fs";
+import { mkdtempSync, writeFileSync, readFileSync, existsSync, statSync, utimesSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { customerInput, SAMPLE_CERT_PEM, EXAMPLE_DIR } from "./helpers/customer-factory";
 
 const ROOT = join(__dirname, "..");
-const TSX = join(ROOT, "node_modules", ".bin", "tsx");
-
+/** As `npm run synth` and cdktf.json run it. */
 function synth(customersDir: string, outdir: string) {
-  return spawnSync(TSX, [join(ROOT, "main.ts")], {
+  return spawnSync(process.execPath, [join(ROOT, "scripts", "run-app.mjs")], {
     cwd: ROOT,
     env: { ...process.env, AS2_CUSTOMERS_DIR: customersDir, CDKTF_OUTDIR: outdir },
     encoding: "utf8",
@@ -74,13 +73,45 @@ describe("synth", () => {
     expect(existsSync(join(out, "stacks"))).toBe(false);
   });
 
+  it("synthesizes TypeScript customer files (defineCustomer) too", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cust-ts-"));
+    const out = mkdtempSync(join(tmpdir(), "out-"));
+    const model = join(ROOT, "model", "customer");
+    writeFileSync(
+      join(dir, "typed.ts"),
+      `import { defineCustomer } from ${JSON.stringify(model)};\nexport default defineCustomer(${JSON.stringify(
+        customerInput({ name: "typed" }),
+      )});\n`,
+    );
+    const r = synth(dir, out);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(existsSync(join(out, "stacks", "customer-typed", "cdk.tf.json"))).toBe(true);
+  });
+
+  it("rebuilds the compiled app when a source file changes, and reuses it otherwise", () => {
+    const inputs = join(ROOT, ".gen", "app", "inputs.json");
+    const out = mkdtempSync(join(tmpdir(), "out-"));
+    expect(synth(EXAMPLE_DIR, out).status).toBe(0);
+    const built = statSync(inputs).mtimeMs;
+    expect(synth(EXAMPLE_DIR, out).status).toBe(0);
+    expect(statSync(inputs).mtimeMs).toBe(built);
+    const source = join(ROOT, "model", "summary.ts");
+    const { size } = statSync(source);
+    expect(JSON.parse(readFileSync(inputs, "utf8")).inputs["model/summary.ts"]?.[0]).toBe(size);
+    const later = new Date(Date.now() + 5_000);
+    utimesSync(source, later, later);
+    expect(synth(EXAMPLE_DIR, out).status).toBe(0);
+    expect(statSync(inputs).mtimeMs).toBeGreaterThan(built);
+    expect(JSON.parse(readFileSync(inputs, "utf8")).inputs["model/summary.ts"][1]).toBe(statSync(source).mtimeMs);
+  });
+
   it("cdktf.json runs the same app, so `cdktf synth` and `cdktf deploy` work", () => {
     const cfg = JSON.parse(readFileSync(join(ROOT, "cdktf.json"), "utf8"));
     expect(cfg.language).toBe("typescript");
-    expect(cfg.app).toMatch(/tsx main\.ts$/);
     const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
-    // The app runs in one Node process with tsx as a loader (the tsx CLI would spawn a second one).
-    expect(pkg.scripts.synth).toBe("node --import tsx main.ts");
+    // One Node process running main.ts compiled once (scripts/run-app.mjs), no CLI in between.
+    expect(pkg.scripts.synth).toBe("node scripts/run-app.mjs");
     expect(cfg.app).toBe(pkg.scripts.synth);
     expect(pkg.dependencies.cdktf).toMatch(/^\d+\.\d+\.\d+$/);
     expect(pkg.dependencies["@cdktf/provider-aws"]).toMatch(/^\d+\.\d+\.\d+$/);

@@ -11,4 +11,6 @@ export interface ReceiveContext {
   /** The customer's bus for domain events (EVENT_BUS_NAME). */
   readonly eventBusName: string;
   readonly routing: Routing;
+  /** The clock leases are judged by (the reconciler passes its own; tests a later one). */
+  readonly now: () => Date;
 }

@@ -50,6 +50,7 @@ export async function defaultContext(): Promise<ReceiveContext> {
     bucket: requireEnv("BUCKET"),
     eventBusName: requireEnv("EVENT_BUS_NAME"),
     routing: await loadRouting(s3),
+    now: () => new Date(),
   };
 }
 

@@ -119,8 +119,48 @@ export function itemFields(f: InboundFacts): Partial<MessageItem> {
     failureMessage: ev.failureMessage,
     bytes: ev.bytes,
     sourceKey: f.sourceKey,
+    statusKey: f.statusKey,
+    at: f.at.toISOString(),
     duplicateReported: isDuplicateDisposition(ev.disposition) || undefined,
   });
+}
+
+/** Where the delivery an index item recorded is routed to, from the item alone (a takeover has no event of it). */
+export interface RoutingWork {
+  readonly route: Route;
+  readonly preset: LayoutPreset;
+  readonly naming: InboxNaming;
+  readonly at: Date;
+  /** Owner of the destination reservations: the same for every invocation finishing this delivery. */
+  readonly owner: string;
+}
+
+export function routingWork(ctx: ReceiveContext, item: MessageItem): RoutingWork {
+  const partner = ctx.routing.byAgreementId(item.agreementId);
+  if (!partner) {
+    throw new UnroutableEventError(
+      `message ${item.as2MessageId}: agreement ${item.agreementId} is no longer in the routing document of customer ${ctx.routing.doc.customer}`,
+    );
+  }
+  // Items written before `at` was recorded: the event time inboundFacts took (start, then end).
+  const at = new Date(item.at ?? item.startTimestamp ?? item.endTimestamp ?? "");
+  if (Number.isNaN(at.getTime()))
+    throw new UnroutableEventError(`message ${item.as2MessageId}: no receive time recorded`);
+  return {
+    route: { station: partner.station, partner: partner.partner, test: partner.test },
+    preset: ctx.routing.doc.layout,
+    naming: ctx.routing.station(partner.station)?.inboxNaming ?? "plain",
+    at,
+    owner: `${item.pk}#${item.occurrence ?? ""}`,
+  };
+}
+
+/** ISO time of a recorded delivery's outcome, for domain events: from what Transfer said, never the clock. */
+export function recordedOutcomeTime(item: MessageItem, work: RoutingWork): string {
+  for (const t of [item.endTimestamp, item.startTimestamp]) {
+    if (t !== undefined && !Number.isNaN(Date.parse(t))) return new Date(t).toISOString();
+  }
+  return work.at.toISOString();
 }
 
 /** RFC 4130 `processed/warning: duplicate-document`: the receiver saw this message id before. */

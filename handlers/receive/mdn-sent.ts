@@ -12,14 +12,16 @@ import type { ReceiveContext } from "./context";
 import { MessageInProgressError } from "./errors";
 import { inboundFacts } from "./inbound-facts";
 import {
-  createMessage,
+  recordMdn,
+  rememberEarlyMdn,
+  updateEarlyMdn,
   getMessage,
   stripUndefined,
-  updateMessage,
   type MdnInfo,
   type MessageItem,
 } from "./message-index";
 import { renderRecord } from "./record";
+import { routeHeld, takeOver } from "./routing-lease";
 import type { ReceiveOutcome } from "./outcome";
 
 export function mdnInfo(ev: TransferEvent): MdnInfo {
@@ -44,24 +46,25 @@ export async function onMdnSent(ctx: ReceiveContext, ev: TransferEvent): Promise
     const item = await getMessage(f.pk);
     if (!item) {
       // Before the payload event: remembered until the payload is routed.
-      const created = await createMessage({
-        pk: f.pk,
-        state: "pending",
-        agreementId: f.agreementId,
-        as2MessageId: f.as2MessageId,
-        mdn,
-      });
+      const created = await rememberEarlyMdn(f.pk, { agreementId: f.agreementId, as2MessageId: f.as2MessageId }, mdn);
       if (created) return { action: "mdn-deferred", pk: f.pk };
       continue;
     }
     if (item.state === "pending") {
-      if (await updateMessage(f.pk, { mdn }, { state: "pending" })) return { action: "mdn-deferred", pk: f.pk };
+      if (await updateEarlyMdn(f.pk, mdn)) return { action: "mdn-deferred", pk: f.pk };
       continue;
     }
     if (item.state === "routing") {
-      throw new MessageInProgressError(
-        `message ${f.as2MessageId} is being routed; its MDN status is applied on a retry`,
-      );
+      // Held: applied on a retry. Nobody holds it (its routing stopped): finished here first.
+      const lease = await takeOver(ctx, item);
+      if (lease) await routeHeld(ctx, item, lease);
+      continue;
+    }
+    if (f.sourceKey !== undefined && item.sourceKey !== undefined && f.sourceKey !== item.sourceKey) {
+      // The receipt of another delivery (a resend judged as a duplicate, stored under its own
+      // name): it says nothing about the delivery in inbox/, and its file goes with that resend.
+      logger.info("MDN of another delivery of a routed message left alone", { pk: f.pk, file: f.sourceKey });
+      return { action: "mdn-of-another-delivery", pk: f.pk };
     }
     return applyMdn(ctx, item, mdn);
   }
@@ -82,12 +85,7 @@ async function applyMdn(ctx: ReceiveContext, item: MessageItem, mdn: MdnInfo): P
   }
   // A later "sent" never hides an earlier "failed" of the same delivery: the partner may still resend.
   const keep = item.mdn?.status === "failed" && mdn.status === "sent" ? item.mdn : mdn;
-  if (
-    !(await updateMessage(item.pk, stripUndefined({ mdn: keep, mdnDest }), {
-      state: item.state,
-      occurrence: item.occurrence,
-    }))
-  ) {
+  if (!(await recordMdn(item, keep, mdnDest))) {
     throw new MessageInProgressError(`message ${item.as2MessageId} changed while its MDN status was recorded; retry`);
   }
   const updated = (await getMessage(item.pk))!;

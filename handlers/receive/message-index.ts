@@ -3,7 +3,15 @@
  * It makes each message land in inbox/ once, remembers where it went (for the MDN events, which
  * may come before or after the payload event) and what the record says. Items change only through
  * conditional writes, so two invocations can never both route the same message.
+ *
+ * `routing` is held under a lease (like a send claim's, handlers/send/transmit.ts): an invocation
+ * that dies there (a timeout, its event then waiting in the dead-letter queue) blocks the message
+ * only until the lease runs out. Whoever comes next (a redelivery, the partner's resend, an MDN
+ * event, the reconciler) takes the lease over and first finishes that delivery from what the item
+ * recorded. Routing items are open work (`openKind`/`openSince`, the sparse `open-work` index), so
+ * the reconciler finds them even when nothing is left in the agreement base directory.
  */
+import { randomUUID } from "node:crypto";
 import { UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import {
   conditionally,
@@ -18,6 +26,31 @@ import { toAttributes } from "../shared/attribute-values";
 
 /** Long enough to recognise a partner's resend of an old message. */
 export const MESSAGE_INDEX_DAYS = 400;
+
+/**
+ * How long one invocation holds `routing`: longer than any holder can run (receive function 120 s,
+ * reconciler 300 s, stacks/pipelines), shorter than the receive queue's visibility timeout (720 s),
+ * so the first retry of a delivery that found the message held can take it over.
+ */
+export const RECEIVE_LEASE_SECONDS = 600;
+
+/** `openKind` of a message being routed (model/open-work.ts). */
+export const OPEN_RECEIVE = "receive-message";
+
+export interface Lease {
+  readonly id: string;
+  /** ISO time the lease runs out (ISO strings of one format compare as times). */
+  readonly until: string;
+}
+
+export function newLease(now: Date): Lease {
+  return { id: randomUUID(), until: new Date(now.getTime() + RECEIVE_LEASE_SECONDS * 1000).toISOString() };
+}
+
+/** Whether another invocation may still be routing the message (no lease recorded: nobody holds it). */
+export function leaseHeld(item: Pick<MessageItem, "leaseId" | "leaseUntil">, now: Date): boolean {
+  return item.leaseId !== undefined && item.leaseUntil !== undefined && item.leaseUntil > now.toISOString();
+}
 
 export type MessageState =
   /** Only MDN information has arrived so far. */
@@ -48,6 +81,15 @@ export interface MessageItem extends LedgerItem {
   readonly as2MessageId: string;
   /** Which delivery of the message the state refers to (a partner may resend the same id). */
   readonly occurrence?: string;
+  /** Where `routing` takes the payload: inbox/ (Payload Receive Completed) or failed/. */
+  readonly routingTo?: "inbox" | "failed";
+  /** When Transfer received this delivery (ISO): names timestamp folders, so a takeover must not guess it. */
+  readonly at?: string;
+  /** The routing invocation's lease (state `routing` only). */
+  readonly leaseId?: string;
+  readonly leaseUntil?: string;
+  readonly openKind?: string;
+  readonly openSince?: string;
   readonly station?: string;
   readonly partner?: string;
   readonly test?: boolean;
@@ -66,9 +108,13 @@ export interface MessageItem extends LedgerItem {
   readonly failureMessage?: string;
   readonly bytes?: number;
   readonly sourceKey?: string;
+  /** The exact version of this delivery's payload (versioned buckets): a resend may reuse its key. */
+  readonly sourceVersionId?: string;
   readonly sourceEtag?: string;
   readonly sourceChecksum?: string;
   readonly sourceSse?: string;
+  /** Transfer's status file of this delivery. */
+  readonly statusKey?: string;
   readonly size?: number;
   /** Payload key in inbox/ or failed/ once chosen. */
   readonly dest?: string;
@@ -100,6 +146,132 @@ export async function updateMessage(
   set: Partial<MessageItem>,
   when: Record<string, unknown>,
 ): Promise<boolean> {
+  return writeMessage(pk, set, when);
+}
+
+// ---- the state transitions of routing (each a conditional write; false: someone else was first)
+
+const CLOSED: Partial<MessageItem> = {
+  openKind: undefined,
+  openSince: undefined,
+  leaseId: undefined,
+  leaseUntil: undefined,
+};
+
+function holding(lease: Lease, now: Date): Partial<MessageItem> {
+  return { leaseId: lease.id, leaseUntil: lease.until, openKind: OPEN_RECEIVE, openSince: now.toISOString() };
+}
+
+/**
+ * This delivery starts routing the message: a new item, or one that only knew the MDN (`pending`),
+ * or one whose earlier delivery failed (`failed`, then `fields` also clears what that one left).
+ */
+export async function startRouting(
+  pk: string,
+  fields: Partial<MessageItem>,
+  from: { readonly state: "absent" | "pending" | "failed"; readonly occurrence?: string },
+  lease: Lease,
+  now: Date,
+): Promise<boolean> {
+  const set = { ...fields, ...holding(lease, now), state: "routing" as const };
+  if (from.state === "absent") return createMessage({ pk, ...(set as Omit<MessageItem, "pk">) });
+  return writeMessage(pk, set, {
+    state: from.state,
+    ...(from.state === "failed" ? { occurrence: from.occurrence } : {}),
+  });
+}
+
+/** An MDN event came before the payload's: the message is known, `pending` until its payload event. */
+export async function rememberEarlyMdn(
+  pk: string,
+  ids: Pick<MessageItem, "agreementId" | "as2MessageId">,
+  mdn: MdnInfo,
+): Promise<boolean> {
+  return createMessage({ pk, state: "pending", ...ids, mdn });
+}
+
+/** Another MDN event while the message is still `pending`. */
+export async function updateEarlyMdn(pk: string, mdn: MdnInfo): Promise<boolean> {
+  return writeMessage(pk, { mdn }, { state: "pending" });
+}
+
+/** The MDN status of a message already routed (`received` or `failed`), for the delivery `item` recorded. */
+export async function recordMdn(item: MessageItem, mdn: MdnInfo, mdnDest: string | undefined): Promise<boolean> {
+  return writeMessage(item.pk, stripUndefined({ mdn, mdnDest }), { state: item.state, occurrence: item.occurrence });
+}
+
+/** Takes over the routing `item` recorded once its holder's lease ran out (or was released). */
+export async function takeOverRouting(item: MessageItem, lease: Lease, now: Date): Promise<boolean> {
+  return writeMessage(
+    item.pk,
+    {
+      leaseId: lease.id,
+      leaseUntil: lease.until,
+      openKind: OPEN_RECEIVE,
+      openSince: item.openSince ?? now.toISOString(),
+    },
+    { state: "routing", occurrence: item.occurrence, leaseId: item.leaseId },
+    item.leaseId !== undefined ? { field: "leaseUntil", before: now.toISOString() } : undefined,
+  );
+}
+
+/**
+ * The delivery `item` recorded can never be finished (its payload is gone and no copy of it was
+ * routed): the delivery holding the lease now becomes the one that counts.
+ */
+export async function handOverRouting(
+  item: MessageItem,
+  lease: Lease,
+  fields: Partial<MessageItem>,
+  now: Date,
+): Promise<boolean> {
+  // Its holder released it (the error that found the payload gone): nobody else took it since.
+  return writeMessage(
+    item.pk,
+    { ...fields, ...holding(lease, now), openSince: item.openSince ?? now.toISOString(), state: "routing" },
+    { state: "routing", occurrence: item.occurrence, leaseId: undefined },
+  );
+}
+
+/** Records progress (the reserved destination, sidecar keys, what the status file said) under the lease. */
+export async function recordRouting(item: MessageItem, lease: Lease, set: Partial<MessageItem>): Promise<boolean> {
+  // leaseUntil is rewritten unchanged: the write then always has something to set.
+  return writeMessage(
+    item.pk,
+    { ...set, leaseUntil: lease.until },
+    { state: "routing", occurrence: item.occurrence, leaseId: lease.id },
+  );
+}
+
+/** The holder stops (an error it reports): the next delivery need not wait for the lease to run out. */
+export async function releaseRouting(item: MessageItem, lease: Lease): Promise<boolean> {
+  return writeMessage(item.pk, { leaseId: undefined, leaseUntil: undefined }, { state: "routing", leaseId: lease.id });
+}
+
+/** Routing ended in inbox/: no longer open work. */
+export async function markReceived(item: MessageItem, lease: Lease): Promise<boolean> {
+  return writeMessage(
+    item.pk,
+    { ...CLOSED, state: "received" },
+    { state: "routing", occurrence: item.occurrence, leaseId: lease.id },
+  );
+}
+
+/** Routing ended in failed/: no longer open work. */
+export async function markFailed(item: MessageItem, lease: Lease): Promise<boolean> {
+  return writeMessage(
+    item.pk,
+    { ...CLOSED, state: "failed" },
+    { state: "routing", occurrence: item.occurrence, leaseId: lease.id },
+  );
+}
+
+async function writeMessage(
+  pk: string,
+  set: Partial<MessageItem>,
+  when: Record<string, unknown>,
+  expired?: { readonly field: string; readonly before: string },
+): Promise<boolean> {
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
   const sets: string[] = [];
@@ -121,6 +293,11 @@ export async function updateMessage(
       conditions.push(`#c${i} = :c${i}`);
     }
   });
+  if (expired) {
+    names["#exp"] = expired.field;
+    values[":exp"] = expired.before;
+    conditions.push("#exp < :exp");
+  }
   const expression = [sets.length ? `SET ${sets.join(", ")}` : "", removes.length ? `REMOVE ${removes.join(", ")}` : ""]
     .filter(Boolean)
     .join(" ");

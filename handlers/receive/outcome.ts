@@ -7,7 +7,8 @@ export type ReceiveAction =
   | "duplicate-kept-in-failed"
   | "duplicate-event"
   | "mdn-recorded"
-  | "mdn-deferred";
+  | "mdn-deferred"
+  | "mdn-of-another-delivery";
 
 export interface ReceiveOutcome {
   readonly action: ReceiveAction;

@@ -3,70 +3,75 @@
  * partner's inbox/ under its original name, with Transfer's MDN and a JSON record beside it.
  * The message index makes it happen once per message, whatever the event and partner repeat.
  */
-import { failedKey, inboundSidecarKeys, inboxKey, mdnKey, recordKey, type RoutedFile } from "../../model/layout";
+import { failedKey, inboundSidecarKeys, mdnKey, recordKey, type RoutedFile } from "../../model/layout";
 import { DeleteObjectCommand } from "@aws-sdk/client-s3";
-import { getJson, headObject, isPreconditionFailed, putJson, safeMove, type ObjectInfo } from "../shared/s3-object";
+import { copyMatches, headObject, isPreconditionFailed, putJson, safeMove, type ObjectInfo } from "../shared/s3-object";
 import { getItem } from "../shared/ledger";
-import { readStatusFile, type TransferEvent } from "../shared/transfer-events";
+import type { TransferEvent } from "../shared/transfer-events";
 import { logger } from "../shared/logger";
 import type { ReceiveContext } from "./context";
 import { MAX_CANDIDATES, destinationPk, reserveDestination } from "../shared/destination";
 import { MessageInProgressError, MissingPayloadError } from "./errors";
-import { inboundFacts, isDuplicateDisposition, itemFields, outcomeTime, type InboundFacts } from "./inbound-facts";
-import { createMessage, getMessage, stripUndefined, updateMessage, type MessageItem } from "./message-index";
+import { inboundFacts, itemFields, outcomeTime, type InboundFacts } from "./inbound-facts";
+import { getMessage, handOverRouting, newLease, startRouting, stripUndefined, type MessageItem } from "./message-index";
 import { publishReceived } from "./notify";
 import { renderRecord } from "./record";
 import type { ReceiveOutcome } from "./outcome";
+import { dropStatusFile, sameContent, sourceFields } from "./route-payload";
+import { routeHeld, takeOver } from "./routing-lease";
 
 const ATTEMPTS = 3;
 
+/** What a new delivery clears of the one recorded before it (stripUndefined keeps the rest). */
+const RESET: Partial<MessageItem> = {
+  dest: undefined,
+  mdn: undefined,
+  mdnDest: undefined,
+  failureCode: undefined,
+  failureMessage: undefined,
+  size: undefined,
+  sourceVersionId: undefined,
+  sourceChecksum: undefined,
+  sourceSse: undefined,
+  statusKey: undefined,
+};
+
 export async function onPayloadReceived(ctx: ReceiveContext, ev: TransferEvent): Promise<ReceiveOutcome> {
   const f = inboundFacts(ctx, ev, { requireMessageId: true, requireFile: true });
-  const sourceKey = f.sourceKey!;
-  let item = await getMessage(f.pk);
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    if (!item || item.state === "pending") {
-      const source = await headObject(ctx.s3, ctx.bucket, sourceKey);
-      if (!source) throw missing(ctx, f);
-      const fields = { ...itemFields(f), ...sourceFields(source), state: "routing" as const };
-      const claimed = item
-        ? await updateMessage(f.pk, fields, { state: "pending" })
-        : await createMessage({ pk: f.pk, ...fields });
-      item = await getMessage(f.pk);
-      if (claimed) return route(ctx, f, item!, source);
+    const item = await getMessage(f.pk);
+    if (!item || item.state === "pending" || (item.state === "failed" && item.occurrence !== f.occurrence)) {
+      // New, or only its MDN was known, or the partner resent a message that failed before: this
+      // delivery is the one that counts.
+      const fields = await deliveryFields(ctx, f, item?.state === "failed");
+      const now = ctx.now();
+      const lease = newLease(now);
+      const from = item
+        ? { state: item.state as "pending" | "failed", occurrence: item.occurrence }
+        : { state: "absent" as const };
+      if (await startRouting(f.pk, fields, from, lease, now)) return routeHeld(ctx, (await getMessage(f.pk))!, lease);
       continue;
     }
     if (item.state === "routing") {
-      if (item.occurrence !== f.occurrence) {
-        throw new MessageInProgressError(
-          `message ${f.as2MessageId} (agreement ${f.agreementId}) is being routed by another delivery; retry later`,
-        );
+      const lease = await takeOver(ctx, item);
+      if (!lease) continue;
+      if (item.occurrence === f.occurrence) return routeHeld(ctx, item, lease);
+      // Another delivery of this message stopped while routing it: finish that one first, then
+      // this one is judged against it (next attempt).
+      try {
+        await routeHeld(ctx, item, lease);
+      } catch (e) {
+        if (!(e instanceof MissingPayloadError)) throw e;
+        // Nothing of that delivery is left to route (its payload is gone, no copy reached
+        // inbox/): this delivery becomes the one that counts.
+        const next = newLease(ctx.now());
+        if (await handOverRouting(item, next, await deliveryFields(ctx, f, true), ctx.now()))
+          return routeHeld(ctx, (await getMessage(f.pk))!, next);
       }
-      return route(ctx, f, item, await headObject(ctx.s3, ctx.bucket, sourceKey));
+      continue;
     }
     if (item.occurrence === f.occurrence)
       return { action: "already-done", pk: f.pk, ...(item.dest ? { key: item.dest } : {}) };
-    if (item.state === "failed") {
-      // The partner resent a message that failed before: this delivery is the one that counts now.
-      const source = await headObject(ctx.s3, ctx.bucket, sourceKey);
-      if (!source) throw missing(ctx, f);
-      const reset: Partial<MessageItem> = {
-        dest: undefined,
-        mdn: undefined,
-        mdnDest: undefined,
-        failureCode: undefined,
-        failureMessage: undefined,
-        size: undefined,
-      };
-      const claimed = await updateMessage(
-        f.pk,
-        { ...reset, ...itemFields(f), ...sourceFields(source), state: "routing" },
-        { state: "failed", occurrence: item.occurrence },
-      );
-      item = await getMessage(f.pk);
-      if (claimed) return route(ctx, f, item!, source);
-      continue;
-    }
     return duplicate(ctx, f, item);
   }
   throw new MessageInProgressError(
@@ -74,112 +79,17 @@ export async function onPayloadReceived(ctx: ReceiveContext, ev: TransferEvent):
   );
 }
 
+/** The index fields of this delivery, its payload's exact version included. */
+async function deliveryFields(ctx: ReceiveContext, f: InboundFacts, replacing: boolean): Promise<Partial<MessageItem>> {
+  const source = await headObject(ctx.s3, ctx.bucket, f.sourceKey!);
+  if (!source) throw missing(ctx, f);
+  return { ...(replacing ? RESET : {}), ...itemFields(f), ...sourceFields(source), routingTo: "inbox" };
+}
+
 function missing(ctx: ReceiveContext, f: InboundFacts): MissingPayloadError {
   return new MissingPayloadError(
     `payload s3://${ctx.bucket}/${f.sourceKey} of message ${f.as2MessageId} (agreement ${f.agreementId}) does not exist and no copy of it was routed; nothing was moved`,
   );
-}
-
-function sourceFields(o: ObjectInfo): Partial<MessageItem> {
-  return stripUndefined({ sourceEtag: o.etag, size: o.size, sourceChecksum: o.checksum, sourceSse: o.sse });
-}
-
-function routedFile(f: InboundFacts, item: MessageItem): RoutedFile {
-  return { route: f.route, fileName: item.fileName ?? f.fileName, at: f.at, seed: f.as2MessageId };
-}
-
-/** Reads Transfer's status file, which may not be there yet (a Completed event may say PROCESSING). */
-async function statusOf(
-  ctx: ReceiveContext,
-  key: string | undefined,
-): Promise<ReturnType<typeof readStatusFile> | undefined> {
-  if (key === undefined) return undefined;
-  try {
-    const json = await getJson(ctx.s3, ctx.bucket, key);
-    return json === undefined ? undefined : readStatusFile(json);
-  } catch (e) {
-    logger.warn("unreadable Transfer status file", { key, error: (e as Error).message });
-    return undefined;
-  }
-}
-
-async function route(
-  ctx: ReceiveContext,
-  f: InboundFacts,
-  item: MessageItem,
-  source: ObjectInfo | undefined,
-): Promise<ReceiveOutcome> {
-  const owner = `${f.pk}#${f.occurrence}`;
-  if (!source) {
-    // Gone: an earlier attempt moved it, if a verified copy is where that attempt put it.
-    const copy = item.dest !== undefined ? await headObject(ctx.s3, ctx.bucket, item.dest) : undefined;
-    if (!copy || (item.size !== undefined && copy.size !== item.size)) throw missing(ctx, f);
-  }
-  const file = routedFile(f, item);
-  const dest = await reserveDestination(
-    ctx.s3,
-    ctx.bucket,
-    (n) => inboxKey(f.preset, { ...file, seed: n ? `${file.seed}#${n}` : file.seed }, f.naming, n),
-    owner,
-    item.dest,
-  );
-  const updates: Record<string, unknown> = { dest, ...(source ? sourceFields(source) : {}) };
-  if (!(await updateMessage(f.pk, updates, { state: "routing", occurrence: f.occurrence }))) {
-    throw new MessageInProgressError(`message ${f.as2MessageId} changed while it was being routed; retry`);
-  }
-  if (source) await safeMove(ctx.s3, ctx.bucket, source, dest);
-
-  // Transfer's MDN: where an early MDN event said, else beside the payload; maybe moved already.
-  const sidecars = inboundSidecarKeys(f.sourceKey!);
-  const mdnSource = await headObject(ctx.s3, ctx.bucket, item.mdn?.sourceKey ?? sidecars.mdn);
-  let mdnDest = item.mdnDest;
-  if (mdnSource) {
-    await safeMove(ctx.s3, ctx.bucket, mdnSource, mdnKey(dest));
-    mdnDest = mdnKey(dest);
-  } else if (await headObject(ctx.s3, ctx.bucket, mdnKey(dest))) {
-    mdnDest = mdnKey(dest);
-  }
-  const status = await statusOf(ctx, sidecars.status);
-  const disposition = item.disposition ?? status?.disposition;
-  const final: MessageItem = stripUndefined({
-    ...item,
-    ...updates,
-    dest,
-    mdnDest,
-    disposition,
-    subject: item.subject ?? status?.subject,
-    duplicateReported: item.duplicateReported || isDuplicateDisposition(disposition) || undefined,
-    state: "received" as const,
-  });
-  await updateMessage(
-    f.pk,
-    stripUndefined({
-      mdnDest,
-      disposition: final.disposition,
-      subject: final.subject,
-      duplicateReported: final.duplicateReported,
-    }),
-    { state: "routing", occurrence: f.occurrence },
-  );
-  await putJson(ctx.s3, ctx.bucket, recordKey(dest), renderRecord(final, ctx.bucket), { once: true });
-  // Published before the state flips: a crash in between republishes the same eventId, never loses it.
-  await publishReceived(ctx, final, outcomeTime(f));
-  if (!(await updateMessage(f.pk, { state: "received" }, { state: "routing", occurrence: f.occurrence }))) {
-    logger.warn("message index changed before it was marked received", { pk: f.pk });
-  }
-  logger.info("received message routed", { pk: f.pk, key: dest, size: final.size });
-  return { action: "routed-to-inbox", pk: f.pk, key: dest };
-}
-
-/** Whether two stored objects hold the same bytes; undefined when S3's metadata cannot tell. */
-export function sameContent(
-  first: Pick<MessageItem, "size" | "sourceEtag" | "sourceChecksum" | "sourceSse">,
-  second: ObjectInfo,
-): boolean | undefined {
-  if (first.size !== undefined && first.size !== second.size) return false;
-  if (first.sourceChecksum && second.checksum) return first.sourceChecksum === second.checksum;
-  if (first.sourceSse === "aws:kms" || second.sse === "aws:kms" || !first.sourceEtag) return undefined;
-  return first.sourceEtag === second.etag;
 }
 
 /**
@@ -194,7 +104,12 @@ async function duplicate(ctx: ReceiveContext, f: InboundFacts, first: MessageIte
   const candidate = (n: number) => failedKey(f.preset, file, n);
   let dest = await keyReservedBy(candidate, owner);
   if (!source && !dest) return { action: "duplicate-event", pk: f.pk };
+  const sidecars = inboundSidecarKeys(f.sourceKey!);
   if (source && !dest && sameContent(first, source) === true) {
+    // Its MDN and status file describe bytes the inbox already holds: they go first, so that a
+    // retry after a crash still finds the payload and finishes the job.
+    await dropStatusFile(ctx, sidecars.mdn);
+    await dropStatusFile(ctx, sidecars.status);
     try {
       await ctx.s3.send(new DeleteObjectCommand({ Bucket: ctx.bucket, Key: source.key, IfMatch: source.etag }));
     } catch (e) {
@@ -205,15 +120,22 @@ async function duplicate(ctx: ReceiveContext, f: InboundFacts, first: MessageIte
     logger.info("identical resend of a received message discarded", { pk: f.pk, inbox: first.dest });
     return { action: "duplicate-discarded", pk: f.pk, ...(first.dest ? { key: first.dest } : {}) };
   }
+  // A copy an earlier attempt made keeps its name even when its reservation ran out meanwhile.
+  if (!dest && source) dest = await copyAlreadyAt(ctx, candidate, source);
   dest ??= await reserveDestination(ctx.s3, ctx.bucket, candidate, owner);
   const moved = source
     ? (await safeMove(ctx.s3, ctx.bucket, source, dest)).to
     : await headObject(ctx.s3, ctx.bucket, dest);
+  // The MDN we sent for this delivery stays with it.
+  const mdnSource = await headObject(ctx.s3, ctx.bucket, sidecars.mdn);
+  if (mdnSource) await safeMove(ctx.s3, ctx.bucket, mdnSource, mdnKey(dest));
+  const mdnDest = mdnSource || (await headObject(ctx.s3, ctx.bucket, mdnKey(dest))) ? mdnKey(dest) : undefined;
   const kept: MessageItem = stripUndefined({
     ...(itemFields(f) as MessageItem),
     pk: f.pk,
     state: "failed" as const,
     dest,
+    mdnDest,
     ...(moved ? { size: moved.size } : {}),
     failureCode: "DUPLICATE_MESSAGE_ID",
     failureMessage: `the partner sent message id ${f.as2MessageId} again with content that cannot be shown to be identical; the first delivery is ${first.dest ?? "in the inbox"}`,
@@ -227,7 +149,22 @@ async function duplicate(ctx: ReceiveContext, f: InboundFacts, first: MessageIte
     { once: true },
   );
   await publishReceived(ctx, kept, outcomeTime(f));
+  await dropStatusFile(ctx, sidecars.status);
   return { action: "duplicate-kept-in-failed", pk: f.pk, key: dest };
+}
+
+/** The candidate key (taken ones only: they are reserved in order) already holding a copy of `source`. */
+async function copyAlreadyAt(
+  ctx: ReceiveContext,
+  candidate: (n: number) => string,
+  source: ObjectInfo,
+): Promise<string | undefined> {
+  for (let n = 0; n < MAX_CANDIDATES; n++) {
+    const there = await headObject(ctx.s3, ctx.bucket, candidate(n));
+    if (!there) return undefined;
+    if (copyMatches(source, there)) return candidate(n);
+  }
+  return undefined;
 }
 
 /** The candidate key `owner` reserved in an earlier attempt, if any. */

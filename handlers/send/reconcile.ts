@@ -7,11 +7,14 @@
  *   (`<staging dir>/processed|failed/<name>.<transferId>.<messageId>...json`, "file names" in
  *   Transfer's AS2 documentation, DESIGN.md) is read and applied as the event it stands for;
  *   nothing after NO_RESULT_AFTER_SECONDS → failed/ with NO_RESULT_FROM_TRANSFER;
+ * - a received message whose routing stopped (open work `receive-message`, lease run out) →
+ *   finished from its index item (handlers/receive/routing-lease.ts);
  * - a received payload still in `_gateway/inbound/` past the grace time → routed from its status
  *   file as its lost event would have been.
  * It publishes the age of the oldest open work per direction (CloudWatch embedded metric format)
  * and records its last run for `npm run gateway -- status`.
  */
+import { publishCertificateExpiry } from "./certificate-expiry";
 import type { Context } from "aws-lambda";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { PutItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
@@ -32,6 +35,8 @@ import { logger } from "../shared/logger";
 import { readStatusFile } from "../shared/transfer-events";
 import { defaultContext as receiveContext } from "../receive/handler";
 import { processTransferEvent } from "../receive/process-event";
+import { OPEN_RECEIVE } from "../receive/message-index";
+import { resumeRouting } from "../receive/routing-lease";
 import type { ReceiveContext } from "../receive/context";
 import { getClaim, OPEN_CLAIM, OPEN_FILE, type FileItem } from "./claims";
 import { finalizeFile } from "./outcome";
@@ -175,11 +180,31 @@ async function reconcileReceived(
 ): Promise<{ routed: number; errors: number; oldest: number }> {
   let routed = 0;
   let errors = 0;
-  let oldest = 0;
-  const r = await rctx.s3.send(
-    new ListObjectsV2Command({ Bucket: rctx.bucket, Prefix: INBOUND_WORK_ROOT, MaxKeys: 1000 }),
-  );
-  for (const o of r.Contents ?? []) {
+  // Messages whose routing stopped (their payload may already be out of the base directory).
+  const before = new Date(now.getTime() - RESULT_GRACE_SECONDS * 1000).toISOString();
+  for (const item of await openWork(OPEN_RECEIVE, before)) {
+    try {
+      if ((await resumeRouting(rctx, item.pk)) === "finished") routed++;
+    } catch (e) {
+      errors++;
+      logger.warn("stopped routing of a received message could not be finished", {
+        pk: item.pk,
+        error: (e as Error).message,
+      });
+    }
+  }
+  let oldest = await oldestOpenSeconds(OPEN_RECEIVE, now);
+  const listed: { Key?: string; LastModified?: Date }[] = [];
+  let token: string | undefined;
+  do {
+    // Every page: what stays in the base directories is open work only (routing drops the rest).
+    const r = await rctx.s3.send(
+      new ListObjectsV2Command({ Bucket: rctx.bucket, Prefix: INBOUND_WORK_ROOT, ContinuationToken: token }),
+    );
+    listed.push(...(r.Contents ?? []));
+    token = r.IsTruncated ? r.NextContinuationToken : undefined;
+  } while (token);
+  for (const o of listed) {
     const key = o.Key ?? "";
     const m = /^(.*\/)(processed|failed)\/[^/]+$/.exec(key);
     if (!m || key.endsWith(RECORD_SUFFIX) || key.endsWith(MDN_SUFFIX) || isSidecarKey(key)) continue;
@@ -265,7 +290,8 @@ export async function reconcile(ctx: SendContext, rctx?: ReceiveContext): Promis
       logger.warn("sent file could not be reconciled", { pk: item.pk, error: (e as Error).message });
     }
   }
-  const received = rctx ? await reconcileReceived(rctx, now) : { routed: 0, errors: 0, oldest: 0 };
+  // Leases are judged by the reconciler's clock.
+  const received = rctx ? await reconcileReceived({ ...rctx, now: ctx.now }, now) : { routed: 0, errors: 0, oldest: 0 };
   const oldestSendSeconds = Math.max(await oldestOpenSeconds(OPEN_CLAIM, now), await oldestOpenSeconds(OPEN_FILE, now));
   const result: ReconcileResult = {
     resumedClaims,
@@ -278,6 +304,7 @@ export async function reconcile(ctx: SendContext, rctx?: ReceiveContext): Promis
   };
   publishOldest(ctx.customer, "send", oldestSendSeconds, now);
   publishOldest(ctx.customer, "receive", received.oldest, now);
+  publishCertificateExpiry(ctx.customer, ctx.routing.doc.certificates, now);
   await tableClient().send(
     new PutItemCommand({
       TableName: tableName(),

@@ -3,13 +3,11 @@
  * - e-mail subscriptions from `customer.notifications.emails` (each address confirms once);
  * - one readable message per failed send or receive (a rule on the bus, input transformer);
  * - dead-letter queues that fill (stacks/platform/dlq-alarm.ts, used by every construct with a DLQ);
- * - certificates nearing expiry (`certificateExpiryAlarm`, on Transfer's DaysUntilExpiry metric).
  */
 import { Construct } from "constructs";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
-import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import type { Customer } from "../../model/customer";
 import { EVENT_SOURCE, FAILURE_EVENT_TYPES } from "../../model/events";
 import { DeadLetterQueue } from "../platform/dlq-alarm";
@@ -95,52 +93,4 @@ export class Notifications extends Construct {
       deadLetterConfig: { arn: this.deadLetter.queue.arn },
     });
   }
-}
-
-export interface CertificateExpiryAlarmProps {
-  /** Transfer certificate id (`cert-...`). */
-  readonly certificateId: string;
-  /**
-   * The certificate's description, if it was imported with one: Transfer then publishes the
-   * metric with both dimensions, and an alarm must name both to match it.
-   * @default none
-   */
-  readonly description?: string;
-  /** What the certificate is for, for the alarm text (e.g. `station ACME signing`). */
-  readonly label: string;
-  readonly alarmName: string;
-  readonly alarmTopicArn: string;
-  /** @default 30 */
-  readonly warnDays?: number;
-}
-
-/**
- * Alarm when a Transfer certificate has fewer than `warnDays` days left. Transfer publishes
- * `DaysUntilExpiry` (AWS/Transfer) once a day per imported certificate, starting up to a day
- * after import; missing data is therefore not a breach.
- */
-export function certificateExpiryAlarm(
-  scope: Construct,
-  id: string,
-  props: CertificateExpiryAlarmProps,
-): CloudwatchMetricAlarm {
-  const days = props.warnDays ?? 30;
-  return new CloudwatchMetricAlarm(scope, id, {
-    alarmName: props.alarmName,
-    alarmDescription: `The certificate of ${props.label} (${props.certificateId}) expires in less than ${days} days: renew it, import the new one and give partners the new public certificate.`,
-    namespace: "AWS/Transfer",
-    metricName: "DaysUntilExpiry",
-    dimensions: {
-      CertificateId: props.certificateId,
-      ...(props.description ? { Description: props.description } : {}),
-    },
-    statistic: "Minimum",
-    period: 86400,
-    evaluationPeriods: 1,
-    threshold: days,
-    comparisonOperator: "LessThanThreshold",
-    treatMissingData: "notBreaching",
-    alarmActions: [props.alarmTopicArn],
-    okActions: [props.alarmTopicArn],
-  });
 }

@@ -15,6 +15,14 @@ import { ROUTING_INTEGRITY_LOG_MARK, ROUTING_SHA256_ENV } from "../../model/rout
 import { bundleHandler } from "./bundle";
 import { RoutingDocument } from "./routing-document";
 
+/** What moving a file out of a working path needs: reading and deleting the exact version. */
+export const VERSIONED_MOVE_SOURCE = [
+  "s3:GetObject",
+  "s3:GetObjectVersion",
+  "s3:DeleteObject",
+  "s3:DeleteObjectVersion",
+] as const;
+
 export interface PolicyStatement {
   readonly sid?: string;
   readonly actions: readonly string[];

@@ -151,9 +151,13 @@ export function receiveStatements(ctx: GatewayContext, queueArn: string): Policy
       resources: [queueArn],
     },
     // Move received files out of the agreement base directories (read, then delete after a verified copy).
+    // The moves name the exact version on the versioned bucket (HEAD, copy source and DELETE with a
+    // versionId), which S3 authorizes as s3:GetObjectVersion / s3:DeleteObjectVersion, not as
+    // s3:GetObject / s3:DeleteObject (S3 API reference, GetObject `versionId`: "you must have the
+    // s3:GetObjectVersion permission to access a specific version of an object").
     {
       sid: "InboundBaseDirectories",
-      actions: ["s3:GetObject", "s3:DeleteObject"],
+      actions: ["s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObject", "s3:DeleteObjectVersion"],
       resources: [`${bucketArn}/${INBOUND_WORK_ROOT}*`],
     },
     // Write payloads, MDNs and records; read them back to verify copies and find free names.

@@ -14,7 +14,7 @@ import { INBOUND_WORK_ROOT, OUTBOUND_WORK_ROOT, SEND_PREFIX, routedFolderPattern
 import { OLDEST_OPEN_WORK_METRIC, gatewayMetricNamespace } from "../../model/metrics";
 import type { GatewayContext } from "../platform/context";
 import { DeadLetterQueue } from "../platform/dlq-alarm";
-import { GatewayFunction } from "./gateway-function";
+import { GatewayFunction, VERSIONED_MOVE_SOURCE } from "./gateway-function";
 
 /** How often the reconciler runs. */
 export const RECONCILE_EVERY_MINUTES = 5;
@@ -66,12 +66,14 @@ export class Reconciler extends Construct {
       deadLetterQueueArn: this.deadLetter.queue.arn,
       reservedConcurrency: 1,
       statements: [
+        // Version-exact moves (a versionId on HEAD, copy source and DELETE) are authorized as the
+        // *Version actions (S3 API reference, GetObject `versionId`); see receive-pipeline.ts.
         {
           sid: "WorkingPaths",
-          actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+          actions: ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"],
           resources: [obj(`${OUTBOUND_WORK_ROOT}*`), obj(`${INBOUND_WORK_ROOT}*`)],
         },
-        { sid: "Uploads", actions: ["s3:GetObject", "s3:DeleteObject"], resources: [obj(`${SEND_PREFIX}*`)] },
+        { sid: "Uploads", actions: [...VERSIONED_MOVE_SOURCE], resources: [obj(`${SEND_PREFIX}*`)] },
         {
           sid: "Routed",
           actions: ["s3:GetObject", "s3:PutObject"],

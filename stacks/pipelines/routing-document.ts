@@ -9,21 +9,23 @@
  * customer, and one alarm here notifies the operators at the first refusal.
  */
 import { Construct, type IConstruct } from "constructs";
-import { Fn, TerraformLocal, TerraformStack, type ITerraformDependable } from "cdktf";
+import { Fn, TerraformStack, type ITerraformDependable } from "cdktf";
 import { S3Object } from "@cdktf/provider-aws/lib/s3-object";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import type { Customer } from "../../model/customer";
 import { ROUTING_DOCUMENT_KEY, inboundWorkPrefix } from "../../model/layout";
 import { ROUTING_INTEGRITY_METRIC, gatewayMetricNamespace } from "../../model/metrics";
-import { buildRoutingDocument, type PartnerResourceIds } from "../../model/routing";
+import { buildRoutingDocument, type PartnerResourceIds, type RoutingCertificate } from "../../model/routing";
 import type { BucketRef } from "../platform/context";
-import { terraformJson } from "../platform/terraform-json";
+import { terraformJsonLocal } from "../platform/terraform-json";
 
 export interface RoutingDocumentProps {
   readonly customer: Customer;
   readonly bucket: BucketRef;
   readonly kmsKeyArn: string;
   readonly partners: readonly PartnerResourceIds[];
+  /** Every certificate with its end of validity, for the reconciler's expiry metric. @default none */
+  readonly certificates?: readonly RoutingCertificate[];
   /** Operators' topic for the integrity alarm. @default no alarm actions */
   readonly alarmTopicArn?: string;
   /**
@@ -58,8 +60,14 @@ export class RoutingDocument extends Construct {
 
   constructor(scope: Construct, id: string, props: RoutingDocumentProps) {
     super(scope, id);
-    const doc = buildRoutingDocument(props.customer, props.bucket.name, props.partners, inboundWorkPrefix);
-    const content = new TerraformLocal(this, "content", terraformJson(doc));
+    const doc = buildRoutingDocument(
+      props.customer,
+      props.bucket.name,
+      props.partners,
+      inboundWorkPrefix,
+      props.certificates,
+    );
+    const content = terraformJsonLocal(this, "content", doc);
     this.object = new S3Object(this, "object", {
       bucket: props.bucket.name,
       key: ROUTING_DOCUMENT_KEY,

@@ -6,6 +6,7 @@
  * queue with an alarm; every function's role names exact prefixes, queues, the table and the bus.
  */
 import { Construct } from "constructs";
+import { Annotations } from "cdktf";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
 import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
@@ -18,7 +19,7 @@ import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { SEND_PREFIX, OUTBOUND_WORK_ROOT, routedFolderPattern } from "../../model/layout";
 import type { GatewayContext } from "../platform/context";
-import { GatewayFunction, type PolicyStatement } from "./gateway-function";
+import { GatewayFunction, VERSIONED_MOVE_SOURCE, type PolicyStatement } from "./gateway-function";
 import { UnclassifiedFailureAlarm } from "./unclassified-failure-alarm";
 import { Reconciler } from "./reconciler";
 
@@ -44,6 +45,11 @@ interface QueuePair {
   readonly dlq: SqsQueue;
 }
 
+/** Connector ARNs a send function names one by one; more would pass IAM's inline policy size. */
+export const MAX_LISTED_CONNECTORS = 60;
+/** Connector ids per results rule: 50 ids of 19 characters keep a pattern well under 2048 characters. */
+export const CONNECTORS_PER_RULE = 50;
+
 export class SendPipeline extends Construct {
   readonly sendQueue: SqsQueue;
   readonly sendDlq: SqsQueue;
@@ -59,7 +65,8 @@ export class SendPipeline extends Construct {
   readonly result: GatewayFunction;
   readonly sweep: GatewayFunction;
   readonly uploadsRule: CloudwatchEventRule;
-  readonly resultsRule: CloudwatchEventRule;
+  /** One per CONNECTORS_PER_RULE connectors (event patterns are capped at 2048 characters). */
+  readonly resultsRules: CloudwatchEventRule[];
   readonly sweepRule: CloudwatchEventRule;
   readonly reconciler: Reconciler;
 
@@ -109,17 +116,25 @@ export class SendPipeline extends Construct {
     });
     // Filter on detail.connector-id (DESIGN.md: not on resources). Before the Transfer resources
     // exist in the context, every connector of the account is matched; results the ledger does
-    // not know are ignored by the handler.
+    // not know are ignored by the handler. One rule per CONNECTORS_PER_RULE connectors: an event
+    // pattern holds at most 2048 characters (EventBridge quotas, "Event pattern size").
     const connectorIds = ctx.transfer.partners.map((p) => p.connectorId);
-    this.resultsRule = new CloudwatchEventRule(this, "results-rule", {
-      name: name("results"),
-      description: "Transfer Family outbound AS2 results of this customer's connectors",
-      eventPattern: JSON.stringify({
-        source: ["aws.transfer"],
-        "detail-type": [...SEND_RESULT_DETAIL_TYPES],
-        detail: { "connector-id": connectorIds.length ? connectorIds : [{ exists: true }] },
-      }),
-    });
+    const idChunks: (readonly string[] | undefined)[] = [];
+    for (let i = 0; i < connectorIds.length; i += CONNECTORS_PER_RULE)
+      idChunks.push(connectorIds.slice(i, i + CONNECTORS_PER_RULE));
+    if (idChunks.length === 0) idChunks.push(undefined);
+    this.resultsRules = idChunks.map(
+      (ids, i) =>
+        new CloudwatchEventRule(this, idChunks.length === 1 ? "results-rule" : `results-rule-${i}`, {
+          name: idChunks.length === 1 ? name("results") : name(`results-${i}`),
+          description: "Transfer Family outbound AS2 results of this customer's connectors",
+          eventPattern: JSON.stringify({
+            source: ["aws.transfer"],
+            "detail-type": [...SEND_RESULT_DETAIL_TYPES],
+            detail: { "connector-id": ids ?? [{ exists: true }] },
+          }),
+        }),
+    );
     const retryPolicy = { maximumEventAgeInSeconds: 86400, maximumRetryAttempts: 185 };
     new CloudwatchEventTarget(this, "uploads-target", {
       rule: this.uploadsRule.name,
@@ -127,14 +142,21 @@ export class SendPipeline extends Construct {
       retryPolicy,
       deadLetterConfig: { arn: send.dlq.arn },
     });
-    new CloudwatchEventTarget(this, "results-target", {
-      rule: this.resultsRule.name,
-      arn: results.queue.arn,
-      retryPolicy,
-      deadLetterConfig: { arn: results.dlq.arn },
-    });
+    this.resultsRules.forEach(
+      (rule, i) =>
+        new CloudwatchEventTarget(this, this.resultsRules.length === 1 ? "results-target" : `results-target-${i}`, {
+          rule: rule.name,
+          arn: results.queue.arn,
+          retryPolicy,
+          deadLetterConfig: { arn: results.dlq.arn },
+        }),
+    );
     this.queuePolicy("uploads-policy", send.queue, [this.uploadsRule.arn]);
-    this.queuePolicy("results-policy", results.queue, [this.resultsRule.arn]);
+    this.queuePolicy(
+      "results-policy",
+      results.queue,
+      this.resultsRules.map((r) => r.arn),
+    );
 
     // ------------------------------------------------------------------ functions
     const partition = new DataAwsPartition(this, "partition").partition;
@@ -143,9 +165,18 @@ export class SendPipeline extends Construct {
     const obj = (keyPattern: string) => `${ctx.bucket.arn}/${keyPattern}`;
     const preset = customer.layout;
     const routed = [obj(routedFolderPattern(preset, "outbox")), obj(routedFolderPattern(preset, "failed"))];
-    const connectorArns = ctx.transfer.partners.length
+    // Each connector by ARN while the list fits the role's inline policies (10,240 characters in
+    // all, IAM quotas "Role policy size"); past that, every connector of the account, said aloud.
+    const listed = ctx.transfer.partners.length > 0 && ctx.transfer.partners.length <= MAX_LISTED_CONNECTORS;
+    const connectorArns = listed
       ? ctx.transfer.partners.map((p) => p.connectorArn)
       : [`arn:${partition}:transfer:${region}:${account}:connector/*`];
+    if (ctx.transfer.partners.length > MAX_LISTED_CONNECTORS)
+      Annotations.of(this).addWarning(
+        `customer ${customer.name} has ${ctx.transfer.partners.length} connectors: more than ${MAX_LISTED_CONNECTORS} ARNs do not fit ` +
+          "a role's inline policies (10,240 characters), so the send functions may call StartFileTransfer on any connector " +
+          "of the account. Keep one customer per account at this size.",
+      );
 
     const common: Record<string, string> = {
       BUCKET: ctx.bucket.name,
@@ -203,11 +234,14 @@ export class SendPipeline extends Construct {
       kmsKeyArn: ctx.kmsKeyArn,
       timeoutSeconds: HANDLER_TIMEOUT_SECONDS,
       statements: [
-        { sid: "Uploads", actions: ["s3:GetObject", "s3:DeleteObject"], resources: [obj(`${SEND_PREFIX}*`)] },
+        // Moves name the exact version (CopyObject `?versionId=`, DeleteObject VersionId), which
+        // S3 authorizes as s3:GetObjectVersion / s3:DeleteObjectVersion (S3 API reference,
+        // GetObject and DeleteObject "Permissions"); see receive-pipeline.ts.
+        { sid: "Uploads", actions: VERSIONED_MOVE_SOURCE, resources: [obj(`${SEND_PREFIX}*`)] },
         probe,
         {
           sid: "Staging",
-          actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+          actions: [...VERSIONED_MOVE_SOURCE, "s3:PutObject"],
           resources: [obj(`${OUTBOUND_WORK_ROOT}*`)],
         },
         { sid: "Routed", actions: ["s3:GetObject", "s3:PutObject"], resources: routed },
@@ -230,7 +264,7 @@ export class SendPipeline extends Construct {
       kmsKeyArn: ctx.kmsKeyArn,
       timeoutSeconds: HANDLER_TIMEOUT_SECONDS,
       statements: [
-        { sid: "Staging", actions: ["s3:GetObject", "s3:DeleteObject"], resources: [obj(`${OUTBOUND_WORK_ROOT}*`)] },
+        { sid: "Staging", actions: VERSIONED_MOVE_SOURCE, resources: [obj(`${OUTBOUND_WORK_ROOT}*`)] },
         probe,
         { sid: "Routed", actions: ["s3:GetObject", "s3:PutObject"], resources: routed },
         routingDoc,
@@ -293,7 +327,11 @@ export class SendPipeline extends Construct {
     });
     // EventBridge puts undeliverable events into the dead-letter queue of their own target.
     this.queuePolicy("uploads-dlq-policy", send.dlq, [this.uploadsRule.arn]);
-    this.queuePolicy("results-dlq-policy", results.dlq, [this.resultsRule.arn]);
+    this.queuePolicy(
+      "results-dlq-policy",
+      results.dlq,
+      this.resultsRules.map((r) => r.arn),
+    );
     this.queuePolicy("sweep-dlq-policy", this.sweepDlq, [this.sweepRule.arn]);
 
     this.reconciler = new Reconciler(this, "reconciler", ctx, {

@@ -16,7 +16,7 @@
  */
 import { Construct } from "constructs";
 import { gatewayMetricNamespace } from "../../model/metrics";
-import { Fn, TerraformLocal, TerraformVariable, type ITerraformDependable } from "cdktf";
+import { Fn, TerraformVariable, type ITerraformDependable } from "cdktf";
 import { CloudwatchEventConnection } from "@cdktf/provider-aws/lib/cloudwatch-event-connection";
 import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
@@ -35,7 +35,7 @@ import { effectivePipeline, type Pipeline } from "../../model/pipeline";
 import { physicalName } from "../events/event-names";
 import type { GatewayContext } from "../platform/context";
 import { DeadLetterQueue } from "../platform/dlq-alarm";
-import { terraformJson } from "../platform/terraform-json";
+import { terraformJsonLocal } from "../platform/terraform-json";
 import { GatewayFunction, policyDocument, type PolicyStatement } from "./gateway-function";
 import { TransactionTable } from "./transactions-table";
 import { transactionDefinition, type EnrichTarget } from "./transactions-definition";
@@ -98,7 +98,7 @@ export class TransactionPipeline extends Construct {
 
     // ------------------------------------------------------------------ pipeline document
     const doc = buildPipelineDocument(customer);
-    const content = new TerraformLocal(this, "document", terraformJson(doc));
+    const content = terraformJsonLocal(this, "document", doc);
     new S3Object(this, "document-object", {
       bucket: ctx.bucket.name,
       key: PIPELINE_DOCUMENT_KEY,

@@ -1,9 +1,10 @@
 /**
  * One CloudWatch dashboard per customer: messages sent, received and failed per partner, time to
  * the MDN, dead-letter queue depths, age of the oldest open work (send and receive) and days to the
- * nearest certificate expiry. The queues and certificates are the ones the stack alarms on (found
- * among its alarms), so the dashboard shows exactly what the alarms watch; the gateway's own
- * metric names and namespace come from model/metrics.ts.
+ * nearest certificate expiry. The queues are the ones the stack alarms on (found among its alarms),
+ * so the dashboard shows exactly what the alarms watch; per-partner lines are SEARCH expressions,
+ * so the body does not grow with partners; the gateway's own metric names and namespace come from
+ * model/metrics.ts.
  */
 import { Construct, type IConstruct } from "constructs";
 import { CloudwatchDashboard } from "@cdktf/provider-aws/lib/cloudwatch-dashboard";
@@ -11,6 +12,7 @@ import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric
 import type { Customer } from "../../model/customer";
 import { FAILURE_EVENT_TYPES, type DomainEventType } from "../../model/events";
 import {
+  CERTIFICATE_DAYS_LEFT_METRIC,
   MESSAGES_METRIC,
   OLDEST_OPEN_WORK_METRIC,
   TIME_TO_MDN_METRIC,
@@ -59,22 +61,22 @@ export class GatewayDashboard extends Construct {
     super(scope, id);
     const ns = gatewayMetricNamespace(props.customer.name);
     const region = props.region;
-    const partners = props.customer.partners.map((p) => p.as2Id);
-    const perPartner = (types: readonly DomainEventType[]) =>
-      partners.flatMap((p) => types.map((t) => [ns, MESSAGES_METRIC, "Partner", p, "EventType", t]));
-    const sum = { stat: "Sum", period: 3600, region };
+    const sum = { period: 3600, region };
     const queues = alarmedDimensions(props.alarmsIn, "AWS/SQS", "ApproximateNumberOfMessagesVisible");
-    const certificates = alarmedDimensions(props.alarmsIn, "AWS/Transfer", "DaysUntilExpiry");
     const widgets: Widget[] = [
-      widget("Messages sent per partner", perPartner(["MESSAGE.SEND.SUCCESS"]), sum),
-      widget("Messages received per partner", perPartner(["MESSAGE.RECEIVED.SUCCESS"]), sum),
-      widget("Messages failed per partner", perPartner(FAILURE_EVENT_TYPES), sum),
+      widget("Messages sent per partner", [perPartner(ns, MESSAGES_METRIC, ["MESSAGE.SEND.SUCCESS"], "Sum", "s")], sum),
       widget(
-        "Seconds from transfer to MDN per partner (p50 / max)",
-        partners.flatMap((p) => [
-          [ns, TIME_TO_MDN_METRIC, "Partner", p, "EventType", "MESSAGE.SEND.SUCCESS", { stat: "p50" }],
-          [ns, TIME_TO_MDN_METRIC, "Partner", p, "EventType", "MESSAGE.SEND.SUCCESS", { stat: "Maximum" }],
-        ]),
+        "Messages received per partner",
+        [perPartner(ns, MESSAGES_METRIC, ["MESSAGE.RECEIVED.SUCCESS"], "Sum", "r")],
+        sum,
+      ),
+      widget("Messages failed per partner", [perPartner(ns, MESSAGES_METRIC, FAILURE_EVENT_TYPES, "Sum", "f")], sum),
+      widget(
+        "Seconds to the MDN per partner (p50 / max)",
+        [
+          perPartner(ns, TIME_TO_MDN_METRIC, ["MESSAGE.SEND.SUCCESS"], "p50", "m50"),
+          perPartner(ns, TIME_TO_MDN_METRIC, ["MESSAGE.SEND.SUCCESS"], "Maximum", "mmax"),
+        ],
         { period: 3600, region },
       ),
       widget(
@@ -96,18 +98,8 @@ export class GatewayDashboard extends Construct {
       ),
       widget(
         "Days to the nearest certificate expiry",
-        [
-          ...certificates.map((d, i) => [
-            "AWS/Transfer",
-            "DaysUntilExpiry",
-            ...flat(d),
-            { id: `c${i}`, visible: false },
-          ]),
-          ...(certificates.length
-            ? [[{ expression: `MIN([${certificates.map((_, i) => `c${i}`).join(",")}])`, label: "nearest expiry" }]]
-            : []),
-        ],
-        { stat: "Minimum", period: 86400, region, view: "singleValue" },
+        [[ns, CERTIFICATE_DAYS_LEFT_METRIC, "Customer", props.customer.name]],
+        { stat: "Minimum", period: 3600, region, view: "singleValue" },
       ),
     ];
     this.name = `as2-${props.customer.name}`;
@@ -116,4 +108,29 @@ export class GatewayDashboard extends Construct {
       dashboardBody: JSON.stringify({ widgets }),
     });
   }
+}
+
+/**
+ * One line per partner, found by CloudWatch when the dashboard is drawn (a SEARCH expression):
+ * the body stays the same size at 1 or 1000 partners, and a partner added later shows up without
+ * a deploy. Namespace and names with characters other than letters, digits and `_` are quoted
+ * (CloudWatch user guide, "CloudWatch search expression syntax"); a search returns at most 500
+ * time series.
+ */
+export function perPartner(
+  namespace: string,
+  metricName: string,
+  eventTypes: readonly DomainEventType[],
+  stat: string,
+  id: string,
+): Metric {
+  const types = eventTypes.map((t) => `EventType="${t}"`).join(" OR ");
+  const filter = eventTypes.length > 1 ? `(${types})` : types;
+  return [
+    {
+      expression: `SEARCH('{"${namespace}",EventType,Partner} MetricName="${metricName}" ${filter}', '${stat}', 3600)`,
+      id,
+      label: "",
+    },
+  ];
 }

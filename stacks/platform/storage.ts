@@ -4,7 +4,8 @@
  *
  * A created bucket is hardened here: versioning, SSE-KMS with the key, public access blocked,
  * bucket-owner ownership, TLS-only bucket policy, EventBridge notifications, and lifecycle rules
- * that expire only the gateway's private working paths. A bring-your-own bucket is read with a
+ * that expire only finished work (the noncurrent versions its moves leave under the gateway's
+ * private paths and `AS2/send/`). A bring-your-own bucket is read with a
  * data source and left as it is: its owner configures it (README, "What gets deployed").
  */
 import { Construct } from "constructs";
@@ -25,15 +26,16 @@ import { DataAwsS3Bucket } from "@cdktf/provider-aws/lib/data-aws-s3-bucket";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import type { Customer } from "../../model/customer";
-import { INBOUND_WORK_ROOT, OUTBOUND_WORK_ROOT, SEND_PREFIX, WORK_PREFIX, type LayoutPreset } from "../../model/layout";
+import { SEND_PREFIX, WORK_PREFIX, type LayoutPreset } from "../../model/layout";
 import { GatewayFunction } from "../pipelines/gateway-function";
 import { gatewayBucketPolicy } from "./gateway-bucket-policy";
 import type { BucketRef } from "./context";
 
 /**
- * Working paths (and the versions the gateway's moves leave) are kept at least this long: longer
- * than the claims that reference them (35 days) and than a dead-letter queue's 14 days, so no
- * lifecycle rule removes what open work or a pending redrive still needs.
+ * The versions the gateway's finished moves leave behind (noncurrent, under the working paths and
+ * `AS2/send/`) are kept at least this long: longer than the claims that may still name one (35
+ * days) and than a dead-letter queue's 14 days, so no lifecycle rule removes what a stopped
+ * delivery or a pending redrive may still need.
  */
 export const MIN_WORKING_PATH_EXPIRY_DAYS = 36;
 
@@ -219,35 +221,29 @@ export class GatewayStorage extends Construct {
     });
     new S3BucketNotification(this, "eventbridge", { bucket: b.id, eventbridge: true });
 
-    // Only the private working paths expire; routed files (inbox/, outbox/, failed/) are the
-    // user's and are never touched. Noncurrent versions left by the gateway's moves (send
-    // uploads, working files) are kept as long as the working files themselves, then expire.
-    // Never shorter than the longest path to recovery: a staged payload stays until its outcome
-    // (the reconciler ends every send within a day, the claims that reference it live 35 days),
-    // and a received payload stays until it is routed (the reconciler routes it even when its
-    // event expired from a 14-day dead-letter queue).
+    // Only finished work expires, with no request per message: current versions under the
+    // working paths never do, because what is current there is open work (owned by a claim or a
+    // message index item, finished by the reconciler, its age alarmed on) or, on the send side,
+    // Transfer's status and MDN files. A finished move deletes its source, which on this
+    // versioned bucket makes it noncurrent ("Expiring objects", S3 User Guide: deletes and
+    // expirations turn the current version noncurrent); noncurrent versions then expire
+    // `noncurrentDays` after that (S3 API reference, NoncurrentVersionExpiration: "the number of
+    // days an object is noncurrent"), never sooner than MIN_WORKING_PATH_EXPIRY_DAYS. Delete
+    // markers left alone are removed (ExpiredObjectDeleteMarker, which S3 accepts only without
+    // Days in the same Expiration). Routed files (inbox/, outbox/, failed/) are the user's: no rule.
     const keepDays = Math.max(expiryDays, MIN_WORKING_PATH_EXPIRY_DAYS);
     const abort = [{ daysAfterInitiation: 1 }];
     new S3BucketLifecycleConfiguration(this, "lifecycle", {
       bucket: b.id,
       dependsOn: [versioning],
-      rule: [
-        ...[INBOUND_WORK_ROOT, OUTBOUND_WORK_ROOT].map((prefix) => ({
-          id: `expire-${prefix.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "")}`,
-          status: "Enabled",
-          filter: [{ prefix }],
-          expiration: [{ days: keepDays }],
-          abortIncompleteMultipartUpload: abort,
-        })),
-        ...[WORK_PREFIX, SEND_PREFIX].map((prefix) => ({
-          id: `noncurrent-${prefix.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "")}`,
-          status: "Enabled",
-          filter: [{ prefix }],
-          noncurrentVersionExpiration: [{ noncurrentDays: keepDays }],
-          expiration: [{ expiredObjectDeleteMarker: true }],
-          abortIncompleteMultipartUpload: abort,
-        })),
-      ],
+      rule: [WORK_PREFIX, SEND_PREFIX].map((prefix) => ({
+        id: `noncurrent-${prefix.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "")}`,
+        status: "Enabled",
+        filter: [{ prefix }],
+        noncurrentVersionExpiration: [{ noncurrentDays: keepDays }],
+        expiration: [{ expiredObjectDeleteMarker: true }],
+        abortIncompleteMultipartUpload: abort,
+      })),
     });
   }
 }

@@ -1,42 +1,66 @@
 /**
- * Expiry alarms for the certificates imported into Transfer Family, on Transfer's own metric
- * (`DaysUntilExpiry`, namespace `AWS/Transfer`, dimensions `CertificateId` and, because we import
- * with a description, `Description`; see `certificateExpiryAlarm` in stacks/events/notifications.ts).
- * A key pair imported twice (one certificate for both usages) is alarmed once.
+ * One alarm per customer on the days left before its nearest certificate expires. The routing
+ * document lists every certificate Transfer holds for the customer with its end of validity
+ * (parsed at synth, or the generated certificate's `validity_end_time`); the reconciler publishes
+ * the minimum every run (model/metrics.ts CERTIFICATE_DAYS_LEFT_METRIC) and logs which certificate
+ * it is. One alarm instead of one per certificate: ~1000 fewer alarms (and ~$100 a month) at 1000
+ * partners, and nothing to synthesize per partner.
  */
 import { Construct } from "constructs";
-import type { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
-import { certificateExpiryAlarm } from "../events/notifications";
+import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import type { RoutingCertificate } from "../../model/routing-types";
+import { CERTIFICATE_DAYS_LEFT_METRIC, gatewayMetricNamespace } from "../../model/metrics";
 import type { ImportedCertificate } from "./certificates";
+import type { TradingPartners } from "./trading-partners";
 
 /** Alarm this many days before a certificate expires: time to exchange a new one with partners. */
 export const EXPIRY_ALARM_DAYS = 30;
 
-export interface CertificateExpiryAlarmsProps {
-  /** Alarm name prefix, unique per owner (station or partner). */
-  readonly namePrefix: string;
-  /** Whose certificates, for the alarm text. */
-  readonly owner: string;
-  readonly certificates: readonly ImportedCertificate[];
+/** Every certificate of the customer's stations and partners, imported once per key pair. */
+export function routingCertificates(tp: TradingPartners): RoutingCertificate[] {
+  const entries = (owner: string, certs: readonly ImportedCertificate[]) =>
+    certs.filter((c) => !c.sameAsSigning && c.notAfter).map((c) => ({ owner, usage: c.usage, notAfter: c.notAfter! }));
+  return [
+    ...[...tp.stations.entries()].flatMap(([as2Id, s]) =>
+      entries(`station/${as2Id}`, [s.certificates.signing, s.certificates.encryption]),
+    ),
+    ...tp.partners.flatMap((p) =>
+      entries(`partner/${p.resources.station}/${p.resources.partner}`, [
+        p.profile.certificates.signing,
+        p.profile.certificates.encryption,
+      ]),
+    ),
+  ];
+}
+
+export interface CertificateExpiryAlarmProps {
+  readonly customerName: string;
   readonly alarmTopicArn: string;
 }
 
-export class CertificateExpiryAlarms extends Construct {
-  readonly alarms: readonly CloudwatchMetricAlarm[];
+export class CertificateExpiryAlarm extends Construct {
+  readonly alarm: CloudwatchMetricAlarm;
 
-  constructor(scope: Construct, id: string, props: CertificateExpiryAlarmsProps) {
+  constructor(scope: Construct, id: string, props: CertificateExpiryAlarmProps) {
     super(scope, id);
-    this.alarms = props.certificates
-      .filter((c) => !c.sameAsSigning)
-      .map((c) =>
-        certificateExpiryAlarm(this, c.usage.toLowerCase(), {
-          certificateId: c.certificate.certificateId,
-          description: c.description,
-          label: `${props.owner} ${c.usage.toLowerCase()}`,
-          alarmName: `${props.namePrefix}-${c.usage.toLowerCase()}-cert-expiry`.slice(0, 255),
-          alarmTopicArn: props.alarmTopicArn,
-          warnDays: EXPIRY_ALARM_DAYS,
-        }),
-      );
+    this.alarm = new CloudwatchMetricAlarm(this, "alarm", {
+      alarmName: `as2-${props.customerName}-certificate-expiry`,
+      alarmDescription:
+        `A certificate of ${props.customerName} expires in less than ${EXPIRY_ALARM_DAYS} days. The reconciler's log ` +
+        `names it ("certificate expires soon"): renew it, declare the new one in the customer file, deploy, and give ` +
+        "partners the new public certificate.",
+      namespace: gatewayMetricNamespace(props.customerName),
+      metricName: CERTIFICATE_DAYS_LEFT_METRIC,
+      dimensions: { Customer: props.customerName },
+      statistic: "Minimum",
+      period: 3600,
+      evaluationPeriods: 1,
+      threshold: EXPIRY_ALARM_DAYS,
+      comparisonOperator: "LessThanThreshold",
+      // A silent reconciler already raises its own alarm (oldest open work, missing data breaching).
+      treatMissingData: "notBreaching",
+      alarmActions: [props.alarmTopicArn],
+      okActions: [props.alarmTopicArn],
+    });
   }
 }

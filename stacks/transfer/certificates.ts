@@ -29,6 +29,11 @@ export interface ImportedCertificate {
   readonly sameAsSigning: boolean;
   /** Imported description: also a dimension of Transfer's DaysUntilExpiry metric. */
   readonly description: string;
+  /**
+   * End of validity (ISO-8601): parsed at synth for declared certificates, a reference to the
+   * generated certificate's `validity_end_time` otherwise; absent when the PEM cannot be parsed.
+   */
+  readonly notAfter?: string;
 }
 
 /** Days before expiry from which synth warns about a declared certificate. */
@@ -78,8 +83,11 @@ function pem(customerFile: string, ref: PublicCertificate): string {
   return text;
 }
 
-/** Warns at synth when a declared certificate expires soon (the alarm only exists once deployed). */
-function warnIfExpiring(scope: Construct, text: string, what: string, now = new Date()): void {
+/**
+ * Warns at synth when a declared certificate expires soon (the alarm only exists once deployed);
+ * returns its end of validity.
+ */
+function warnIfExpiring(scope: Construct, text: string, what: string, now = new Date()): string | undefined {
   if (!notAfterCache.has(text)) {
     let parsed: Date | undefined;
     try {
@@ -94,7 +102,7 @@ function warnIfExpiring(scope: Construct, text: string, what: string, now = new 
     Annotations.of(scope).addWarning(
       `${what}: the certificate could not be parsed; Transfer Family will reject it if it is not a PEM X.509 certificate`,
     );
-    return;
+    return undefined;
   }
   const days = Math.floor((notAfter.getTime() - now.getTime()) / 86_400_000);
   if (days < 0)
@@ -103,6 +111,7 @@ function warnIfExpiring(scope: Construct, text: string, what: string, now = new 
     Annotations.of(scope).addWarning(
       `${what}: the certificate expires in ${days} day(s) (${notAfter.toISOString().slice(0, 10)})`,
     );
+  return notAfter.toISOString();
 }
 
 function privateKeyFrom(scope: Construct, id: string, source: PrivateKeySource): string {
@@ -152,7 +161,7 @@ export class StationCertificates extends Construct {
     pair: StationKeyPair,
     station: Station,
     file: string,
-  ): { certificate: string; privateKey: string; chain?: string } {
+  ): { certificate: string; privateKey: string; chain?: string; notAfter?: string } {
     if ("generate" in pair) {
       const key = new PrivateKey(this, `${id}-key`, { algorithm: "RSA", rsaBits: 2048, provider: tlsProvider(this) });
       const cert = new SelfSignedCert(this, `${id}-cert`, {
@@ -163,12 +172,13 @@ export class StationCertificates extends Construct {
         allowedUses:
           id === "signing" ? ["digital_signature", "content_commitment"] : ["key_encipherment", "data_encipherment"],
       });
-      return { certificate: cert.certPem, privateKey: key.privateKeyPem };
+      return { certificate: cert.certPem, privateKey: key.privateKeyPem, notAfter: cert.validityEndTime };
     }
     const certificate = pem(file, pair.certificate);
-    warnIfExpiring(this, certificate, `station ${station.as2Id} ${id} certificate`);
+    const notAfter = warnIfExpiring(this, certificate, `station ${station.as2Id} ${id} certificate`);
     return {
       certificate,
+      ...(notAfter ? { notAfter } : {}),
       privateKey: privateKeyFrom(this, id, pair.privateKey),
       ...(pair.chain ? { chain: pem(file, pair.chain) } : {}),
     };
@@ -177,7 +187,7 @@ export class StationCertificates extends Construct {
   private import(
     id: string,
     usage: CertificateUsage,
-    pair: { certificate: string; privateKey: string; chain?: string },
+    pair: { certificate: string; privateKey: string; chain?: string; notAfter?: string },
     sameAsSigning: boolean,
   ): ImportedCertificate {
     const description = certificateDescription("station", this.as2Id, usage);
@@ -188,7 +198,14 @@ export class StationCertificates extends Construct {
       ...(pair.chain ? { certificateChain: pair.chain } : {}),
       description,
     });
-    return { usage, certificate, publicPem: pair.certificate, sameAsSigning, description };
+    return {
+      usage,
+      certificate,
+      publicPem: pair.certificate,
+      sameAsSigning,
+      description,
+      ...(pair.notAfter ? { notAfter: pair.notAfter } : {}),
+    };
   }
 }
 
@@ -206,22 +223,29 @@ export class PartnerCertificates extends Construct {
     super(scope, id);
     const { partner, customerFile } = props;
     const signingPem = pem(customerFile, partner.certificates.signing);
-    warnIfExpiring(this, signingPem, `partner ${partner.as2Id} signing certificate`);
+    const signingEnd = warnIfExpiring(this, signingPem, `partner ${partner.as2Id} signing certificate`);
     const encryptionPem = partner.certificates.encryption
       ? pem(customerFile, partner.certificates.encryption)
       : signingPem;
-    if (partner.certificates.encryption)
-      warnIfExpiring(this, encryptionPem, `partner ${partner.as2Id} encryption certificate`);
-    const make = (usage: CertificateUsage, text: string, sameAsSigning: boolean): ImportedCertificate => {
+    const encryptionEnd = partner.certificates.encryption
+      ? warnIfExpiring(this, encryptionPem, `partner ${partner.as2Id} encryption certificate`)
+      : signingEnd;
+    const make = (
+      usage: CertificateUsage,
+      text: string,
+      sameAsSigning: boolean,
+      notAfter: string | undefined,
+    ): ImportedCertificate => {
       const description = certificateDescription("partner", partner.as2Id, usage);
       const certificate = new TransferCertificate(this, usage.toLowerCase(), { usage, certificate: text, description });
-      return { usage, certificate, publicPem: text, sameAsSigning, description };
+      return { usage, certificate, publicPem: text, sameAsSigning, description, ...(notAfter ? { notAfter } : {}) };
     };
-    this.signing = make("SIGNING", signingPem, false);
+    this.signing = make("SIGNING", signingPem, false, signingEnd);
     this.encryption = make(
       "ENCRYPTION",
       encryptionPem,
       !partner.certificates.encryption || encryptionPem === signingPem,
+      encryptionEnd,
     );
   }
 }

@@ -7,13 +7,11 @@ import { Construct } from "constructs";
 import { TransferProfile } from "@cdktf/provider-aws/lib/transfer-profile";
 import type { Partner, Station } from "../../model/customer";
 import { StationCertificates, PartnerCertificates } from "./certificates";
-import { CertificateExpiryAlarms } from "./certificates-expiry";
 
 export interface StationProfileProps {
   readonly customerName: string;
   readonly station: Station;
   readonly customerFile: string;
-  readonly alarmTopicArn: string;
   /** Key-safe name of the station for resource names. */
   readonly slug: string;
 }
@@ -28,11 +26,7 @@ export class StationProfile extends Construct {
       station: props.station,
       customerFile: props.customerFile,
     });
-    this.profile = profileWithExpiryAlarms(this, props.station.as2Id, "LOCAL", this.certificates, {
-      namePrefix: `as2-${props.customerName}-station-${props.slug}`,
-      owner: `station ${props.station.as2Id}`,
-      alarmTopicArn: props.alarmTopicArn,
-    });
+    this.profile = profileOf(this, props.station.as2Id, "LOCAL", this.certificates);
   }
 }
 
@@ -40,12 +34,11 @@ export interface PartnerProfileProps {
   readonly customerName: string;
   readonly partner: Partner;
   readonly customerFile: string;
-  readonly alarmTopicArn: string;
   readonly slug: string;
 }
 
 // Mirrors StationProfile by design (same construct ids, so resource addresses stay stable); the
-// shared work is profileWithExpiryAlarms below.
+// shared work is profileOf below.
 export class PartnerProfile extends Construct {
   readonly profile: TransferProfile;
   readonly certificates: PartnerCertificates;
@@ -56,32 +49,23 @@ export class PartnerProfile extends Construct {
       partner: props.partner,
       customerFile: props.customerFile,
     });
-    this.profile = profileWithExpiryAlarms(this, props.partner.as2Id, "PARTNER", this.certificates, {
-      namePrefix: `as2-${props.customerName}-partner-${props.slug}`,
-      owner: `partner ${props.partner.as2Id} (station ${props.partner.station})`,
-      alarmTopicArn: props.alarmTopicArn,
-    });
+    this.profile = profileOf(this, props.partner.as2Id, "PARTNER", this.certificates);
   }
 }
 
 type ProfileCertificates = StationCertificates | PartnerCertificates;
 
-/** A Transfer profile holding its signing and encryption certificates, and their expiry alarms. */
-function profileWithExpiryAlarms(
+/** A Transfer profile holding its signing and encryption certificates (expiry: ./certificates-expiry). */
+function profileOf(
   scope: Construct,
   as2Id: string,
   profileType: "LOCAL" | "PARTNER",
   certificates: ProfileCertificates,
-  alarms: { readonly namePrefix: string; readonly owner: string; readonly alarmTopicArn: string },
 ): TransferProfile {
   const profile = new TransferProfile(scope, "profile", {
     as2Id,
     profileType,
     certificateIds: [certificates.signing.certificate.certificateId, certificates.encryption.certificate.certificateId],
-  });
-  new CertificateExpiryAlarms(scope, "expiry", {
-    ...alarms,
-    certificates: [certificates.signing, certificates.encryption],
   });
   return profile;
 }

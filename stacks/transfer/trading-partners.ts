@@ -34,7 +34,7 @@ export interface TradingPartnersProps {
   readonly agreementRoleArn: string;
   /** One role for every connector, or the role of each partner's connector (stacks/transfer/transfer-iam.ts). */
   readonly connectorRoleArn: string | ((p: Partner) => string);
-  readonly loggingRoleArn: string;
+  readonly loggingRoleArn: string | ((p: Partner) => string);
   readonly kmsKeyArn: string;
   readonly alarmTopicArn: string;
   /** Where partners send asynchronous MDNs (our public AS2 URL). */
@@ -88,7 +88,6 @@ export class TradingPartners extends Construct {
           customerName: customer.name,
           station,
           customerFile: props.customerFile,
-          alarmTopicArn: props.alarmTopicArn,
           slug,
         }),
       );
@@ -136,7 +135,6 @@ export class TradingPartner extends Construct {
       customerName: customer.name,
       partner: p,
       customerFile: props.customerFile,
-      alarmTopicArn: props.alarmTopicArn,
       slug,
     });
     const partnerProfileId = this.profile.profile.profileId;
@@ -163,6 +161,7 @@ export class TradingPartner extends Construct {
     const o = p.outbound;
     const connectorRoleArn =
       typeof props.connectorRoleArn === "string" ? props.connectorRoleArn : props.connectorRoleArn(p);
+    const loggingRoleArn = typeof props.loggingRoleArn === "string" ? props.loggingRoleArn : props.loggingRoleArn(p);
     let connectorId: string, connectorArn: string;
     if (connectorNeedsCloudControl(p)) {
       const r = new CloudcontrolapiResource(this, "connector", {
@@ -170,7 +169,7 @@ export class TradingPartner extends Construct {
         desiredState: terraformJson({
           Url: p.url,
           AccessRole: connectorRoleArn,
-          LoggingRole: props.loggingRoleArn,
+          LoggingRole: loggingRoleArn,
           As2Config: {
             LocalProfileId: props.localProfileId,
             PartnerProfileId: partnerProfileId,
@@ -194,7 +193,7 @@ export class TradingPartner extends Construct {
       const c = new TransferConnector(this, "connector", {
         url: p.url,
         accessRole: connectorRoleArn,
-        loggingRole: props.loggingRoleArn,
+        loggingRole: loggingRoleArn,
         as2Config: {
           localProfileId: props.localProfileId,
           partnerProfileId,

@@ -67,9 +67,13 @@ interface TrustTargets {
 
 export class TransferRoles extends Construct {
   readonly agreementRole: IamRole;
-  readonly loggingRole: IamRole;
-  /** Shared by the partners without basic authentication; absent when there are none. */
-  readonly connectorRole?: IamRole;
+  /** The server's logging role (it also serves the first connectors). */
+  loggingRole!: IamRole;
+  /** The first role shared by partners without basic authentication; absent when there are none. */
+  connectorRole?: IamRole;
+  /** Per partner without basic authentication: its group's shared role. */
+  private readonly sharedConnectorRoles = new Map<string, IamRole>();
+  private readonly loggingRoleNames = new Map<string, string>();
   /** Per partner with basic authentication (`<station>\n<partner>`). */
   readonly basicAuthConnectorRoles = new Map<string, IamRole>();
   /** For the server and the connectors: the logging role's ARN spelled from its name (no cycle). */
@@ -99,19 +103,23 @@ export class TransferRoles extends Construct {
       policy: policyDocument(prefixAccess(bucket, INBOUND_WORK_ROOT, kmsKeyArn, account.region)),
     });
 
+    // A trust policy holds at most 2048 characters (IAM quotas, "Role trust policy length"), so
+    // connectors share a role in groups of CONNECTORS_PER_ROLE, in a stable order.
     const shared = customer.partners.filter((p) => !p.outbound.basicAuthSecretArn);
-    if (shared.length > 0) {
-      this.connectorRole = new IamRole(this, "connector", {
-        name: `${prefix}-transfer-connectors`,
+    groups(shared, CONNECTORS_PER_ROLE).forEach((members, g) => {
+      const role = new IamRole(this, g === 0 ? "connector" : `connector-group-${g}`, {
+        name: g === 0 ? `${prefix}-transfer-connectors` : `${prefix}-transfer-connectors-${g}`,
         description: "AS2 connectors: read files to send and write MDNs and status files in the outbound working root",
-        assumeRolePolicy: trust(() => this.connectorArns(shared)),
+        assumeRolePolicy: trust(() => this.connectorArns(members)),
       });
-      new IamRolePolicy(this, "connector-policy", {
-        role: this.connectorRole.id,
+      new IamRolePolicy(this, g === 0 ? "connector-policy" : `connector-group-${g}-policy`, {
+        role: role.id,
         name: "outbound-working-root",
         policy: policyDocument(prefixAccess(bucket, OUTBOUND_WORK_ROOT, kmsKeyArn, account.region)),
       });
-    }
+      if (g === 0) this.connectorRole = role;
+      for (const p of members) this.sharedConnectorRoles.set(routeKey(p), role);
+    });
     for (const p of customer.partners.filter((x) => x.outbound.basicAuthSecretArn)) {
       const tag = stableTag(routeKey(p));
       const role = new IamRole(this, `connector-${tag}`, {
@@ -132,22 +140,50 @@ export class TransferRoles extends Construct {
       this.basicAuthConnectorRoles.set(routeKey(p), role);
     }
 
-    this.loggingRole = new IamRole(this, "logging", {
-      name: `${prefix}-transfer-logging`,
-      description: "AS2 server and connectors: write CloudWatch logs",
-      assumeRolePolicy: trust(() => [this.required("serverArn"), ...this.connectorArns(customer.partners)]),
+    // The server and the first connectors share the first logging role; the rest come in groups
+    // for the same trust policy limit.
+    const logged = groups(customer.partners, CONNECTORS_PER_ROLE, CONNECTORS_PER_ROLE - 1);
+    const loggingName = (g: number) => (g === 0 ? `${prefix}-transfer-logging` : `${prefix}-transfer-logging-${g}`);
+    logged.forEach((members, g) => {
+      const role = new IamRole(this, g === 0 ? "logging" : `logging-group-${g}`, {
+        name: loggingName(g),
+        description: "AS2 server and connectors: write CloudWatch logs",
+        assumeRolePolicy: trust(() => [
+          ...(g === 0 ? [this.required("serverArn")] : []),
+          ...this.connectorArns(members),
+        ]),
+      });
+      new IamRolePolicyAttachment(this, g === 0 ? "logging-policy" : `logging-group-${g}-policy`, {
+        role: role.name,
+        policyArn: `arn:${account.partition}:iam::aws:policy/service-role/AWSTransferLoggingAccess`,
+      });
+      if (g === 0) this.loggingRole = role;
+      for (const p of members) this.loggingRoleNames.set(routeKey(p), loggingName(g));
     });
-    this.loggingRoleArn = this.roleArnOf(`${prefix}-transfer-logging`);
-    new IamRolePolicyAttachment(this, "logging-policy", {
-      role: this.loggingRole.name,
-      policyArn: `arn:${account.partition}:iam::aws:policy/service-role/AWSTransferLoggingAccess`,
-    });
+    if (logged.length === 0) {
+      this.loggingRole = new IamRole(this, "logging", {
+        name: loggingName(0),
+        description: "AS2 server and connectors: write CloudWatch logs",
+        assumeRolePolicy: trust(() => [this.required("serverArn")]),
+      });
+      new IamRolePolicyAttachment(this, "logging-policy", {
+        role: this.loggingRole.name,
+        policyArn: `arn:${account.partition}:iam::aws:policy/service-role/AWSTransferLoggingAccess`,
+      });
+    }
+    this.loggingRoleArn = this.roleArnOf(loggingName(0));
+  }
+
+  /** The logging role of a partner's connector, spelled from its name (its trust names the connector). */
+  loggingRoleArnFor(p: Pick<Partner, "station" | "as2Id">): string {
+    const name = this.loggingRoleNames.get(routeKey(p));
+    if (!name) throw new Error(`no logging role for ${p.station}/${p.as2Id}`);
+    return this.roleArnOf(name);
   }
 
   /** The access role of a partner's connector, spelled from its name (its trust names the connector). */
   connectorRoleArnFor(p: Pick<Partner, "station" | "as2Id">): string {
-    const own = this.basicAuthConnectorRoles.get(routeKey(p));
-    const role = own ?? this.connectorRole;
+    const role = this.basicAuthConnectorRoles.get(routeKey(p)) ?? this.sharedConnectorRoles.get(routeKey(p));
     if (!role) throw new Error(`no connector role for ${p.station}/${p.as2Id}`);
     return this.roleArnOf(role.nameInput!);
   }
@@ -174,6 +210,28 @@ export class TransferRoles extends Construct {
       throw new Error("TransferRoles.trustResources() was not given every connector: the roles would trust nothing");
     return arns;
   }
+}
+
+/**
+ * Connectors one role may trust: each ARN costs ~75 characters of the 2048 a trust policy may hold
+ * (IAM quotas, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
+ */
+export const CONNECTORS_PER_ROLE = 15;
+
+/** Partners in a stable order (by route), cut into groups; the first group may be smaller. */
+function groups<P extends Pick<Partner, "station" | "as2Id">>(
+  partners: readonly P[],
+  size: number,
+  first = size,
+): P[][] {
+  const sorted = [...partners].sort((a, b) => (routeKey(a) < routeKey(b) ? -1 : routeKey(a) > routeKey(b) ? 1 : 0));
+  const out: P[][] = [];
+  for (let i = 0; i < sorted.length;) {
+    const n = out.length === 0 ? first : size;
+    out.push(sorted.slice(i, i + n));
+    i += n;
+  }
+  return out;
 }
 
 function routeKey(p: Pick<Partner, "station" | "as2Id">): string {

@@ -1,9 +1,8 @@
 import { EVENT_SOURCE } from "../../model/events";
 import { archivePrefix } from "../../model/layout";
 import { physicalName } from "../../stacks/events/event-names";
-import { certificateExpiryAlarm } from "../../stacks/events/notifications";
 import { customerInput } from "../helpers/customer-factory";
-import { synthCustomer, synthConstruct, resourceList, resources, refId } from "./synth-helpers";
+import { synthCustomer, resourceList, resources, refId } from "./synth-helpers";
 
 const SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:hook-AbCdEf";
 
@@ -180,37 +179,5 @@ describe("alarm topic policy", () => {
   it("keeps the owner's rights and refuses publishing without TLS", () => {
     expect(statements.find((x) => x.Sid === "AccountOwner").Action).toContain("sns:Subscribe");
     expect(statements.find((x) => x.Effect === "Deny").Condition).toEqual({ Bool: { "aws:SecureTransport": "false" } });
-  });
-});
-
-describe("certificateExpiryAlarm", () => {
-  it("watches Transfer's DaysUntilExpiry, with the description dimension when the certificate has one", () => {
-    const tf = synthConstruct((s) => {
-      certificateExpiryAlarm(s, "a", {
-        certificateId: "cert-1",
-        label: "station ACME signing",
-        alarmName: "as2-acme-cert-1-expiry",
-        alarmTopicArn: "arn:t",
-      });
-      certificateExpiryAlarm(s, "b", {
-        certificateId: "cert-2",
-        description: "ACME encryption",
-        label: "x",
-        alarmName: "n2",
-        alarmTopicArn: "arn:t",
-        warnDays: 45,
-      });
-    });
-    const [a, b] = resourceList(tf, "aws_cloudwatch_metric_alarm");
-    expect(a).toMatchObject({
-      namespace: "AWS/Transfer",
-      metric_name: "DaysUntilExpiry",
-      dimensions: { CertificateId: "cert-1" },
-      comparison_operator: "LessThanThreshold",
-      threshold: 30,
-      treat_missing_data: "notBreaching",
-      alarm_actions: ["arn:t"],
-    });
-    expect(b).toMatchObject({ dimensions: { CertificateId: "cert-2", Description: "ACME encryption" }, threshold: 45 });
   });
 });

@@ -161,10 +161,17 @@ describe("ordering", () => {
     const pk = messagePk(p.agreementId, "m5@p");
     const occurrence = (await getItem(pk))!.occurrence;
     // Another delivery holds the message (as if an invocation were routing it right now).
-    expect(await updateMessage(pk, { state: "routing" }, { state: "received" })).toBe(true);
+    const held = { leaseId: "another-invocation", leaseUntil: new Date(Date.now() + 60_000).toISOString() };
+    expect(await updateMessage(pk, { state: "routing", ...held }, { state: "received" })).toBe(true);
     const mdn = mdnSent(c, p, { messageId: "m5@p", fileKey: storedKey(p, "e.edi", "m5@p"), failed: true });
     expect((await invoke(mdn)).batchItemFailures).toHaveLength(1);
-    expect(await updateMessage(pk, { state: "received" }, { state: "routing", occurrence })).toBe(true);
+    expect(
+      await updateMessage(
+        pk,
+        { state: "received", leaseId: undefined, leaseUntil: undefined },
+        { state: "routing", occurrence },
+      ),
+    ).toBe(true);
     expect(await invoke(mdn)).toEqual({ batchItemFailures: [] });
     expect((await readJson(aws, c.bucket, `${INBOX}_as2/e.edi.json`)).mdn.status).toBe("failed");
   });

@@ -430,6 +430,31 @@ describe("AS2 MDN Send Completed|Failed → the received message's record", () =
     expect(await read(aws, c.bucket, mdnKey(key))).toBe("MDN bytes");
   });
 
+  it("the MDN event of a resend judged as a duplicate (stored under its own name) leaves the first delivery's record alone", async () => {
+    const c = await setUpCustomer(aws, { layout: "as2gateway" });
+    expect(await invoke(await transferReceives(c, "PARTNER", { fileName: "invoice.edi", body: "same" }))).toEqual({
+      batchItemFailures: [],
+    });
+    const p = c.partner("PARTNER");
+    const resendKey = storedKey(p, "invoice-again.edi", MSG);
+    await put(aws, c.bucket, resendKey, "same");
+    await put(aws, c.bucket, `${resendKey}.mdn`, "MDN of the resend");
+    // Its MDN event first (it failed to reach the partner), then its payload event.
+    const mdnOfResend = mdnSent(c, p, { messageId: MSG, fileKey: resendKey, failed: true });
+    expect(await invoke(mdnOfResend)).toEqual({ batchItemFailures: [] });
+    const resend = payloadCompleted(c, p, {
+      messageId: MSG,
+      fileKey: resendKey,
+      requesterFileName: "invoice-again.edi",
+      start: "2026-11-22T18:30:00.000Z",
+    });
+    expect(await invoke(resend)).toEqual({ batchItemFailures: [] });
+    const record = await readJson(aws, c.bucket, "as2gateway/ACME/PARTNER/inbox/_as2/invoice.edi.json");
+    expect(record.mdn).toMatchObject({ status: "unknown", key: "as2gateway/ACME/PARTNER/inbox/_as2/invoice.edi.mdn" });
+    expect(await read(aws, c.bucket, "as2gateway/ACME/PARTNER/inbox/_as2/invoice.edi.mdn")).toBe("MDN bytes");
+    expect(await list(aws, c.bucket, p.inboundPrefix)).toEqual([]);
+  });
+
   it("after the payload: a failed MDN marks the record so the user knows the partner may resend", async () => {
     const c = await setUpCustomer(aws, { layout: "as2gateway" });
     expect(await invoke(await transferReceives(c, "PARTNER", { fileName: "invoice.edi" }))).toEqual({

@@ -119,7 +119,8 @@ describe("ReceivePipeline in the customer stack", () => {
     const by = Object.fromEntries(statements.map((s) => [s.Sid, s]));
     expect(by.InboundBaseDirectories).toEqual(
       expect.objectContaining({
-        Action: ["s3:GetObject", "s3:DeleteObject"],
+        // Version-exact moves: a versionId on HEAD/copy/DELETE needs the *Version actions.
+        Action: ["s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObject", "s3:DeleteObjectVersion"],
         Resource: [`${bucketArn}/_gateway/inbound/*`],
       }),
     );

@@ -2,58 +2,57 @@
  * The conservation matrix, receive half (issue #11): for every step boundary of routing a received
  * payload (`handlers/receive/payload-received.ts`), the function stops there (an exception at that
  * point, or S3 failing that request), then SQS delivers the same Transfer event again three times
- * at once, and the reconciler runs. After each run one check over the whole bucket: the message is
+ * at once, and the reconciler runs. Where the invocation dies holding the routing lease (a timeout:
+ * nothing releases it), the three deliveries are first told to retry, then come back after the
+ * lease ran out and exactly one of them finishes the routing. After each run one check over the whole bucket: the message is
  * exactly once in inbox/ (nothing left in the agreement base directory), no routed key was written
  * twice (PUT count per key through the counting proxy), and every domain event points at a key
  * holding this message.
  */
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { PutEventsCommand } from "@aws-sdk/client-eventbridge";
-import type { SQSEvent } from "aws-lambda";
-import { handler as receiveHandler } from "../../handlers/receive/handler";
+import * as routePayload from "../../handlers/receive/route-payload";
 import * as messageIndex from "../../handlers/receive/message-index";
+import { RECEIVE_LEASE_SECONDS } from "../../handlers/receive/message-index";
 import * as destination from "../../handlers/shared/destination";
 import { handler as reconcileHandler } from "../../handlers/send/reconcile";
 import { getItem } from "../../handlers/shared/ledger";
-import {
-  INBOUND_WORK_ROOT,
-  inboundSidecarKeys,
-  inboundWorkPrefix,
-  isSidecarKey,
-  transferInboundKey,
-} from "../../model/layout";
+import { INBOUND_WORK_ROOT, isSidecarKey } from "../../model/layout";
 import { BUCKET } from "../send/harness";
 import { crashIn, expectNoOverwrite, routed, s3Fails, useMatrix } from "./matrix";
+import type { WireRequest } from "./s3-wire";
+import { deliver, inboundEvent, INBOX, transferStores } from "./receive-deliveries";
 
 const m = useMatrix("as2gateway");
 
 const work = (k: string) => k.startsWith(INBOUND_WORK_ROOT);
 const inbox = (k: string) => routed(k) && /\/inbox\//.test(k);
 
-/** The first call of updateMessage that sets `state` to received fails. */
-function crashBeforeReceived(): void {
-  const real = messageIndex.updateMessage;
-  let armed = true;
-  jest.spyOn(messageIndex, "updateMessage").mockImplementation(async (pk, updates, expected) => {
-    if (armed && (updates as { state?: string }).state === "received") {
-      armed = false;
-      throw new Error("stopped before the state flips to received");
-    }
-    return real(pk, updates, expected);
-  });
+/** The invocation dies (a timeout) after `arm`'s fault: its error handler never releases the lease. */
+function dies(arm: () => void): () => void {
+  return () => {
+    arm();
+    crashIn(messageIndex, "releaseRouting")();
+  };
 }
 
-const BOUNDARIES: ReadonlyArray<readonly [string, () => void]> = [
-  ["before the message is claimed", crashIn(messageIndex, "createMessage")],
-  ["after the claim, before the inbox key is reserved", crashIn(destination, "reserveDestination")],
-  ["after the reservation, before it is recorded", crashIn(messageIndex, "updateMessage")],
-  ["during the copy to inbox/", s3Fails(m, (r) => r.op === "CopyObject" && inbox(r.key) && !isSidecarKey(r.key))],
+const statusDelete = (r: WireRequest) => r.op === "DeleteObject" && work(r.key) && r.key.endsWith(".json");
+const payloadDelete = (r: WireRequest) =>
+  r.op === "DeleteObject" && work(r.key) && !isSidecarKey(r.key) && !/\.(mdn|json)$/.test(r.key);
+
+/** name, fault, and whether the lease stays held (then redeliveries wait for it to run out). */
+const BOUNDARIES: ReadonlyArray<readonly [string, () => void, boolean]> = [
+  ["before the message is claimed", crashIn(messageIndex, "startRouting"), false],
+  ["after the claim, before the inbox key is reserved", crashIn(destination, "reserveDestination"), false],
+  ["after the reservation, before it is recorded", crashIn(messageIndex, "recordRouting"), false],
   [
-    "after the copy, before the payload is deleted from the base directory",
-    s3Fails(m, (r) => r.op === "DeleteObject" && work(r.key) && !isSidecarKey(r.key) && !/\.(mdn|json)$/.test(r.key)),
+    "during the copy to inbox/",
+    s3Fails(m, (r) => r.op === "CopyObject" && inbox(r.key) && !isSidecarKey(r.key)),
+    false,
   ],
-  ["during the MDN move", s3Fails(m, (r) => r.op === "CopyObject" && isSidecarKey(r.key))],
-  ["after the MDN, before the record", s3Fails(m, (r) => r.op === "PutObject" && routed(r.key))],
+  ["after the copy, before the payload is deleted from the base directory", s3Fails(m, payloadDelete), false],
+  ["during the MDN move", s3Fails(m, (r) => r.op === "CopyObject" && isSidecarKey(r.key)), false],
+  ["after the MDN, before the record", s3Fails(m, (r) => r.op === "PutObject" && routed(r.key)), false],
   [
     "before the domain event is published",
     () =>
@@ -64,104 +63,55 @@ const BOUNDARIES: ReadonlyArray<readonly [string, () => void]> = [
           FailedEntryCount: 0,
           Entries: input.Entries.map((_, n) => ({ EventId: `eb-${n}` })),
         })),
+    false,
   ],
-  ["after the event, before the state flips to received", crashBeforeReceived],
+  ["after the event, before Transfer's status file is dropped", s3Fails(m, statusDelete), false],
+  ["after the event, before the state flips to received", crashIn(messageIndex, "markReceived"), false],
+  // The invocation dies holding the lease: every delivery waits until it runs out, then one finishes.
+  ["dead in routing after the copy (lease held)", dies(s3Fails(m, payloadDelete)), true],
+  ["dead in routing before the state flips (lease held)", dies(crashIn(messageIndex, "markReceived")), true],
 ];
 
-let sqsIds = 0;
-function sqs(...events: unknown[]): SQSEvent {
-  return {
-    Records: events.map((e) => ({
-      messageId: `r-${++sqsIds}`,
-      receiptHandle: "rh",
-      body: JSON.stringify(e),
-      attributes: {
-        ApproximateReceiveCount: "1",
-        SentTimestamp: "0",
-        SenderId: "events",
-        ApproximateFirstReceiveTimestamp: "0",
-      },
-      messageAttributes: {},
-      md5OfBody: "",
-      eventSource: "aws:sqs",
-      eventSourceARN: "arn:aws:sqs:eu-west-1:111122223333:receive",
-      awsRegion: "eu-west-1",
-    })),
-  };
-}
-
-/** `AS2 Payload Receive Completed` for a payload Transfer stored at `key`. */
-function completed(key: string, messageId: string, fileName: string): Record<string, unknown> {
-  return {
-    version: "0",
-    id: `ev-${messageId}`,
-    "detail-type": "AS2 Payload Receive Completed",
-    source: "aws.transfer",
-    time: "2026-11-22T17:54:33Z",
-    detail: {
-      "s3-attributes": { "file-bucket": BUCKET, "file-key": `/${key}` },
-      "requester-file-name": fileName,
-      "as2-from": "PARTNER",
-      "as2-to": "ACME",
-      "as2-message-id": messageId,
-      "start-timestamp": "2026-11-22T17:54:32.123Z",
-      "end-timestamp": "2026-11-22T17:54:33.001Z",
-      "status-code": "COMPLETED",
-      "agreement-id": "a-partner",
-    },
-  };
-}
-
-it.each(BOUNDARIES.map(([name, arm], i) => [name, arm, i] as const))(
+it.each(BOUNDARIES.map(([name, arm, held], i) => [name, arm, held, i] as const))(
   "a received message stopped %s ends exactly once in inbox/",
-  async (_name, arm, i) => {
+  async (_name, arm, held, i) => {
     const { h, wire } = m;
     const name = `order-${i}.edi`;
     const body = `received message ${i}`;
     const msgId = `conserved-${i}@partner`;
-    const key = transferInboundKey(
-      inboundWorkPrefix({ station: "ACME", partner: "PARTNER" }),
-      "processed",
-      name,
-      msgId,
-    );
-    const side = inboundSidecarKeys(key);
-    const put = (k: string, b: string) => h.aws.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: k, Body: b }));
     // Another message of the same name is already in inbox/: names must not collide either.
-    await put(`as2gateway/ACME/PARTNER/inbox/${name}`, "an older message");
-    await put(key, body);
-    await put(side.mdn, `MDN of ${msgId}`);
-    await put(
-      side.status,
-      JSON.stringify({
-        "as2-message-id": msgId,
-        "requester-file-name": name,
-        "status-code": "COMPLETED",
-        "as2-from": "PARTNER",
-        "as2-to": "ACME",
-        "start-timestamp": "2026-11-22T17:54:32.123Z",
-        timestamp: "2026-11-22T17:54:33.001Z",
-      }),
-    );
-    for (const k of [key, side.mdn, side.status]) wire.bump(k);
+    await h.aws.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${INBOX}${name}`, Body: "an older message" }));
+    const d = await transferStores(m, { messageId: msgId, fileName: name, body, start: "2026-11-22T17:54:32.123Z" });
+    const key = d.key;
     arm();
 
     // First delivery (may stop at the boundary), then SQS delivers the same event three times at once.
-    const ev = completed(key, msgId, name);
-    const stopped = (await receiveHandler(sqs(ev))).batchItemFailures.length;
-    const again = await Promise.all([1, 2, 3].map(() => receiveHandler(sqs(ev))));
+    const ev = inboundEvent(d);
+    const stopped = (await deliver(ev)).batchItemFailures.length;
+    const finishers = jest.spyOn(routePayload, "routePayload");
+    finishers.mockClear();
+    const waiting = held ? await Promise.all([1, 2, 3].map(() => deliver(ev))) : [];
+    const again = await Promise.all([1, 2, 3].map(() => deliver(ev, held ? RECEIVE_LEASE_SECONDS + 1 : 0)));
+    const winners = finishers.mock.calls.length;
     // Later, the reconciler.
     h.at(new Date(), 20 * 60);
     await reconcileHandler({});
 
     // ---- the run did stop at the boundary (the test can fail)
     expect(stopped).toBe(1);
-    // ---- the redeliveries finished it (a concurrent one may be told to retry; the others succeed)
+    // ---- while a dead invocation's lease runs, every delivery is told to retry later
+    for (const r of waiting) expect(r.batchItemFailures).toHaveLength(1);
+    // ---- then the redeliveries finished it: one of them (the lease's winner) routed it
     expect(again.filter((r) => r.batchItemFailures.length === 0).length).toBeGreaterThan(0);
-    expect(await getItem(messageIndex.messagePk("a-partner", msgId))).toMatchObject({ state: "received" });
+    expect(winners).toBe(1);
+    const indexed = await getItem(messageIndex.messagePk("a-partner", msgId));
+    expect(indexed).toMatchObject({ state: "received" });
+    expect(indexed).not.toHaveProperty("openKind");
+    expect(indexed).not.toHaveProperty("leaseId");
     // ---- one check over the whole bucket
     const all = await h.keys("");
-    expect(all).not.toContain(key);
+    // Nothing of the message is left in its base directory (what stays there is open work only).
+    expect(all.filter((k) => k.startsWith(key.slice(0, key.lastIndexOf("/"))))).toEqual([]);
     const payloads = all.filter((k) => routed(k) && !isSidecarKey(k));
     const mine: string[] = [];
     for (const p of payloads) if ((await h.text(p)) === body) mine.push(p);

@@ -25,6 +25,27 @@ describe.each([
     .filter((p) => fnRoles.includes(p.role))
     .flatMap((p) => JSON.parse(p.policy).Statement as { Action: string[]; Resource: string[]; Condition?: any }[]);
 
+  it("read and delete the exact version wherever they move files out (version-exact moves)", () => {
+    // CopyObject `?versionId=` and DeleteObject VersionId are authorized as s3:GetObjectVersion /
+    // s3:DeleteObjectVersion (S3 API reference); without them every move on AWS is a 403.
+    const working = ["AS2/send/ST/P/x.edi", "_gateway/outbound/ST/P/c1/x.edi", "_gateway/inbound/ST/P/x.edi"];
+    const grants = (action: string, key: string) =>
+      statements.filter(
+        (s) => s.Action.includes(action) && s.Resource.some((r) => globMatches(r.replace(/^\$\{[^}]+\}\//, ""), key)),
+      );
+    let checked = 0;
+    for (const key of working)
+      for (const [plain, versioned] of [
+        ["s3:GetObject", "s3:GetObjectVersion"],
+        ["s3:DeleteObject", "s3:DeleteObjectVersion"],
+      ] as const)
+        for (const s of grants(plain, key)) {
+          checked++;
+          expect({ key, actions: s.Action }).toEqual({ key, actions: expect.arrayContaining([versioned]) });
+        }
+    expect(checked).toBeGreaterThanOrEqual(6);
+  });
+
   it("grant no delete of a routed file", () => {
     expect(fnRoles.length).toBeGreaterThanOrEqual(4);
     const routed = ["inbox", "outbox", "failed"].flatMap((f) => [

@@ -4,8 +4,11 @@ import {
   INBOUND_WORK_ROOT,
   OUTBOUND_WORK_ROOT,
   ROUTING_DOCUMENT_KEY,
+  SEND_PREFIX,
   sendPrefix,
+  WORK_PREFIX,
 } from "../../../model/layout";
+import { CLAIM_TTL_DAYS } from "../../../handlers/send/claims";
 import { all, one, ref, synthCustomer } from "../helpers";
 import { MIN_WORKING_PATH_EXPIRY_DAYS } from "../../../stacks/platform/storage";
 
@@ -86,17 +89,23 @@ describe("storage: a created bucket", () => {
     expect(roleArns(/-fn$/).length).toBeGreaterThanOrEqual(4);
   });
 
-  it("expires only the private working paths, after workingPathExpiryDays", () => {
+  it("expires only finished work: never a current version, noncurrent versions after workingPathExpiryDays (at least 36 days)", () => {
     const rules: any[] = one(tf, "aws_s3_bucket_lifecycle_configuration").rule;
-    const expiring = rules.filter((r) => r.expiration?.some((e: any) => e.days !== undefined));
-    expect(expiring.map((r) => r.filter[0].prefix).sort()).toEqual([INBOUND_WORK_ROOT, OUTBOUND_WORK_ROOT].sort());
-    // 12 asked; never less than the longest path to recovery.
-    expect(expiring.every((r) => r.expiration[0].days === MIN_WORKING_PATH_EXPIRY_DAYS)).toBe(true);
-    const noncurrent = rules.filter((r) => r.noncurrent_version_expiration);
-    expect(noncurrent.length).toBeGreaterThan(0);
-    expect(
-      noncurrent.every((r) => r.noncurrent_version_expiration[0].noncurrent_days === MIN_WORKING_PATH_EXPIRY_DAYS),
-    ).toBe(true);
+    // Current versions under the working paths are open work (or the gateway's own config): no rule
+    // expires a current version anywhere, so nothing a claim or a message index item names goes.
+    expect(rules.filter((r) => r.expiration?.some((e: any) => e.days !== undefined || e.date !== undefined))).toEqual(
+      [],
+    );
+    // What finished moves leave (noncurrent versions of sources, delete markers) expires.
+    expect(rules.map((r) => r.filter[0].prefix).sort()).toEqual([SEND_PREFIX, WORK_PREFIX].sort());
+    for (const r of rules) {
+      // 12 asked; never less than the longest path to recovery (claims 35 days, DLQs 14 days).
+      expect(r.noncurrent_version_expiration).toEqual([{ noncurrent_days: MIN_WORKING_PATH_EXPIRY_DAYS }]);
+      expect(r.expiration).toEqual([{ expired_object_delete_marker: true }]);
+    }
+    expect(MIN_WORKING_PATH_EXPIRY_DAYS).toBeGreaterThan(CLAIM_TTL_DAYS);
+    for (const key of [INBOUND_WORK_ROOT, OUTBOUND_WORK_ROOT, ROUTING_DOCUMENT_KEY])
+      expect(rules.some((r) => key.startsWith(r.filter[0].prefix))).toBe(true);
     // No rule's prefix covers a user-facing folder, in either layout.
     const route = { station: "ACME", partner: "PARTNER", test: false };
     const userKeys = (["mftgateway", "as2gateway"] as const).flatMap((l) =>
@@ -107,12 +116,13 @@ describe("storage: a created bucket", () => {
       expect(prefix.length).toBeGreaterThan(0);
       for (const key of userKeys) expect(key.startsWith(prefix)).toBe(false);
     }
-    // The send prefix only loses noncurrent versions (files the gateway moved away), never current ones.
-    const sendRules = rules.filter((r) => sendPrefix(route).startsWith(r.filter[0].prefix));
-    expect(sendRules.every((r) => !r.expiration?.some((e: any) => e.days !== undefined))).toBe(true);
-    expect(
-      ROUTING_DOCUMENT_KEY.startsWith(INBOUND_WORK_ROOT) || ROUTING_DOCUMENT_KEY.startsWith(OUTBOUND_WORK_ROOT),
-    ).toBe(false);
+    expect(sendPrefix(route).startsWith(SEND_PREFIX)).toBe(true);
+  });
+
+  it("keeps noncurrent versions longer than workingPathExpiryDays asks when that is longer than the floor", () => {
+    const { tf: long } = synthCustomer(customerInput({ bucket: { workingPathExpiryDays: 90 } }));
+    const rules: any[] = one(long, "aws_s3_bucket_lifecycle_configuration").rule;
+    expect(rules.map((r) => r.noncurrent_version_expiration[0].noncurrent_days)).toEqual([90, 90]);
   });
 
   it("uses a rotating customer-managed key whose policy lets logs and event services use it", () => {

@@ -1,3 +1,5 @@
+import { CERTIFICATE_DAYS_LEFT_METRIC } from "../../../model/metrics";
+import { EXPIRY_ALARM_DAYS } from "../../../stacks/transfer/certificates-expiry";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { customerInput, EXAMPLE_DIR, SAMPLE_CERT_PEM } from "../../helpers/customer-factory";
@@ -122,25 +124,27 @@ describe("trading partners of the example customer", () => {
     expect(stack.context.routing.etag).toMatch(/\$\{/);
   });
 
-  it("alarms on DaysUntilExpiry of every distinct certificate, to the alarm topic", () => {
-    const alarms = all(tf, "aws_cloudwatch_metric_alarm").filter((a) => a.metric_name === "DaysUntilExpiry");
+  it("lists every distinct certificate with its end of validity in the routing document, for one alarm", () => {
+    const doc = JSON.parse(tf.locals![Object.keys(tf.locals!)[0]!]);
     // stations: one key pair each (signing = encryption); partners: GLOBEX 1, INITECH 2, UMBRELLA 1
-    expect(alarms).toHaveLength(2 + 4);
+    expect(doc.certificates).toHaveLength(2 + 4);
+    expect(doc.certificates.map((c: { owner: string }) => c.owner)).toEqual(
+      expect.arrayContaining(["station/ACME-AS2", "partner/ACME-EU/INITECH"]),
+    );
+    for (const c of doc.certificates) expect(c.notAfter).toMatch(/^\d{4}-\d\d-\d\dT|validity_end_time\}$/);
+    const alarms = all(tf, "aws_cloudwatch_metric_alarm").filter((a) =>
+      /certificate|DaysUntilExpiry/i.test(a.metric_name),
+    );
+    expect(alarms).toHaveLength(1);
     const topic = Object.keys(tf.resource.aws_sns_topic!)[0]!;
-    for (const a of alarms) {
-      expect(a).toMatchObject({
-        namespace: "AWS/Transfer",
-        statistic: "Minimum",
-        period: 86400,
-        threshold: 30,
-        comparison_operator: "LessThanThreshold",
-      });
-      expect(a.dimensions.CertificateId).toMatch(/^\$\{aws_transfer_certificate\..*\.certificate_id\}$/);
-      // Transfer publishes the metric with the imported description as a second dimension.
-      const certId = /^\$\{aws_transfer_certificate\.([^.]+)\./.exec(a.dimensions.CertificateId)![1]!;
-      expect(a.dimensions.Description).toBe(tf.resource.aws_transfer_certificate![certId].description);
-      expect(a.alarm_actions).toEqual([ref("aws_sns_topic", topic, "arn")]);
-    }
+    expect(alarms[0]).toMatchObject({
+      metric_name: CERTIFICATE_DAYS_LEFT_METRIC,
+      dimensions: { Customer: stack.context.customer.name },
+      statistic: "Minimum",
+      threshold: EXPIRY_ALARM_DAYS,
+      comparison_operator: "LessThanThreshold",
+      alarm_actions: [ref("aws_sns_topic", topic, "arn")],
+    });
   });
 });
 
