@@ -5,7 +5,7 @@
  * - `file#<claimId>#<fileName>`: one staged file's delivery (attempts, transfer id, outcome).
  * Every change is a conditional write, so duplicate or concurrent deliveries change nothing twice.
  */
-import { DeleteItemCommand, UpdateItemCommand, type TransactWriteItem } from "@aws-sdk/client-dynamodb";
+import { UpdateItemCommand, type TransactWriteItem } from "@aws-sdk/client-dynamodb";
 import {
   tableClient,
   tableName,
@@ -418,15 +418,9 @@ export async function recordStaged(
 
 /** Ends the ownership of uploads that have left AS2/send/ (on the step-by-step paths). */
 export async function releaseObjects(bucket: string, members: readonly Member[], claimId: string): Promise<void> {
-  for (const m of members.filter(releasedWhenMoved)) {
-    try {
-      await tableClient().send(
-        new DeleteItemCommand({ ...deleteAction(objectPk(bucket, m.key, m.identity), claimId).Delete! }),
-      );
-    } catch (e) {
-      if (!isConditionFailure(e)) throw e;
-    }
-  }
+  // One at a time: an item another claim owns (or none) stays as it is.
+  for (const m of members.filter(releasedWhenMoved))
+    await transact([deleteAction(objectPk(bucket, m.key, m.identity), claimId)]);
 }
 
 export interface Started {
@@ -439,27 +433,40 @@ export interface Started {
   readonly at: Date;
 }
 
+/** The transfer's index item and its files `sent` (from `from`, the state its intent left them in). */
+function startedActions(
+  claimId: string,
+  transferId: string,
+  fileNames: readonly string[],
+  from: FileState,
+  attempts: number,
+  at: Date,
+): TransactWriteItem[] {
+  return [
+    putAction({
+      pk: transferPk(transferId),
+      claimId,
+      fileNames: [...fileNames],
+      expiresAt: expiresIn(CLAIM_TTL_DAYS, at.getTime()),
+    }),
+    ...fileNames.map((n) =>
+      updateAction(filePk(claimId, n), {
+        set: { state: "sent", transferId, attempts, lastAttemptTime: at.toISOString() },
+        condition: stateIn([from]),
+      }),
+    ),
+  ];
+}
+
 /**
  * StartFileTransfer answered with a transfer id: the transfer's index item, each file `sent`, the
  * chunk counted (and the claim sent after its last chunk). False when a file is no longer `staged`
  * (its result came first) or the claim is no longer `sending`: the caller writes step by step.
  */
 export async function recordStarted(s: Started): Promise<boolean> {
-  const at = s.at.toISOString();
   const chunk = { sentChunks: new Set([String(s.chunk)]) };
   return transact([
-    putAction({
-      pk: transferPk(s.transferId),
-      claimId: s.claimId,
-      fileNames: [...s.fileNames],
-      expiresAt: expiresIn(CLAIM_TTL_DAYS, s.at.getTime()),
-    }),
-    ...s.fileNames.map((n) =>
-      updateAction(filePk(s.claimId, n), {
-        set: { state: "sent", transferId: s.transferId, attempts: 1, lastAttemptTime: at },
-        condition: stateIn(["staged"]),
-      }),
-    ),
+    ...startedActions(s.claimId, s.transferId, s.fileNames, "staged", 1, s.at),
     updateAction(
       claimPk(s.claimId),
       s.last
@@ -482,18 +489,7 @@ export async function recordRetryStarted(
   attempt: number,
   at: Date,
 ): Promise<boolean> {
-  return transact([
-    putAction({
-      pk: transferPk(transferId),
-      claimId,
-      fileNames: [fileName],
-      expiresAt: expiresIn(CLAIM_TTL_DAYS, at.getTime()),
-    }),
-    updateAction(filePk(claimId, fileName), {
-      set: { state: "sent", transferId, attempts: attempt, lastAttemptTime: at.toISOString() },
-      condition: stateIn(["sending"]),
-    }),
-  ]);
+  return transact(startedActions(claimId, transferId, [fileName], "sending", attempt, at));
 }
 
 /**

@@ -18,7 +18,7 @@ import {
   type Route,
 } from "../../model/layout";
 import { domainEvent, type DomainEvent } from "../../model/events";
-import { copyExact, copyIsSource, copyOnce, deleteExact, headObject, putJson } from "../shared/s3-object";
+import { copyExact, copyIsSource, deleteExact, headObject, putJson } from "../shared/s3-object";
 import { reserveDestination } from "../shared/destination";
 import { publishDomainEvents } from "../shared/domain-events";
 import { logger } from "../shared/logger";
@@ -296,7 +296,7 @@ async function completeFile(ctx: OutcomeContext, claim: ClaimItem, file: FileIte
   }
   let mdn: string | undefined;
   if (file.mdnSourceKey) {
-    const r = await copyOnce(ctx.s3, ctx.bucket, { key: file.mdnSourceKey, etag: "", size: 0 }, mdnKey(dest));
+    const r = (await copyExact(ctx.s3, ctx.bucket, { key: file.mdnSourceKey, etag: "", size: 0 }, mdnKey(dest))).status;
     if (r === "copied" || r === "exists") mdn = mdnKey(dest);
     else logger.warn("MDN named by Transfer was not found", { claimId: claim.claimId, mdnKey: file.mdnSourceKey });
   }

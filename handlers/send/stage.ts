@@ -478,8 +478,7 @@ async function hideResurfacedVersion(ctx: SendContext, m: Member): Promise<void>
   if (!now || !now.lastModified || !m.lastModified || now.versionId === m.versionId) return;
   // LastModified has one-second resolution (the claim may hold the S3 event's time, to the
   // millisecond): the same second counts as newer (sent, never hidden).
-  const second = (ms: number) => Math.floor(ms / 1000);
-  if (second(now.lastModified.getTime()) >= second(Date.parse(m.lastModified))) return; // a newer upload: its own message
+  if (now.lastModified.getTime() >= Date.parse(m.lastModified) - (Date.parse(m.lastModified) % 1000)) return; // a newer upload: its own message
   logger.info("older version resurfaced after the move; hidden again", { key: m.key, versionId: now.versionId });
   await deleteExact(ctx.s3, ctx.bucket, { key: m.key, etag: now.etag, size: now.size });
 }

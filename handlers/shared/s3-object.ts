@@ -233,17 +233,6 @@ export async function copyExact(
   }
 }
 
-/** copyExact, when only the outcome matters. */
-export async function copyOnce(
-  s3: S3Client,
-  bucket: string,
-  source: MoveSource,
-  to: string,
-  extra: { contentType?: string; metadata?: Record<string, string> } = {},
-): Promise<"copied" | "exists" | "changed" | "missing"> {
-  return (await copyExact(s3, bucket, source, to, extra)).status;
-}
-
 /**
  * Whether the copy CopyObject reports is the source that was asked for. The copy was conditional on
  * the source's version or ETag, so what is left to check is S3's own answer: the version it copied,
