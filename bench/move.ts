@@ -25,12 +25,17 @@ export interface MoveOptions {
 const KB = 1024;
 const MB = 1024 ** 2;
 const SEND_REQUEST_LIMIT = 6;
+const SEND_DYNAMO_LIMIT = 8;
 
 interface SizeRun {
   readonly size: number;
   readonly requests: number;
   readonly byOperation: Record<string, number>;
   readonly dynamoByOperation: Record<string, number>;
+  /** Items written by its DynamoDB transactions (billed two write units each). */
+  readonly transactionItems: number;
+  /** Every request the message took, in order per service (a regression shows as a new entry). */
+  readonly sequence: { readonly s3: string[]; readonly dynamodb: string[]; readonly other: string[] };
   readonly otherCalls: Record<string, number>;
   readonly payloadBytes: number;
   readonly otherBytes: number;
@@ -110,8 +115,10 @@ export async function benchMove(o: MoveOptions): Promise<SectionResult> {
           const deliveries = takeDeliveries();
           const wallMs = Number(process.hrtime.bigint() - t) / 1e6;
           const reqs = servers.proxy.reset();
-          const dynamo = countByOperation(servers.dynamoProxy.reset());
-          const otherCalls = describeStubCalls(servers.stub.takeHistory());
+          const dynamoRequests = servers.dynamoProxy.reset();
+          const dynamo = countByOperation(dynamoRequests);
+          const stubCalls = servers.stub.takeHistory();
+          const otherCalls = describeStubCalls(stubCalls);
           const isPayload = (k: string) => k.includes(stem) && !/\.(json|mdn)$/.test(k);
           const pb = payloadBytes(reqs, isPayload);
           const all = dataBytes(reqs);
@@ -121,6 +128,12 @@ export async function benchMove(o: MoveOptions): Promise<SectionResult> {
             requests: reqs.length,
             byOperation: countByOperation(reqs),
             dynamoByOperation: dynamo,
+            transactionItems: dynamoRequests.reduce((a, q) => a + (q.items ?? 0), 0),
+            sequence: {
+              s3: reqs.map((q) => q.op),
+              dynamodb: dynamoRequests.map((q) => (q.items !== undefined ? `${q.op}(${q.items})` : q.op)),
+              other: stubCalls.map((c) => Object.keys(describeStubCalls([c]))[0]!),
+            },
             otherCalls,
             payloadBytes: pb,
             otherBytes: all - pb,
@@ -155,6 +168,7 @@ export async function benchMove(o: MoveOptions): Promise<SectionResult> {
           r.cost = messageCost({
             s3: single.byOperation,
             dynamodb: single.dynamoByOperation,
+            transactionItems: single.transactionItems,
             other: single.otherCalls,
             invocations: single.deliveries,
             lambdaMs: single.wallMs,
@@ -182,6 +196,31 @@ export async function benchMove(o: MoveOptions): Promise<SectionResult> {
         measured: single ? `${single.requests}` : r.unavailable ? "not measured" : `error: ${r.error}`,
         verdict: check(single ? single.requests <= SEND_REQUEST_LIMIT && single.landed : undefined),
         ...(single ? { note: describeCounts(single.byOperation) } : r.unavailable ? { note: r.unavailable } : {}),
+      });
+    }
+    if (r.fullSend) {
+      const dynamo = single ? Object.values(single.dynamoByOperation).reduce((a, b) => a + b, 0) : undefined;
+      targets.push({
+        id: `move.dynamodb.${r.id}`,
+        section: "move",
+        description: `${r.label}: DynamoDB requests per sent message`,
+        target: `≤ ${SEND_DYNAMO_LIMIT}`,
+        measured: single ? `${dynamo}` : r.unavailable ? "not measured" : `error: ${r.error}`,
+        verdict: check(dynamo !== undefined ? dynamo <= SEND_DYNAMO_LIMIT : undefined),
+        ...(single ? { note: describeCounts(single.dynamoByOperation) } : {}),
+      });
+      const naive = results.find((x) => x.id === "naive")?.throughput;
+      targets.push({
+        id: `move.throughput.${r.id}`,
+        section: "move",
+        description: `${r.label}: messages/s (${messages} × 1 KB) against the naive get-then-put mover, same run`,
+        target: naive ? `≥ ${naive.perSecond.toFixed(0)}` : "≥ the naive mover",
+        measured: r.throughput
+          ? r.throughput.perSecond.toFixed(1)
+          : r.unavailable
+            ? "not measured"
+            : `error: ${r.error}`,
+        verdict: check(r.throughput && naive ? r.throughput.perSecond >= naive.perSecond : undefined),
       });
     }
     const worst = r.sizes.reduce((a, s) => Math.max(a, s.payloadBytes), 0);
@@ -238,6 +277,21 @@ export async function benchMove(o: MoveOptions): Promise<SectionResult> {
       ],
     },
     {
+      title: "Requests of one 1 KB message, in order (per service)",
+      columns: ["mover", "S3", "DynamoDB", "other API calls"],
+      rows: results
+        .filter((r) => r.kind === "gateway")
+        .map((r) => {
+          const q = r.sizes.find((s) => s.size === KB)?.sequence;
+          return q
+            ? [r.label, q.s3.join(" → ") || "none", q.dynamodb.join(" → ") || "none", q.other.join(" → ") || "none"]
+            : [r.label, "–", "–", "–"];
+        }),
+      notes: [
+        "TransactWriteItems(n): one request writing n items together (two write units each). A request added to a flow shows here first.",
+      ],
+    },
+    {
       title: `Cost per 1000 messages (AWS list prices, ${PRICES_REGION}, as of ${PRICES_AS_OF})`,
       columns: [
         "flow",
@@ -266,7 +320,7 @@ export async function benchMove(o: MoveOptions): Promise<SectionResult> {
             : [r.label, ...Array<string>(6).fill("–"), r.unavailable ? "not measured" : `error: ${r.error ?? "–"}`],
         ),
       notes: [
-        "From this run's counts for one 1 KB message (the rows above): S3 PUT/COPY/LIST at the write price, GET/HEAD at the read price, DELETE free; DynamoDB one write unit per PutItem/UpdateItem (items ≤ 1 KB) and one read unit per GetItem (strongly consistent, an upper bound); SQS three requests (send, receive, delete) per record a handler was given; EventBridge per PutEvents entry on the customer's bus (S3 and Transfer events on the default bus are free); Lambda one invocation per record (batch size 1, an upper bound) for the measured wall time of the whole flow at the stack's memory (Arm), which overstates duration (local servers, one process).",
+        "From this run's counts for one 1 KB message (the rows above): S3 PUT/COPY/LIST at the write price, GET/HEAD at the read price, DELETE free; DynamoDB one write unit per PutItem/UpdateItem and two per item of a TransactWriteItems (items ≤ 1 KB), one read unit per GetItem (strongly consistent, an upper bound); SQS three requests (send, receive, delete) per record a handler was given; EventBridge per PutEvents entry on the customer's bus (S3 and Transfer events on the default bus are free); Lambda one invocation per record (batch size 1, an upper bound) for the measured wall time of the whole flow at the stack's memory (Arm), which overstates duration (local servers, one process).",
         `Transfer's fee is AWS's, whatever the gateway does: ${fmtUsd(PRICES.transfer.perAs2Message)} per AS2 message (first 100,000 a month, up to 50 MB each), plus ${fmtUsd(PRICES.transfer.as2EndpointPerHour)} an hour for the AS2 endpoint. No free tier counted.`,
         `Sources: ${[PRICES.lambda, PRICES.s3, PRICES.dynamodb, PRICES.sqs, PRICES.eventbridge, PRICES.transfer].map((x) => x.source).join("; ")} (bench/lib/prices.ts).`,
       ],

@@ -27,8 +27,8 @@ export const CERTIFICATE_DAYS_LEFT_METRIC = "CertificateDaysLeft";
 export const MESSAGES_METRIC = "Messages";
 
 /**
- * Seconds from the last transfer attempt (StartFileTransfer) to the outcome of a send with an MDN:
- * the part of "upload to MDN" the partner controls; staging before it takes seconds.
+ * Seconds from the upload (`uploadedAt`; without it, the last StartFileTransfer) to the outcome of
+ * a send with an MDN: what the user waits for, settle time and retries included.
  */
 export const TIME_TO_MDN_METRIC = "SecondsToMdn";
 
@@ -39,6 +39,8 @@ export interface MeteredEvent {
   readonly eventType: string;
   readonly timestamp: string;
   readonly lastAttemptTime?: string;
+  /** When the message was uploaded (sends): the start of SecondsToMdn. */
+  readonly uploadedAt?: string;
   readonly mdn?: unknown;
 }
 
@@ -47,9 +49,10 @@ export interface MeteredEvent {
  * structured log line, CloudWatch turns them into the metrics above, no API call.
  */
 export function messageMetricFields(e: MeteredEvent): Record<string, unknown> {
+  const from = e.uploadedAt ?? e.lastAttemptTime;
   const toMdn =
-    e.eventType === "MESSAGE.SEND.SUCCESS" && e.mdn !== undefined && e.lastAttemptTime
-      ? Math.max(0, (Date.parse(e.timestamp) - Date.parse(e.lastAttemptTime)) / 1000)
+    e.eventType === "MESSAGE.SEND.SUCCESS" && e.mdn !== undefined && from
+      ? Math.max(0, (Date.parse(e.timestamp) - Date.parse(from)) / 1000)
       : undefined;
   const metrics = [
     { Name: MESSAGES_METRIC, Unit: "Count" },

@@ -10,6 +10,8 @@ export interface MessageUsage {
   readonly s3: Readonly<Record<string, number>>;
   /** DynamoDB requests by operation (`UpdateItem` → 11). */
   readonly dynamodb: Readonly<Record<string, number>>;
+  /** Items written by TransactWriteItems requests (two write units each); absent: two units per request. */
+  readonly transactionItems?: number;
   /** Other API calls as the bench names them (`SQS SendMessage` → 1, `EventBridge PutEvents` → 1). */
   readonly other: Readonly<Record<string, number>>;
   /** Lambda invocations that handled the message (SQS deliveries, batch size 1). */
@@ -57,7 +59,7 @@ const S3_WRITE = new Set([
   "CompleteMultipartUpload",
 ]);
 const S3_FREE = new Set(["DeleteObject", "DeleteObjects", "AbortMultipartUpload"]);
-/** Write request units per call for items up to 1 KB (transactions cost two per item). */
+/** Write request units per call for items up to 1 KB (transactions: two per item, counted apart). */
 const DYNAMO_WRITES: Record<string, number> = { PutItem: 1, UpdateItem: 1, DeleteItem: 1, TransactWriteItems: 2 };
 /** Read units per call, counted as strongly consistent reads of items up to 4 KB (an upper bound). */
 const DYNAMO_READS: Record<string, number> = { GetItem: 1, Query: 1, Scan: 1, TransactGetItems: 2 };
@@ -69,7 +71,12 @@ const sum = (o: Readonly<Record<string, number>>, f: (k: string) => number) =>
 export function messageCost(u: MessageUsage): MessageCost {
   const s3Write = sum(u.s3, (k) => (S3_WRITE.has(k) ? 1 : 0));
   const s3Read = sum(u.s3, (k) => (S3_WRITE.has(k) || S3_FREE.has(k) ? 0 : 1));
-  const dynamoWriteUnits = sum(u.dynamodb, (k) => DYNAMO_WRITES[k] ?? 0);
+  // Transactional writes take two write request units per item of up to 1 KB
+  // (https://aws.amazon.com/dynamodb/pricing/on-demand/, "Write request unit").
+  const transactionUnits =
+    u.transactionItems !== undefined ? 2 * u.transactionItems : (u.dynamodb.TransactWriteItems ?? 0) * 2;
+  const dynamoWriteUnits =
+    sum(u.dynamodb, (k) => (k === "TransactWriteItems" ? 0 : (DYNAMO_WRITES[k] ?? 0))) + transactionUnits;
   const dynamoReadUnits = sum(u.dynamodb, (k) => DYNAMO_READS[k] ?? 0);
   const sqsRequests = 3 * u.invocations;
   const customEvents = sum(u.other, (k) => (k === "EventBridge PutEvents" ? 1 : 0));

@@ -23,6 +23,8 @@ export interface CountingProxy {
 export async function startCountingProxy(
   target: string,
   classify: Classify = classifyS3Request,
+  /** Reads the request body for what the count needs (DynamoDB: items of a transaction). */
+  itemsOf?: (op: string, body: Buffer) => number | undefined,
 ): Promise<CountingProxy> {
   const t = new URL(target);
   const requests: CountedRequest[] = [];
@@ -31,28 +33,34 @@ export async function startCountingProxy(
     const t0 = process.hrtime.bigint();
     let requestBytes = 0;
     let responseBytes = 0;
+    const body: Buffer[] = [];
     const up = request(
       { host: t.hostname, port: t.port, method: req.method, path: req.url, headers: req.headers },
       (upRes) => {
         res.writeHead(upRes.statusCode ?? 502, upRes.headers);
         upRes.on("data", (c: Buffer) => (responseBytes += c.length));
         upRes.pipe(res);
-        upRes.on("end", () =>
+        upRes.on("end", () => {
+          const items = itemsOf?.(what.op, Buffer.concat(body));
           requests.push({
             ...what,
             status: upRes.statusCode ?? 0,
             requestBytes,
             responseBytes,
             ms: Number(process.hrtime.bigint() - t0) / 1e6,
-          }),
-        );
+            ...(items !== undefined ? { items } : {}),
+          });
+        });
       },
     );
     up.on("error", (e) => {
       res.writeHead(502);
       res.end(String(e));
     });
-    req.on("data", (c: Buffer) => (requestBytes += c.length));
+    req.on("data", (c: Buffer) => {
+      requestBytes += c.length;
+      if (itemsOf) body.push(c);
+    });
     req.pipe(up);
   });
   server.keepAliveTimeout = 60_000;

@@ -77,6 +77,8 @@ export interface CountedRequest {
   readonly responseBytes: number;
   /** From the request's arrival at the proxy to the end of the response. */
   readonly ms: number;
+  /** Items written by a DynamoDB transaction (each costs two write units). */
+  readonly items?: number;
 }
 
 /** JSON-protocol services name the operation in a header: `DynamoDB_20120810.PutItem` → `PutItem`. */
@@ -87,6 +89,16 @@ export function classifyJsonRequest(
 ): { op: string; bucket: string; key: string } {
   const target = String(headers["x-amz-target"] ?? "");
   return { op: target.slice(target.lastIndexOf(".") + 1) || "Other", bucket: "", key: "" };
+}
+
+/** Items a DynamoDB TransactWriteItems request writes (what it is billed by), else undefined. */
+export function transactionItems(op: string, body: Buffer): number | undefined {
+  if (op !== "TransactWriteItems") return undefined;
+  try {
+    return ((JSON.parse(body.toString("utf8")) as { TransactItems?: unknown[] }).TransactItems ?? []).length;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Requests per operation, `{ HeadObject: 3, CopyObject: 1 }`, in a stable order. */

@@ -60,14 +60,15 @@ export function sqsEvent(bodies: readonly unknown[]) {
 }
 
 /** The EventBridge "Object Created" envelope the send rule puts on the queue (key URL-encoded, as S3 does). */
-function objectCreated(bucket: string, key: string, size: number, etag: string) {
+function objectCreated(bucket: string, key: string, size: number, etag: string, at: Date) {
   return {
     version: "0",
     id: `s3-${++seq}`,
     "detail-type": "Object Created",
     source: "aws.s3",
     account: "111122223333",
-    time: new Date().toISOString(),
+    // When S3 finished the upload.
+    time: at.toISOString(),
     region: "eu-west-1",
     resources: [`arn:aws:s3:::${bucket}`],
     detail: {
@@ -257,7 +258,7 @@ export function sendScenario(): Scenario {
       for (const p of items) {
         const o = await headObject(servers.direct, bucket, p.key);
         if (!o) throw new Error(`upload ${p.key} is missing`);
-        events.push(objectCreated(bucket, p.key, o.size, o.etag));
+        events.push(objectCreated(bucket, p.key, o.size, o.etag, o.lastModified ?? new Date()));
       }
       servers.stub.reset();
       let toSettle: unknown[] = events;
@@ -266,21 +267,23 @@ export function sendScenario(): Scenario {
         const calls = servers.stub.reset();
         toSettle = sqsBodies(calls);
         const results: unknown[] = [];
+        const written: Promise<unknown>[] = [];
         for (const c of calls.filter((x) => x.target.endsWith(".StartFileTransfer"))) {
           const transferId = String(c.output.TransferId);
           const connectorId = String(c.input.ConnectorId);
           for (const path of (c.input.SendFilePaths as string[]) ?? []) {
             const staged = path.slice(`/${bucket}/`.length);
             const base = processedBase(staged, transferId, `${transferId}@bench`);
-            await servers.direct.send(
-              new PutObjectCommand({ Bucket: bucket, Key: `${base}.mdn`, Body: "MDN (bench)" }),
-            );
-            await servers.direct.send(
-              new PutObjectCommand({
-                Bucket: bucket,
-                Key: `${base}.json`,
-                Body: JSON.stringify({ "status-code": "COMPLETED", "transfer-id": transferId }),
-              }),
+            // Transfer writes the MDN and status of its transfers side by side, not one after the other.
+            written.push(
+              servers.direct.send(new PutObjectCommand({ Bucket: bucket, Key: `${base}.mdn`, Body: "MDN (bench)" })),
+              servers.direct.send(
+                new PutObjectCommand({
+                  Bucket: bucket,
+                  Key: `${base}.json`,
+                  Body: JSON.stringify({ "status-code": "COMPLETED", "transfer-id": transferId }),
+                }),
+              ),
             );
             const s3 = {
               "json-bucket": bucket,
@@ -305,6 +308,7 @@ export function sendScenario(): Scenario {
             );
           }
         }
+        await Promise.all(written);
         if (results.length) {
           await inBatches(results, concurrency, result, "result");
           toSettle.push(...sqsBodies(servers.stub.reset()));

@@ -10,8 +10,9 @@ import { S3Client, CreateBucketCommand } from "@aws-sdk/client-s3";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { reencodeCopySourceForS3rver } from "../../test/helpers/local-servers";
 import { startCountingProxy, type CountingProxy } from "./counting-proxy";
-import { classifyJsonRequest } from "./s3-requests";
+import { classifyJsonRequest, transactionItems } from "./s3-requests";
 import { startAwsStub, type AwsStub } from "./aws-stub";
+import { addTransactions } from "../../sandbox/runner/dynalite-transactions";
 
 const S3rver = require("s3rver");
 
@@ -51,8 +52,9 @@ export async function startBenchServers(dir: string): Promise<BenchServers> {
 
   const dyn = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((r) => dyn.listen(0, "127.0.0.1", () => r()));
+  addTransactions(dyn); // dynalite has no TransactWriteItems
   const dynamoEndpoint = `http://127.0.0.1:${(dyn.address() as AddressInfo).port}`;
-  const dynamoProxy = await startCountingProxy(dynamoEndpoint, classifyJsonRequest);
+  const dynamoProxy = await startCountingProxy(dynamoEndpoint, classifyJsonRequest, transactionItems);
   const stub = await startAwsStub();
 
   Object.assign(process.env, {

@@ -12,16 +12,17 @@
  * the reconciler finds them even when nothing is left in the agreement base directory.
  */
 import { randomUUID } from "node:crypto";
-import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import {
   conditionally,
   expiresIn,
   getItem,
-  ledgerClient,
   putIfAbsent,
+  tableClient,
   tableName,
   type LedgerItem,
 } from "../shared/ledger";
+import { toAttributes } from "../shared/attribute-values";
 
 /** Long enough to recognise a partner's resend of an old message. */
 export const MESSAGE_INDEX_DAYS = 400;
@@ -301,14 +302,14 @@ async function writeMessage(
     .filter(Boolean)
     .join(" ");
   return conditionally(() =>
-    ledgerClient().send(
-      new UpdateCommand({
+    tableClient().send(
+      new UpdateItemCommand({
         TableName: tableName(),
-        Key: { pk },
+        Key: { pk: { S: pk } },
         UpdateExpression: expression,
         ConditionExpression: conditions.join(" AND "),
         ExpressionAttributeNames: names,
-        ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
+        ...(Object.keys(values).length ? { ExpressionAttributeValues: toAttributes(values) } : {}),
       }),
     ),
   );

@@ -5,9 +5,17 @@
  * - `file#<claimId>#<fileName>`: one staged file's delivery (attempts, transfer id, outcome).
  * Every change is a conditional write, so duplicate or concurrent deliveries change nothing twice.
  */
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { UpdateCommand, GetCommand } from "@aws-sdk/lib-dynamodb";
-import { ledgerClient, tableName, putIfAbsent, getItem, expiresIn } from "../shared/ledger";
+import { UpdateItemCommand, type TransactWriteItem } from "@aws-sdk/client-dynamodb";
+import {
+  tableClient,
+  tableName,
+  putIfAbsent,
+  getItem,
+  expiresIn,
+  transact,
+  isConditionFailure,
+} from "../shared/ledger";
+import { fromAttributes, toAttributes } from "../shared/attribute-values";
 
 /** Claims outlive every retry schedule (10 attempts up to 1 h apart) by far. */
 export const CLAIM_TTL_DAYS = 35;
@@ -58,10 +66,34 @@ export type FileState =
   "staged" | "sending" | "sent" | "retrying" | "delivering" | "failing" | "delivered" | "failed" | "withdrawn";
 export const FINAL_FILE_STATES: readonly FileState[] = ["delivered", "failed", "withdrawn"];
 
+/**
+ * What the result handler needs of a one-file claim, copied onto its file item when the file is
+ * staged: the outcome of a single file then needs no read of the claim (issue #17).
+ */
+export interface ClaimSnapshot {
+  readonly bucket: string;
+  readonly station: string;
+  readonly partner: string;
+  readonly test: boolean;
+  readonly batch?: string;
+  readonly connectorId?: string;
+  readonly claimedAt: string;
+  /** The upload's key (for the record). */
+  readonly uploadedKey: string;
+  /** When the upload was made (its LastModified, or the S3 event's time): SecondsToMdn runs from it. */
+  readonly uploadedAt?: string;
+  readonly members: number;
+}
+
 export interface FileItem {
   readonly pk: string;
   readonly claimId: string;
   readonly fileName: string;
+  /** Set on the files of one-file claims (see ClaimSnapshot). */
+  readonly claim?: ClaimSnapshot;
+  /** ETag and checksum of the staged copy (CopyObject's answer): the copy to outbox/ is checked against them. */
+  readonly stagedEtag?: string;
+  readonly stagedChecksum?: string;
   /** Where the payload is now: the staging key, or the upload key of a refused upload. */
   readonly sourceKey: string;
   readonly size: number;
@@ -107,12 +139,6 @@ export const transferPk = (transferId: string) => `transfer#${transferId}`;
 /** Debounce of batch re-checks: the due time of the latest scheduled check of a directory. */
 export const batchWaitPk = (bucket: string, prefix: string) => `batchwait#${bucket}#${prefix}`;
 
-function isConditionFailure(e: unknown): boolean {
-  return (
-    e instanceof ConditionalCheckFailedException || (e as { name?: string }).name === "ConditionalCheckFailedException"
-  );
-}
-
 export interface Update {
   readonly set?: Record<string, unknown>;
   readonly remove?: readonly string[];
@@ -138,8 +164,8 @@ export function stateIn(states: readonly string[]): Condition {
   return { expression: `#state IN (${refs.join(", ")})`, names: { "#state": "state" }, values };
 }
 
-/** Conditional update. Returns the new item, or undefined when the condition did not hold. */
-export async function update<T>(pk: string, u: Update): Promise<T | undefined> {
+/** The UpdateItem parameters of `u` on `pk` (also the Update action of a transaction). */
+function updateParams(pk: string, u: Update, create = false) {
   const names: Record<string, string> = { ...(u.condition?.names ?? {}) };
   const values: Record<string, unknown> = { ...(u.condition?.values ?? {}) };
   const clauses: string[] = [];
@@ -177,20 +203,38 @@ export async function update<T>(pk: string, u: Update): Promise<T | undefined> {
         .join(", ")}`,
     );
   }
-  const condition = u.condition ? `attribute_exists(pk) AND (${u.condition.expression})` : "attribute_exists(pk)";
+  const exists = create ? [] : ["attribute_exists(pk)"];
+  const condition = [...exists, ...(u.condition ? [`(${u.condition.expression})`] : [])].join(" AND ") || undefined;
+  return {
+    TableName: tableName(),
+    Key: { pk: { S: pk } },
+    UpdateExpression: clauses.join(" "),
+    ConditionExpression: condition,
+    ExpressionAttributeNames: names,
+    ...(Object.keys(values).length ? { ExpressionAttributeValues: toAttributes(values) } : {}),
+  };
+}
+
+function updateAction(pk: string, u: Update): TransactWriteItem {
+  return { Update: updateParams(pk, u) };
+}
+
+function putAction(item: Record<string, unknown>): TransactWriteItem {
+  return {
+    Put: { TableName: tableName(), Item: toAttributes(item), ConditionExpression: "attribute_not_exists(pk)" },
+  };
+}
+
+/**
+ * Conditional update of an existing item (`create`: or a new one). Returns the new item, or
+ * undefined when the condition did not hold.
+ */
+export async function update<T>(pk: string, u: Update, create = false): Promise<T | undefined> {
   try {
-    const r = await ledgerClient().send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: { pk },
-        UpdateExpression: clauses.join(" "),
-        ConditionExpression: condition,
-        ExpressionAttributeNames: names,
-        ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
-        ReturnValues: "ALL_NEW",
-      }),
+    const r = await tableClient().send(
+      new UpdateItemCommand({ ...updateParams(pk, u, create), ReturnValues: "ALL_NEW" }),
     );
-    return r.Attributes as T;
+    return r.Attributes ? (fromAttributes(r.Attributes) as T) : undefined;
   } catch (e) {
     if (isConditionFailure(e)) return undefined;
     throw e;
@@ -210,18 +254,23 @@ export async function getFiles(claim: Pick<ClaimItem, "claimId" | "members">): P
   return items.filter((i): i is FileItem => i !== undefined);
 }
 
-/** Creates the claim unless it exists; returns the stored claim either way. */
-export async function createClaim(
-  claim: Omit<ClaimItem, "pk">,
-  now = Date.now(),
-): Promise<{ created: boolean; claim: ClaimItem }> {
-  const item = {
+/** The stored form of a new claim: open work until it is sent. */
+function newClaimItem(claim: Omit<ClaimItem, "pk">, now: number): ClaimItem & Record<string, unknown> {
+  return {
     ...claim,
     pk: claimPk(claim.claimId),
     expiresAt: expiresIn(CLAIM_TTL_DAYS, now),
     openKind: OPEN_CLAIM,
     openSince: claim.claimedAt,
   };
+}
+
+/** Creates the claim unless it exists; returns the stored claim either way. */
+export async function createClaim(
+  claim: Omit<ClaimItem, "pk">,
+  now = Date.now(),
+): Promise<{ created: boolean; claim: ClaimItem }> {
+  const item = newClaimItem(claim, now);
   if (await putIfAbsent(item)) return { created: true, claim: item };
   const existing = await getClaim(claim.claimId);
   if (!existing) throw new Error(`claim ${claim.claimId} exists and vanished; retry`);
@@ -232,8 +281,7 @@ export async function createClaim(
 export async function claimObject(bucket: string, m: Member, claimId: string, now = Date.now()): Promise<string> {
   const pk = objectPk(bucket, m.key, m.identity);
   if (await putIfAbsent({ pk, claimId, expiresAt: expiresIn(CLAIM_TTL_DAYS, now) })) return claimId;
-  const r = await ledgerClient().send(new GetCommand({ TableName: tableName(), Key: { pk }, ConsistentRead: true }));
-  return (r.Item?.claimId as string | undefined) ?? claimId;
+  return ((await getItem(pk))?.claimId as string | undefined) ?? claimId;
 }
 
 export async function ownerOf(bucket: string, key: string, identity: string): Promise<string | undefined> {
@@ -241,16 +289,16 @@ export async function ownerOf(bucket: string, key: string, identity: string): Pr
   return item?.claimId as string | undefined;
 }
 
-export async function createFile(file: Omit<FileItem, "pk">, now = Date.now()): Promise<void> {
+/** The stored form of a new file item (open work unless it starts final). */
+function newFileItem(file: Omit<FileItem, "pk">, now: number): FileItem & Record<string, unknown> {
   const open = (FINAL_FILE_STATES as readonly string[]).includes(file.state)
     ? {}
     : { openKind: OPEN_FILE, openSince: new Date(now).toISOString() };
-  await putIfAbsent({
-    ...file,
-    ...open,
-    pk: filePk(file.claimId, file.fileName),
-    expiresAt: expiresIn(CLAIM_TTL_DAYS, now),
-  });
+  return { ...file, ...open, pk: filePk(file.claimId, file.fileName), expiresAt: expiresIn(CLAIM_TTL_DAYS, now) };
+}
+
+export async function createFile(file: Omit<FileItem, "pk">, now = Date.now()): Promise<void> {
+  await putIfAbsent(newFileItem(file, now));
 }
 
 export async function recordTransfer(
@@ -286,19 +334,181 @@ export async function scheduleBatchCheck(
 ): Promise<boolean> {
   const pk = batchWaitPk(bucket, prefix);
   const due = dueAt.toISOString();
-  try {
-    await ledgerClient().send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: { pk },
-        UpdateExpression: "SET dueAt = :d, expiresAt = :e",
-        ConditionExpression: "attribute_not_exists(dueAt) OR dueAt < :d",
-        ExpressionAttributeValues: { ":d": due, ":e": expiresIn(1, now) },
+  // Creates the item when it is missing: the condition only compares due times.
+  const r = await update(
+    pk,
+    {
+      set: { dueAt: due, expiresAt: expiresIn(1, now) },
+      condition: { expression: "attribute_not_exists(dueAt) OR dueAt < :d", values: { ":d": due } },
+    },
+    true,
+  );
+  return r !== undefined;
+}
+
+// ---- The send path's transitions. Each is one request, a transaction where several items change
+// together; a message-index write for the same user-visible change (issue #15) joins the
+// transaction of its transition without adding a request.
+
+/** TransactWriteItems takes at most 100 actions (DynamoDB API reference, TransactWriteItems). */
+const MAX_TRANSACTION_ITEMS = 100;
+
+function deleteAction(pk: string, ownerClaimId: string): TransactWriteItem {
+  return {
+    Delete: {
+      TableName: tableName(),
+      Key: { pk: { S: pk } },
+      ConditionExpression: "claimId = :c",
+      ExpressionAttributeValues: { ":c": { S: ownerClaimId } },
+    },
+  };
+}
+
+/**
+ * Unversioned, an upload's identity is its ETag (see objectIdentity): ownership of it ends once the
+ * upload has left AS2/send/, so that the same bytes uploaded again later are a new message.
+ * Version ids are never reused: their ownership simply expires.
+ */
+export function releasedWhenMoved(m: Member): boolean {
+  return m.identity.startsWith("e:");
+}
+
+/**
+ * The claim and the ownership of each of its uploads, in one transaction: the claim that wins
+ * owns every member. Undefined when not created (the claim exists, or another claim owns a member,
+ * or it is too large for one transaction): the caller takes the step-by-step path.
+ */
+export async function openClaim(claim: Omit<ClaimItem, "pk">, now = Date.now()): Promise<ClaimItem | undefined> {
+  if (claim.members.length + 1 > MAX_TRANSACTION_ITEMS) return undefined;
+  const item = newClaimItem(claim, now);
+  const owned = claim.members.map((m) =>
+    putAction({
+      pk: objectPk(claim.bucket, m.key, m.identity),
+      claimId: claim.claimId,
+      expiresAt: expiresIn(CLAIM_TTL_DAYS, now),
+    }),
+  );
+  return (await transact([putAction(item), ...owned])) ? item : undefined;
+}
+
+/**
+ * Staged, and about to send its first chunk: the staged files, the claim's lease and the intent
+ * for chunk 0 (written before StartFileTransfer may be called), and the release of uploads that
+ * have left AS2/send/. False when the claim is no longer `claiming` or a file exists already
+ * (another invocation got there first): the caller takes the step-by-step path.
+ */
+export async function recordStaged(
+  claim: ClaimItem,
+  files: readonly Omit<FileItem, "pk">[],
+  lease: { leaseId: string; at: Date },
+  released: readonly Member[],
+): Promise<boolean> {
+  if (files.length + released.length + 1 > MAX_TRANSACTION_ITEMS) return false;
+  const now = lease.at.getTime();
+  return transact([
+    ...files.map((f) => putAction(newFileItem(f, now))),
+    updateAction(claimPk(claim.claimId), {
+      set: { state: "sending", sendingAt: lease.at.toISOString(), leaseId: lease.leaseId },
+      add: { intents: new Set(["0"]) },
+      condition: stateIn(["claiming"]),
+    }),
+    ...released.map((m) => deleteAction(objectPk(claim.bucket, m.key, m.identity), claim.claimId)),
+  ]);
+}
+
+/** Ends the ownership of uploads that have left AS2/send/ (on the step-by-step paths). */
+export async function releaseObjects(bucket: string, members: readonly Member[], claimId: string): Promise<void> {
+  // One at a time: an item another claim owns (or none) stays as it is.
+  for (const m of members.filter(releasedWhenMoved))
+    await transact([deleteAction(objectPk(bucket, m.key, m.identity), claimId)]);
+}
+
+export interface Started {
+  readonly claimId: string;
+  readonly chunk: number;
+  readonly transferId: string;
+  readonly fileNames: readonly string[];
+  /** The claim's last chunk: the claim is sent and leaves the open work. */
+  readonly last: boolean;
+  readonly at: Date;
+}
+
+/** The transfer's index item and its files `sent` (from `from`, the state its intent left them in). */
+function startedActions(
+  claimId: string,
+  transferId: string,
+  fileNames: readonly string[],
+  from: FileState,
+  attempts: number,
+  at: Date,
+): TransactWriteItem[] {
+  return [
+    putAction({
+      pk: transferPk(transferId),
+      claimId,
+      fileNames: [...fileNames],
+      expiresAt: expiresIn(CLAIM_TTL_DAYS, at.getTime()),
+    }),
+    ...fileNames.map((n) =>
+      updateAction(filePk(claimId, n), {
+        set: { state: "sent", transferId, attempts, lastAttemptTime: at.toISOString() },
+        condition: stateIn([from]),
       }),
-    );
-    return true;
-  } catch (e) {
-    if (isConditionFailure(e)) return false;
-    throw e;
-  }
+    ),
+  ];
+}
+
+/**
+ * StartFileTransfer answered with a transfer id: the transfer's index item, each file `sent`, the
+ * chunk counted (and the claim sent after its last chunk). False when a file is no longer `staged`
+ * (its result came first) or the claim is no longer `sending`: the caller writes step by step.
+ */
+export async function recordStarted(s: Started): Promise<boolean> {
+  const chunk = { sentChunks: new Set([String(s.chunk)]) };
+  return transact([
+    ...startedActions(s.claimId, s.transferId, s.fileNames, "staged", 1, s.at),
+    updateAction(
+      claimPk(s.claimId),
+      s.last
+        ? {
+            set: { state: "sent" },
+            add: chunk,
+            remove: [...CLOSE_OPEN_WORK, "leaseId"],
+            condition: stateIn(["sending"]),
+          }
+        : { add: chunk },
+    ),
+  ]);
+}
+
+/** A retry's StartFileTransfer answered: the transfer's index item and the file `sent`, together. */
+export async function recordRetryStarted(
+  claimId: string,
+  fileName: string,
+  transferId: string,
+  attempt: number,
+  at: Date,
+): Promise<boolean> {
+  return transact(startedActions(claimId, transferId, [fileName], "sending", attempt, at));
+}
+
+/**
+ * The outcome of the only file of a claim, recorded after its domain event was published: the file
+ * final and the claim reported (it leaves the open work), together. False when the file is no
+ * longer in `from` (a concurrent attempt finished it): the caller reads and reports step by step.
+ */
+export async function recordSingleOutcome(
+  claimId: string,
+  fileName: string,
+  from: FileState,
+  done: Update["set"],
+): Promise<boolean> {
+  return transact([
+    updateAction(filePk(claimId, fileName), { set: done, remove: [...CLOSE_OPEN_WORK], condition: stateIn([from]) }),
+    updateAction(claimPk(claimId), {
+      set: { reported: true },
+      add: { finals: new Set([fileName]) },
+      remove: [...CLOSE_OPEN_WORK],
+    }),
+  ]);
 }

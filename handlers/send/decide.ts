@@ -133,10 +133,14 @@ export function chunks<T>(items: readonly T[], size = MAX_PATHS_PER_TRANSFER): T
 }
 
 /**
- * Identity of one object version: the version id when the bucket is versioned, else ETag and
- * modification time (a re-upload of the same bytes is a new upload, a repeated event is not).
+ * Identity of one upload, the key of its ownership item: the version id when the bucket is
+ * versioned, else its ETag. The ETag names the bytes, not the upload, so the ownership of an
+ * unversioned upload ends once it has left AS2/send/ (claims.releasedWhenMoved): the same bytes
+ * uploaded again later are a new message, a repeated event or sweep of the same upload is not.
+ * No modification time: the S3 event path knows the event's time, the sweep and re-checks know
+ * LastModified, and both must name the same upload.
  */
 export function objectIdentity(o: { etag: string; lastModified?: Date; versionId?: string }): string {
   if (o.versionId && o.versionId !== "null") return `v:${o.versionId}`;
-  return `e:${o.etag.replace(/"/g, "")}@${o.lastModified?.toISOString() ?? ""}`;
+  return `e:${o.etag.replace(/"/g, "")}`;
 }

@@ -13,6 +13,7 @@
  */
 import { logger } from "../shared/logger";
 import { UNCLASSIFIED_FAILURE_LOG_MESSAGE } from "../../model/failure-metric";
+import { START_FILE_TRANSFER_REJECTED_ADVICE, THROTTLED_RETRIES_EXHAUSTED_ADVICE } from "./gateway-failures";
 
 export type FailureClass = "transient" | "permanent";
 
@@ -148,12 +149,8 @@ export const GATEWAY_FAILURE_CODES: Readonly<Record<string, FailureRule>> = {
   NEGATIVE_MDN: permanent(
     "the partner returned an MDN whose disposition is not 'processed': it rejected the message (see the MDN)",
   ),
-  THROTTLED_RETRIES_EXHAUSTED: permanent(
-    "Transfer Family kept throttling StartFileTransfer; upload the file again when the load is lower or raise the quota",
-  ),
-  START_FILE_TRANSFER_REJECTED: permanent(
-    "Transfer refused StartFileTransfer: check that the partner's connector exists and the gateway may use it",
-  ),
+  THROTTLED_RETRIES_EXHAUSTED: permanent(THROTTLED_RETRIES_EXHAUSTED_ADVICE),
+  START_FILE_TRANSFER_REJECTED: permanent(START_FILE_TRANSFER_REJECTED_ADVICE),
   OUTCOME_UNKNOWN: permanent(
     "the gateway stopped while starting the transfer and no result arrived: check with the partner before sending the file again",
   ),

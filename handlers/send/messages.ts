@@ -13,6 +13,11 @@ export interface FileMessage {
   key: string;
   etag?: string;
   exact?: boolean;
+  /** From an S3 event: what S3 said about the object, so that the handler need not ask again. */
+  size?: number;
+  versionId?: string;
+  /** The event's time: when S3 finished the upload. */
+  time?: string;
 }
 export interface BatchMessage {
   kind: "batch";
@@ -82,7 +87,15 @@ function s3EventMessage(j: unknown): FileMessage | undefined {
   if (!isObj(bucket) || !isStr(bucket.name) || !isObj(o) || !isStr(o.key)) return undefined;
   if (!optional(o.etag, isStr) || !optional(o["version-id"], isStr)) return undefined;
   if (!optional(o.size, (v) => typeof v === "number" && Number.isFinite(v))) return undefined;
-  return { kind: "file", bucket: bucket.name, key: o.key, ...(o.etag ? { etag: o.etag as string } : {}) };
+  return {
+    kind: "file",
+    bucket: bucket.name,
+    key: o.key,
+    ...(o.etag ? { etag: o.etag as string } : {}),
+    ...(o.size !== undefined ? { size: o.size as number } : {}),
+    ...(o["version-id"] ? { versionId: o["version-id"] as string } : {}),
+    ...(isStr(j.time) && Number.isFinite(Date.parse(j.time)) ? { time: j.time } : {}),
+  };
 }
 
 export class BadMessage extends Error {

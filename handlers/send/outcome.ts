@@ -18,7 +18,7 @@ import {
   type Route,
 } from "../../model/layout";
 import { domainEvent, type DomainEvent } from "../../model/events";
-import { copyOnce, deleteExact, headObject, putJson } from "../shared/s3-object";
+import { copyExact, copyIsSource, deleteExact, headObject, putJson } from "../shared/s3-object";
 import { reserveDestination } from "../shared/destination";
 import { publishDomainEvents } from "../shared/domain-events";
 import { logger } from "../shared/logger";
@@ -30,8 +30,11 @@ import {
   getClaim,
   filePk,
   claimPk,
+  recordSingleOutcome,
+  releaseObjects,
   CLOSE_OPEN_WORK,
   type ClaimItem,
+  type Condition,
   type FileItem,
   FINAL_FILE_STATES,
 } from "./claims";
@@ -110,18 +113,38 @@ function clean<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
+function both(a: Condition, b: Condition | undefined): Condition {
+  if (!b) return a;
+  return {
+    expression: `(${a.expression}) AND (${b.expression})`,
+    names: { ...a.names, ...b.names },
+    values: { ...a.values, ...b.values },
+  };
+}
+
+/** A claim the caller has not read: `resolve` finds it once the file is known. */
+export interface ClaimLookup {
+  readonly claimId: string;
+  readonly resolve: (file: FileItem) => Promise<ClaimItem>;
+}
+
 /**
  * Gives one file its outcome. Returns the file as it ends up (or undefined when the file was not in a
  * state that allows it: a duplicate or superseded event).
+ *
+ * @param claimRef the claim, or how to find it when the caller has not read it
+ * @param guard a further condition on the file (the transfer a result belongs to)
  */
 export async function finalizeFile(
   ctx: OutcomeContext,
-  claim: ClaimItem,
+  claimRef: ClaimItem | ClaimLookup,
   fileName: string,
   outcome: Outcome,
   allowedFrom: readonly string[] = OPEN_STATES,
+  guard?: Condition,
 ): Promise<FileItem | undefined> {
-  const pk = filePk(claim.claimId, fileName);
+  const { claimId } = claimRef;
+  const pk = filePk(claimId, fileName);
   const transient = outcome.outcome === "delivered" ? "delivering" : "failing";
   const at = ctx.now().toISOString();
   const details = clean({
@@ -141,19 +164,25 @@ export async function finalizeFile(
   });
   let file = await update<FileItem>(pk, {
     set: { state: transient, outcomeAt: at, ...details },
-    condition: stateIn(allowedFrom),
+    condition: both(stateIn(allowedFrom), guard),
   });
+  const decided = file !== undefined;
   if (!file) {
-    const current = await getFile(claim.claimId, fileName);
-    if (!current) throw new Error(`no ledger entry for ${fileName} of claim ${claim.claimId}`);
+    const current = await getFile(claimId, fileName);
+    if (!current && "resolve" in claimRef) {
+      // The caller went by the staged key alone: a result for a file this gateway has no record of.
+      logger.warn("result for a claim missing from the ledger; ignored", { claimId, fileName });
+      return undefined;
+    }
+    if (!current) throw new Error(`no ledger entry for ${fileName} of claim ${claimId}`);
     if (current.state === "delivering" || current.state === "failing") {
       file = current; // an earlier attempt stopped half-way: finish what it decided
     } else if ((FINAL_FILE_STATES as readonly string[]).includes(current.state)) {
-      await report(ctx, claim.claimId, fileName);
+      await report(ctx, claimId, fileName);
       return current;
     } else {
       logger.info("outcome ignored: file is not in a state that takes it", {
-        claimId: claim.claimId,
+        claimId,
         fileName,
         state: current.state,
         outcome: outcome.outcome,
@@ -161,7 +190,7 @@ export async function finalizeFile(
       return undefined;
     }
   }
-  return completeFile(ctx, claim, file);
+  return completeFile(ctx, "resolve" in claimRef ? await claimRef.resolve(file) : claimRef, file, decided);
 }
 
 /**
@@ -176,7 +205,13 @@ async function chooseDestination(ctx: OutcomeContext, claim: ClaimItem, file: Fi
   const delivering = file.state === "delivering";
   let key: string;
   if (delivering && ctx.preset === "mftgateway") {
-    key = outboxKey(ctx.preset, { route, fileName: file.fileName, at: new Date(claim.claimedAt), seed: claim.claimId });
+    // The claim's own folder, the same on every attempt: nothing to fix in the ledger first.
+    return outboxKey(ctx.preset, {
+      route,
+      fileName: file.fileName,
+      at: new Date(claim.claimedAt),
+      seed: claim.claimId,
+    });
   } else {
     const at = delivering ? new Date(claim.claimedAt) : new Date(file.outcomeAt ?? ctx.now().toISOString());
     // An upload that could not be attributed (no usable station/partner) fails at gateway level.
@@ -205,7 +240,11 @@ async function chooseDestination(ctx: OutcomeContext, claim: ClaimItem, file: Fi
   return again?.outcomeKey ?? key;
 }
 
-async function completeFile(ctx: OutcomeContext, claim: ClaimItem, file: FileItem): Promise<FileItem> {
+/**
+ * @param decided this invocation gave the file its outcome (others finishing the same decision
+ * take the step-by-step end, which publishes only for a claim not yet reported)
+ */
+async function completeFile(ctx: OutcomeContext, claim: ClaimItem, file: FileItem, decided = false): Promise<FileItem> {
   const delivered = file.state === "delivering";
   const dest = await chooseDestination(ctx, claim, file);
   const fromUpload = !file.sourceKey.startsWith(OUTBOUND_WORK_ROOT);
@@ -220,14 +259,14 @@ async function completeFile(ctx: OutcomeContext, claim: ClaimItem, file: FileIte
           ...(member.versionId ? { versionId: member.versionId } : {}),
         }
       : { key: file.sourceKey, etag: "", size: file.size };
-  let copied: Awaited<ReturnType<typeof copyOnce>>;
+  let copied: Awaited<ReturnType<typeof copyExact>>;
   try {
-    copied = await copyOnce(ctx.s3, ctx.bucket, source, dest);
+    copied = await copyExact(ctx.s3, ctx.bucket, source, dest);
   } catch (e) {
     if (!fromUpload || !isUnreadable(e)) throw e;
     return recordInPlace(ctx, claim, file, dest, e);
   }
-  if (copied === "changed") {
+  if (copied.status === "changed" && fromUpload) {
     // A refused upload was replaced while it was being moved: the new version has its own event.
     const withdrawn = await update<FileItem>(file.pk, {
       set: { state: "withdrawn" },
@@ -237,16 +276,27 @@ async function completeFile(ctx: OutcomeContext, claim: ClaimItem, file: FileIte
     await report(ctx, claim.claimId, file.fileName);
     return withdrawn ?? file;
   }
-  // "exists": the reserved name already holds the payload, written by an earlier attempt.
-  const there = await headObject(ctx.s3, ctx.bucket, dest);
-  if (!there || there.size !== file.size) {
-    throw new Error(
-      `copy of s3://${ctx.bucket}/${file.sourceKey} to ${dest} is ${there ? `${there.size} bytes, expected ${file.size}` : "missing"}; the source was kept`,
-    );
+  if (copied.status === "copied") {
+    // CopyObject's answer is the check: the staged copy's checksum or ETag, recorded when it was staged.
+    const expected = fromUpload
+      ? source
+      : { ...source, etag: file.stagedEtag ?? "", ...(file.stagedChecksum ? { checksum: file.stagedChecksum } : {}) };
+    if (!copyIsSource(expected, copied.copy))
+      throw new Error(
+        `copy of s3://${ctx.bucket}/${file.sourceKey} at ${dest} does not match what was staged; the source was kept`,
+      );
+  } else {
+    // "exists": the reserved name already holds the payload, written by an earlier attempt.
+    const there = await headObject(ctx.s3, ctx.bucket, dest);
+    if (!there || there.size !== file.size) {
+      throw new Error(
+        `copy of s3://${ctx.bucket}/${file.sourceKey} to ${dest} is ${there ? `${there.size} bytes, expected ${file.size}` : "missing"}; the source was kept`,
+      );
+    }
   }
   let mdn: string | undefined;
   if (file.mdnSourceKey) {
-    const r = await copyOnce(ctx.s3, ctx.bucket, { key: file.mdnSourceKey, etag: "", size: 0 }, mdnKey(dest));
+    const r = (await copyExact(ctx.s3, ctx.bucket, { key: file.mdnSourceKey, etag: "", size: 0 }, mdnKey(dest))).status;
     if (r === "copied" || r === "exists") mdn = mdnKey(dest);
     else logger.warn("MDN named by Transfer was not found", { claimId: claim.claimId, mdnKey: file.mdnSourceKey });
   }
@@ -254,26 +304,36 @@ async function completeFile(ctx: OutcomeContext, claim: ClaimItem, file: FileIte
   await putJson(ctx.s3, ctx.bucket, record, recordOf(claim, file, delivered ? "delivered" : "failed", dest, mdn), {
     once: true,
   });
-  if (fromUpload && member) await deleteExact(ctx.s3, ctx.bucket, source);
-  else await ctx.s3.send(new DeleteObjectCommand({ Bucket: ctx.bucket, Key: file.sourceKey }));
-  const done = await update<FileItem>(file.pk, {
-    set: {
-      state: delivered ? "delivered" : "failed",
-      outcomeKey: dest,
-      recordKey: record,
-      ...(mdn ? { mdnKey: mdn } : {}),
-    },
-    remove: [...CLOSE_OPEN_WORK],
-    condition: stateIn([file.state]),
-  });
+  if (fromUpload && member) {
+    await deleteExact(ctx.s3, ctx.bucket, source);
+    await releaseObjects(ctx.bucket, [member], claim.claimId);
+  } else await ctx.s3.send(new DeleteObjectCommand({ Bucket: ctx.bucket, Key: file.sourceKey }));
+  const done = {
+    state: delivered ? ("delivered" as const) : ("failed" as const),
+    outcomeKey: dest,
+    recordKey: record,
+    ...(mdn ? { mdnKey: mdn } : {}),
+  };
   logger.info(delivered ? "sent file delivered" : "send failed", {
     claimId: claim.claimId,
     fileName: file.fileName,
     key: dest,
     failureCode: file.failureCode,
   });
+  if (decided && claim.members.length === 1) {
+    // The claim's only file: its event is published, then file and claim end in one write.
+    const ended: FileItem = { ...file, ...done };
+    const event = domainEventOf(ctx.customer, claim, [ended]);
+    if (event) await publishDomainEvents(ctx.eventBridge, ctx.eventBus, [event], { uploadedAt: uploadedAt(claim) });
+    if (await recordSingleOutcome(claim.claimId, file.fileName, file.state, done)) return ended;
+  }
+  const updated = await update<FileItem>(file.pk, {
+    set: done,
+    remove: [...CLOSE_OPEN_WORK],
+    condition: stateIn([file.state]),
+  });
   await report(ctx, claim.claimId, file.fileName);
-  return done ?? (await getFile(claim.claimId, file.fileName)) ?? file;
+  return updated ?? (await getFile(claim.claimId, file.fileName)) ?? file;
 }
 
 /**
@@ -370,8 +430,14 @@ export async function report(ctx: OutcomeContext, claimId: string, fileName: str
   const files = await getFiles(claim);
   if (files.some((f) => !(FINAL_FILE_STATES as readonly string[]).includes(f.state))) return;
   const event = domainEventOf(ctx.customer, claim, files);
-  if (event) await publishDomainEvents(ctx.eventBridge, ctx.eventBus, [event]);
+  if (event) await publishDomainEvents(ctx.eventBridge, ctx.eventBus, [event], { uploadedAt: uploadedAt(claim) });
   await update(claimPk(claimId), { set: { reported: true }, remove: [...CLOSE_OPEN_WORK] });
+}
+
+/** When the claim's upload was complete: its (last) file's upload time, else when it was claimed. */
+function uploadedAt(claim: ClaimItem): string {
+  const times = claim.members.map((m) => m.lastModified).filter((t): t is string => t !== undefined);
+  return times.sort().at(-1) ?? claim.claimedAt;
 }
 
 export function domainEventOf(customer: string, claim: ClaimItem, files: readonly FileItem[]): DomainEvent | undefined {

@@ -17,7 +17,7 @@
 import { publishCertificateExpiry } from "./certificate-expiry";
 import type { Context } from "aws-lambda";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
-import { PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { PutItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
 import {
   INBOUND_WORK_ROOT,
   isSidecarKey,
@@ -29,7 +29,8 @@ import {
 import { OLDEST_OPEN_WORK_METRIC, gatewayMetricNamespace } from "../../model/metrics";
 import { OPEN_WORK_INDEX } from "../../model/open-work";
 import { getJson } from "../shared/s3-object";
-import { ledgerClient, tableName, type LedgerItem } from "../shared/ledger";
+import { tableClient, tableName, type LedgerItem } from "../shared/ledger";
+import { fromAttributes, toAttributes } from "../shared/attribute-values";
 import { logger } from "../shared/logger";
 import { readStatusFile } from "../shared/transfer-events";
 import { defaultContext as receiveContext } from "../receive/handler";
@@ -63,7 +64,7 @@ export interface ReconcileResult {
 
 /** Open items of one kind, oldest first, opened before `before` (undefined: all). */
 export async function openWork(kind: string, before?: string, limit = RECONCILE_MAX_ITEMS): Promise<LedgerItem[]> {
-  const r = await ledgerClient().send(
+  const r = await tableClient().send(
     new QueryCommand({
       TableName: tableName(),
       IndexName: OPEN_WORK_INDEX.name,
@@ -72,12 +73,12 @@ export async function openWork(kind: string, before?: string, limit = RECONCILE_
         "#k": OPEN_WORK_INDEX.partitionKey,
         ...(before ? { "#s": OPEN_WORK_INDEX.sortKey } : {}),
       },
-      ExpressionAttributeValues: { ":k": kind, ...(before ? { ":before": before } : {}) },
+      ExpressionAttributeValues: toAttributes({ ":k": kind, ...(before ? { ":before": before } : {}) }),
       ScanIndexForward: true,
       Limit: limit,
     }),
   );
-  return (r.Items ?? []) as LedgerItem[];
+  return (r.Items ?? []).map((i) => fromAttributes(i) as LedgerItem);
 }
 
 /** Seconds since the oldest open item of `kind` was opened (0 when none). */
@@ -304,10 +305,10 @@ export async function reconcile(ctx: SendContext, rctx?: ReceiveContext): Promis
   publishOldest(ctx.customer, "send", oldestSendSeconds, now);
   publishOldest(ctx.customer, "receive", received.oldest, now);
   publishCertificateExpiry(ctx.customer, ctx.routing.doc.certificates, now);
-  await ledgerClient().send(
-    new PutCommand({
+  await tableClient().send(
+    new PutItemCommand({
       TableName: tableName(),
-      Item: { pk: LAST_RUN_PK, at: now.toISOString(), bucket: ctx.bucket, ...result },
+      Item: toAttributes({ pk: LAST_RUN_PK, at: now.toISOString(), bucket: ctx.bucket, ...result }),
     }),
   );
   if (resumedClaims || finishedFromStatus || noResult || received.routed || result.errors)

@@ -4,13 +4,23 @@
  * failures schedule a retry of the same staged file with exponential backoff. Results of an earlier
  * attempt, duplicates and out-of-order events change nothing (state conditions and transfer ids).
  */
-import { parseOutboundWorkKey } from "../../model/layout";
+import { OUTBOUND_WORK_ROOT, parseOutboundWorkKey } from "../../model/layout";
 import { parseTransferEvent, NotATransferEvent, type TransferEvent } from "../shared/transfer-events";
 import { logger } from "../shared/logger";
 import { classifyFailure, isPositiveDisposition } from "./failure-classes";
 import { backoffSeconds } from "./decide";
-import { getClaim, getFile, lookupTransfer, update, filePk, type FileItem } from "./claims";
-import { finalizeFile } from "./outcome";
+import {
+  getClaim,
+  getFile,
+  lookupTransfer,
+  update,
+  claimPk,
+  filePk,
+  type ClaimItem,
+  type Condition,
+  type FileItem,
+} from "./claims";
+import { finalizeFile, freshClaim, type Outcome } from "./outcome";
 import { enqueue } from "./messages";
 import type { SendContext } from "./context";
 
@@ -52,16 +62,7 @@ export async function handleTransferEvent(ctx: SendContext, raw: unknown): Promi
     });
     return;
   }
-  const [claim, file] = await Promise.all([getClaim(where.claimId), getFile(where.claimId, where.fileName)]);
-  if (!claim || !file) {
-    logger.warn("result for a claim missing from the ledger; ignored", { ...where, transferId: ev.transferId });
-    return;
-  }
-  if (file.state === "delivered" || file.state === "failed" || file.state === "withdrawn") return; // already decided
-  if (ev.transferId && (file.previousTransferIds ?? []).includes(ev.transferId)) return; // an earlier attempt's result
-  if (ev.transferId && file.transferId && file.transferId !== ev.transferId) return;
-
-  const mdnMode = (claim.connectorId ? ctx.routing.byConnectorId(claim.connectorId)?.mdn : undefined) ?? "SYNC";
+  const mdnMode = (ev.connectorId ? ctx.routing.byConnectorId(ev.connectorId)?.mdn : undefined) ?? undefined;
   const mine = (loc?: { bucket?: string; key?: string }) =>
     loc?.key && (loc.bucket === undefined || loc.bucket === ctx.bucket) ? loc.key : undefined;
   const common = {
@@ -72,13 +73,43 @@ export async function handleTransferEvent(ctx: SendContext, raw: unknown): Promi
     mdnSourceKey: mine(ev.mdn),
     statusSourceKey: mine(ev.json),
   };
+  const guard = transferGuard(ev.transferId);
+
+  // Results that need nothing read first: one conditional write on the file decides (the state
+  // and transfer conditions turn a duplicate, late or earlier attempt's result into a no-op).
+  if (ev.detailType === "AS2 Payload Send Completed" && mdnMode !== undefined && mdnMode !== "NONE") {
+    // The partner has the payload; the MDN (its receipt) decides.
+    await update(filePk(where.claimId, where.fileName), {
+      set: { payloadSent: true, as2MessageId: ev.as2MessageId, subject: ev.subject },
+      condition: {
+        ...guard,
+        expression: `#state IN (:a, :b, :c) AND ${guard.expression}`,
+        names: { "#state": "state" },
+        values: { ...guard.values, ":a": "staged", ":b": "sending", ":c": "sent" },
+      },
+    });
+    return;
+  }
+  if (ev.detailType === "AS2 MDN Receive Completed") {
+    const lookup = { claimId: where.claimId, resolve: (f: FileItem) => claimOf(where.claimId, f) };
+    await finalizeFile(ctx, lookup, where.fileName, mdnOutcome(ev, common), undefined, guard);
+    return;
+  }
+
+  const [claim, file] = await Promise.all([getClaim(where.claimId), getFile(where.claimId, where.fileName)]);
+  if (!claim || !file) {
+    logger.warn("result for a claim missing from the ledger; ignored", { ...where, transferId: ev.transferId });
+    return;
+  }
+  if (file.state === "delivered" || file.state === "failed" || file.state === "withdrawn") return; // already decided
+  if (ev.transferId && (file.previousTransferIds ?? []).includes(ev.transferId)) return; // an earlier attempt's result
+  if (ev.transferId && file.transferId && file.transferId !== ev.transferId) return;
 
   switch (ev.detailType) {
     case "AS2 Payload Send Completed":
-      if (mdnMode === "NONE") {
+      if ((claim.connectorId ? ctx.routing.byConnectorId(claim.connectorId)?.mdn : undefined) === "NONE") {
         await finalizeFile(ctx, claim, file.fileName, { outcome: "delivered", ...common, subject: ev.subject });
       } else {
-        // The partner has the payload; the MDN (its receipt) decides.
         await update(filePk(claim.claimId, file.fileName), {
           set: { payloadSent: true, as2MessageId: ev.as2MessageId, subject: ev.subject },
           condition: {
@@ -87,20 +118,6 @@ export async function handleTransferEvent(ctx: SendContext, raw: unknown): Promi
             values: { ":a": "staged", ":b": "sending", ":c": "sent" },
           },
         });
-      }
-      return;
-    case "AS2 MDN Receive Completed":
-      if (!isPositiveDisposition(ev.disposition)) {
-        const c = classifyFailure("NEGATIVE_MDN");
-        await finalizeFile(ctx, claim, file.fileName, {
-          outcome: "failed",
-          ...common,
-          failureCode: c.code,
-          failureMessage: `the partner's MDN says: ${ev.disposition}`,
-          failureReason: c.advice,
-        });
-      } else {
-        await finalizeFile(ctx, claim, file.fileName, { outcome: "delivered", ...common, subject: ev.subject });
       }
       return;
     default: {
@@ -121,6 +138,50 @@ export async function handleTransferEvent(ctx: SendContext, raw: unknown): Promi
       });
     }
   }
+}
+
+/**
+ * The claim a result's file belongs to: for the file of a one-file claim, the snapshot on the file
+ * (no read), else the stored claim.
+ */
+async function claimOf(ref: string, file: FileItem): Promise<ClaimItem> {
+  const c = file.claim;
+  if (!c || c.members !== 1 || !file.sourceKey.startsWith(OUTBOUND_WORK_ROOT)) return freshClaim(ref);
+  const { uploadedKey, uploadedAt, ...same } = c;
+  const member = { key: uploadedKey, etag: "", size: file.size, identity: "", fileName: file.fileName };
+  return {
+    ...same,
+    pk: claimPk(ref),
+    claimId: ref,
+    state: "sent",
+    members: [uploadedAt ? { ...member, lastModified: uploadedAt } : member],
+  };
+}
+
+/**
+ * The result is for the file's current attempt: not one of its earlier transfers, and not another
+ * transfer than the one recorded (a file whose transfer id was never recorded takes it).
+ */
+function transferGuard(transferId: string | undefined): Condition {
+  if (!transferId) return { expression: "attribute_exists(pk)" };
+  return {
+    expression:
+      "(attribute_not_exists(transferId) OR transferId = :tid) AND (attribute_not_exists(previousTransferIds) OR NOT contains(previousTransferIds, :tid))",
+    values: { ":tid": transferId },
+  };
+}
+
+/** A received MDN: positive, the file is delivered; negative, it failed with the partner's disposition. */
+function mdnOutcome(ev: TransferEvent, common: Omit<Outcome, "outcome">): Outcome {
+  if (isPositiveDisposition(ev.disposition)) return { outcome: "delivered", ...common, subject: ev.subject };
+  const c = classifyFailure("NEGATIVE_MDN");
+  return {
+    outcome: "failed",
+    ...common,
+    failureCode: c.code,
+    failureMessage: `the partner's MDN says: ${ev.disposition}`,
+    failureReason: c.advice,
+  };
 }
 
 async function scheduleRetry(

@@ -14,7 +14,9 @@ import {
   SEND_PREFIX,
   type ParsedSendKey,
 } from "../../model/layout";
+import { randomUUID } from "node:crypto";
 import {
+  decodeEventKey,
   deleteExact,
   headObject,
   resolveEventKey,
@@ -24,24 +26,38 @@ import {
   type ObjectInfo,
 } from "../shared/s3-object";
 import { logger } from "../shared/logger";
-import { checkUpload, remainingSettleSeconds, objectIdentity, routeOf, type UploadCheck } from "./decide";
+import {
+  checkUpload,
+  remainingSettleSeconds,
+  objectIdentity,
+  routeOf,
+  MAX_PATHS_PER_TRANSFER,
+  type UploadCheck,
+} from "./decide";
 import {
   createClaim,
   claimObject,
   ownerOf,
   createFile,
+  openClaim,
+  recordStaged,
+  releaseObjects,
+  releasedWhenMoved,
   update,
   stateIn,
   getClaim,
   claimPk,
+  filePk,
   CLOSE_OPEN_WORK,
   scheduleBatchCheck,
   type ClaimItem,
+  type ClaimSnapshot,
+  type FileItem,
   type Member,
 } from "./claims";
 import { finalizeFile, isUnreadable, report, unreadableOutcome } from "./outcome";
-import { transmitClaim } from "./transmit";
-import { enqueue } from "./messages";
+import { sendChunks, transmitClaim } from "./transmit";
+import { enqueue, type FileMessage } from "./messages";
 import type { SendContext } from "./context";
 
 function fileNameOf(key: string): string {
@@ -93,30 +109,58 @@ function refusalCode(key: string): string {
   return bad ? "INVALID_NAME" : "BAD_LOCATION";
 }
 
+/**
+ * The object an S3 event describes, taken from the event itself when it says everything a claim
+ * needs: ETag, size, version id when versioned, and a key that reads the same decoded or not (the
+ * EventBridge S3 event's `detail.object` has `key`, `size`, `etag`, `version-id`: S3 user guide,
+ * "EventBridge event message structure"). The move that follows is conditional on that version or
+ * ETag, so a stale event cannot move anything else; a key that URL-decoding changes is looked up.
+ */
+function eventObject(msg: FileMessage): ObjectInfo | undefined {
+  if (msg.exact || !msg.etag || msg.time === undefined || decodeEventKey(msg.key) !== msg.key) return undefined;
+  if (msg.size === undefined || !Number.isSafeInteger(msg.size) || msg.size < 0) return undefined;
+  return {
+    key: msg.key,
+    etag: msg.etag.startsWith('"') ? msg.etag : `"${msg.etag}"`,
+    size: msg.size,
+    lastModified: new Date(msg.time),
+    ...(msg.versionId && msg.versionId !== "null" ? { versionId: msg.versionId } : {}),
+  };
+}
+
+/**
+ * An upload that would be refused is looked up before it is claimed: a refusal moves the upload
+ * itself to failed/, so a repeated event for an upload that is gone must find nothing (the
+ * conditional move protects what is sent; a refusal has no such step before it claims).
+ */
+function refusedWithoutLookup(ctx: SendContext, obj: ObjectInfo): boolean {
+  const parsed = parseSendKey(obj.key);
+  if (!parsed.ok) return true;
+  return parsed.value.batch === undefined && !checkUpload(parsed.value, { size: obj.size }, ctx.routing).ok;
+}
+
 /** An S3 event or re-check for one key. */
-export async function handleFileMessage(
-  ctx: SendContext,
-  msg: { bucket: string; key: string; etag?: string; exact?: boolean },
-): Promise<void> {
+export async function handleFileMessage(ctx: SendContext, msg: FileMessage): Promise<void> {
   if (msg.bucket !== ctx.bucket) {
     logger.warn("event for another bucket ignored", { bucket: msg.bucket });
     return;
   }
-  const obj = msg.exact
-    ? await headObject(ctx.s3, ctx.bucket, msg.key)
-    : await resolveEventKey(ctx.s3, ctx.bucket, msg.key, msg.etag);
+  let obj = msg.exact ? await headObject(ctx.s3, ctx.bucket, msg.key) : eventObject(msg);
+  if (!msg.exact && obj && refusedWithoutLookup(ctx, obj)) obj = undefined;
+  obj ??= msg.exact ? undefined : await resolveEventKey(ctx.s3, ctx.bucket, msg.key, msg.etag);
   if (!obj) return; // already moved (a repeated event) or deleted by the user
   if (msg.etag && !sameEtag(obj.etag, msg.etag)) return; // replaced since: the new upload's own event handles it
   if (obj.key.endsWith("/")) return; // a folder marker, not a file
   const parsed = parseSendKey(obj.key);
   if (!parsed.ok) {
     const hint = routeHint(obj.key);
-    if (remainingSettleSeconds(obj.lastModified ?? ctx.now(), ctx.now(), ctx.routing.doc.settle.fileSeconds) > 0) {
+    const wait = remainingSettleSeconds(obj.lastModified ?? ctx.now(), ctx.now(), ctx.routing.doc.settle.fileSeconds);
+    if (wait > 0) {
       await enqueue(
         ctx.sqs,
         ctx.sendQueueUrl,
         { kind: "file", bucket: ctx.bucket, key: obj.key, etag: obj.etag, exact: true },
-        remainingSettleSeconds(obj.lastModified ?? ctx.now(), ctx.now(), ctx.routing.doc.settle.fileSeconds),
+        wait,
       );
       return;
     }
@@ -148,14 +192,8 @@ export async function handleFileMessage(
     );
     return;
   }
-  const member = memberOf(obj);
-  const owner = await ownerOf(ctx.bucket, member.key, member.identity);
-  if (owner) {
-    await advance(ctx, owner);
-    return;
-  }
   const check = checkUpload(parsed.value, { size: obj.size }, ctx.routing);
-  await claimAndAdvance(ctx, parsed.value, [member], check, obj.lastModified ?? ctx.now());
+  await claimAndAdvance(ctx, parsed.value, [memberOf(obj)], check, obj.lastModified ?? ctx.now());
 }
 
 async function listAll(ctx: SendContext, prefix: string): Promise<ObjectInfo[]> {
@@ -238,23 +276,27 @@ async function claimAndAdvance(
 ): Promise<void> {
   const seed = `${ctx.bucket}\n${members.map((m) => `${m.key}\n${m.identity}`).join("\n")}`;
   const claimId = `${compactTimestamp(settledAt)}-${stableTag(seed, 12)}`;
-  const { claim } = await createClaim(
-    {
-      claimId,
-      bucket: ctx.bucket,
-      station: parsed.station,
-      partner: parsed.partner,
-      test: parsed.test,
-      ...(parsed.batch !== undefined ? { batch: parsed.batch } : {}),
-      ...(check.ok
-        ? { connectorId: check.partner.connectorId }
-        : { rejectCode: check.code, rejectReason: check.reason }),
-      members,
-      state: check.ok ? "claiming" : "rejected",
-      claimedAt: ctx.now().toISOString(),
-    },
-    ctx.now().getTime(),
-  );
+  const item: Omit<ClaimItem, "pk"> = {
+    claimId,
+    bucket: ctx.bucket,
+    station: parsed.station,
+    partner: parsed.partner,
+    test: parsed.test,
+    ...(parsed.batch !== undefined ? { batch: parsed.batch } : {}),
+    ...(check.ok ? { connectorId: check.partner.connectorId } : { rejectCode: check.code, rejectReason: check.reason }),
+    members,
+    state: check.ok ? "claiming" : "rejected",
+    claimedAt: ctx.now().toISOString(),
+  };
+  // One transaction: the claim and the ownership of its uploads.
+  const opened = await openClaim(item, ctx.now().getTime());
+  if (opened) return advanceClaim(ctx, opened, true);
+  // Not created: a repeated event (the claim exists), or another claim (the sweep's, a re-check's) owns the upload.
+  if (members.length === 1) {
+    const owner = await ownerOf(ctx.bucket, members[0]!.key, members[0]!.identity);
+    if (owner !== undefined && owner !== claimId) return advance(ctx, owner);
+  }
+  const { claim } = await createClaim(item, ctx.now().getTime());
   await advanceClaim(ctx, claim);
 }
 
@@ -268,23 +310,39 @@ export async function advance(ctx: SendContext, claimId: string): Promise<void> 
   await advanceClaim(ctx, claim);
 }
 
-async function advanceClaim(ctx: SendContext, start: ClaimItem): Promise<void> {
+/** The file of an upload that was not staged: it lies where it was uploaded. */
+function unstaged(claim: ClaimItem, m: Member, state: "staged" | "withdrawn"): Omit<FileItem, "pk"> {
+  return { claimId: claim.claimId, fileName: m.fileName, sourceKey: m.key, size: m.size, state, attempts: 0 };
+}
+
+/** What a one-file claim's result needs, on its file (claims.ClaimSnapshot). */
+function snapshotOf(claim: ClaimItem, m: Member): ClaimSnapshot | undefined {
+  if (claim.members.length !== 1) return undefined;
+  return {
+    bucket: claim.bucket,
+    station: claim.station,
+    partner: claim.partner,
+    test: claim.test,
+    ...(claim.batch !== undefined ? { batch: claim.batch } : {}),
+    ...(claim.connectorId !== undefined ? { connectorId: claim.connectorId } : {}),
+    claimedAt: claim.claimedAt,
+    uploadedKey: m.key,
+    ...(m.lastModified ? { uploadedAt: m.lastModified } : {}),
+    members: 1,
+  };
+}
+
+/**
+ * @param owned the claim was just opened with the ownership of its members (openClaim): nothing
+ * to take over.
+ */
+async function advanceClaim(ctx: SendContext, start: ClaimItem, owned = false): Promise<void> {
   let claim = start;
   if (claim.state === "claiming" || claim.state === "rejected") {
-    claim = await ownMembers(ctx, claim);
+    if (!owned) claim = await ownMembers(ctx, claim);
     if (claim.state === "rejected") {
       for (const m of claim.members) {
-        await createFile(
-          {
-            claimId: claim.claimId,
-            fileName: m.fileName,
-            sourceKey: m.key,
-            size: m.size,
-            state: "staged",
-            attempts: 0,
-          },
-          ctx.now().getTime(),
-        );
+        await createFile(unstaged(claim, m, "staged"), ctx.now().getTime());
         await finalizeFile(
           ctx,
           claim,
@@ -303,7 +361,25 @@ async function advanceClaim(ctx: SendContext, start: ClaimItem): Promise<void> {
     // Before any upload leaves AS2/send/: the claim's own continuation, so that an invocation
     // stopping between two steps is resumed (a repeated S3 event would find nothing to resume).
     await enqueue(ctx.sqs, ctx.sendQueueUrl, { kind: "resume", claimId: claim.claimId }, CONTINUATION_DELAY_SECONDS);
-    for (const m of claim.members) await stageMember(ctx, claim, m);
+    const staged: Omit<FileItem, "pk">[] = [];
+    const left: Member[] = [];
+    for (const m of claim.members) {
+      const r = await stageMember(ctx, claim, m);
+      if (r.staged) staged.push(r.staged);
+      if (r.left) left.push(m);
+    }
+    // Everything staged and one StartFileTransfer call: recorded together with the send's lease
+    // and intent, then sent (three requests from claim to transfer).
+    if (staged.length === claim.members.length && staged.length > 0 && staged.length <= MAX_PATHS_PER_TRANSFER) {
+      const lease = { leaseId: randomUUID(), at: ctx.now() };
+      if (await recordStaged(claim, staged, lease, left.filter(releasedWhenMoved))) {
+        const files: FileItem[] = staged.map((f) => ({ ...f, pk: filePk(f.claimId, f.fileName) }));
+        await sendChunks(ctx, { ...claim, state: "sending", leaseId: lease.leaseId }, files, lease, true);
+        return;
+      }
+    }
+    for (const f of staged) await createFile(f, ctx.now().getTime());
+    await releaseObjects(ctx.bucket, left, claim.claimId);
     claim =
       (await update<ClaimItem>(claimPk(claim.claimId), {
         set: { state: "staged" },
@@ -339,8 +415,19 @@ async function ownMembers(ctx: SendContext, claim: ClaimItem): Promise<ClaimItem
   );
 }
 
-async function stageMember(ctx: SendContext, claim: ClaimItem, m: Member): Promise<void> {
+/**
+ * Moves one upload to the claim's staging directory. Returns the file to record once staged (the
+ * caller records all of a claim's files in one write), and whether the upload has left AS2/send/
+ * (moved, or withdrawn by the user): its ownership can then end. Files that are not sent (withdrawn,
+ * unreadable) are recorded and reported here.
+ */
+async function stageMember(
+  ctx: SendContext,
+  claim: ClaimItem,
+  m: Member,
+): Promise<{ staged?: Omit<FileItem, "pk">; left: boolean }> {
   const staged = outboundWorkKey({ station: claim.station, partner: claim.partner }, claim.claimId, m.fileName);
+  const snapshot = snapshotOf(claim, m);
   try {
     const r = await safeMove(
       ctx.s3,
@@ -349,29 +436,34 @@ async function stageMember(ctx: SendContext, claim: ClaimItem, m: Member): Promi
       staged,
     );
     if (r.moved && m.versionId) await hideResurfacedVersion(ctx, m);
-    await createFile(
-      { claimId: claim.claimId, fileName: m.fileName, sourceKey: staged, size: m.size, state: "staged", attempts: 0 },
-      ctx.now().getTime(),
-    );
+    return {
+      staged: {
+        claimId: claim.claimId,
+        fileName: m.fileName,
+        sourceKey: staged,
+        size: m.size,
+        state: "staged",
+        attempts: 0,
+        ...(r.to.etag ? { stagedEtag: r.to.etag } : {}),
+        ...(r.to.checksum ? { stagedChecksum: r.to.checksum } : {}),
+        ...(snapshot ? { claim: snapshot } : {}),
+      },
+      left: true,
+    };
   } catch (e) {
     if (isUnreadable(e)) {
       // Not movable by the gateway (another KMS key, a copy source over 5 GB): reported in
       // failed/ with the reason, the upload left where it is; never retried in a loop.
-      await createFile(
-        { claimId: claim.claimId, fileName: m.fileName, sourceKey: m.key, size: m.size, state: "staged", attempts: 0 },
-        ctx.now().getTime(),
-      );
+      await createFile(unstaged(claim, m, "staged"), ctx.now().getTime());
       await finalizeFile(ctx, claim, m.fileName, unreadableOutcome(e), ["staged"]);
-      return;
+      return { left: false };
     }
     if (!(e instanceof MoveError) || e.reason === "verify-failed") throw e;
     // Replaced or deleted by the user after it settled: this version is not sent (a replacement has its own event).
     logger.info("upload withdrawn before it was staged", { claimId: claim.claimId, key: m.key, reason: e.reason });
-    await createFile(
-      { claimId: claim.claimId, fileName: m.fileName, sourceKey: m.key, size: m.size, state: "withdrawn", attempts: 0 },
-      ctx.now().getTime(),
-    );
+    await createFile(unstaged(claim, m, "withdrawn"), ctx.now().getTime());
     await report(ctx, claim.claimId, m.fileName);
+    return { left: e.reason !== "destination-taken" };
   }
 }
 
@@ -384,8 +476,9 @@ async function stageMember(ctx: SendContext, claim: ClaimItem, m: Member): Promi
 async function hideResurfacedVersion(ctx: SendContext, m: Member): Promise<void> {
   const now = await headObject(ctx.s3, ctx.bucket, m.key);
   if (!now || !now.lastModified || !m.lastModified || now.versionId === m.versionId) return;
-  // LastModified has one-second resolution: the same second counts as newer (sent, never hidden).
-  if (now.lastModified.getTime() >= Date.parse(m.lastModified)) return; // a newer upload: its own message
+  // LastModified has one-second resolution (the claim may hold the S3 event's time, to the
+  // millisecond): the same second counts as newer (sent, never hidden).
+  if (now.lastModified.getTime() >= Date.parse(m.lastModified) - (Date.parse(m.lastModified) % 1000)) return; // a newer upload: its own message
   logger.info("older version resurfaced after the move; hidden again", { key: m.key, versionId: now.versionId });
   await deleteExact(ctx.s3, ctx.bucket, { key: m.key, etag: now.etag, size: now.size });
 }

@@ -7,9 +7,10 @@
 import type { Context } from "aws-lambda";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
-import { PutCommand } from "@aws-sdk/lib-dynamodb";
+import { PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { SEND_PREFIX, parseSendKey, sendBatchPrefix } from "../../model/layout";
-import { getItem, ledgerClient, tableName } from "../shared/ledger";
+import { getItem, tableClient, tableName } from "../shared/ledger";
+import { toAttributes } from "../shared/attribute-values";
 import { logger } from "../shared/logger";
 import { sendContextWithoutTransfer as sendContext, type SendContext } from "./context";
 import { remainingSettleSeconds, routeOf } from "./decide";
@@ -71,10 +72,10 @@ export async function sweep(ctx: SendContext, maxObjects = SWEEP_MAX_OBJECTS): P
         `${r.Failed.length} sweep message(s) were not accepted by the send queue (${r.Failed.map((f) => f.Code).join(", ")})`,
       );
   }
-  await ledgerClient().send(
-    new PutCommand({
+  await tableClient().send(
+    new PutItemCommand({
       TableName: tableName(),
-      Item: { pk: CURSOR_PK, ...(complete || !last ? {} : { startAfter: last }) },
+      Item: toAttributes({ pk: CURSOR_PK, ...(complete || !last ? {} : { startAfter: last }) }),
     }),
   );
   if (batch.length) logger.info("sweep re-queued waiting uploads", { listed, enqueued: batch.length, complete });

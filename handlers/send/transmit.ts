@@ -9,12 +9,14 @@ import { StartFileTransferCommand } from "@aws-sdk/client-transfer";
 import { OUTBOUND_WORK_ROOT, transferPath } from "../../model/layout";
 import { logger } from "../shared/logger";
 import { chunks, backoffSeconds, THROTTLE_RETRY } from "./decide";
-import { classifyFailure } from "./failure-classes";
+import { START_FILE_TRANSFER_REJECTED_ADVICE, THROTTLED_RETRIES_EXHAUSTED_ADVICE } from "./gateway-failures";
 import {
   update,
   stateIn,
   getClaim,
   getFiles,
+  recordRetryStarted,
+  recordStarted,
   recordTransfer,
   claimPk,
   CLOSE_OPEN_WORK,
@@ -70,7 +72,7 @@ function throttledOut(attempts: number, last: { code: string; message: string })
     outcome: "failed" as const,
     failureCode: "THROTTLED_RETRIES_EXHAUSTED",
     failureMessage: `StartFileTransfer did not succeed after ${attempts} attempts (last: ${last.code}: ${last.message})`,
-    failureReason: classifyFailure("THROTTLED_RETRIES_EXHAUSTED").advice,
+    failureReason: THROTTLED_RETRIES_EXHAUSTED_ADVICE,
   };
 }
 
@@ -79,7 +81,7 @@ function rejected(last: { code: string; message: string }) {
     outcome: "failed" as const,
     failureCode: "START_FILE_TRANSFER_REJECTED",
     failureMessage: `StartFileTransfer was refused: ${last.code}: ${last.message}`,
-    failureReason: classifyFailure("START_FILE_TRANSFER_REJECTED").advice,
+    failureReason: START_FILE_TRANSFER_REJECTED_ADVICE,
   };
 }
 
@@ -127,7 +129,23 @@ export async function transmitClaim(ctx: SendContext, claimId: string): Promise<
     }
     return;
   }
-  const files = await getFiles(claim);
+  await sendChunks(ctx, claim, await getFiles(claim), { leaseId, at: now }, false);
+}
+
+/**
+ * Sends the chunks of a claim held under `lease` that have not been sent. `firstIntentWritten`:
+ * the caller recorded the intent of chunk 0 itself (claims.recordStaged), so it is this
+ * invocation's, not one left by an invocation that stopped.
+ */
+export async function sendChunks(
+  ctx: SendContext,
+  claim: ClaimItem,
+  files: readonly FileItem[],
+  lease: { leaseId: string; at: Date },
+  firstIntentWritten: boolean,
+): Promise<void> {
+  const { claimId } = claim;
+  const { leaseId, at: now } = lease;
   const byName = new Map(files.map((f) => [f.fileName, f]));
   const sendable = claim.members
     .map((m) => byName.get(m.fileName))
@@ -138,6 +156,7 @@ export async function transmitClaim(ctx: SendContext, claimId: string): Promise<
     );
   const sent = claim.sentChunks ?? new Set<string>();
   const groups = chunks(sendable);
+  let closed = false;
   for (const [i, group] of groups.entries()) {
     if (sent.has(String(i))) continue;
     // After a stopped invocation: a chunk whose files already have results was sent.
@@ -145,19 +164,22 @@ export async function transmitClaim(ctx: SendContext, claimId: string): Promise<
       await update(claimPk(claimId), { add: { sentChunks: new Set([String(i)]) } });
       continue;
     }
-    if (claim.intents?.has(String(i))) {
+    const ours = firstIntentWritten && i === 0;
+    if (!ours && claim.intents?.has(String(i))) {
       await markUnconfirmed(claimId, group, now);
       await update(claimPk(claimId), { add: { sentChunks: new Set([String(i)]) } });
       continue;
     }
     // The intent, under the lease: if another invocation took the lease over, this one stops here.
-    const intent = await update(claimPk(claimId), {
-      add: { intents: new Set([String(i)]) },
-      condition: { expression: "leaseId = :lease", values: { ":lease": leaseId } },
-    });
-    if (!intent) {
-      logger.warn("send lease lost to another invocation; stopping", { claimId });
-      return;
+    if (!ours) {
+      const intent = await update(claimPk(claimId), {
+        add: { intents: new Set([String(i)]) },
+        condition: { expression: "leaseId = :lease", values: { ":lease": leaseId } },
+      });
+      if (!intent) {
+        logger.warn("send lease lost to another invocation; stopping", { claimId });
+        return;
+      }
     }
     const r = await startTransfer(
       ctx,
@@ -165,19 +187,21 @@ export async function transmitClaim(ctx: SendContext, claimId: string): Promise<
       group.map((f) => f.sourceKey),
     );
     if (r.ok) {
-      await recordTransfer(
-        r.transferId,
-        claimId,
-        group.map((f) => f.fileName),
-        now.getTime(),
-      );
-      for (const f of group) {
-        await update(filePk(claimId, f.fileName), {
-          set: { state: "sent", transferId: r.transferId, attempts: 1, lastAttemptTime: now.toISOString() },
-          condition: stateIn(["staged"]),
-        });
+      const fileNames = group.map((f) => f.fileName);
+      const last = i === groups.length - 1;
+      if (await recordStarted({ claimId, chunk: i, transferId: r.transferId, fileNames, last, at: now })) {
+        closed = last;
+      } else {
+        // A result came first (or the claim moved on): each write on its own, each conditional.
+        await recordTransfer(r.transferId, claimId, fileNames, now.getTime());
+        for (const f of group) {
+          await update(filePk(claimId, f.fileName), {
+            set: { state: "sent", transferId: r.transferId, attempts: 1, lastAttemptTime: now.toISOString() },
+            condition: stateIn(["staged"]),
+          });
+        }
+        await update(claimPk(claimId), { add: { sentChunks: new Set([String(i)]) } });
       }
-      await update(claimPk(claimId), { add: { sentChunks: new Set([String(i)]) } });
       logger.info("transfer started", { claimId, transferId: r.transferId, files: group.length });
       continue;
     }
@@ -208,6 +232,7 @@ export async function transmitClaim(ctx: SendContext, claimId: string): Promise<
     for (const f of group) await finalizeFile(ctx, claim, f.fileName, rejected(r), ["staged"]);
     await update(claimPk(claimId), { add: { sentChunks: new Set([String(i)]) } });
   }
+  if (closed) return;
   await update(claimPk(claimId), {
     set: { state: "sent" },
     remove: [...CLOSE_OPEN_WORK, "leaseId"],
@@ -250,11 +275,10 @@ export async function retryFile(ctx: SendContext, msg: RetryMessage): Promise<vo
   }
   const r = await startTransfer(ctx, claim.connectorId!, [file.sourceKey]);
   if (r.ok) {
-    await recordTransfer(r.transferId, msg.claimId, [msg.fileName], now.getTime());
-    await update(filePk(msg.claimId, msg.fileName), {
-      set: { state: "sent", transferId: r.transferId, attempts: msg.attempt, lastAttemptTime: now.toISOString() },
-      condition: stateIn(["sending"]),
-    });
+    if (!(await recordRetryStarted(msg.claimId, msg.fileName, r.transferId, msg.attempt, now))) {
+      // The file moved on meanwhile (its outcome came first): the transfer is indexed all the same.
+      await recordTransfer(r.transferId, msg.claimId, [msg.fileName], now.getTime());
+    }
     logger.info("transfer retried", {
       claimId: msg.claimId,
       fileName: msg.fileName,

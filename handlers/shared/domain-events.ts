@@ -21,6 +21,8 @@ export interface PublishOptions {
   readonly maxAttempts?: number;
   /** Delay before the n-th retry (n from 1). @default 100 ms × 2^(n-1) with full jitter */
   readonly backoffMs?: (retry: number) => number;
+  /** When the messages were uploaded (sends): SecondsToMdn runs from there (model/metrics.ts). */
+  readonly uploadedAt?: string;
 }
 
 export interface FailedEntry {
@@ -146,5 +148,9 @@ export async function publishDomainEvents(
     if (pending.length > 0 && attempt === maxAttempts) throw new PublishError(lastErrors, attempt);
   }
   // One EMF line per published event: the per-partner message metrics (model/metrics.ts).
-  for (const event of events) logger.info("domain event published", messageMetricFields(event));
+  for (const event of events)
+    logger.info(
+      "domain event published",
+      messageMetricFields(options.uploadedAt ? { ...event, uploadedAt: options.uploadedAt } : event),
+    );
 }

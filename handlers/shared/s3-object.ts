@@ -141,10 +141,7 @@ export class MoveError extends Error {
 
 /** Whether `copy` is a faithful copy of `source`. With SSE-KMS, ETags are not content digests. */
 export function copyMatches(source: ObjectInfo, copy: ObjectInfo): boolean {
-  if (copy.size !== source.size) return false;
-  if (source.checksum && copy.checksum) return source.checksum === copy.checksum;
-  if (source.sse === "aws:kms" || copy.sse === "aws:kms") return true;
-  return copy.etag === source.etag;
+  return copy.size === source.size && copyIsSource(source, copy);
 }
 
 export interface MoveResult {
@@ -158,25 +155,43 @@ export type MoveSource = Pick<ObjectInfo, "key" | "etag" | "size"> & Partial<Pic
 
 const COPY_CONFLICT_RETRIES = 3;
 
+/** What CopyObject answered about the copy it made (S3 API reference, CopyObject response and CopyObjectResult). */
+export interface CopiedObject {
+  readonly etag: string;
+  readonly lastModified?: Date;
+  /** The new object's version (versioned buckets). */
+  readonly versionId?: string;
+  /** The source version that was copied (`x-amz-copy-source-version-id`). */
+  readonly sourceVersionId?: string;
+  readonly sse?: string;
+  /** Present when the source had one; S3 adds CRC64NVME to every new object (CopyObjectResult). */
+  readonly checksum?: string;
+}
+
+export type CopyOutcome =
+  { readonly status: "copied"; readonly copy: CopiedObject } | { readonly status: "exists" | "changed" | "missing" };
+
 /**
  * Server-side copy that never overwrites: `If-None-Match: *` on the destination (CopyObject
  * supports it: S3 API reference, CopyObject `IfNoneMatch`, "Copies the object only if the object
  * key name at the destination does not already exist"), the exact source version (`?versionId=`)
- * or, unversioned, `x-amz-copy-source-if-match` (when an ETag is given: private working files
- * that only the gateway writes are copied by key). Returns "exists" when the destination already
- * holds an object (a 412 whose source is unchanged), "changed" when the source no longer matches.
- * A 409 ConditionalRequestConflict (a concurrent write to the same key) is retried, as S3 asks.
+ * or, unversioned, `x-amz-copy-source-if-match` ("Copies the object if its entity tag (ETag)
+ * matches the specified tag", else 412 Precondition Failed: S3 API reference, CopyObject; private
+ * working files that only the gateway writes are copied by key when no ETag is given). Returns
+ * "exists" when the destination already holds an object (a 412 whose source is unchanged),
+ * "changed" when the source no longer matches, "missing" when it is gone. A 409
+ * ConditionalRequestConflict (a concurrent write to the same key) is retried, as S3 asks.
  */
-export async function copyOnce(
+export async function copyExact(
   s3: S3Client,
   bucket: string,
   source: MoveSource,
   to: string,
   extra: { contentType?: string; metadata?: Record<string, string> } = {},
-): Promise<"copied" | "exists" | "changed" | "missing"> {
+): Promise<CopyOutcome> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await s3.send(
+      const r = await s3.send(
         new CopyObjectCommand({
           Bucket: bucket,
           Key: to,
@@ -192,62 +207,102 @@ export async function copyOnce(
             : {}),
         }),
       );
-      return "copied";
+      const c = r.CopyObjectResult ?? {};
+      const checksum = c.ChecksumSHA256 ?? c.ChecksumCRC64NVME ?? c.ChecksumCRC32;
+      return {
+        status: "copied",
+        copy: {
+          etag: c.ETag ?? "",
+          ...(c.LastModified ? { lastModified: c.LastModified } : {}),
+          ...(r.VersionId ? { versionId: r.VersionId } : {}),
+          ...(r.CopySourceVersionId ? { sourceVersionId: r.CopySourceVersionId } : {}),
+          ...(r.ServerSideEncryption ? { sse: r.ServerSideEncryption } : {}),
+          ...(checksum ? { checksum } : {}),
+        },
+      };
     } catch (e) {
       if (isConditionalConflict(e) && attempt < COPY_CONFLICT_RETRIES) continue;
-      if (isConditionalConflict(e)) return "exists";
+      if (isConditionalConflict(e)) return { status: "exists" };
       if (isPreconditionFailed(e)) {
         // One status for two conditions: tell them apart by looking at the destination.
-        return (await headObject(s3, bucket, to)) ? "exists" : "changed";
+        return { status: (await headObject(s3, bucket, to)) ? "exists" : "changed" };
       }
-      if (isNotFound(e)) return "missing";
+      if (isNotFound(e)) return { status: "missing" };
       throw e;
     }
   }
 }
 
 /**
- * Server-side move of one exact object version: copy it (never over an existing object), verify
- * the copy, then delete exactly that version (`VersionId`) or, unversioned, only while it still has
- * its ETag (`If-Match`, S3 conditional deletes on general purpose buckets: "How to perform
- * conditional deletes", S3 user guide). A re-upload of identical bytes during the move is another
- * version: it survives and is sent as its own message. Idempotent: when the source is gone but a
- * verified copy exists at `to`, an earlier attempt completed and nothing is done twice.
+ * Whether the copy CopyObject reports is the source that was asked for. The copy was conditional on
+ * the source's version or ETag, so what is left to check is S3's own answer: the version it copied,
+ * the checksum, or the ETag. With SSE-KMS an ETag is no content digest, and a source uploaded in
+ * parts has an ETag of its parts (`…-N`) that a single-part copy cannot have: then the condition
+ * on the source is the check.
+ */
+export function copyIsSource(source: MoveSource & Partial<Pick<ObjectInfo, "sse" | "checksum">>, copy: CopiedObject) {
+  if (source.versionId && copy.sourceVersionId && copy.sourceVersionId !== source.versionId) return false;
+  if (source.checksum && copy.checksum) return source.checksum === copy.checksum;
+  if (source.sse === "aws:kms" || copy.sse === "aws:kms") return true;
+  if (!source.etag || /-\d+"?$/.test(source.etag)) return true;
+  return sameEtag(copy.etag, source.etag);
+}
+
+/**
+ * Server-side move of one exact object version: copy it (never over an existing object, only while
+ * the source is the claimed version), verify the copy from CopyObject's answer, then delete exactly
+ * that version (`VersionId`) or, unversioned, only while it still has its ETag (`If-Match`, S3
+ * conditional deletes on general purpose buckets: "How to perform conditional deletes", S3 user
+ * guide). A re-upload of identical bytes during the move is another version: it survives and is
+ * sent as its own message. Two requests when nothing went wrong; when the destination is taken or
+ * the source gone (a retried event), the destination is read: a verified copy there from an earlier
+ * attempt means that attempt got that far, and nothing is done twice.
  */
 export async function safeMove(
   s3: S3Client,
   bucket: string,
-  source: MoveSource,
+  source: MoveSource & Partial<Pick<ObjectInfo, "sse" | "checksum">>,
   to: string,
   extra: { contentType?: string; metadata?: Record<string, string> } = {},
 ): Promise<MoveResult> {
-  const current = await headObject(s3, bucket, source.key, source.versionId);
-  if (!current) {
-    const existing = await headObject(s3, bucket, to);
-    if (existing && existing.size === source.size) return { to: existing, moved: false };
-    throw new MoveError(`s3://${bucket}/${source.key} no longer exists and no copy is at ${to}`, "source-missing");
-  }
-  if (!sameEtag(current.etag, source.etag)) {
+  const first = await copyExact(s3, bucket, source, to, extra);
+  if (first.status === "changed")
+    throw new MoveError(`s3://${bucket}/${source.key} is no longer the version that was claimed`, "source-changed");
+  if (first.status === "copied" && !copyIsSource(source, first.copy))
     throw new MoveError(
-      `s3://${bucket}/${source.key} changed since it was claimed (ETag ${current.etag}, expected ${source.etag})`,
-      "source-changed",
+      `copy of s3://${bucket}/${source.key} at ${to} does not match its source; the source was kept`,
+      "verify-failed",
     );
+  if (first.status !== "copied") {
+    // Read the destination: an earlier attempt's copy (a retried event), or another object.
+    const there = await headObject(s3, bucket, to);
+    if (first.status === "missing") {
+      if (there && there.size === source.size) return { to: there, moved: false };
+      throw new MoveError(`s3://${bucket}/${source.key} no longer exists and no copy is at ${to}`, "source-missing");
+    }
+    if (!there || !copyMatches(source, there))
+      throw new MoveError(
+        `${to} already holds another object; s3://${bucket}/${source.key} was kept`,
+        "destination-taken",
+      );
+    await deleteExact(s3, bucket, source);
+    return { to: there, moved: true };
   }
-  const exact: MoveSource = { ...source, ...(current.versionId ? { versionId: current.versionId } : {}) };
-  const copied = await copyOnce(s3, bucket, exact, to, extra);
-  if (copied === "changed" || copied === "missing")
-    throw new MoveError(`s3://${bucket}/${source.key} changed during the copy`, "source-changed");
-  const copy = await headObject(s3, bucket, to);
-  if (!copy || !copyMatches(current, copy)) {
-    throw new MoveError(
-      copied === "exists"
-        ? `${to} already holds another object; s3://${bucket}/${source.key} was kept`
-        : `copy of s3://${bucket}/${source.key} at ${to} does not match its source; the source was kept`,
-      copied === "exists" ? "destination-taken" : "verify-failed",
-    );
-  }
-  await deleteExact(s3, bucket, exact);
-  return { to: copy, moved: true };
+  const { copy } = first;
+  const versionId = copy.sourceVersionId ?? source.versionId;
+  await deleteExact(s3, bucket, { ...source, ...(versionId ? { versionId } : {}) });
+  return {
+    to: {
+      key: to,
+      etag: copy.etag,
+      size: source.size,
+      ...(copy.lastModified ? { lastModified: copy.lastModified } : {}),
+      ...(copy.versionId ? { versionId: copy.versionId } : {}),
+      ...(copy.sse ? { sse: copy.sse } : {}),
+      ...(copy.checksum ? { checksum: copy.checksum } : {}),
+    },
+    moved: true,
+  };
 }
 
 /**

@@ -4,6 +4,8 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import { addTransactions } from "./dynalite-transactions";
 
 /* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-return --
    s3rver and dynalite ship no types; their few calls used here are covered by the sandbox tests. */
@@ -98,6 +100,7 @@ export async function startStorageServers(workDir: string): Promise<StorageServe
   });
   const dyn = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve) => dyn.listen(0, "127.0.0.1", () => resolve()));
+  addTransactions(dyn as Server); // dynalite has no TransactWriteItems
   return {
     s3Endpoint: `http://127.0.0.1:${addr.port}`,
     dynamoEndpoint: `http://127.0.0.1:${(dyn.address() as AddressInfo).port}`,

@@ -13,6 +13,7 @@ import { DynamoDBClient, CreateTableCommand } from "@aws-sdk/client-dynamodb";
 import { OPEN_WORK_INDEX, STATE_TABLE_KEY } from "../../stacks/pipelines/state-table";
 import { resetClients } from "../../handlers/shared/clients";
 import { resetLedgerClient } from "../../handlers/shared/ledger";
+import { addTransactions } from "../../sandbox/runner/dynalite-transactions";
 
 const S3rver = require("s3rver");
 
@@ -63,6 +64,7 @@ export async function startLocalAws(): Promise<LocalAws> {
 
   const dyn = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((res) => dyn.listen(0, "127.0.0.1", () => res()));
+  addTransactions(dyn); // dynalite has no TransactWriteItems
   const dynamoEndpoint = `http://127.0.0.1:${(dyn.address() as AddressInfo).port}`;
 
   Object.assign(process.env, {

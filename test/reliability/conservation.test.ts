@@ -18,7 +18,7 @@ import type { WireRequest } from "./s3-wire";
 
 const m = useMatrix("as2gateway");
 
-function crashIn(fn: "createClaim" | "claimObject" | "createFile" | "recordTransfer"): () => void {
+function crashIn(fn: "openClaim" | "recordStaged" | "recordStarted"): () => void {
   return () => crashInModule(claims, fn)();
 }
 
@@ -29,15 +29,15 @@ function s3Fails(when: (r: WireRequest) => boolean): () => void {
 const staging = (k: string) => k.startsWith("_gateway/outbound/") && !/\/(processed|failed)\//.test(k);
 
 const BOUNDARIES: ReadonlyArray<readonly [string, () => void]> = [
-  ["before the claim is recorded", crashIn("createClaim")],
-  ["after the claim, before the upload's version is owned", crashIn("claimObject")],
+  // The claim and the ownership of its upload are one transaction: no boundary between them.
+  ["before the claim and the ownership of the upload are recorded", crashIn("openClaim")],
   ["during the copy to staging", s3Fails((r) => r.op === "CopyObject" && staging(r.key))],
   [
     "after the copy, before the upload is deleted",
     s3Fails((r) => r.op === "DeleteObject" && r.key.startsWith("AS2/send/")),
   ],
-  ["after staging, before the staged file is recorded", crashIn("createFile")],
-  ["after StartFileTransfer, before its transfer id is recorded", crashIn("recordTransfer")],
+  ["after staging, before the staged file (with the send's intent) is recorded", crashIn("recordStaged")],
+  ["after StartFileTransfer, before its transfer id is recorded", crashIn("recordStarted")],
   ["during the copy to outbox/", s3Fails((r) => r.op === "CopyObject" && routed(r.key) && !isSidecarKey(r.key))],
   ["after the payload copy, before the MDN copy", s3Fails((r) => r.op === "CopyObject" && isSidecarKey(r.key))],
   ["after the MDN, before the record", s3Fails((r) => r.op === "PutObject" && routed(r.key))],
@@ -74,7 +74,11 @@ it.each(BOUNDARIES.map(([name, arm], i) => [name, arm, i] as const))(
     );
     await h.aws.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
     wire.bump(key);
-    const o = (await (await import("../../handlers/shared/s3-object")).headObject(h.aws.s3, BUCKET, key))!;
+    // The bucket is versioned: its S3 event names the version.
+    const o = {
+      ...(await (await import("../../handlers/shared/s3-object")).headObject(h.aws.s3, BUCKET, key))!,
+      versionId: wire.currentVersion(key),
+    };
     h.at(o.lastModified!, 16);
     arm();
 

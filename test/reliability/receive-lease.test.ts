@@ -10,8 +10,8 @@ import * as messageIndex from "../../handlers/receive/message-index";
 import { RECEIVE_LEASE_SECONDS, messagePk } from "../../handlers/receive/message-index";
 import * as routePayload from "../../handlers/receive/route-payload";
 import * as destination from "../../handlers/shared/destination";
-import { DeleteCommand } from "@aws-sdk/lib-dynamodb";
-import { getItem, ledgerClient, tableName } from "../../handlers/shared/ledger";
+import { DeleteItemCommand } from "@aws-sdk/client-dynamodb";
+import { getItem, tableClient, tableName } from "../../handlers/shared/ledger";
 import { destinationPk } from "../../handlers/shared/destination";
 import { handler as reconcileHandler, reconcile } from "../../handlers/send/reconcile";
 import { sendContext } from "../../handlers/send/context";
@@ -216,7 +216,9 @@ describe("after reservations ran out (a message waited days in a dead-letter que
     const [copy] = await copiesOf("d2", "failed");
     expect(copy).toBeDefined();
     // The reservation's item expired (TTL) while the event waited.
-    await ledgerClient().send(new DeleteCommand({ TableName: tableName(), Key: { pk: destinationPk(copy!) } }));
+    await tableClient().send(
+      new DeleteItemCommand({ TableName: tableName(), Key: { pk: { S: destinationPk(copy!) } } }),
+    );
 
     expect(await deliver(inboundEvent(resend))).toEqual({ batchItemFailures: [] });
     expect(await copiesOf("d2", "failed")).toEqual([copy]);

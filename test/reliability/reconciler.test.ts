@@ -3,14 +3,12 @@
  * the table's open-work index and Transfer's own status files; nothing waits forever.
  */
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import * as claims from "../../handlers/send/claims";
 import { handler as reconcileHandler, LAST_RUN_PK, openWork } from "../../handlers/send/reconcile";
-import { ledgerClient } from "../../handlers/shared/ledger";
 import { getItem } from "../../handlers/shared/ledger";
 import { isSidecarKey, keyBaseName, mdnKey, transferInboundKey, inboundWorkPrefix } from "../../model/layout";
 import { OLDEST_OPEN_WORK_METRIC, gatewayMetricNamespace } from "../../model/metrics";
-import { SendHarness, BUCKET, TABLE } from "../send/harness";
+import { SendHarness, BUCKET } from "../send/harness";
 
 let h: SendHarness;
 const write = jest.spyOn(process.stdout, "write");
@@ -125,7 +123,7 @@ describe("the reconciler (issue #11)", () => {
   it("staged, its continuation lost too: the reconciler resumes the claim from the open-work index", async () => {
     const o = await h.upload("AS2/send/ACME/PARTNER/orphaned-claim.xml", "orphan");
     h.at(o.lastModified!, 16);
-    const spy = jest.spyOn(claims as unknown as Record<string, typeof claims.createFile>, "createFile");
+    const spy = jest.spyOn(claims as unknown as Record<string, typeof claims.recordStaged>, "recordStaged");
     spy.mockRejectedValueOnce(new Error("stopped"));
     expect((await h.settle(h.s3Event(o))).batchItemFailures).toHaveLength(1);
     spy.mockRestore();
@@ -135,8 +133,7 @@ describe("the reconciler (issue #11)", () => {
     h.at(h.clock(), 16 * 60);
     expect((await reconcile()).resumedClaims).toBeGreaterThanOrEqual(1);
     expect(h.transfers).toHaveLength(1);
-    const last = await ledgerClient().send(new GetCommand({ TableName: TABLE, Key: { pk: LAST_RUN_PK } }));
-    expect(last.Item).toMatchObject({ at: h.clock().toISOString() });
+    expect(await getItem(LAST_RUN_PK)).toMatchObject({ at: h.clock().toISOString() });
   });
 
   it("a received payload whose event was lost is routed to inbox/ from its status file", async () => {

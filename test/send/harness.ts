@@ -94,7 +94,7 @@ export class SendHarness {
       ROUTING_ETAG: "test",
       POWERTOOLS_LOG_LEVEL: "SILENT",
     });
-    logger.setLogLevel("SILENT");
+    logger.setLogLevel(process.env.DEBUG_SEND ? "INFO" : "SILENT");
     forgetRouting();
     h.reset();
     setClock(() => h.now);
@@ -171,13 +171,21 @@ export class SendHarness {
       "detail-type": "Object Created",
       source: "aws.s3",
       account: "111122223333",
-      time: new Date().toISOString(),
+      // When S3 finished the upload (its LastModified, to the second here).
+      time: (o.lastModified ?? new Date()).toISOString(),
       region: "eu-west-1",
       resources: [`arn:aws:s3:::${BUCKET}`],
       detail: {
         version: "0",
         bucket: { name: BUCKET },
-        object: { key: encoded, size: o.size, etag: o.etag.replace(/"/g, ""), sequencer: "0" },
+        // A versioned bucket's events name the version (S3 user guide, EventBridge event message structure).
+        object: {
+          key: encoded,
+          size: o.size,
+          etag: o.etag.replace(/"/g, ""),
+          ...(o.versionId ? { "version-id": o.versionId } : {}),
+          sequencer: "0",
+        },
         reason: "PutObject",
       },
     };
@@ -281,6 +289,8 @@ export class SendHarness {
     s3Extra: Record<string, string> = {},
   ): Record<string, unknown> {
     const name = stagedKey.slice(stagedKey.lastIndexOf("/") + 1);
+    // The connector that made the transfer, as Transfer's events name it.
+    const connector = this.transfers[this.transferIds.indexOf(transferId)]?.ConnectorId ?? "c-partner";
     return {
       version: "0",
       id: `tev-${Math.random().toString(36).slice(2)}`,
@@ -289,9 +299,9 @@ export class SendHarness {
       account: "111122223333",
       time: new Date().toISOString(),
       region: "eu-west-1",
-      resources: ["arn:aws:transfer:eu-west-1:111122223333:connector/c-partner"],
+      resources: [`arn:aws:transfer:eu-west-1:111122223333:connector/${connector}`],
       detail: {
-        "connector-id": "c-partner",
+        "connector-id": connector,
         "transfer-id": transferId,
         "as2-from": "ACME",
         "as2-to": "PARTNER",

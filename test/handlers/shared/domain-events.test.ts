@@ -49,4 +49,25 @@ describe("publishDomainEvents", () => {
     await expect(publishDomainEvents(new EventBridgeClient({}), "bus", [event(3)])).rejects.toThrow(PublishError);
     expect(eb.commandCalls(PutEventsCommand)).toHaveLength(3);
   });
+
+  it("times SecondsToMdn from the upload when the publisher knows it", async () => {
+    eb.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
+    const lines: string[] = [];
+    const out = jest.spyOn(process.stdout, "write").mockImplementation((s) => (lines.push(String(s)), true));
+    try {
+      const e = {
+        ...event(1),
+        timestamp: "2026-11-22T10:05:00.000Z",
+        lastAttemptTime: "2026-11-22T10:04:30.000Z",
+        mdn: { bucket: "b", key: "k.mdn" },
+      };
+      await publishDomainEvents(new EventBridgeClient({}), "bus", [e], { uploadedAt: "2026-11-22T10:00:00.000Z" });
+      await publishDomainEvents(new EventBridgeClient({}), "bus", [e]);
+    } finally {
+      out.mockRestore();
+    }
+    const metric = lines.map((l) => JSON.parse(l) as Record<string, unknown>).map((l) => l.SecondsToMdn);
+    // From the upload (5 min), not from the last StartFileTransfer (30 s); without it, the old start.
+    expect(metric).toEqual([300, 30]);
+  });
 });

@@ -36,7 +36,7 @@ describe("ledger on dynalite", () => {
     await putIfAbsent({ pk: "MSG#1", state: "claimed" });
     expect(await updateItem("MSG#1", { state: "sent" }, { field: "state", equals: "claimed" })).toBe(true);
     expect(await updateItem("MSG#1", { state: "sent" }, { field: "state", equals: "claimed" })).toBe(false);
-    expect(await updateItem("MSG#1", { state: "done" }, { field: "state", notEquals: "done" })).toBe(true);
+    expect(await updateItem("MSG#1", { state: "done" }, { field: "state", equals: "sent" })).toBe(true);
     expect(await updateItem("MSG#missing", { state: "x" })).toBe(false);
     expect((await getItem("MSG#1"))?.state).toBe("done");
   });

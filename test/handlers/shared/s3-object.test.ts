@@ -7,8 +7,10 @@ import {
 } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { startLocalAws, type LocalAws } from "../../helpers/local-servers";
+import { startS3Wire } from "../../reliability/s3-wire";
 import {
   safeMove,
+  copyIsSource,
   headObject,
   resolveEventKey,
   copySource,
@@ -97,11 +99,41 @@ describe("safeMove against a real S3 API", () => {
   });
 
   it("refuses to move a source that changed since it was seen, and keeps it", async () => {
-    const src = await put("in/changed.xml", "v1");
-    await put("in/changed.xml", "v2 is longer");
-    await expect(safeMove(aws.s3, BUCKET, src, "out/changed.xml")).rejects.toMatchObject({ reason: "source-changed" });
-    expect(await read("in/changed.xml")).toBe("v2 is longer");
-    expect(await headObject(aws.s3, BUCKET, "out/changed.xml")).toBeUndefined();
+    // s3rver ignores x-amz-copy-source-if-match: the wire proxy answers for S3 (412).
+    const wire = await startS3Wire(aws.s3Endpoint);
+    const viaWire = new S3Client({
+      region: "eu-west-1",
+      endpoint: wire.endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+    });
+    try {
+      const src = await put("in/changed.xml", "v1");
+      await put("in/changed.xml", "v2 is longer");
+      await expect(safeMove(viaWire, BUCKET, src, "out/changed.xml")).rejects.toMatchObject({
+        reason: "source-changed",
+      });
+      expect(wire.requests.find((r) => r.op === "CopyObject")).toMatchObject({
+        copySourceIfMatch: src.etag,
+        status: 412,
+      });
+      expect(await read("in/changed.xml")).toBe("v2 is longer");
+      expect(await headObject(aws.s3, BUCKET, "out/changed.xml")).toBeUndefined();
+    } finally {
+      viaWire.destroy();
+      await wire.close();
+    }
+  });
+
+  it("a copy that CopyObject reports as another version or ETag is not the source", () => {
+    const src = { key: "a", etag: '"1"', size: 3 };
+    expect(copyIsSource(src, { etag: '"1"' })).toBe(true);
+    expect(copyIsSource(src, { etag: '"2"' })).toBe(false);
+    expect(copyIsSource({ ...src, versionId: "v1" }, { etag: '"1"', sourceVersionId: "v2" })).toBe(false);
+    expect(copyIsSource({ ...src, checksum: "c1" }, { etag: '"1"', checksum: "c2" })).toBe(false);
+    // SSE-KMS ETags and a multipart source's ETag are no digest of the bytes: the copy's condition was the check.
+    expect(copyIsSource(src, { etag: '"2"', sse: "aws:kms" })).toBe(true);
+    expect(copyIsSource({ ...src, etag: '"abc-3"' }, { etag: '"def"' })).toBe(true);
   });
 
   it("fails clearly when the source is missing and no copy exists", async () => {
@@ -168,10 +200,13 @@ describe("safeMove conditional paths (fault injection: the local S3 servers igno
           name: "PreconditionFailed",
           $metadata: { httpStatusCode: 412 },
         });
+      if ("CopySource" in input) return { CopyObjectResult: { ETag: '"e1"' } };
       return { ETag: '"e1"', ContentLength: 3 };
     });
     const r = await safeMove(s3 as unknown as S3Client, "b", src, "out/x.xml");
     expect(r.moved).toBe(true);
+    // Two requests: the copy conditional on the source's ETag, verified from its answer, then the delete.
+    expect(s3.calls().map((c) => c.args[0].constructor.name)).toEqual(["CopyObjectCommand", "DeleteObjectCommand"]);
     expect(s3.commandCalls(DeleteObjectCommand)[0]!.args[0].input).toEqual({
       Bucket: "b",
       Key: "in/x.xml",
