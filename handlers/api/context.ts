@@ -2,7 +2,7 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { s3Client } from "../shared/clients";
-import { ledgerClient } from "../shared/ledger";
+import { ledgerClient } from "./document-client";
 import { loadRouting } from "../shared/routing-loader";
 import type { Routing } from "../../model/routing-types";
 import { indexTableName } from "./index-writer";

@@ -5,7 +5,7 @@
  */
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { createHash } from "node:crypto";
-import { ledgerClient } from "../shared/ledger";
+import { ledgerClient } from "./document-client";
 import { indexTableName } from "./index-writer";
 import {
   INDEX_GSIS,

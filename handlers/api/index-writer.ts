@@ -3,7 +3,8 @@
  * apart from the pipeline's state (index-transitions.ts), so neither ever overwrites the other.
  */
 import { UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { conditionally, ledgerClient } from "../shared/ledger";
+import { conditionally } from "../shared/ledger";
+import { ledgerClient } from "./document-client";
 import { INDEX_TABLE_KEY } from "../../model/api/index-model";
 import { indexTableName } from "./index-transitions";
 
