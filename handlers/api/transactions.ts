@@ -1,0 +1,116 @@
+/**
+ * POST /v1/transactions (issue 16, the real-time source): one transaction per call onto the partner's
+ * transaction queue, where the start handler runs it like a transaction split from a file.
+ *
+ * Exactly once: the caller's transactionId plays the part a file's ETag plays for split transactions
+ * (handlers/pipeline/transaction-message.ts), at position 0. The gateway's id is therefore the same for
+ * every retry of a POST; it is the Step Functions execution name (a second StartExecution with that name
+ * is refused) and the key of the conditional PutItem, so a retried or concurrently duplicated POST adds
+ * no second execution and no second row. The first message wins: a retry with another text under the
+ * same transactionId is absorbed, as an idempotency key would be.
+ * The prefix `rest:` keeps these ids apart from the transactions of files: an S3 ETag is hex (with
+ * `-<parts>` for multipart uploads), never `rest:…`.
+ *
+ * Station and partner: from the body, else the `station`/`partner` query parameters (AWS's sample
+ * form has neither), else inferred when only one choice exists for the caller.
+ */
+import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { pipelineOf, type PipelineDocument, type PipelinePartner } from "../../model/pipeline-document";
+import type { PostTransactionRequest, TransactionAccepted } from "../../model/api/schemas";
+import { loadPipelineDocument } from "../pipeline/config";
+import { MAX_MESSAGE_BYTES, messageContext } from "../pipeline/split-file";
+import { transactionMessage } from "../pipeline/transaction-message";
+import { canSeeStation, type Caller } from "./auth";
+import type { ApiContext } from "./context";
+import { ApiProblem } from "./http";
+import { routeFor } from "./send";
+
+/** What a REST transaction's `source` says in the message and the table row (no S3 object behind it). */
+export const REST_SOURCE_KEY_PREFIX = "rest:/v1/transactions/";
+
+let sqs: SQSClient | undefined;
+
+/** What stands for the ETag in transactionId() for a posted transaction. */
+export function postedTransactionEtag(callerTransactionId: string): string {
+  return `rest:${callerTransactionId}`;
+}
+
+async function pipelineDocument(ctx: ApiContext): Promise<PipelineDocument | undefined> {
+  // The stack sets these only when some partner has a pipeline (stacks/api/rest-api.ts).
+  if (!process.env.PIPELINE_KEY || !process.env.TRANSACTION_QUEUE_URL) return undefined;
+  return loadPipelineDocument(ctx.s3);
+}
+
+function noPipeline(station: string, partner: string): ApiProblem {
+  return new ApiProblem(
+    409,
+    "NO_PIPELINE",
+    `partner '${partner}' of station '${station}' has no transaction pipeline; declare \`pipeline: { format }\` on the partner (or as its station's default) in the customer file and redeploy`,
+  );
+}
+
+function only(choices: readonly string[], what: string, param: string): string {
+  if (choices.length === 1) return choices[0]!;
+  throw new ApiProblem(
+    400,
+    `${what.toUpperCase()}_REQUIRED`,
+    choices.length
+      ? `name the ${what} in the body or the '${param}' query parameter; one of: ${choices.map((c) => `'${c}'`).join(", ")}`
+      : `name the ${what} in the body or the '${param}' query parameter (no ${what} with a transaction pipeline is open to this caller)`,
+  );
+}
+
+function choose(
+  doc: PipelineDocument | undefined,
+  caller: Caller,
+  body: PostTransactionRequest,
+  query: Record<string, string | undefined>,
+): { station: string; partner: string } {
+  const piped = (doc?.partners ?? []).filter((p) => canSeeStation(caller, p.station));
+  const station =
+    body.station ?? query.station ?? only([...new Set(piped.map((p) => p.station))], "station", "station");
+  const partner =
+    body.partner ??
+    query.partner ??
+    only(
+      piped.filter((p) => p.station === station).map((p) => p.partner),
+      "partner",
+      "partner",
+    );
+  return { station, partner };
+}
+
+export async function postTransaction(
+  ctx: ApiContext,
+  caller: Caller,
+  body: PostTransactionRequest,
+  query: Record<string, string | undefined>,
+): Promise<TransactionAccepted> {
+  const doc = await pipelineDocument(ctx);
+  const { station, partner } = choose(doc, caller, body, query);
+  // Unknown station or partner, a station the caller may not use, a disabled partner: as for a send.
+  routeFor(ctx, caller, station, partner);
+  const pipeline: PipelinePartner | undefined = doc && pipelineOf(doc, station, partner);
+  if (!doc || !pipeline) throw noPipeline(station, partner);
+  const etag = postedTransactionEtag(body.transactionId);
+  const message = transactionMessage(
+    messageContext(
+      doc,
+      pipeline,
+      { bucket: ctx.bucket, key: `${REST_SOURCE_KEY_PREFIX}${body.transactionId}`, etag },
+      ctx.now().toISOString(),
+    ),
+    { position: 0, body: body.transactionMessage, envelope: { transactionId: body.transactionId } },
+  );
+  const text = JSON.stringify(message);
+  const bytes = Buffer.byteLength(text, "utf8");
+  if (bytes > MAX_MESSAGE_BYTES)
+    throw new ApiProblem(
+      413,
+      "TRANSACTION_TOO_LARGE",
+      `the transaction is ${bytes} bytes as a pipeline message; SQS messages and Step Functions inputs hold at most ${MAX_MESSAGE_BYTES}: send it as a file instead`,
+    );
+  sqs ??= new SQSClient({});
+  await sqs.send(new SendMessageCommand({ QueueUrl: process.env.TRANSACTION_QUEUE_URL, MessageBody: text }));
+  return { id: message.id, station, partner, transactionId: body.transactionId, state: "accepted" };
+}
