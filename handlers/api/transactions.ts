@@ -41,6 +41,23 @@ async function pipelineDocument(ctx: ApiContext): Promise<PipelineDocument | und
   return loadPipelineDocument(ctx.s3);
 }
 
+/**
+ * The envelope facts a splitter would have kept that the transaction itself carries (the format
+ * handler types a row by them): X12 ST01/ST02, EDIFACT UNH's message type, the XML element's name.
+ * A posted transaction has no interchange around it, so no interchange or group numbers.
+ */
+export function postedEnvelope(format: string, transactionId: string, body: string): Record<string, string> {
+  const text = body.trimStart();
+  const facts: Record<string, string> = { transactionId };
+  const x12 = format === "x12" ? /^ST(.)(\w+)\1(\w+)/.exec(text) : null;
+  if (x12) Object.assign(facts, { transactionSetId: x12[2]!, transactionControlNumber: x12[3]! });
+  const edi = format === "edifact" ? /^UNH\+[^+]*\+(\w+)/.exec(text) : null;
+  if (edi) facts.messageType = edi[1]!;
+  const xml = format === "xml" ? /^(?:<\?[^>]*\?>\s*)?<([A-Za-z_][\w.-]*)/.exec(text) : null;
+  if (xml) facts.element = xml[1]!;
+  return facts;
+}
+
 function noPipeline(station: string, partner: string): ApiProblem {
   return new ApiProblem(
     409,
@@ -100,7 +117,11 @@ export async function postTransaction(
       { bucket: ctx.bucket, key: `${REST_SOURCE_KEY_PREFIX}${body.transactionId}`, etag },
       ctx.now().toISOString(),
     ),
-    { position: 0, body: body.transactionMessage, envelope: { transactionId: body.transactionId } },
+    {
+      position: 0,
+      body: body.transactionMessage,
+      envelope: postedEnvelope(pipeline.format, body.transactionId, body.transactionMessage),
+    },
   );
   const text = JSON.stringify(message);
   const bytes = Buffer.byteLength(text, "utf8");

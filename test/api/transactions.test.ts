@@ -17,6 +17,7 @@ import {
 } from "../../model/pipeline-document";
 import { forgetPipelineDocument } from "../../handlers/pipeline/config";
 import type { TransactionMessage } from "../../handlers/pipeline/transaction-message";
+import { postedEnvelope } from "../../handlers/api/transactions";
 
 const QUEUE = "https://sqs.eu-west-1.amazonaws.com/123456789012/as2-acme-transactions";
 const sqs = mockClient(SQSClient);
@@ -109,7 +110,7 @@ describe("POST /v1/transactions", () => {
       table: "as2-acme-transactions",
       position: 0,
       body: X12_ST,
-      envelope: { transactionId: "12" },
+      envelope: { transactionId: "12", transactionSetId: "850", transactionControlNumber: "0001" },
       source: { bucket: BUCKET, key: "rest:/v1/transactions/12", etag: "rest:12" },
     });
     expect(Number.isNaN(Date.parse(one!.message.receivedAt))).toBe(false);
@@ -219,6 +220,23 @@ describe("POST /v1/transactions", () => {
     const get = await h.call({ method: "GET", path: "/v1/transactions" });
     expect(get).toMatchObject({ status: 405, body: { code: "METHOD_NOT_ALLOWED" } });
     expect(sent()).toEqual([]);
+  });
+
+  it("keeps the envelope facts the transaction carries, as a splitter would", () => {
+    expect(postedEnvelope("x12", "1", X12_ST)).toEqual({
+      transactionId: "1",
+      transactionSetId: "850",
+      transactionControlNumber: "0001",
+    });
+    expect(postedEnvelope("edifact", "2", "UNH+1+ORDERS:D:96A:UN'BGM+220+PO1'UNT+3+1'")).toEqual({
+      transactionId: "2",
+      messageType: "ORDERS",
+    });
+    expect(postedEnvelope("xml", "3", '<?xml version="1.0"?>\n<Transaction TransactionID="3"/>')).toEqual({
+      transactionId: "3",
+      element: "Transaction",
+    });
+    expect(postedEnvelope("x12", "4", "not x12")).toEqual({ transactionId: "4" });
   });
 
   it("refuses a transaction too large for one pipeline message with 413, before enqueuing", async () => {
