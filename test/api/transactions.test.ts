@@ -172,6 +172,18 @@ describe("POST /v1/transactions", () => {
     expect(sent()).toEqual([]);
   });
 
+  it("answers 409 when the stack deployed no pipeline at all (no queue in the environment)", async () => {
+    const saved = process.env.TRANSACTION_QUEUE_URL;
+    delete process.env.TRANSACTION_QUEUE_URL;
+    try {
+      const r = await form({ transactionId: "1", transactionMessage: X12_ST }, { station: "ACME", partner: "GLOBEX" });
+      expect(r).toMatchObject({ status: 409, body: { code: "NO_PIPELINE" } });
+    } finally {
+      process.env.TRANSACTION_QUEUE_URL = saved;
+    }
+    expect(sent()).toEqual([]);
+  });
+
   it("refuses a caller without the send scope, and an unauthenticated call", async () => {
     const reader: Auth = { kind: "jwt", clientId: "reader", scopes: ["as2-gateway/read"] };
     const r = await form(
