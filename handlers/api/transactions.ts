@@ -18,7 +18,6 @@ import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { pipelineOf, type PipelineDocument, type PipelinePartner } from "../../model/pipeline-document";
 import type { PostTransactionRequest, TransactionAccepted } from "../../model/api/schemas";
 import { loadPipelineDocument } from "../pipeline/config";
-import { MAX_MESSAGE_BYTES, messageContext } from "../pipeline/split-file";
 import { transactionMessage } from "../pipeline/transaction-message";
 import { canSeeStation, type Caller } from "./auth";
 import type { ApiContext } from "./context";
@@ -27,6 +26,13 @@ import { routeFor } from "./send";
 
 /** What a REST transaction's `source` says in the message and the table row (no S3 object behind it). */
 export const REST_SOURCE_KEY_PREFIX = "rest:/v1/transactions/";
+
+/**
+ * 256 KiB: the Step Functions execution input limit, as handlers/pipeline/split-file.ts checks for split
+ * transactions (a test holds the two equal). Not imported from there: that module brings every splitter,
+ * and the XML parser, into the API bundle.
+ */
+export const MAX_POSTED_MESSAGE_BYTES = 256 * 1024;
 
 let sqs: SQSClient | undefined;
 
@@ -110,13 +116,19 @@ export async function postTransaction(
   const pipeline: PipelinePartner | undefined = doc && pipelineOf(doc, station, partner);
   if (!doc || !pipeline) throw noPipeline(station, partner);
   const etag = postedTransactionEtag(body.transactionId);
+  // The fields split-file.ts's messageContext() gives a split transaction, from the same pipeline entry.
   const message = transactionMessage(
-    messageContext(
-      doc,
-      pipeline,
-      { bucket: ctx.bucket, key: `${REST_SOURCE_KEY_PREFIX}${body.transactionId}`, etag },
-      ctx.now().toISOString(),
-    ),
+    {
+      customer: doc.customer,
+      station: pipeline.station,
+      partner: pipeline.partner,
+      test: pipeline.test,
+      format: pipeline.format,
+      table: pipeline.table,
+      source: { bucket: ctx.bucket, key: `${REST_SOURCE_KEY_PREFIX}${body.transactionId}`, etag },
+      receivedAt: ctx.now().toISOString(),
+      ...(pipeline.enrichUrl ? { enrich: { url: pipeline.enrichUrl } } : {}),
+    },
     {
       position: 0,
       body: body.transactionMessage,
@@ -125,11 +137,11 @@ export async function postTransaction(
   );
   const text = JSON.stringify(message);
   const bytes = Buffer.byteLength(text, "utf8");
-  if (bytes > MAX_MESSAGE_BYTES)
+  if (bytes > MAX_POSTED_MESSAGE_BYTES)
     throw new ApiProblem(
       413,
       "TRANSACTION_TOO_LARGE",
-      `the transaction is ${bytes} bytes as a pipeline message; SQS messages and Step Functions inputs hold at most ${MAX_MESSAGE_BYTES}: send it as a file instead`,
+      `the transaction is ${bytes} bytes as a pipeline message; SQS messages and Step Functions inputs hold at most ${MAX_POSTED_MESSAGE_BYTES}: send it as a file instead`,
     );
   sqs ??= new SQSClient({});
   await sqs.send(new SendMessageCommand({ QueueUrl: process.env.TRANSACTION_QUEUE_URL, MessageBody: text }));

@@ -17,7 +17,8 @@ import {
 } from "../../model/pipeline-document";
 import { forgetPipelineDocument } from "../../handlers/pipeline/config";
 import type { TransactionMessage } from "../../handlers/pipeline/transaction-message";
-import { postedEnvelope } from "../../handlers/api/transactions";
+import { MAX_POSTED_MESSAGE_BYTES, postedEnvelope } from "../../handlers/api/transactions";
+import { MAX_MESSAGE_BYTES, messageContext } from "../../handlers/pipeline/split-file";
 
 const QUEUE = "https://sqs.eu-west-1.amazonaws.com/123456789012/as2-acme-transactions";
 const sqs = mockClient(SQSClient);
@@ -114,6 +115,14 @@ describe("POST /v1/transactions", () => {
       source: { bucket: BUCKET, key: "rest:/v1/transactions/12", etag: "rest:12" },
     });
     expect(Number.isNaN(Date.parse(one!.message.receivedAt))).toBe(false);
+    // The same context a split transaction of Globex would carry.
+    const { source, receivedAt, ...ctx } = messageContext(doc, doc.partners[0]!, one!.message.source, "t");
+    expect([source, receivedAt]).toEqual([one!.message.source, "t"]);
+    expect(one!.message).toMatchObject(ctx);
+  });
+
+  it("holds posted transactions to the split transactions' message limit", () => {
+    expect(MAX_POSTED_MESSAGE_BYTES).toBe(MAX_MESSAGE_BYTES);
   });
 
   it("JSON with station and partner in the body; '+' and '&' in a form survive decoding", async () => {
