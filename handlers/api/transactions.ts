@@ -91,15 +91,15 @@ function choose(
 ): { station: string; partner: string } {
   const piped = (doc?.partners ?? []).filter((p) => canSeeStation(caller, p.station));
   const station =
-    body.station ?? query.station ?? only([...new Set(piped.map((p) => p.station))], "station", "station");
+    body.station ?? (query.station || only([...new Set(piped.map((p) => p.station))], "station", "station"));
   const partner =
     body.partner ??
-    query.partner ??
-    only(
-      piped.filter((p) => p.station === station).map((p) => p.partner),
-      "partner",
-      "partner",
-    );
+    (query.partner ||
+      only(
+        piped.filter((p) => p.station === station).map((p) => p.partner),
+        "partner",
+        "partner",
+      ));
   return { station, partner };
 }
 
