@@ -8,7 +8,7 @@ import openapi from "../../templates/openapi.json";
 import { API_LIMITS } from "../../model/api/limits";
 import type { OperationId } from "../../model/api/operations";
 import { OPERATIONS } from "../../model/api/operations";
-import type { SendMessageRequest } from "../../model/api/schemas";
+import type { PostTransactionRequest, SendMessageRequest } from "../../model/api/schemas";
 import { logger } from "../shared/logger";
 import { ApiProblem, json, problem } from "./http";
 import { callerOf, requireScope, type Caller } from "./auth";
@@ -16,6 +16,7 @@ import { apiContext, type ApiContext } from "./context";
 import { validate, type JsonSchema } from "./validate";
 import { bulkRemove, files, list, mdn, patch, remove, toApiMessage, visibleItem } from "./messages";
 import { commit, resend, send } from "./send";
+import { postTransaction } from "./transactions";
 
 const SCHEMAS = openapi.components.schemas as unknown as Record<string, JsonSchema>;
 
@@ -33,6 +34,7 @@ export function matchRoute(method: string, path: string): Matched | { readonly a
   else if (p === "/v1/messages:bulkDelete") candidates.push({ op: "bulkDelete", method: "POST" });
   else if (p === "/v1/inbox") candidates.push({ op: "listInbox", method: "GET" });
   else if (p === "/v1/outbox") candidates.push({ op: "listOutbox", method: "GET" });
+  else if (p === "/v1/transactions") candidates.push({ op: "postTransaction", method: "POST" });
   else if (m) {
     const [, kind, rawId, verb, sub] = m;
     const id = decodeURIComponent(rawId!);
@@ -57,7 +59,23 @@ export function matchRoute(method: string, path: string): Matched | { readonly a
     : { allowed: candidates.map((c) => c.method) };
 }
 
-function bodyOf(event: APIGatewayProxyEventV2, schema: string): unknown {
+const FORM = "application/x-www-form-urlencoded";
+
+/** A form body as an object of its fields; a field given twice is ambiguous, so refused. */
+function formFields(text: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const [k, v] of new URLSearchParams(text)) {
+    if (k in fields) throw new ApiProblem(400, "DUPLICATE_FIELD", `the form gives '${k}' more than once; give it once`);
+    fields[k] = v;
+  }
+  return fields;
+}
+
+function bodyOf(
+  event: APIGatewayProxyEventV2,
+  schema: string,
+  types: readonly string[] = ["application/json"],
+): unknown {
   const raw = event.body ?? "";
   const bytes = event.isBase64Encoded ? Buffer.from(raw, "base64") : Buffer.from(raw, "utf8");
   if (bytes.length > API_LIMITS.bodyBytes)
@@ -67,18 +85,20 @@ function bodyOf(event: APIGatewayProxyEventV2, schema: string): unknown {
       `the body has ${bytes.length} bytes, at most ${API_LIMITS.bodyBytes} are read; send large files by upload URL (give size instead of contentBase64)`,
     );
   const type = (event.headers?.["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
-  if (type !== "application/json")
+  if (!types.includes(type))
     throw new ApiProblem(
       415,
       "UNSUPPORTED_MEDIA_TYPE",
-      `send the body as application/json (found ${type || "no content-type"})`,
+      `send the body as ${types.join(" or ")} (found ${type || "no content-type"})`,
     );
   let value: unknown;
-  try {
-    value = JSON.parse(bytes.toString("utf8"));
-  } catch (e) {
-    throw new ApiProblem(400, "MALFORMED_JSON", `the body is not valid JSON: ${(e as Error).message}`);
-  }
+  if (type === FORM) value = formFields(bytes.toString("utf8"));
+  else
+    try {
+      value = JSON.parse(bytes.toString("utf8"));
+    } catch (e) {
+      throw new ApiProblem(400, "MALFORMED_JSON", `the body is not valid JSON: ${(e as Error).message}`);
+    }
   const issues = validate(SCHEMAS[schema]!, value);
   if (issues.length)
     throw new ApiProblem(
@@ -119,6 +139,16 @@ async function run(
       return json(200, await mdn(ctx, caller, id));
     case "deleteMessage":
       return json(200, await remove(ctx, caller, id));
+    case "postTransaction":
+      return json(
+        202,
+        await postTransaction(
+          ctx,
+          caller,
+          bodyOf(event, "PostTransactionRequest", ["application/json", FORM]) as PostTransactionRequest,
+          query,
+        ),
+      );
     case "bulkDelete":
       return json(200, await bulkRemove(ctx, caller, (bodyOf(event, "BulkDeleteRequest") as { ids: string[] }).ids));
   }

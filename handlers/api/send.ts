@@ -41,7 +41,7 @@ interface UploadManifest {
 }
 
 /** The partner's route, or a 422/403 that names what to use instead. */
-function routeFor(ctx: ApiContext, caller: Caller, station: string, partner: string): Route {
+export function routeFor(ctx: ApiContext, caller: Caller, station: string, partner: string): Route {
   if (!ctx.routing.station(station)) {
     const known = ctx.routing.doc.stations.map((s) => s.station).filter((s) => canSeeStation(caller, s));
     throw new ApiProblem(

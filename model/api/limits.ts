@@ -16,6 +16,14 @@ export const API_LIMITS = {
   bulkDeleteIds: 100,
   fileNameChars: 255,
   pageSize: { default: 50, max: 100 },
+  /** Longest caller-chosen transactionId of POST /v1/transactions. */
+  transactionIdChars: 128,
+  /**
+   * Largest transactionMessage: a transaction travels as one SQS message and becomes one Step Functions
+   * execution input, both at most 256 KiB (handlers/pipeline/split-file.ts, MAX_MESSAGE_BYTES); the
+   * Lambda checks the whole message's bytes, this bounds the text before it is read.
+   */
+  transactionChars: 256 * 1024,
   /** Validity of presigned URLs. */
   urlSeconds: 900,
 } as const;

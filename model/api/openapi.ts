@@ -27,9 +27,9 @@ const PROBLEM_STATUSES: Record<number, string> = {
   401: "not authenticated",
   403: "the caller lacks the operation's scope or the message's station",
   404: "no such message (or not visible to the caller)",
-  409: "the message is not in a state that allows the operation",
+  409: "the message is not in a state that allows the operation; POST /v1/transactions: the partner has no transaction pipeline",
   413: "request body over the documented limit",
-  415: "the body is not application/json",
+  415: "the body's content-type is not one the operation takes",
   422: "unknown station or partner, or a partner of another station",
   429: "throttled: retry after a pause",
 };
@@ -88,6 +88,22 @@ const listParams = [
   { name: "cursor", in: "query", schema: { type: "string" }, description: "nextCursor of the previous page" },
 ];
 
+/** Where a form-encoded POST /v1/transactions (AWS's sample shape has no station or partner) names them. */
+const transactionParams = [
+  {
+    name: "station",
+    in: "query",
+    schema: { type: "string" },
+    description: "our station's AS2 ID, when the body does not name it",
+  },
+  {
+    name: "partner",
+    in: "query",
+    schema: { type: "string" },
+    description: "the partner's AS2 ID, when the body does not name it",
+  },
+];
+
 const json = (name: ApiSchemaName) => ({ "application/json": { schema: ref(name) } });
 
 function operationBody(o: Operation): Json {
@@ -103,29 +119,44 @@ function operationBody(o: Operation): Json {
     getMessageMdn: [200, "download URL", "MdnLink"],
     deleteMessage: [200, "the message, marked deleted", "Message"],
     bulkDelete: [200, "one result per id", "BulkDeleteResponse"],
+    postTransaction: [202, "accepted: one message on the partner's transaction queue", "TransactionAccepted"],
   };
   const [status, description, schema] = success[o.id];
   const requestBody: Partial<Record<OperationId, ApiSchemaName>> = {
     sendMessage: "SendMessageRequest",
     patchMessage: "PatchMessageRequest",
     bulkDelete: "BulkDeleteRequest",
+    postTransaction: "PostTransactionRequest",
   };
   const body = requestBody[o.id];
   const withId = o.path.includes("{id}") || o.path.includes("{uploadId}");
   const errors = [400, 401, 403, 429, ...(withId ? [404, 409] : []), ...(body ? [413, 415] : [])];
   if (o.id === "sendMessage") errors.push(422);
+  if (o.id === "postTransaction") errors.push(409, 422);
   return {
     operationId: o.id,
     summary: o.summary,
-    tags: [o.id.startsWith("list") ? "lists" : "messages"],
+    tags: [o.id.startsWith("list") ? "lists" : o.id === "postTransaction" ? "transactions" : "messages"],
     security: [{ sigv4: [] }, { oauth2: [oauthScope(o.scope)] }],
     "x-required-scope": o.scope,
     ...(withId
       ? { parameters: [o.path.includes("{uploadId}") ? uploadIdParam : idParam] }
       : o.id.startsWith("list")
         ? { parameters: listParams }
-        : {}),
-    ...(body ? { requestBody: { required: true, content: json(body) } } : {}),
+        : o.id === "postTransaction"
+          ? { parameters: transactionParams }
+          : {}),
+    ...(body
+      ? {
+          requestBody: {
+            required: true,
+            content:
+              o.id === "postTransaction"
+                ? { ...json(body), "application/x-www-form-urlencoded": { schema: ref(body) } }
+                : json(body),
+          },
+        }
+      : {}),
     responses: { [String(status)]: { description, content: json(schema) }, ...problemResponses(errors.sort()) },
   };
 }

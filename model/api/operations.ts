@@ -20,7 +20,8 @@ export type OperationId =
   | "getMessageMdn"
   | "deleteMessage"
   | "bulkDelete"
-  | "resendMessage";
+  | "resendMessage"
+  | "postTransaction";
 
 export interface Operation {
   readonly id: OperationId;
@@ -139,6 +140,15 @@ export const OPERATIONS: readonly Operation[] = [
     routeKey: "POST /v1/messages:bulkDelete",
     scope: "delete",
     summary: "Delete up to 100 messages, with a result per id",
+    throttle: WRITE,
+  },
+  {
+    id: "postTransaction",
+    method: "POST",
+    path: "/v1/transactions",
+    routeKey: "POST /v1/transactions",
+    scope: "send",
+    summary: "Submit one transaction to a partner's transaction pipeline (real time, exactly once per transactionId)",
     throttle: WRITE,
   },
 ];

@@ -187,6 +187,73 @@ export const bulkDeleteResponseSchema = z.strictObject({
   ),
 });
 
+const transactionKey = z
+  .string()
+  .min(1)
+  .max(API_LIMITS.transactionIdChars)
+  .regex(/^[\x21-\x7e]+$/)
+  .describe(
+    "the caller's id of the transaction (printable ASCII, no spaces): with station and partner it decides the gateway's transaction id, so a POST retried with the same transactionId is processed once",
+  );
+
+export const postTransactionRequestSchema = z
+  .strictObject({
+    station: as2Id
+      .optional()
+      .describe(
+        "our station's AS2 ID; omitted: the `station` query parameter, else the only station the caller may use that has a partner with a pipeline",
+      ),
+    partner: as2Id
+      .optional()
+      .describe(
+        "the partner's AS2 ID (its pipeline processes the transaction); omitted: the `partner` query parameter, else the station's only partner with a pipeline",
+      ),
+    transactionId: transactionKey,
+    transactionMessage: z
+      .string()
+      .min(1)
+      .max(API_LIMITS.transactionChars)
+      .describe("the transaction's text, processed as one transaction of the partner's pipeline format (not split)"),
+  })
+  .describe(
+    "application/json, or application/x-www-form-urlencoded with the same field names (AWS's sample shape: transactionId=12&transactionMessage=...)",
+  )
+  .meta({
+    examples: [
+      {
+        station: "ACME-AS2",
+        partner: "GLOBEX",
+        transactionId: "12",
+        transactionMessage: '<Transaction TransactionID="12"><Amount>100</Amount></Transaction>',
+      },
+    ],
+  });
+
+export const transactionAcceptedSchema = z
+  .strictObject({
+    id: z
+      .string()
+      .regex(/^[0-9a-f]{32}-0$/)
+      .describe(
+        "the gateway's transaction id: the Step Functions execution name and the transaction table's key; the same for a retried POST",
+      ),
+    station: as2Id,
+    partner: as2Id,
+    transactionId: transactionKey,
+    state: z.literal("accepted").describe("queued for the pipeline; processing is asynchronous"),
+  })
+  .meta({
+    examples: [
+      {
+        id: "5d41402abc4b2a76b9719d911017c592-0",
+        station: "ACME-AS2",
+        partner: "GLOBEX",
+        transactionId: "12",
+        state: "accepted",
+      },
+    ],
+  });
+
 export const problemSchema = z
   .looseObject({
     type: z.string().describe("URI of the problem type (about:blank-style URNs of this API)"),
@@ -220,6 +287,8 @@ export const API_SCHEMAS = {
   MdnLink: mdnLinkSchema,
   BulkDeleteRequest: bulkDeleteRequestSchema,
   BulkDeleteResponse: bulkDeleteResponseSchema,
+  PostTransactionRequest: postTransactionRequestSchema,
+  TransactionAccepted: transactionAcceptedSchema,
   Problem: problemSchema,
 } as const;
 export type ApiSchemaName = keyof typeof API_SCHEMAS;
@@ -231,4 +300,6 @@ export type MessageList = z.output<typeof messageListSchema>;
 export type FileLinks = z.output<typeof fileLinksSchema>;
 export type MdnLink = z.output<typeof mdnLinkSchema>;
 export type BulkDeleteResponse = z.output<typeof bulkDeleteResponseSchema>;
+export type PostTransactionRequest = z.output<typeof postTransactionRequestSchema>;
+export type TransactionAccepted = z.output<typeof transactionAcceptedSchema>;
 export type Problem = z.output<typeof problemSchema>;

@@ -33,10 +33,11 @@ import type { PolicyStatement } from "../pipelines/gateway-function";
 import { INDEX_TABLE_ENV } from "../../model/api/index-model";
 import { physicalName } from "../events/event-names";
 import { API_SCOPES, OAUTH_RESOURCE_SERVER, OPERATIONS, apiRoutes, oauthScope } from "../../model/api/operations";
-import { API_UPLOAD_ROOT, SEND_PREFIX, filesRoot } from "../../model/layout";
+import { API_UPLOAD_ROOT, PIPELINE_DOCUMENT_KEY, SEND_PREFIX, filesRoot } from "../../model/layout";
 import type { ApiConfig } from "../../model/api/customer-api";
 import { MessageIndexTable } from "./index-table";
 import { ApiFunction } from "./api-function";
+import { TransactionPipeline } from "../pipelines/transactions";
 
 export interface RestApiProps {
   readonly context: GatewayContext;
@@ -69,6 +70,7 @@ export class RestApi extends Construct {
     let cognito: { pool: CognitoUserPool; clients: Map<string, CognitoUserPoolClient> } | undefined;
     if (config.auth === "cognito") cognito = this.cognito(customer.name, customer.region, config);
 
+    const transactions = this.transactionPipeline();
     this.function = new ApiFunction(this, "function", {
       functionName: physicalName(["as2", customer.name, "api"]),
       environment: {
@@ -86,8 +88,12 @@ export class RestApi extends Construct {
           })),
         ),
         POWERTOOLS_SERVICE_NAME: "as2-api",
+        ...(transactions ? transactionEnvironment(transactions) : {}),
       },
-      statements: apiStatements(ctx, this.index.table.arn),
+      statements: [
+        ...apiStatements(ctx, this.index.table.arn),
+        ...(transactions ? transactionStatements(ctx, transactions) : []),
+      ],
       logRetentionDays: customer.logRetentionDays,
       kmsKeyArn: ctx.kmsKeyArn,
       region: customer.region,
@@ -171,6 +177,14 @@ export class RestApi extends Construct {
       description: "REST API base URL (routes under /v1)",
     });
     this.letPipelinesWriteTheIndex(ctx);
+  }
+
+  /**
+   * POST /v1/transactions feeds the transaction pipeline when the customer has one; it is built
+   * before the API (stacks/customer-stack.ts), as a sibling.
+   */
+  private transactionPipeline(): TransactionPipeline | undefined {
+    return this.node.scope!.node.children.find((c): c is TransactionPipeline => c instanceof TransactionPipeline);
   }
 
   /**
@@ -260,5 +274,27 @@ export function apiStatements(ctx: GatewayContext, indexArn: string): PolicyStat
       resources: [indexArn, `${indexArn}/index/*`],
     },
     { sid: "Key", actions: ["kms:Decrypt", "kms:GenerateDataKey"], resources: [ctx.kmsKeyArn] },
+  ];
+}
+
+/**
+ * What POST /v1/transactions reads (the pipeline document, checked against the SHA-256 the split
+ * function is given) and where it enqueues: the pipeline's own values, so both agree by construction.
+ */
+export function transactionEnvironment(pipeline: TransactionPipeline): Record<string, string> {
+  const split = pipeline.functions.split.function.environment.variablesInput ?? {};
+  return {
+    PIPELINE_BUCKET: split.PIPELINE_BUCKET!,
+    PIPELINE_KEY: split.PIPELINE_KEY!,
+    PIPELINE_SHA256: split.PIPELINE_SHA256!,
+    TRANSACTION_QUEUE_URL: pipeline.transactionQueue.url,
+  };
+}
+
+/** Read the pipeline document, send to the transaction queue (its KMS key: the `Key` statement above). */
+export function transactionStatements(ctx: GatewayContext, pipeline: TransactionPipeline): PolicyStatement[] {
+  return [
+    { sid: "PipelineDocument", actions: ["s3:GetObject"], resources: [`${ctx.bucket.arn}/${PIPELINE_DOCUMENT_KEY}`] },
+    { sid: "TransactionQueue", actions: ["sqs:SendMessage"], resources: [pipeline.transactionQueue.arn] },
   ];
 }

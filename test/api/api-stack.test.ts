@@ -43,6 +43,33 @@ describe("REST API stack", () => {
       expect.arrayContaining([expect.stringMatching(/receive/), expect.stringMatching(/send/)]),
     );
     expect(withIndex.every((f) => f.environment.variables.STATE_TABLE)).toBe(true);
+    // POST /v1/transactions: the pipeline's queue and document, as the split function has them.
+    const split = all(tf, "aws_lambda_function").find((f) => String(f.function_name).endsWith("-transactions-split"));
+    const env = fn.environment.variables;
+    for (const k of ["PIPELINE_BUCKET", "PIPELINE_KEY", "PIPELINE_SHA256", "TRANSACTION_QUEUE_URL"])
+      expect([k, env[k]]).toEqual([k, split.environment.variables[k]]);
+    const role = all(tf, "aws_iam_role_policy").find((p) => String(p.role).includes(".api_function_role_"));
+    const statements = JSON.parse(role.policy).Statement as { Sid: string; Action: string[]; Resource: string[] }[];
+    const sqs = statements.filter((st) => st.Action.some((a) => a.startsWith("sqs:")));
+    expect(sqs).toEqual([
+      {
+        Sid: "TransactionQueue",
+        Effect: "Allow",
+        Action: ["sqs:SendMessage"],
+        Resource: [expect.stringMatching(/sqs_queue\.transactions_transaction-queue_/)],
+      },
+    ]);
+  });
+
+  it("a customer with the API but no pipeline gives the API Lambda no queue and no SQS permission", () => {
+    const { tf } = synthCustomer(customerInput({ name: "nopipe", api: { auth: "iam" } }));
+    const fn = all(tf, "aws_lambda_function").find((f) => String(f.function_name).endsWith("-api"));
+    expect(fn.environment.variables.TRANSACTION_QUEUE_URL).toBeUndefined();
+    expect(
+      all(tf, "aws_iam_role_policy").some(
+        (p) => String(p.policy).includes("sqs:SendMessage") && String(p.role).includes("api_function"),
+      ),
+    ).toBe(false);
   });
 
   it("a customer without api gets none of it", () => {
