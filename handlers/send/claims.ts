@@ -80,6 +80,8 @@ export interface ClaimSnapshot {
   readonly claimedAt: string;
   /** The upload's key (for the record). */
   readonly uploadedKey: string;
+  /** The upload version's identity: with the key, the message's id in the REST API's index. */
+  readonly uploadedIdentity?: string;
   /** When the upload was made (its LastModified, or the S3 event's time): SecondsToMdn runs from it. */
   readonly uploadedAt?: string;
   readonly members: number;

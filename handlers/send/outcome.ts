@@ -21,6 +21,7 @@ import { domainEvent, type DomainEvent } from "../../model/events";
 import { copyExact, copyIsSource, deleteExact, headObject, putJson } from "../shared/s3-object";
 import { reserveDestination } from "../shared/destination";
 import { publishDomainEvents } from "../shared/domain-events";
+import { indexTransition, outboundIdOfMember, sendTransition } from "../api/index-hooks";
 import { logger } from "../shared/logger";
 import {
   update,
@@ -314,6 +315,9 @@ async function completeFile(ctx: OutcomeContext, claim: ClaimItem, file: FileIte
     recordKey: record,
     ...(mdn ? { mdnKey: mdn } : {}),
   };
+  await indexTransition(
+    sendTransition(claim, { ...file, ...done }, delivered ? "sent" : "failed", new Date().toISOString()),
+  );
   logger.info(delivered ? "sent file delivered" : "send failed", {
     claimId: claim.claimId,
     fileName: file.fileName,
@@ -400,6 +404,8 @@ function recordOf(
     fileName: file.fileName,
     size: file.size,
     uploadedKey: member?.key,
+    // The message index's id (REST API), so `npm run gateway -- reindex` rebuilds the same ids.
+    indexId: member ? outboundIdOfMember(claim.bucket, member) : undefined,
     key: dest,
     mdnKey: mdn,
     as2MessageId: file.as2MessageId,

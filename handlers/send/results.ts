@@ -147,8 +147,14 @@ export async function handleTransferEvent(ctx: SendContext, raw: unknown): Promi
 async function claimOf(ref: string, file: FileItem): Promise<ClaimItem> {
   const c = file.claim;
   if (!c || c.members !== 1 || !file.sourceKey.startsWith(OUTBOUND_WORK_ROOT)) return freshClaim(ref);
-  const { uploadedKey, uploadedAt, ...same } = c;
-  const member = { key: uploadedKey, etag: "", size: file.size, identity: "", fileName: file.fileName };
+  const { uploadedKey, uploadedAt, uploadedIdentity, ...same } = c;
+  const member = {
+    key: uploadedKey,
+    etag: "",
+    size: file.size,
+    identity: uploadedIdentity ?? "",
+    fileName: file.fileName,
+  };
   return {
     ...same,
     pk: claimPk(ref),

@@ -3,6 +3,7 @@
  * each object version exactly once, refuse what routing refuses (to failed/, with the reason), and
  * move the rest to a private staging directory per claim. Then hand over to transmitClaim.
  */
+import { indexTransition, sendTransition } from "../api/index-hooks";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import {
   parseSendKey,
@@ -290,7 +291,12 @@ async function claimAndAdvance(
   };
   // One transaction: the claim and the ownership of its uploads.
   const opened = await openClaim(item, ctx.now().getTime());
-  if (opened) return advanceClaim(ctx, opened, true);
+  if (opened) {
+    // The message index (REST API): each file is queued once its claim exists.
+    for (const m of opened.members)
+      await indexTransition(sendTransition(opened, { fileName: m.fileName }, "queued", opened.claimedAt));
+    return advanceClaim(ctx, opened, true);
+  }
   // Not created: a repeated event (the claim exists), or another claim (the sweep's, a re-check's) owns the upload.
   if (members.length === 1) {
     const owner = await ownerOf(ctx.bucket, members[0]!.key, members[0]!.identity);
@@ -327,6 +333,7 @@ function snapshotOf(claim: ClaimItem, m: Member): ClaimSnapshot | undefined {
     ...(claim.connectorId !== undefined ? { connectorId: claim.connectorId } : {}),
     claimedAt: claim.claimedAt,
     uploadedKey: m.key,
+    uploadedIdentity: m.identity,
     ...(m.lastModified ? { uploadedAt: m.lastModified } : {}),
     members: 1,
   };
@@ -374,6 +381,7 @@ async function advanceClaim(ctx: SendContext, start: ClaimItem, owned = false): 
       const lease = { leaseId: randomUUID(), at: ctx.now() };
       if (await recordStaged(claim, staged, lease, left.filter(releasedWhenMoved))) {
         const files: FileItem[] = staged.map((f) => ({ ...f, pk: filePk(f.claimId, f.fileName) }));
+        for (const f of files) await indexTransition(sendTransition(claim, f, "sending", lease.at.toISOString()));
         await sendChunks(ctx, { ...claim, state: "sending", leaseId: lease.leaseId }, files, lease, true);
         return;
       }

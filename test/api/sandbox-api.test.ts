@@ -86,3 +86,33 @@ it("a received message lists as unread, downloads, is marked read and deleted", 
   expect((await call("DELETE", `/v1/messages/${id}`, { key: READ })).status).toBe(403);
   expect((await call("DELETE", `/v1/messages/${id}`, { key: FULL })).body).toMatchObject({ state: "deleted" });
 });
+
+it("a file sent with POST /v1/messages reaches the partner, shows as sent with its MDN, and the MDN downloads", async () => {
+  const r = await call("POST", "/v1/messages", {
+    key: FULL,
+    body: {
+      station: "ACME-AS2",
+      partner: "GLOBEX",
+      files: [{ fileName: "api-order.xml", contentBase64: Buffer.from("<Order/>").toString("base64") }],
+    },
+  });
+  expect(r.status).toBe(202);
+  const id = (r.body.messages as { id: string }[])[0]!.id;
+  const sent = await eventually(
+    "the API's message sent in GET /v1/messages/{id}",
+    () => call("GET", `/v1/messages/${id}`, { key: READ }),
+    (m) => m.body.state === "sent",
+    40,
+  ).catch(async (e: Error) => {
+    const now = await call("GET", `/v1/messages/${id}`, { key: READ });
+    const all = await call("GET", "/v1/outbox", { key: READ });
+    throw new Error(`${e.message}\nNOW ${JSON.stringify(now.body)}\nALL ${JSON.stringify(all.body)}`);
+  });
+  expect(sent.body).toMatchObject({ direction: "outbound", station: "ACME-AS2", partner: "GLOBEX", state: "sent" });
+  const outbox = await call("GET", "/v1/outbox?station=ACME-AS2&partner=GLOBEX&state=sent", { key: READ });
+  expect((outbox.body.items as { id: string }[]).map((i) => i.id)).toContain(id);
+  const mdn = await call("GET", `/v1/messages/${id}/mdn`, { key: READ });
+  expect(mdn.status).toBe(200);
+  const text = await (await fetch(mdn.body.url as string)).text();
+  expect(text.toLowerCase()).toContain("disposition");
+}, 150_000);
