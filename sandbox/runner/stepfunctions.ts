@@ -18,19 +18,8 @@ import { randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import "./promise-with-resolvers";
 import { StateMachine } from "aws-local-stepfunctions";
-
-// aws-local-stepfunctions 3.0.0 calls Promise.withResolvers (Node 22); the sandbox also runs on Node 20.
-const P = Promise as unknown as { withResolvers?: () => unknown };
-P.withResolvers ??= () => {
-  let resolve!: (v: unknown) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-};
 
 export interface StateMachineSpec {
   readonly name: string;

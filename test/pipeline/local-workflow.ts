@@ -7,22 +7,10 @@
  * Retry and Catch apply as in AWS.
  */
 import { DynamoDBClient, PutItemCommand, type PutItemCommandInput } from "@aws-sdk/client-dynamodb";
+import "../../sandbox/runner/promise-with-resolvers";
 import { StateMachine } from "aws-local-stepfunctions";
 import { handler as formatHandler } from "../../handlers/pipeline/format-handler";
 import type { TransactionMessage } from "../../handlers/pipeline/transaction-message";
-
-// aws-local-stepfunctions 3.0.0 declares Node >= 22 and uses Promise.withResolvers (Node 22); the
-// project runs its tests on Node 20, so the one missing function is supplied here.
-const P = Promise as unknown as { withResolvers?: () => unknown };
-P.withResolvers ??= () => {
-  let resolve!: (v: unknown) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-};
 
 export interface CapturedEvent {
   readonly DetailType: string;

@@ -4,37 +4,19 @@
  * harness), wrapped as SQS delivers them, with the function's clock set (leases are judged by it).
  */
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
+import type { SQSBatchResponse } from "aws-lambda";
 import { defaultContext, handleBatch } from "../../handlers/receive/handler";
 import { inboundSidecarKeys, inboundWorkPrefix, transferInboundKey } from "../../model/layout";
 import { BUCKET } from "../send/harness";
+import { sqsBatch as sqs } from "../receive/harness";
 import type { Matrix } from "./matrix";
 
 export const AGREEMENT = "a-partner";
 export const BASE_DIR = inboundWorkPrefix({ station: "ACME", partner: "PARTNER" });
 export const INBOX = "as2gateway/ACME/PARTNER/inbox/";
 
-let sqsIds = 0;
-export function sqs(...events: unknown[]): SQSEvent {
-  return {
-    Records: events.map((e) => ({
-      messageId: `r-${++sqsIds}`,
-      receiptHandle: "rh",
-      body: JSON.stringify(e),
-      attributes: {
-        ApproximateReceiveCount: "1",
-        SentTimestamp: "0",
-        SenderId: "events",
-        ApproximateFirstReceiveTimestamp: "0",
-      },
-      messageAttributes: {},
-      md5OfBody: "",
-      eventSource: "aws:sqs",
-      eventSourceARN: "arn:aws:sqs:eu-west-1:111122223333:receive",
-      awsRegion: "eu-west-1",
-    })),
-  };
-}
+/** What SQS hands the receive function (one shape for every receive test). */
+export { sqs };
 
 /** The receive function as SQS invokes it, its clock `seconds` from now. */
 export function deliver(event: unknown, seconds = 0): Promise<SQSBatchResponse> {
