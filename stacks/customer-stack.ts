@@ -17,6 +17,8 @@ import { CertificateExpiryAlarm, routingCertificates } from "./transfer/certific
 import { RoutingDocument } from "./pipelines/routing-document";
 import { GatewayOutputs } from "./platform/outputs";
 import { GuardRails } from "./guard-rails";
+import { takeResolvedFragments } from "./guard-rails/rule";
+import { toTerraformFromResolved } from "./platform/resolved-once";
 import { disableTokenCreationStackTraces } from "./platform/token-stack-traces";
 import { SendPipeline } from "./pipelines/send-pipeline";
 import { SftpServer } from "./transfer/sftp-server";
@@ -45,6 +47,12 @@ export class CustomerStack extends TerraformStack {
    */
   override prepareStack(): void {
     this.ensureBackendExists();
+  }
+
+  /** Writes the JSON from the fragments the guard rails resolved in this synth (stacks/platform/resolved-once.ts). */
+  override toTerraform(): Record<string, unknown> {
+    const resolved = takeResolvedFragments(this);
+    return resolved ? toTerraformFromResolved(this, resolved) : (super.toTerraform() as Record<string, unknown>);
   }
 
   constructor(scope: Construct, props: CustomerStackProps) {

@@ -55,9 +55,26 @@ export function terraformType(el: TerraformElement): string | undefined {
   return undefined;
 }
 
+/**
+ * Each element's resolved Terraform fragment from the guard rails' pass of the current synth, per
+ * stack. The rules resolve every element (NoPrivateKeyMaterial reads them all), and resolving is
+ * most of synth's time at 1000 partners: the customer stack writes its JSON from these instead of
+ * resolving every element a second time (stacks/platform/resolved-once.ts).
+ */
+const resolvedThisSynth = new WeakMap<TerraformStack, Map<TerraformElement, unknown>>();
+
+/** The fragments resolved by this synth's guard-rail pass, handed out once (a later synth resolves afresh). */
+export function takeResolvedFragments(stack: TerraformStack): ReadonlyMap<TerraformElement, unknown> | undefined {
+  const fragments = resolvedThisSynth.get(stack);
+  resolvedThisSynth.delete(stack);
+  return fragments;
+}
+
 /** Builds the per-synth view of a stack; caches are dropped when the stack is visited again. */
 export function createRuleContext(stack: TerraformStack): RuleContext {
   const configs = new Map<TerraformElement, Config>();
+  const fragments = new Map<TerraformElement, unknown>();
+  resolvedThisSynth.set(stack, fragments);
   let byType: Map<string, TerraformElement[]> | undefined;
   const index = () => {
     if (!byType) {
@@ -79,6 +96,7 @@ export function createRuleContext(stack: TerraformStack): RuleContext {
       let cfg = configs.get(el);
       if (!cfg) {
         const tf = resolve(stack, el.toTerraform()) as Record<string, Record<string, Record<string, Config>>>;
+        fragments.set(el, tf);
         // Resources and data sources nest by type then name; outputs, variables and locals by name only.
         const byName = tf.output ?? tf.variable ?? (tf.locals ? { locals: tf.locals } : undefined);
         const block = tf.resource ?? tf.data ?? (byName ? { element: byName } : {});

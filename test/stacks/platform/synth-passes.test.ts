@@ -1,9 +1,10 @@
 /**
- * The two synth shortcuts of stacks/customer-stack.ts and stacks/platform/terraform-json.ts change
- * how cdktf gets to the JSON, never the JSON: skipping cdktf's preparing resolve leaves the output
- * byte-identical, and a document split into locals reads back as the same text.
+ * The synth shortcuts of stacks/customer-stack.ts, stacks/platform/resolved-once.ts and
+ * stacks/platform/terraform-json.ts change how cdktf gets to the JSON, never the JSON: skipping
+ * cdktf's preparing resolve and reusing the guard rails' resolution leave the output byte-identical,
+ * and a document split into locals reads back as the same text.
  */
-import { App, TerraformStack, Testing } from "cdktf";
+import { App, Fn, TerraformStack, Testing } from "cdktf";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,14 +15,25 @@ import { customerFrom } from "../helpers";
 import { EXAMPLE_DIR } from "../../helpers/customer-factory";
 import { stackName } from "../../../model/customer";
 
-function synthToText(partners: number, cdktfPrepare: boolean): string {
-  const { customer, file } = customerFrom(customerWithPartners(partners, "passes"));
+type CdktfPass = "prepareStack" | "toTerraform";
+
+function synthToText(
+  partners: number | Parameters<typeof customerFrom>[0],
+  cdktfPass?: CdktfPass,
+  override?: (stack: CustomerStack) => void,
+): string {
+  const { customer, file } = customerFrom(
+    typeof partners === "number" ? customerWithPartners(partners, "passes") : partners,
+  );
   const outdir = mkdtempSync(join(tmpdir(), "as2-synth-"));
   try {
     const app = new App({ outdir });
     const stack = new CustomerStack(app, { loaded: { file, customer, dir: EXAMPLE_DIR } });
-    // cdktf's own preparing pass, for comparison.
-    if (cdktfPrepare) stack.prepareStack = () => TerraformStack.prototype.prepareStack.call(stack);
+    override?.(stack);
+    // cdktf's own pass, for comparison.
+    if (cdktfPass === "prepareStack") stack.prepareStack = () => TerraformStack.prototype.prepareStack.call(stack);
+    if (cdktfPass === "toTerraform")
+      stack.toTerraform = () => TerraformStack.prototype.toTerraform.call(stack) as Record<string, unknown>;
     app.synth();
     return readFileSync(join(outdir, "stacks", stackName(customer.name), "cdk.tf.json"), "utf8");
   } finally {
@@ -36,9 +48,29 @@ function joined(locals: Record<string, string>, name: string): string {
 
 describe("synth passes", () => {
   it("writes the same cdk.tf.json without cdktf's preparing resolve (no cross-stack references)", () => {
-    const ours = synthToText(40, false);
+    const ours = synthToText(40);
     expect(ours.length).toBeGreaterThan(10_000);
-    expect(ours).toBe(synthToText(40, true));
+    expect(ours).toBe(synthToText(40, "prepareStack"));
+  });
+
+  it("writes the same cdk.tf.json from the guard rails' resolution as cdktf's own toTerraform", () => {
+    const ours = synthToText(40);
+    expect(ours).toBe(synthToText(40, "toTerraform"));
+    const example = JSON.parse(readFileSync(join(EXAMPLE_DIR, "example.json"), "utf8")) as Parameters<
+      typeof customerFrom
+    >[0];
+    const exampleText = synthToText(example);
+    expect(exampleText).toContain("aws_transfer_connector");
+    expect(exampleText).toBe(synthToText(example, "toTerraform"));
+  });
+
+  it("resolves the stack's own overrides, tokens included, as cdktf does", () => {
+    const withOverride = (stack: CustomerStack) =>
+      stack.addOverride("terraform.required_version", Fn.join("", [">= ", "1.6"]));
+    const ours = synthToText(2, undefined, withOverride);
+    // The token became Terraform's expression: it was resolved, not written as a token string.
+    expect(ours).toContain('"required_version": "${join(');
+    expect(ours).toBe(synthToText(2, "toTerraform", withOverride));
   });
 
   it("splits a long JSON document into locals that join back to the same text", () => {
