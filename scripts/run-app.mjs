@@ -80,7 +80,7 @@ async function rebuild() {
     format: "cjs",
     target: `node${process.versions.node.split(".")[0]}`,
     external: ["esbuild", "tsx", "tsx/*"],
-    keepNames: true,
+    keepNames: false,
     metafile: true,
     logLevel: "error",
     plugins: [sourceDirs, lazyArchiver],
