@@ -11,6 +11,16 @@ const KEY_MATERIAL = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----|PuTTY-User-Ke
 const SECRET_REFERENCE =
   /\$\{[^}]*\.(private_key_pem|private_key_pem_pkcs8|private_key_openssh|secret_string|secret_binary)\b/;
 
+/** True when some string inside `v` (outside `//` metadata) matches: the common case, walked without allocating. */
+function anyString(v: unknown, pattern: RegExp): boolean {
+  if (typeof v === "string") return pattern.test(v);
+  if (Array.isArray(v)) return v.some((x) => anyString(x, pattern));
+  if (v && typeof v === "object") {
+    for (const k in v) if (k !== "//" && anyString((v as Record<string, unknown>)[k], pattern)) return true;
+  }
+  return false;
+}
+
 function strings(v: unknown, path: string[] = []): { path: string; value: string }[] {
   if (typeof v === "string") return [{ path: path.join("."), value: v }];
   if (Array.isArray(v)) return v.flatMap((x, i) => strings(x, [...path, String(i)]));
@@ -28,7 +38,8 @@ export const NoPrivateKeyMaterial: GuardRailRule = {
   appliesTo: ["*"],
   check(el, ctx) {
     const cfg = ctx.config(el);
-    const problems = strings(cfg)
+    // Every element of the stack passes here: paths are only worked out for a finding.
+    const problems = (anyString(cfg, KEY_MATERIAL) ? strings(cfg) : [])
       .filter((s) => KEY_MATERIAL.test(s.value))
       .map((s) => `${s.path || "value"} holds private key material: reference a secret or a variable instead`);
     if (ctx.address(el).startsWith("output.")) {
