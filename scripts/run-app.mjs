@@ -72,6 +72,19 @@ async function rebuild() {
       }));
     },
   };
+  // cdktf writes cdk.tf.json with json-stable-stringify; stacks/platform/stable-json.ts writes the
+  // same text through V8's JSON.stringify (tested against the library), in a fraction of the time.
+  const stableJson = {
+    name: "stable-json",
+    setup(b) {
+      b.onResolve({ filter: /^json-stable-stringify$/ }, () => ({ path: "stable-json", namespace: "stable-json" }));
+      b.onLoad({ filter: /.*/, namespace: "stable-json" }, () => ({
+        contents: 'module.exports = require("./stacks/platform/stable-json.ts").stableStringify;',
+        resolveDir: ROOT,
+        loader: "js",
+      }));
+    },
+  };
   const result = await build({
     entryPoints: [join(ROOT, "main.ts")],
     outfile: tmp,
@@ -83,7 +96,7 @@ async function rebuild() {
     keepNames: false,
     metafile: true,
     logLevel: "error",
-    plugins: [sourceDirs, lazyArchiver],
+    plugins: [sourceDirs, lazyArchiver, stableJson],
   });
   // Packages are bundled too: the lockfile stands for them (npm ci rewrites it or node_modules together).
   const inputs = Object.fromEntries(
