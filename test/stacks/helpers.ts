@@ -46,7 +46,7 @@ export function synthCustomer(input: CustomerInput, env: Record<string, string |
     // Testing.synth runs the aspects (guard rails); toTerraform keeps construct paths for lookups.
     const json = Testing.synth(stack);
     return {
-      tf: withDefaults(stack.toTerraform() as Partial<Tf>),
+      tf: withDefaults(stack.toTerraform()),
       json,
       stack,
       findings: collectFindings(stack),
