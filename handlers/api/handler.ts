@@ -4,10 +4,10 @@
  * front and API Gateway drive it alike. Errors are RFC 9457 problem details.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import openapi from "../../templates/openapi.json";
+import requestSchemas from "../../templates/api-requests.schema.json";
 import { API_LIMITS } from "../../model/api/limits";
 import type { OperationId } from "../../model/api/operations";
-import { OPERATIONS } from "../../model/api/operations";
+import { OPERATION_SCOPES } from "../../model/api/operations";
 import type { PostTransactionRequest, SendMessageRequest } from "../../model/api/schemas";
 import { logger } from "../shared/logger";
 import { ApiProblem, json, problem } from "./http";
@@ -18,7 +18,8 @@ import { bulkRemove, files, list, mdn, patch, remove, toApiMessage, visibleItem 
 import { commit, resend, send } from "./send";
 import { postTransaction } from "./transactions";
 
-const SCHEMAS = openapi.components.schemas as unknown as Record<string, JsonSchema>;
+/** The request components of templates/openapi.json, without their prose (model/api/openapi.ts). */
+const SCHEMAS = requestSchemas as unknown as Record<string, JsonSchema>;
 
 interface Matched {
   readonly op: OperationId;
@@ -172,7 +173,7 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
       );
     const ctx = await apiContext();
     const caller = callerOf(event, ctx.clients);
-    requireScope(caller, OPERATIONS.find((o) => o.id === matched.op)!.scope);
+    requireScope(caller, OPERATION_SCOPES[matched.op]);
     return await run(ctx, caller, event, matched);
   } catch (e) {
     if (e instanceof ApiProblem) return problem(e, path);

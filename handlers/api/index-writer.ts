@@ -2,16 +2,16 @@
  * The user's acts on the message index (read/unread, delete, resend link): written by the API only,
  * apart from the pipeline's state (index-transitions.ts), so neither ever overwrites the other.
  */
-import { UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { conditionally } from "../shared/ledger";
-import { ledgerClient } from "./document-client";
+import { UpdateItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { conditionally, tableClient } from "../shared/ledger";
+import { toAttributes } from "../shared/attribute-values";
 import { INDEX_TABLE_KEY } from "../../model/api/index-model";
 import { indexTableName } from "./index-transitions";
 
 export { INDEX_TABLE_ENV, indexTableName, writeTransition, transitionElement, addFacts } from "./index-transitions";
 
 export interface IndexTarget {
-  readonly client?: DynamoDBDocumentClient;
+  readonly client?: DynamoDBClient;
   readonly table?: string;
 }
 
@@ -20,10 +20,10 @@ export interface IndexTarget {
 /** Read/unread: only a received, not deleted, inbound message. False when it is not one. */
 export async function setRead(id: string, read: boolean, target: IndexTarget = {}, now = new Date()): Promise<boolean> {
   return conditionally(() =>
-    (target.client ?? ledgerClient()).send(
-      new UpdateCommand({
+    (target.client ?? tableClient()).send(
+      new UpdateItemCommand({
         TableName: target.table ?? indexTableName(),
-        Key: { [INDEX_TABLE_KEY]: id },
+        Key: { [INDEX_TABLE_KEY]: { S: id } },
         UpdateExpression: "SET #read = :read, #updatedAt = :now",
         ConditionExpression: "attribute_exists(#pk) AND #state = :received AND attribute_not_exists(#deletedAt)",
         ExpressionAttributeNames: {
@@ -33,7 +33,7 @@ export async function setRead(id: string, read: boolean, target: IndexTarget = {
           "#state": "state",
           "#deletedAt": "deletedAt",
         },
-        ExpressionAttributeValues: { ":read": read, ":now": now.toISOString(), ":received": "received" },
+        ExpressionAttributeValues: toAttributes({ ":read": read, ":now": now.toISOString(), ":received": "received" }),
       }),
     ),
   );
@@ -42,14 +42,14 @@ export async function setRead(id: string, read: boolean, target: IndexTarget = {
 /** Marks a message deleted once (the first deletion time stays). False when it is unknown. */
 export async function markDeleted(id: string, target: IndexTarget = {}, now = new Date()): Promise<boolean> {
   return conditionally(() =>
-    (target.client ?? ledgerClient()).send(
-      new UpdateCommand({
+    (target.client ?? tableClient()).send(
+      new UpdateItemCommand({
         TableName: target.table ?? indexTableName(),
-        Key: { [INDEX_TABLE_KEY]: id },
+        Key: { [INDEX_TABLE_KEY]: { S: id } },
         UpdateExpression: "SET #deletedAt = if_not_exists(#deletedAt, :now), #updatedAt = :now",
         ConditionExpression: "attribute_exists(#pk)",
         ExpressionAttributeNames: { "#pk": INDEX_TABLE_KEY, "#deletedAt": "deletedAt", "#updatedAt": "updatedAt" },
-        ExpressionAttributeValues: { ":now": now.toISOString() },
+        ExpressionAttributeValues: toAttributes({ ":now": now.toISOString() }),
       }),
     ),
   );
@@ -58,14 +58,14 @@ export async function markDeleted(id: string, target: IndexTarget = {}, now = ne
 /** Links a failed message to its resend; the first resend stays the one shown. */
 export async function linkResend(oldId: string, newId: string, target: IndexTarget = {}): Promise<boolean> {
   return conditionally(() =>
-    (target.client ?? ledgerClient()).send(
-      new UpdateCommand({
+    (target.client ?? tableClient()).send(
+      new UpdateItemCommand({
         TableName: target.table ?? indexTableName(),
-        Key: { [INDEX_TABLE_KEY]: oldId },
+        Key: { [INDEX_TABLE_KEY]: { S: oldId } },
         UpdateExpression: "SET #resentAs = if_not_exists(#resentAs, :id)",
         ConditionExpression: "attribute_exists(#pk)",
         ExpressionAttributeNames: { "#pk": INDEX_TABLE_KEY, "#resentAs": "resentAs" },
-        ExpressionAttributeValues: { ":id": newId },
+        ExpressionAttributeValues: toAttributes({ ":id": newId }),
       }),
     ),
   );

@@ -2,11 +2,13 @@
  * The OpenAPI 3.1 document of the REST API, generated from the zod schemas (model/api/schemas.ts)
  * and the operation table (model/api/operations.ts) into templates/openapi.json by `npm run schema`
  * (a test fails when the committed file is stale). The Lambda validates request bodies against its
- * `components.schemas`, so the document and the checks cannot disagree.
+ * request components, so the document and the checks cannot disagree. It bundles them as
+ * templates/api-requests.schema.json (requestSchemasText), not the whole document: the paths,
+ * responses and prose are 35 KB the handler never reads (issue #17: own code ≤ 50 KB).
  */
 import { z } from "zod";
 import { API_SCHEMAS, type ApiSchemaName } from "./schemas";
-import { OPERATIONS, API_SCOPES, oauthScope, type Operation, type OperationId } from "./operations";
+import { OPERATIONS, OPERATION_SCOPES, API_SCOPES, oauthScope, type Operation, type OperationId } from "./operations";
 import { API_LIMITS } from "./limits";
 import { MESSAGE_STATES } from "./index-model";
 import { MESSAGE_ID_PATTERN, UPLOAD_ID_PATTERN } from "./ids";
@@ -137,8 +139,8 @@ function operationBody(o: Operation): Json {
     operationId: o.id,
     summary: o.summary,
     tags: [o.id.startsWith("list") ? "lists" : o.id === "postTransaction" ? "transactions" : "messages"],
-    security: [{ sigv4: [] }, { oauth2: [oauthScope(o.scope)] }],
-    "x-required-scope": o.scope,
+    security: [{ sigv4: [] }, { oauth2: [oauthScope(OPERATION_SCOPES[o.id])] }],
+    "x-required-scope": OPERATION_SCOPES[o.id],
     ...(withId
       ? { parameters: [o.path.includes("{uploadId}") ? uploadIdParam : idParam] }
       : o.id.startsWith("list")
@@ -206,4 +208,34 @@ export function openApiDocument(): Json {
 
 export function openApiText(): string {
   return `${JSON.stringify(openApiDocument(), null, 2)}\n`;
+}
+
+/** Keywords that only document: the validator skips them, so the bundled copy leaves them out. */
+const PROSE = new Set(["description", "examples", "default", "format"]);
+
+function withoutProse(schema: Json): Json {
+  const out: Json = {};
+  for (const [k, v] of Object.entries(schema)) {
+    if (PROSE.has(k)) continue;
+    // Under `properties` the keys are field names (a field may be called `description`).
+    if (k === "properties")
+      out[k] = Object.fromEntries(Object.entries(v as Record<string, Json>).map(([f, s]) => [f, withoutProse(s)]));
+    else if (k === "items") out[k] = withoutProse(v as Json);
+    else out[k] = v;
+  }
+  return out;
+}
+
+/** The request components of the document, as the Lambda validates with them (generated, stale-checked). */
+export function requestSchemas(document: Json = openApiDocument()): Record<string, Json> {
+  const schemas = (document.components as { schemas: Record<string, Json> }).schemas;
+  return Object.fromEntries(
+    Object.entries(schemas)
+      .filter(([name]) => name.endsWith("Request"))
+      .map(([name, schema]) => [name, withoutProse(schema)]),
+  );
+}
+
+export function requestSchemasText(): string {
+  return `${JSON.stringify(requestSchemas(), null, 2)}\n`;
 }

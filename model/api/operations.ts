@@ -1,7 +1,7 @@
 /**
  * The REST API's operations: one table read by the OpenAPI generator (model/api/openapi.ts), the
  * stack (one API Gateway route per route key, each with its own throttling) and the Lambda (which
- * scope an operation needs). Free of zod and of the SDK.
+ * scope an operation needs, OPERATION_SCOPES). Free of zod and of the SDK.
  */
 export const API_SCOPES = ["read", "send", "delete"] as const;
 export type ApiScope = (typeof API_SCOPES)[number];
@@ -23,6 +23,25 @@ export type OperationId =
   | "resendMessage"
   | "postTransaction";
 
+/**
+ * The scope each operation needs. Apart from OPERATIONS because the Lambda reads only this: the
+ * table's summaries and throttles then stay out of its bundle (issue #17).
+ */
+export const OPERATION_SCOPES: Readonly<Record<OperationId, ApiScope>> = {
+  sendMessage: "send",
+  commitMessage: "send",
+  resendMessage: "send",
+  listInbox: "read",
+  listOutbox: "read",
+  getMessage: "read",
+  patchMessage: "read",
+  getMessageFiles: "read",
+  getMessageMdn: "read",
+  deleteMessage: "delete",
+  bulkDelete: "delete",
+  postTransaction: "send",
+};
+
 export interface Operation {
   readonly id: OperationId;
   readonly method: "GET" | "POST" | "PATCH" | "DELETE";
@@ -33,7 +52,6 @@ export interface Operation {
    * `/v1/messages/{action}` (and `{uploadId}:commit` `/v1/uploads/{action}`); the Lambda reads the verb after ':'.
    */
   readonly routeKey: string;
-  readonly scope: ApiScope;
   readonly summary: string;
   /** Steady requests per second and burst of the route (API Gateway stage route settings). */
   readonly throttle: { readonly rate: number; readonly burst: number };
@@ -48,7 +66,6 @@ export const OPERATIONS: readonly Operation[] = [
     method: "POST",
     path: "/v1/messages",
     routeKey: "POST /v1/messages",
-    scope: "send",
     summary: "Send one or more files to a partner (each file is one AS2 message)",
     throttle: WRITE,
   },
@@ -57,7 +74,6 @@ export const OPERATIONS: readonly Operation[] = [
     method: "POST",
     path: "/v1/uploads/{uploadId}:commit",
     routeKey: "POST /v1/uploads/{action}",
-    scope: "send",
     summary: "Send a file uploaded to the URL that POST /v1/messages returned",
     throttle: WRITE,
   },
@@ -66,7 +82,6 @@ export const OPERATIONS: readonly Operation[] = [
     method: "POST",
     path: "/v1/messages/{id}:resend",
     routeKey: "POST /v1/messages/{action}",
-    scope: "send",
     summary: "Send a failed outbound message again, as a new message linked to it",
     throttle: WRITE,
   },
@@ -75,7 +90,6 @@ export const OPERATIONS: readonly Operation[] = [
     method: "GET",
     path: "/v1/inbox",
     routeKey: "GET /v1/inbox",
-    scope: "read",
     summary: "Received messages, newest first",
     throttle: READ,
   },
@@ -84,7 +98,6 @@ export const OPERATIONS: readonly Operation[] = [
     method: "GET",
     path: "/v1/outbox",
     routeKey: "GET /v1/outbox",
-    scope: "read",
     summary: "Sent, queued and failed messages, newest first",
     throttle: READ,
   },
@@ -93,7 +106,6 @@ export const OPERATIONS: readonly Operation[] = [
     method: "GET",
     path: "/v1/messages/{id}",
     routeKey: "GET /v1/messages/{id}",
-    scope: "read",
     summary: "One message",
     throttle: READ,
   },
@@ -102,7 +114,6 @@ export const OPERATIONS: readonly Operation[] = [
     method: "PATCH",
     path: "/v1/messages/{id}",
     routeKey: "PATCH /v1/messages/{id}",
-    scope: "read",
     summary: "Mark a received message read or unread",
     throttle: WRITE,
   },
@@ -111,7 +122,6 @@ export const OPERATIONS: readonly Operation[] = [
     method: "GET",
     path: "/v1/messages/{id}/files",
     routeKey: "GET /v1/messages/{id}/files",
-    scope: "read",
     summary: "Download URLs of the message's files",
     throttle: READ,
   },
@@ -120,7 +130,6 @@ export const OPERATIONS: readonly Operation[] = [
     method: "GET",
     path: "/v1/messages/{id}/mdn",
     routeKey: "GET /v1/messages/{id}/mdn",
-    scope: "read",
     summary: "Download URL of the message's MDN (receipt)",
     throttle: READ,
   },
@@ -129,7 +138,6 @@ export const OPERATIONS: readonly Operation[] = [
     method: "DELETE",
     path: "/v1/messages/{id}",
     routeKey: "DELETE /v1/messages/{id}",
-    scope: "delete",
     summary: "Delete a finished message's files (the bucket keeps noncurrent versions) and mark it deleted",
     throttle: WRITE,
   },
@@ -138,7 +146,6 @@ export const OPERATIONS: readonly Operation[] = [
     method: "POST",
     path: "/v1/messages:bulkDelete",
     routeKey: "POST /v1/messages:bulkDelete",
-    scope: "delete",
     summary: "Delete up to 100 messages, with a result per id",
     throttle: WRITE,
   },
@@ -147,7 +154,6 @@ export const OPERATIONS: readonly Operation[] = [
     method: "POST",
     path: "/v1/transactions",
     routeKey: "POST /v1/transactions",
-    scope: "send",
     summary: "Submit one transaction to a partner's transaction pipeline (real time, exactly once per transactionId)",
     throttle: WRITE,
   },

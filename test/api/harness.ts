@@ -7,7 +7,7 @@
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import Ajv2020 from "ajv/dist/2020";
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { startLocalAws, type LocalAws } from "../helpers/local-servers";
 import { startS3Wire, type S3Wire } from "../reliability/s3-wire";
 import { customerInput, SAMPLE_CERT_PEM } from "../helpers/customer-factory";
@@ -90,7 +90,7 @@ export class ApiHarness {
   private constructor(
     readonly aws: LocalAws,
     readonly wire: S3Wire,
-    readonly doc: DynamoDBDocumentClient,
+    readonly doc: DynamoDBClient,
   ) {}
 
   static async start(): Promise<ApiHarness> {
