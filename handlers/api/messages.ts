@@ -15,8 +15,10 @@ import { getIndexItem, listMessages, CursorError, type ListQuery } from "./index
 import { markDeleted, setRead } from "./index-writer";
 import { downloadUrl } from "./presign";
 
+/** Absent facts are left undefined: JSON.stringify leaves them out of the answer. */
 export function toApiMessage(item: IndexItem): ApiMessage {
-  const m: ApiMessage = {
+  const mdn = item.mdn;
+  return {
     id: item.pk,
     direction: item.direction,
     station: item.station,
@@ -26,27 +28,23 @@ export function toApiMessage(item: IndexItem): ApiMessage {
     read: item.read === true,
     createdAt: item.createdAt,
     updatedAt: item.updatedAt,
-    files: (item.files ?? []).map((f) => ({ fileName: f.fileName, ...(f.size !== undefined ? { size: f.size } : {}) })),
-    ...(item.as2MessageId !== undefined ? { as2MessageId: item.as2MessageId } : {}),
-    ...(item.subject !== undefined ? { subject: item.subject } : {}),
-    ...(item.mdn
-      ? {
-          mdn: {
-            available: item.mdn.key !== undefined && !item.deletedAt,
-            ...(item.mdn.status !== undefined ? { status: item.mdn.status } : {}),
-            ...(item.mdn.disposition !== undefined ? { disposition: item.mdn.disposition } : {}),
-          },
-        }
-      : {}),
-    ...(item.failureCode !== undefined
-      ? { failure: { code: item.failureCode, reason: item.failureReason ?? item.failureCode } }
-      : {}),
-    ...(item.attempts !== undefined ? { attempts: item.attempts } : {}),
-    ...(item.resendOf !== undefined ? { resendOf: item.resendOf } : {}),
-    ...(item.resentAs !== undefined ? { resentAs: item.resentAs } : {}),
-    ...(item.deletedAt !== undefined ? { deletedAt: item.deletedAt } : {}),
+    files: (item.files ?? []).map((f) => ({ fileName: f.fileName, size: f.size })),
+    as2MessageId: item.as2MessageId,
+    subject: item.subject,
+    mdn: mdn && {
+      available: mdn.key !== undefined && !item.deletedAt,
+      status: mdn.status,
+      disposition: mdn.disposition,
+    },
+    failure:
+      item.failureCode === undefined
+        ? undefined
+        : { code: item.failureCode, reason: item.failureReason ?? item.failureCode },
+    attempts: item.attempts,
+    resendOf: item.resendOf,
+    resentAs: item.resentAs,
+    deletedAt: item.deletedAt,
   };
-  return m;
 }
 
 /** The message, or 404 when it is unknown or belongs to a station the caller may not see. */

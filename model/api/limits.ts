@@ -26,4 +26,11 @@ export const API_LIMITS = {
   transactionChars: 256 * 1024,
   /** Validity of presigned URLs. */
   urlSeconds: 900,
+  /** How long POST /v1/messages remembers an Idempotency-Key (its answer, and the body it was for). */
+  idempotencyHours: 24,
+  /**
+   * How long a call holds an Idempotency-Key before a retry may finish its work: longer than the
+   * function runs (29 s, stacks/api/api-function.ts), so a live call never loses it.
+   */
+  idempotencyLeaseSeconds: 120,
 } as const;

@@ -8,10 +8,10 @@
  */
 import { z } from "zod";
 import { API_SCHEMAS, type ApiSchemaName } from "./schemas";
-import { OPERATIONS, OPERATION_SCOPES, API_SCOPES, oauthScope, type Operation, type OperationId } from "./operations";
+import { OPERATIONS, API_SCOPES, oauthScope, type Operation, type OperationId } from "./operations";
 import { API_LIMITS } from "./limits";
 import { MESSAGE_STATES } from "./index-model";
-import { MESSAGE_ID_PATTERN, UPLOAD_ID_PATTERN } from "./ids";
+import { IDEMPOTENCY_KEY_PATTERN, MESSAGE_ID_PATTERN, UPLOAD_ID_PATTERN } from "./ids";
 
 type Json = Record<string, unknown>;
 const ref = (name: ApiSchemaName) => ({ $ref: `#/components/schemas/${name}` });
@@ -29,10 +29,10 @@ const PROBLEM_STATUSES: Record<number, string> = {
   401: "not authenticated",
   403: "the caller lacks the operation's scope or the message's station",
   404: "no such message (or not visible to the caller)",
-  409: "the message is not in a state that allows the operation; POST /v1/transactions: the partner has no transaction pipeline",
+  409: "the message is not in a state that allows the operation; POST /v1/transactions: the partner has no transaction pipeline; POST /v1/messages: a call with the same Idempotency-Key is still running",
   413: "request body over the documented limit",
   415: "the body's content-type is not one the operation takes",
-  422: "unknown station or partner, or a partner of another station",
+  422: "unknown station or partner, or a partner of another station; POST /v1/messages: the Idempotency-Key was used for another body",
   429: "throttled: retry after a pause",
 };
 
@@ -90,6 +90,20 @@ const listParams = [
   { name: "cursor", in: "query", schema: { type: "string" }, description: "nextCursor of the previous page" },
 ];
 
+const replayedHeader = {
+  description: "true when the answer is the stored one of an earlier call with the same Idempotency-Key",
+  schema: { type: "string", enum: ["true"] },
+};
+
+const idempotencyKeyParam = {
+  name: "Idempotency-Key",
+  in: "header",
+  required: false,
+  schema: { type: "string", pattern: IDEMPOTENCY_KEY_PATTERN },
+  description: `makes a retried send safe: the first call with a key sends, a repeat with the same key and body within ${API_LIMITS.idempotencyHours} h answers the first call's response (header Idempotent-Replayed: true) and sends nothing; the same key with another body is refused (422 IDEMPOTENCY_KEY_REUSED); while the first call runs, a repeat gets 409 IDEMPOTENCY_KEY_IN_PROGRESS. Scoped to the caller and station. A new UUID per send is a good key`,
+  example: "7d2b4c1e-3f60-4a8e-9b1d-2c5e8f0a6b34",
+};
+
 /** Where a form-encoded POST /v1/transactions (AWS's sample shape has no station or partner) names them. */
 const transactionParams = [
   {
@@ -133,21 +147,23 @@ function operationBody(o: Operation): Json {
   const body = requestBody[o.id];
   const withId = o.path.includes("{id}") || o.path.includes("{uploadId}");
   const errors = [400, 401, 403, 429, ...(withId ? [404, 409] : []), ...(body ? [413, 415] : [])];
-  if (o.id === "sendMessage") errors.push(422);
+  if (o.id === "sendMessage") errors.push(409, 422);
   if (o.id === "postTransaction") errors.push(409, 422);
   return {
     operationId: o.id,
     summary: o.summary,
     tags: [o.id.startsWith("list") ? "lists" : o.id === "postTransaction" ? "transactions" : "messages"],
-    security: [{ sigv4: [] }, { oauth2: [oauthScope(OPERATION_SCOPES[o.id])] }],
-    "x-required-scope": OPERATION_SCOPES[o.id],
+    security: [{ sigv4: [] }, { oauth2: [oauthScope(o.scope)] }],
+    "x-required-scope": o.scope,
     ...(withId
       ? { parameters: [o.path.includes("{uploadId}") ? uploadIdParam : idParam] }
       : o.id.startsWith("list")
         ? { parameters: listParams }
         : o.id === "postTransaction"
           ? { parameters: transactionParams }
-          : {}),
+          : o.id === "sendMessage"
+            ? { parameters: [idempotencyKeyParam] }
+            : {}),
     ...(body
       ? {
           requestBody: {
@@ -159,7 +175,14 @@ function operationBody(o: Operation): Json {
           },
         }
       : {}),
-    responses: { [String(status)]: { description, content: json(schema) }, ...problemResponses(errors.sort()) },
+    responses: {
+      [String(status)]: {
+        description,
+        ...(o.id === "sendMessage" ? { headers: { "Idempotent-Replayed": replayedHeader } } : {}),
+        content: json(schema),
+      },
+      ...problemResponses(errors.sort()),
+    },
   };
 }
 

@@ -32,14 +32,7 @@ import type { GatewayContext } from "../platform/context";
 import type { PolicyStatement } from "../pipelines/gateway-function";
 import { INDEX_TABLE_ENV } from "../../model/api/index-model";
 import { physicalName } from "../events/event-names";
-import {
-  API_SCOPES,
-  OAUTH_RESOURCE_SERVER,
-  OPERATIONS,
-  OPERATION_SCOPES,
-  apiRoutes,
-  oauthScope,
-} from "../../model/api/operations";
+import { API_SCOPES, OAUTH_RESOURCE_SERVER, OPERATIONS, apiRoutes, oauthScope } from "../../model/api/operations";
 import { API_UPLOAD_ROOT, PIPELINE_DOCUMENT_KEY, SEND_PREFIX, filesRoot } from "../../model/layout";
 import type { ApiConfig } from "../../model/api/customer-api";
 import { MessageIndexTable } from "./index-table";
@@ -146,9 +139,7 @@ export class RestApi extends Construct {
         })
       : undefined;
     for (const [i, r] of apiRoutes().entries()) {
-      const scopes = [
-        ...new Set(OPERATIONS.filter((o) => o.routeKey === r.routeKey).map((o) => oauthScope(OPERATION_SCOPES[o.id]))),
-      ];
+      const scopes = [...new Set(OPERATIONS.filter((o) => o.routeKey === r.routeKey).map((o) => oauthScope(o.scope)))];
       new Apigatewayv2Route(this, `route-${i}`, {
         apiId: this.api.id,
         routeKey: r.routeKey,

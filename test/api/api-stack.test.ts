@@ -11,6 +11,8 @@ import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { all, one, synthCustomer, synthWithGuardRails } from "../stacks/helpers";
 import { customerInput } from "../helpers/customer-factory";
 import { apiRoutes } from "../../model/api/operations";
+import { INDEX_TTL_ATTRIBUTE, type IndexTransition } from "../../model/api/index-model";
+import { transitionElement } from "../../handlers/api/index-transitions";
 import type { CustomerInput } from "../../model/customer";
 
 const EXAMPLE = join(__dirname, "..", "..", "customers", "example.json");
@@ -70,6 +72,15 @@ describe("REST API stack", () => {
         (p) => String(p.policy).includes("sqs:SendMessage") && String(p.role).includes("api_function"),
       ),
     ).toBe(false);
+  });
+
+  it("the index table expires Idempotency-Key items by TTL, and no message item carries the attribute", () => {
+    const { tf } = synthCustomer(customerInput({ name: "ttl", api: { auth: "iam" } }));
+    const table = all(tf, "aws_dynamodb_table").find((t) => String(t.name).endsWith("-messages"));
+    expect(table.ttl).toEqual({ attribute_name: INDEX_TTL_ATTRIBUTE, enabled: true });
+    const t = { id: "o-1", direction: "outbound", station: "S", partner: "P", test: false, state: "queued", at: "x" };
+    const element = transitionElement(t as IndexTransition, "table", new Date(0));
+    expect(Object.values(element.Update!.ExpressionAttributeNames!)).not.toContain(INDEX_TTL_ATTRIBUTE);
   });
 
   it("a customer without api gets none of it", () => {
