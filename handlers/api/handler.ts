@@ -42,7 +42,7 @@ export function matchRoute(method: string, path: string): Matched | { readonly a
   const hit = candidates.find((c) => c.method === method);
   if (!hit) return { allowed: candidates.map((c) => c.method) };
   const raw = hit.m![1];
-  return { op: hit.op, ...(raw !== undefined ? { id: decodeURIComponent(raw) } : {}) };
+  return { op: hit.op, id: raw && decodeURIComponent(raw) };
 }
 
 const FORM = "application/x-www-form-urlencoded";

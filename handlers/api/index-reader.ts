@@ -189,5 +189,5 @@ export async function listMessages(
     start = r.LastEvaluatedKey ? (fromAttributes(r.LastEvaluatedKey) as Record<string, string>) : undefined;
     if (!start || items.length >= q.limit) break;
   }
-  return { items, ...(start ? { nextCursor: encodeCursor(q, start) } : {}) };
+  return { items, nextCursor: start && encodeCursor(q, start) };
 }

@@ -119,25 +119,22 @@ export async function list(
       "STATION_NOT_ALLOWED",
       `${caller.name} may not see station ${station}; allowed: ${[...(caller.stations ?? [])].join(", ")}`,
     );
-  const partner = one(q, "partner");
-  const from = isoParam(q, "from");
-  const to = isoParam(q, "to");
-  const cursor = one(q, "cursor");
+  // Filters not given stay undefined (the cursor's hash and the query plan skip them).
   const query: ListQuery = {
     direction,
     limit,
-    ...(station !== undefined ? { station } : {}),
-    ...(partner !== undefined ? { partner } : {}),
-    ...(state !== undefined ? { state: state as ListQuery["state"] } : {}),
-    ...(unread === "true" ? { unread: true } : {}),
-    ...(from !== undefined ? { from } : {}),
-    ...(to !== undefined ? { to } : {}),
-    ...(cursor !== undefined ? { cursor } : {}),
-    ...(caller.stations ? { stations: [...caller.stations].sort() } : {}),
+    station,
+    partner: one(q, "partner"),
+    state: state as ListQuery["state"],
+    unread: unread === "true" || undefined,
+    from: isoParam(q, "from"),
+    to: isoParam(q, "to"),
+    cursor: one(q, "cursor"),
+    stations: caller.stations && [...caller.stations].sort(),
   };
   try {
     const page = await listMessages(query, ctx.ddb, ctx.table);
-    return { items: page.items.map(toApiMessage), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+    return { items: page.items.map(toApiMessage), nextCursor: page.nextCursor };
   } catch (e) {
     if (e instanceof CursorError) throw new ApiProblem(400, "BAD_CURSOR", e.message);
     throw e;
@@ -181,7 +178,7 @@ export async function files(ctx: ApiContext, caller: Caller, id: string): Promis
       .filter((f) => f.key !== undefined)
       .map(async (f) => ({
         fileName: f.fileName,
-        ...(f.size !== undefined ? { size: f.size } : {}),
+        size: f.size,
         ...(await downloadUrl(ctx.s3, ctx.bucket, f.key!, now, f.fileName)),
       })),
   );
@@ -199,7 +196,7 @@ export async function mdn(ctx: ApiContext, caller: Caller, id: string): Promise<
     );
   return {
     ...(await downloadUrl(ctx.s3, ctx.bucket, item.mdn.key, ctx.now())),
-    ...(item.mdn.disposition !== undefined ? { disposition: item.mdn.disposition } : {}),
+    disposition: item.mdn.disposition,
   };
 }
 
