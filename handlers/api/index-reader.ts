@@ -67,13 +67,15 @@ export function encodeCursor(q: ListQuery, key: Record<string, unknown>): string
   return Buffer.from(JSON.stringify({ q: queryHash(q), k: key }), "utf8").toString("base64url");
 }
 
+const FOREIGN_CURSOR = "the cursor is not one this API returned; start again without it";
+
 function decodeCursor(q: ListQuery): Record<string, string> | undefined {
   if (q.cursor === undefined) return undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(q.cursor, "base64url").toString("utf8"));
   } catch {
-    throw new CursorError("the cursor is not one this API returned; start again without it");
+    throw new CursorError(FOREIGN_CURSOR);
   }
   const c = parsed as { q?: unknown; k?: unknown };
   // Every key attribute of the table and its GSIs is a string (stacks/api/index-table.ts).
@@ -84,7 +86,7 @@ function decodeCursor(q: ListQuery): Record<string, string> | undefined {
     c.k === null ||
     !Object.values(c.k).every((v) => typeof v === "string")
   )
-    throw new CursorError("the cursor is not one this API returned; start again without it");
+    throw new CursorError(FOREIGN_CURSOR);
   if (c.q !== queryHash(q))
     throw new CursorError("the cursor belongs to a list with other filters; repeat that list's filters or start again");
   return c.k as Record<string, string>;

@@ -59,10 +59,11 @@ export async function visibleItem(ctx: ApiContext, caller: Caller, id: string): 
   return item;
 }
 
+const badQuery = (detail: string) => new ApiProblem(400, "BAD_QUERY", detail);
+
 function one(q: Record<string, string | undefined>, name: string): string | undefined {
   const v = q[name];
-  if (v !== undefined && v.includes(","))
-    throw new ApiProblem(400, "BAD_QUERY", `give ${name} once (found ${JSON.stringify(v)})`);
+  if (v !== undefined && v.includes(",")) throw badQuery(`give ${name} once (found ${JSON.stringify(v)})`);
   return v === "" ? undefined : v;
 }
 
@@ -71,11 +72,7 @@ function isoParam(q: Record<string, string | undefined>, name: string): string |
   if (v === undefined) return undefined;
   const t = Date.parse(v);
   if (Number.isNaN(t) || !/^\d{4}-\d{2}-\d{2}T/.test(v))
-    throw new ApiProblem(
-      400,
-      "BAD_QUERY",
-      `${name} must be an ISO-8601 date-time such as 2026-12-01T00:00:00Z, found ${JSON.stringify(v)}`,
-    );
+    throw badQuery(`${name} must be an ISO-8601 date-time such as 2026-12-01T00:00:00Z, found ${JSON.stringify(v)}`);
   return new Date(t).toISOString();
 }
 
@@ -89,29 +86,17 @@ export async function list(
 ): Promise<MessageList> {
   const unknown = Object.keys(q).filter((k) => !LIST_PARAMS.has(k));
   if (unknown.length)
-    throw new ApiProblem(
-      400,
-      "BAD_QUERY",
-      `unknown query parameter ${unknown.join(", ")}; use ${[...LIST_PARAMS].join(", ")}`,
-    );
+    throw badQuery(`unknown query parameter ${unknown.join(", ")}; use ${[...LIST_PARAMS].join(", ")}`);
   const state = one(q, "state");
   if (state !== undefined && !(MESSAGE_STATES as readonly string[]).includes(state))
-    throw new ApiProblem(
-      400,
-      "BAD_QUERY",
-      `state must be one of ${MESSAGE_STATES.join(", ")}, found ${JSON.stringify(state)}`,
-    );
+    throw badQuery(`state must be one of ${MESSAGE_STATES.join(", ")}, found ${JSON.stringify(state)}`);
   const unread = one(q, "unread");
   if (unread !== undefined && unread !== "true" && unread !== "false")
-    throw new ApiProblem(400, "BAD_QUERY", `unread is true or false, found ${JSON.stringify(unread)}`);
+    throw badQuery(`unread is true or false, found ${JSON.stringify(unread)}`);
   const limitText = one(q, "limit");
   const limit = limitText === undefined ? API_LIMITS.pageSize.default : Number(limitText);
   if (!Number.isInteger(limit) || limit < 1 || limit > API_LIMITS.pageSize.max)
-    throw new ApiProblem(
-      400,
-      "BAD_QUERY",
-      `limit is an integer from 1 to ${API_LIMITS.pageSize.max}, found ${JSON.stringify(limitText)}`,
-    );
+    throw badQuery(`limit is an integer from 1 to ${API_LIMITS.pageSize.max}, found ${JSON.stringify(limitText)}`);
   const station = one(q, "station");
   if (station !== undefined && !canSeeStation(caller, station))
     throw new ApiProblem(
