@@ -208,10 +208,7 @@ async function reindexCustomer(
   const s3 = new S3Client({ forcePathStyle: process.env.S3_FORCE_PATH_STYLE === "true" });
   const routing = (await getJson(s3, bucket, ROUTING_DOCUMENT_KEY)) as { layout?: LayoutPreset } | undefined;
   const table = tableArg ?? messageIndexTableName(customer);
-  const client = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
-  const r = await reindex(s3, bucket, routing?.layout ?? "mftgateway", { client, table }, out);
+  const r = await reindex(s3, bucket, routing?.layout ?? "mftgateway", { client: new DynamoDBClient({}), table }, out);
   for (const s of r.skipped.slice(0, 20)) out(`  skipped ${s}`);
   out(
     `index ${table} rebuilt from s3://${bucket}: ${r.records} records, ${r.written} transitions written, ${r.skipped.length} skipped`,

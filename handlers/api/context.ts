@@ -1,8 +1,8 @@
 /** What every API operation works with; built once per container from the synthesized environment. */
 import type { S3Client } from "@aws-sdk/client-s3";
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { s3Client } from "../shared/clients";
-import { ledgerClient } from "./document-client";
+import { tableClient } from "../shared/ledger";
 import { loadRouting } from "../shared/routing-loader";
 import type { Routing } from "../../model/routing-types";
 import { indexTableName } from "./index-writer";
@@ -10,7 +10,7 @@ import { parseClients, type ApiClient } from "./auth";
 
 export interface ApiContext {
   readonly s3: S3Client;
-  readonly ddb: DynamoDBDocumentClient;
+  readonly ddb: DynamoDBClient;
   readonly bucket: string;
   readonly table: string;
   readonly routing: Routing;
@@ -28,7 +28,7 @@ export async function apiContext(): Promise<ApiContext> {
   clients = { text, parsed };
   return {
     s3,
-    ddb: ledgerClient(),
+    ddb: tableClient(),
     bucket: routing.doc.bucket,
     table: indexTableName(),
     routing,

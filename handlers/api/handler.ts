@@ -4,10 +4,10 @@
  * front and API Gateway drive it alike. Errors are RFC 9457 problem details.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import openapi from "../../templates/openapi.json";
+import requestSchemas from "../../templates/api-requests.schema.json";
 import { API_LIMITS } from "../../model/api/limits";
 import type { OperationId } from "../../model/api/operations";
-import { OPERATIONS } from "../../model/api/operations";
+import { OPERATION_ROUTES } from "../../model/api/operations";
 import type { PostTransactionRequest, SendMessageRequest } from "../../model/api/schemas";
 import { logger } from "../shared/logger";
 import { ApiProblem, json, problem } from "./http";
@@ -17,46 +17,32 @@ import { validate, type JsonSchema } from "./validate";
 import { bulkRemove, files, list, mdn, patch, remove, toApiMessage, visibleItem } from "./messages";
 import { commit, resend, send } from "./send";
 import { postTransaction } from "./transactions";
+import { idempotencyKeyOf, idempotentSend } from "./idempotency";
 
-const SCHEMAS = openapi.components.schemas as unknown as Record<string, JsonSchema>;
+/** The request components of templates/openapi.json, without their prose (model/api/openapi.ts). */
+const SCHEMAS = requestSchemas as unknown as Record<string, JsonSchema>;
 
 interface Matched {
   readonly op: OperationId;
   readonly id?: string;
 }
 
+/** Each operation's path as a pattern. No two operations of one method match the same path. */
+const ROUTES = Object.entries(OPERATION_ROUTES).map(([op, [method, path]]) => ({
+  op: op as OperationId,
+  method,
+  pattern: new RegExp(`^${path.replace(/\{[^}]+\}/g, "([^/]+)")}$`),
+}));
+
 /** Method and path → operation (and its id); undefined for no route at all. */
 export function matchRoute(method: string, path: string): Matched | { readonly allowed: string[] } | undefined {
   const p = path.replace(/\/+$/, "");
-  const m = /^\/v1\/(messages|uploads)\/([^/]+?)(?::(resend|commit))?(\/files|\/mdn)?$/.exec(p);
-  const candidates: { op: OperationId; method: string; id?: string }[] = [];
-  if (p === "/v1/messages") candidates.push({ op: "sendMessage", method: "POST" });
-  else if (p === "/v1/messages:bulkDelete") candidates.push({ op: "bulkDelete", method: "POST" });
-  else if (p === "/v1/inbox") candidates.push({ op: "listInbox", method: "GET" });
-  else if (p === "/v1/outbox") candidates.push({ op: "listOutbox", method: "GET" });
-  else if (p === "/v1/transactions") candidates.push({ op: "postTransaction", method: "POST" });
-  else if (m) {
-    const [, kind, rawId, verb, sub] = m;
-    const id = decodeURIComponent(rawId!);
-    if (kind === "uploads" && verb === "commit" && !sub) candidates.push({ op: "commitMessage", method: "POST", id });
-    else if (kind === "messages" && verb === "resend" && !sub)
-      candidates.push({ op: "resendMessage", method: "POST", id });
-    else if (kind === "messages" && !verb && sub === "/files")
-      candidates.push({ op: "getMessageFiles", method: "GET", id });
-    else if (kind === "messages" && !verb && sub === "/mdn")
-      candidates.push({ op: "getMessageMdn", method: "GET", id });
-    else if (kind === "messages" && !verb && !sub)
-      candidates.push(
-        { op: "getMessage", method: "GET", id },
-        { op: "patchMessage", method: "PATCH", id },
-        { op: "deleteMessage", method: "DELETE", id },
-      );
-  }
+  const candidates = ROUTES.map((r) => ({ ...r, m: r.pattern.exec(p) })).filter((r) => r.m);
   if (!candidates.length) return undefined;
   const hit = candidates.find((c) => c.method === method);
-  return hit
-    ? { op: hit.op, ...(hit.id !== undefined ? { id: hit.id } : {}) }
-    : { allowed: candidates.map((c) => c.method) };
+  if (!hit) return { allowed: candidates.map((c) => c.method) };
+  const raw = hit.m![1];
+  return { op: hit.op, id: raw && decodeURIComponent(raw) };
 }
 
 const FORM = "application/x-www-form-urlencoded";
@@ -119,8 +105,13 @@ async function run(
   const query = (event.queryStringParameters ?? {}) as Record<string, string | undefined>;
   const id = r.id ?? "";
   switch (r.op) {
-    case "sendMessage":
-      return json(202, await send(ctx, caller, bodyOf(event, "SendMessageRequest") as SendMessageRequest));
+    case "sendMessage": {
+      const req = bodyOf(event, "SendMessageRequest") as SendMessageRequest;
+      const key = idempotencyKeyOf(event);
+      if (key === undefined) return json(202, await send(ctx, caller, req));
+      const r = await idempotentSend(ctx, caller, req, key, (progress) => send(ctx, caller, req, progress));
+      return json(202, r.response, r.replayed ? { "idempotent-replayed": "true" } : {});
+    }
     case "commitMessage":
       return json(202, await commit(ctx, caller, id));
     case "resendMessage":
@@ -172,7 +163,7 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
       );
     const ctx = await apiContext();
     const caller = callerOf(event, ctx.clients);
-    requireScope(caller, OPERATIONS.find((o) => o.id === matched.op)!.scope);
+    requireScope(caller, OPERATION_ROUTES[matched.op][2]);
     return await run(ctx, caller, event, matched);
   } catch (e) {
     if (e instanceof ApiProblem) return problem(e, path);

@@ -16,21 +16,16 @@ export class ApiProblem extends Error {
   }
 }
 
-const TITLES: Record<number, string> = {
-  400: "Bad request",
-  401: "Not authenticated",
-  403: "Forbidden",
-  404: "Not found",
-  405: "Method not allowed",
-  409: "Conflict",
-  413: "Request body too large",
-  415: "Unsupported media type",
-  422: "Unprocessable request",
-  500: "Internal error",
-};
-
-export function json(status: number, body: unknown): APIGatewayProxyStructuredResultV2 {
-  return { statusCode: status, headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
+export function json(
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode: status,
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  };
 }
 
 export function problem(p: ApiProblem, instance?: string): APIGatewayProxyStructuredResultV2 {
@@ -39,7 +34,8 @@ export function problem(p: ApiProblem, instance?: string): APIGatewayProxyStruct
     headers: { "content-type": "application/problem+json" },
     body: JSON.stringify({
       type: `urn:as2-gateway:problem:${p.code.toLowerCase().replace(/_/g, "-")}`,
-      title: TITLES[p.status] ?? "Error",
+      // One title per problem type (RFC 9457 §3.1.3), as the type is: from the code.
+      title: p.code.charAt(0) + p.code.slice(1).toLowerCase().replace(/_/g, " "),
       status: p.status,
       code: p.code,
       detail: p.detail,

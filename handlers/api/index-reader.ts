@@ -3,9 +3,10 @@
  * filters, through the GSI that fits the filters best. Cursors are opaque to clients and bound to
  * the query they came from (a cursor of another query is refused, not misread).
  */
-import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { GetItemCommand, QueryCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { createHash } from "node:crypto";
-import { ledgerClient } from "./document-client";
+import { tableClient } from "../shared/ledger";
+import { fromAttributes, toAttributes } from "../shared/attribute-values";
 import { indexTableName } from "./index-writer";
 import {
   INDEX_GSIS,
@@ -46,13 +47,13 @@ const MAX_QUERIES_PER_PAGE = 25;
 
 export async function getIndexItem(
   id: string,
-  client: DynamoDBDocumentClient = ledgerClient(),
+  client: DynamoDBClient = tableClient(),
   table = indexTableName(),
-) {
+): Promise<IndexItem | undefined> {
   const r = await client.send(
-    new GetCommand({ TableName: table, Key: { [INDEX_TABLE_KEY]: id }, ConsistentRead: true }),
+    new GetItemCommand({ TableName: table, Key: { [INDEX_TABLE_KEY]: { S: id } }, ConsistentRead: true }),
   );
-  return r.Item as IndexItem | undefined;
+  return r.Item ? (fromAttributes(r.Item) as unknown as IndexItem) : undefined;
 }
 
 function queryHash(q: ListQuery): string {
@@ -66,20 +67,29 @@ export function encodeCursor(q: ListQuery, key: Record<string, unknown>): string
   return Buffer.from(JSON.stringify({ q: queryHash(q), k: key }), "utf8").toString("base64url");
 }
 
-function decodeCursor(q: ListQuery): Record<string, unknown> | undefined {
+const FOREIGN_CURSOR = "the cursor is not one this API returned; start again without it";
+
+function decodeCursor(q: ListQuery): Record<string, string> | undefined {
   if (q.cursor === undefined) return undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(q.cursor, "base64url").toString("utf8"));
   } catch {
-    throw new CursorError("the cursor is not one this API returned; start again without it");
+    throw new CursorError(FOREIGN_CURSOR);
   }
   const c = parsed as { q?: unknown; k?: unknown };
-  if (typeof c !== "object" || c === null || typeof c.k !== "object" || c.k === null)
-    throw new CursorError("the cursor is not one this API returned; start again without it");
+  // Every key attribute of the table and its GSIs is a string (stacks/api/index-table.ts).
+  if (
+    typeof c !== "object" ||
+    c === null ||
+    typeof c.k !== "object" ||
+    c.k === null ||
+    !Object.values(c.k).every((v) => typeof v === "string")
+  )
+    throw new CursorError(FOREIGN_CURSOR);
   if (c.q !== queryHash(q))
     throw new CursorError("the cursor belongs to a list with other filters; repeat that list's filters or start again");
-  return c.k as Record<string, unknown>;
+  return c.k as Record<string, string>;
 }
 
 interface Plan {
@@ -138,7 +148,7 @@ function plan(q: ListQuery): Plan {
 
 export async function listMessages(
   q: ListQuery,
-  client: DynamoDBDocumentClient = ledgerClient(),
+  client: DynamoDBClient = tableClient(),
   table = indexTableName(),
 ): Promise<Page> {
   let start = decodeCursor(q);
@@ -170,15 +180,16 @@ export async function listMessages(
         KeyConditionExpression: keyCondition,
         FilterExpression: p.filters.join(" AND "),
         ExpressionAttributeNames: { ...keyNames, ...p.names },
-        ExpressionAttributeValues: { ...keyValues, ...p.values },
+        ExpressionAttributeValues: toAttributes({ ...keyValues, ...p.values }),
         ScanIndexForward: false,
         Limit: q.limit - items.length,
-        ...(start ? { ExclusiveStartKey: start } : {}),
+        ...(start ? { ExclusiveStartKey: toAttributes(start) } : {}),
       }),
     );
-    items.push(...((r.Items ?? []) as IndexItem[]));
-    start = r.LastEvaluatedKey as Record<string, unknown> | undefined;
+    items.push(...(r.Items ?? []).map((i) => fromAttributes(i) as unknown as IndexItem));
+    // Cursors hold the key as plain values: the same cursor text whichever client wrote it.
+    start = r.LastEvaluatedKey ? (fromAttributes(r.LastEvaluatedKey) as Record<string, string>) : undefined;
     if (!start || items.length >= q.limit) break;
   }
-  return { items, ...(start ? { nextCursor: encodeCursor(q, start) } : {}) };
+  return { items, nextCursor: start && encodeCursor(q, start) };
 }

@@ -15,8 +15,10 @@ import { getIndexItem, listMessages, CursorError, type ListQuery } from "./index
 import { markDeleted, setRead } from "./index-writer";
 import { downloadUrl } from "./presign";
 
+/** Absent facts are left undefined: JSON.stringify leaves them out of the answer. */
 export function toApiMessage(item: IndexItem): ApiMessage {
-  const m: ApiMessage = {
+  const mdn = item.mdn;
+  return {
     id: item.pk,
     direction: item.direction,
     station: item.station,
@@ -26,27 +28,23 @@ export function toApiMessage(item: IndexItem): ApiMessage {
     read: item.read === true,
     createdAt: item.createdAt,
     updatedAt: item.updatedAt,
-    files: (item.files ?? []).map((f) => ({ fileName: f.fileName, ...(f.size !== undefined ? { size: f.size } : {}) })),
-    ...(item.as2MessageId !== undefined ? { as2MessageId: item.as2MessageId } : {}),
-    ...(item.subject !== undefined ? { subject: item.subject } : {}),
-    ...(item.mdn
-      ? {
-          mdn: {
-            available: item.mdn.key !== undefined && !item.deletedAt,
-            ...(item.mdn.status !== undefined ? { status: item.mdn.status } : {}),
-            ...(item.mdn.disposition !== undefined ? { disposition: item.mdn.disposition } : {}),
-          },
-        }
-      : {}),
-    ...(item.failureCode !== undefined
-      ? { failure: { code: item.failureCode, reason: item.failureReason ?? item.failureCode } }
-      : {}),
-    ...(item.attempts !== undefined ? { attempts: item.attempts } : {}),
-    ...(item.resendOf !== undefined ? { resendOf: item.resendOf } : {}),
-    ...(item.resentAs !== undefined ? { resentAs: item.resentAs } : {}),
-    ...(item.deletedAt !== undefined ? { deletedAt: item.deletedAt } : {}),
+    files: (item.files ?? []).map((f) => ({ fileName: f.fileName, size: f.size })),
+    as2MessageId: item.as2MessageId,
+    subject: item.subject,
+    mdn: mdn && {
+      available: mdn.key !== undefined && !item.deletedAt,
+      status: mdn.status,
+      disposition: mdn.disposition,
+    },
+    failure:
+      item.failureCode === undefined
+        ? undefined
+        : { code: item.failureCode, reason: item.failureReason ?? item.failureCode },
+    attempts: item.attempts,
+    resendOf: item.resendOf,
+    resentAs: item.resentAs,
+    deletedAt: item.deletedAt,
   };
-  return m;
 }
 
 /** The message, or 404 when it is unknown or belongs to a station the caller may not see. */
@@ -61,10 +59,11 @@ export async function visibleItem(ctx: ApiContext, caller: Caller, id: string): 
   return item;
 }
 
+const badQuery = (detail: string) => new ApiProblem(400, "BAD_QUERY", detail);
+
 function one(q: Record<string, string | undefined>, name: string): string | undefined {
   const v = q[name];
-  if (v !== undefined && v.includes(","))
-    throw new ApiProblem(400, "BAD_QUERY", `give ${name} once (found ${JSON.stringify(v)})`);
+  if (v !== undefined && v.includes(",")) throw badQuery(`give ${name} once (found ${JSON.stringify(v)})`);
   return v === "" ? undefined : v;
 }
 
@@ -73,11 +72,7 @@ function isoParam(q: Record<string, string | undefined>, name: string): string |
   if (v === undefined) return undefined;
   const t = Date.parse(v);
   if (Number.isNaN(t) || !/^\d{4}-\d{2}-\d{2}T/.test(v))
-    throw new ApiProblem(
-      400,
-      "BAD_QUERY",
-      `${name} must be an ISO-8601 date-time such as 2026-12-01T00:00:00Z, found ${JSON.stringify(v)}`,
-    );
+    throw badQuery(`${name} must be an ISO-8601 date-time such as 2026-12-01T00:00:00Z, found ${JSON.stringify(v)}`);
   return new Date(t).toISOString();
 }
 
@@ -91,29 +86,17 @@ export async function list(
 ): Promise<MessageList> {
   const unknown = Object.keys(q).filter((k) => !LIST_PARAMS.has(k));
   if (unknown.length)
-    throw new ApiProblem(
-      400,
-      "BAD_QUERY",
-      `unknown query parameter ${unknown.join(", ")}; use ${[...LIST_PARAMS].join(", ")}`,
-    );
+    throw badQuery(`unknown query parameter ${unknown.join(", ")}; use ${[...LIST_PARAMS].join(", ")}`);
   const state = one(q, "state");
   if (state !== undefined && !(MESSAGE_STATES as readonly string[]).includes(state))
-    throw new ApiProblem(
-      400,
-      "BAD_QUERY",
-      `state must be one of ${MESSAGE_STATES.join(", ")}, found ${JSON.stringify(state)}`,
-    );
+    throw badQuery(`state must be one of ${MESSAGE_STATES.join(", ")}, found ${JSON.stringify(state)}`);
   const unread = one(q, "unread");
   if (unread !== undefined && unread !== "true" && unread !== "false")
-    throw new ApiProblem(400, "BAD_QUERY", `unread is true or false, found ${JSON.stringify(unread)}`);
+    throw badQuery(`unread is true or false, found ${JSON.stringify(unread)}`);
   const limitText = one(q, "limit");
   const limit = limitText === undefined ? API_LIMITS.pageSize.default : Number(limitText);
   if (!Number.isInteger(limit) || limit < 1 || limit > API_LIMITS.pageSize.max)
-    throw new ApiProblem(
-      400,
-      "BAD_QUERY",
-      `limit is an integer from 1 to ${API_LIMITS.pageSize.max}, found ${JSON.stringify(limitText)}`,
-    );
+    throw badQuery(`limit is an integer from 1 to ${API_LIMITS.pageSize.max}, found ${JSON.stringify(limitText)}`);
   const station = one(q, "station");
   if (station !== undefined && !canSeeStation(caller, station))
     throw new ApiProblem(
@@ -121,25 +104,22 @@ export async function list(
       "STATION_NOT_ALLOWED",
       `${caller.name} may not see station ${station}; allowed: ${[...(caller.stations ?? [])].join(", ")}`,
     );
-  const partner = one(q, "partner");
-  const from = isoParam(q, "from");
-  const to = isoParam(q, "to");
-  const cursor = one(q, "cursor");
+  // Filters not given stay undefined (the cursor's hash and the query plan skip them).
   const query: ListQuery = {
     direction,
     limit,
-    ...(station !== undefined ? { station } : {}),
-    ...(partner !== undefined ? { partner } : {}),
-    ...(state !== undefined ? { state: state as ListQuery["state"] } : {}),
-    ...(unread === "true" ? { unread: true } : {}),
-    ...(from !== undefined ? { from } : {}),
-    ...(to !== undefined ? { to } : {}),
-    ...(cursor !== undefined ? { cursor } : {}),
-    ...(caller.stations ? { stations: [...caller.stations].sort() } : {}),
+    station,
+    partner: one(q, "partner"),
+    state: state as ListQuery["state"],
+    unread: unread === "true" || undefined,
+    from: isoParam(q, "from"),
+    to: isoParam(q, "to"),
+    cursor: one(q, "cursor"),
+    stations: caller.stations && [...caller.stations].sort(),
   };
   try {
     const page = await listMessages(query, ctx.ddb, ctx.table);
-    return { items: page.items.map(toApiMessage), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+    return { items: page.items.map(toApiMessage), nextCursor: page.nextCursor };
   } catch (e) {
     if (e instanceof CursorError) throw new ApiProblem(400, "BAD_CURSOR", e.message);
     throw e;
@@ -183,7 +163,7 @@ export async function files(ctx: ApiContext, caller: Caller, id: string): Promis
       .filter((f) => f.key !== undefined)
       .map(async (f) => ({
         fileName: f.fileName,
-        ...(f.size !== undefined ? { size: f.size } : {}),
+        size: f.size,
         ...(await downloadUrl(ctx.s3, ctx.bucket, f.key!, now, f.fileName)),
       })),
   );
@@ -201,7 +181,7 @@ export async function mdn(ctx: ApiContext, caller: Caller, id: string): Promise<
     );
   return {
     ...(await downloadUrl(ctx.s3, ctx.bucket, item.mdn.key, ctx.now())),
-    ...(item.mdn.disposition !== undefined ? { disposition: item.mdn.disposition } : {}),
+    disposition: item.mdn.disposition,
   };
 }
 

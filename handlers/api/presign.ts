@@ -7,35 +7,28 @@ import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/clie
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { API_LIMITS } from "../../model/api/limits";
 
-export async function downloadUrl(
+async function presigned(
   s3: S3Client,
-  bucket: string,
-  key: string,
+  command: GetObjectCommand | PutObjectCommand,
   now: Date,
-  fileName?: string,
 ): Promise<{ url: string; expiresAt: string }> {
-  const url = await getSignedUrl(
+  const url = await getSignedUrl(s3, command, { expiresIn: API_LIMITS.urlSeconds });
+  return { url, expiresAt: new Date(now.getTime() + API_LIMITS.urlSeconds * 1000).toISOString() };
+}
+
+export function downloadUrl(s3: S3Client, bucket: string, key: string, now: Date, fileName?: string) {
+  const disposition = fileName && `attachment; filename*=UTF-8''${encodeURIComponent(fileName)}`;
+  return presigned(
     s3,
     new GetObjectCommand({
       Bucket: bucket,
       Key: key,
-      ...(fileName
-        ? { ResponseContentDisposition: `attachment; filename*=UTF-8''${encodeURIComponent(fileName)}` }
-        : {}),
+      ...(disposition ? { ResponseContentDisposition: disposition } : {}),
     }),
-    { expiresIn: API_LIMITS.urlSeconds },
+    now,
   );
-  return { url, expiresAt: new Date(now.getTime() + API_LIMITS.urlSeconds * 1000).toISOString() };
 }
 
-export async function uploadUrl(
-  s3: S3Client,
-  bucket: string,
-  key: string,
-  now: Date,
-): Promise<{ url: string; expiresAt: string }> {
-  const url = await getSignedUrl(s3, new PutObjectCommand({ Bucket: bucket, Key: key }), {
-    expiresIn: API_LIMITS.urlSeconds,
-  });
-  return { url, expiresAt: new Date(now.getTime() + API_LIMITS.urlSeconds * 1000).toISOString() };
+export function uploadUrl(s3: S3Client, bucket: string, key: string, now: Date) {
+  return presigned(s3, new PutObjectCommand({ Bucket: bucket, Key: key }), now);
 }

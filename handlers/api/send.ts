@@ -28,6 +28,7 @@ import { getIndexItem } from "./index-reader";
 import { toApiMessage, visibleItem } from "./messages";
 import { API_UPLOAD_META, placeInSendFolder, RESEND_OF_META, type Placed } from "./send-folder";
 import { uploadUrl } from "./presign";
+import type { SendProgress } from "./idempotency";
 
 interface UploadManifest {
   readonly uploadId: string;
@@ -118,7 +119,13 @@ async function queued(
   return id;
 }
 
-export async function send(ctx: ApiContext, caller: Caller, req: SendMessageRequest): Promise<SendMessageResponse> {
+/** With `progress` (an Idempotency-Key), files an earlier call queued are not sent again. */
+export async function send(
+  ctx: ApiContext,
+  caller: Caller,
+  req: SendMessageRequest,
+  progress?: SendProgress,
+): Promise<SendMessageResponse> {
   const route = routeFor(ctx, caller, req.station, req.partner);
   const decoded = req.files.map((f, i) => {
     const at = `files[${i}]`;
@@ -140,38 +147,57 @@ export async function send(ctx: ApiContext, caller: Caller, req: SendMessageRequ
   });
   // Everything is checked before anything is written: a refused request sends nothing.
   const messages: SendMessageResponse["messages"] = [];
-  for (const f of decoded) {
+  for (const [i, f] of decoded.entries()) {
+    const earlier = progress?.done[i];
+    if (earlier) {
+      messages.push(earlier);
+      continue;
+    }
+    let m: SendMessageResponse["messages"][number];
     if (f.body) {
+      const owner = progress?.owner(i);
       const placed = await placeInSendFolder(
         ctx.s3,
         ctx.bucket,
         route,
         f.fileName,
         { body: f.body },
-        { [API_UPLOAD_META]: "inline" },
+        { [API_UPLOAD_META]: owner ?? "inline" },
+        owner ? { meta: API_UPLOAD_META, value: owner } : undefined,
       );
-      messages.push({ fileName: f.fileName, state: "queued", id: await queued(ctx, route, f.fileName, placed) });
-      continue;
-    }
-    const uploadId = `u-${randomBytes(16).toString("hex")}`;
-    const manifest: UploadManifest = {
-      uploadId,
-      ...route,
-      fileName: f.fileName,
-      size: f.size,
-      createdAt: ctx.now().toISOString(),
-      caller: caller.name,
-    };
-    await putJson(ctx.s3, ctx.bucket, apiUploadManifestKey(uploadId), manifest, { once: true });
-    const url = await uploadUrl(ctx.s3, ctx.bucket, apiUploadFileKey(uploadId), ctx.now());
-    messages.push({
-      fileName: f.fileName,
-      state: "awaiting-upload",
-      uploadId,
-      upload: { url: url.url, method: "PUT", headers: {}, expiresAt: url.expiresAt },
-    });
+      m = { fileName: f.fileName, state: "queued", id: await queued(ctx, route, f.fileName, placed) };
+    } else m = await awaitUpload(ctx, caller, route, f.fileName, f.size);
+    messages.push(m);
+    await progress?.record(i, m);
   }
   return { messages };
+}
+
+/** A file to be uploaded by URL: its manifest, and the URL to PUT it to. */
+async function awaitUpload(
+  ctx: ApiContext,
+  caller: Caller,
+  route: Route,
+  fileName: string,
+  size: number,
+): Promise<SendMessageResponse["messages"][number]> {
+  const uploadId = `u-${randomBytes(16).toString("hex")}`;
+  const manifest: UploadManifest = {
+    uploadId,
+    ...route,
+    fileName,
+    size,
+    createdAt: ctx.now().toISOString(),
+    caller: caller.name,
+  };
+  await putJson(ctx.s3, ctx.bucket, apiUploadManifestKey(uploadId), manifest, { once: true });
+  const url = await uploadUrl(ctx.s3, ctx.bucket, apiUploadFileKey(uploadId), ctx.now());
+  return {
+    fileName,
+    state: "awaiting-upload",
+    uploadId,
+    upload: { url: url.url, method: "PUT", headers: {}, expiresAt: url.expiresAt },
+  };
 }
 
 /**

@@ -2,17 +2,16 @@
  * Request validation against the JSON Schemas of templates/openapi.json (generated from the zod
  * schemas of model/api/schemas.ts), so the Lambda checks exactly what the document promises
  * without bundling zod or a schema compiler. It understands the keywords zod emits for the
- * request schemas (type, properties, required, additionalProperties, enum, const, lengths, pattern,
- * items and their counts, minimum/maximum); a schema using any other keyword fails the unit test
- * that walks every request schema (test/api/validate.test.ts), not a request in production.
+ * request schemas (type, properties, required, additionalProperties, lengths, pattern, items and
+ * their counts, minimum/maximum); a schema using any other keyword (enum or const included: no
+ * request uses them, so they are not carried) fails the unit test that walks every request schema
+ * (test/api/openapi.test.ts), not a request in production.
  */
 export interface JsonSchema {
   readonly type?: string | readonly string[];
   readonly properties?: Readonly<Record<string, JsonSchema>>;
   readonly required?: readonly string[];
   readonly additionalProperties?: boolean;
-  readonly enum?: readonly unknown[];
-  readonly const?: unknown;
   readonly minLength?: number;
   readonly maxLength?: number;
   readonly pattern?: string;
@@ -29,8 +28,6 @@ export const UNDERSTOOD_KEYWORDS = new Set([
   "properties",
   "required",
   "additionalProperties",
-  "enum",
-  "const",
   "minLength",
   "maxLength",
   "pattern",
@@ -83,10 +80,6 @@ export function validate(
       return out;
     }
   }
-  if (schema.const !== undefined && value !== schema.const)
-    out.push({ path: at, message: `expected ${JSON.stringify(schema.const)}` });
-  if (schema.enum && !schema.enum.includes(value))
-    out.push({ path: at, message: `expected one of ${schema.enum.map((e) => JSON.stringify(e)).join(", ")}` });
   if (typeof value === "string") {
     const length = [...value].length;
     if (schema.minLength !== undefined && length < schema.minLength)

@@ -28,5 +28,17 @@ export function directionOfId(id: string): "inbound" | "outbound" | undefined {
   return new RegExp(MESSAGE_ID_PATTERN).test(id) ? (id.startsWith("i-") ? "inbound" : "outbound") : undefined;
 }
 
-/** An upload waiting for its commit (POST /v1/uploads/{uploadId}:commit): random, so it cannot be guessed. */
+/** An upload waiting for its commit (POST /v1/uploads/{uploadId}/commit): random, so it cannot be guessed. */
 export const UPLOAD_ID_PATTERN = "^u-[0-9a-f]{32}$";
+
+/** An Idempotency-Key as a client may send it: printable ASCII, as HTTP header values are. */
+export const IDEMPOTENCY_KEY_PATTERN = "^[\\x20-\\x7e]{1,255}$";
+
+/**
+ * The index-table item remembering a client's Idempotency-Key. Scoped to the caller and station,
+ * so two clients (or one client's two stations) never share a key. Never a message id (`k-`), so
+ * neither the message reads nor the GSIs (it has none of their keys) ever see it.
+ */
+export function idempotencyRecordId(caller: string, station: string, key: string): string {
+  return `k-${tag(`${caller}\n${station}\n${key}`)}`;
+}

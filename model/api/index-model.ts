@@ -89,6 +89,8 @@ export const INDEX_GSIS = {
   byDirection: { name: "by-direction", partitionKey: "dirKey", sortKey: "sortAt" },
 } as const;
 export const INDEX_TABLE_KEY = "pk";
+/** The table's TTL attribute (epoch seconds): only Idempotency-Key items carry it, never a message. */
+export const INDEX_TTL_ATTRIBUTE = "expiresAt";
 
 export const routeKeyOf = (d: Direction, station: string, partner: string) => `${d}#${station}#${partner}`;
 export const stateKeyOf = (d: Direction, state: PipelineState) => `${d}#${state}`;

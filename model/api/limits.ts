@@ -24,6 +24,20 @@ export const API_LIMITS = {
    * Lambda checks the whole message's bytes, this bounds the text before it is read.
    */
   transactionChars: 256 * 1024,
+  /**
+   * Days an upload by URL waits under `_gateway/api-uploads/` before lifecycle expires it: far past
+   * the URL's validity, and a committed file's copy is in the send folder by then (the staged
+   * object and its manifest are only the way there). Expired, it stays a noncurrent version for the
+   * working paths' days (stacks/platform/storage.ts).
+   */
+  uploadExpiryDays: 2,
   /** Validity of presigned URLs. */
   urlSeconds: 900,
+  /** How long POST /v1/messages remembers an Idempotency-Key (its answer, and the body it was for). */
+  idempotencyHours: 24,
+  /**
+   * How long a call holds an Idempotency-Key before a retry may finish its work: longer than the
+   * function runs (29 s, stacks/api/api-function.ts), so a live call never loses it.
+   */
+  idempotencyLeaseSeconds: 120,
 } as const;

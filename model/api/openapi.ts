@@ -2,14 +2,16 @@
  * The OpenAPI 3.1 document of the REST API, generated from the zod schemas (model/api/schemas.ts)
  * and the operation table (model/api/operations.ts) into templates/openapi.json by `npm run schema`
  * (a test fails when the committed file is stale). The Lambda validates request bodies against its
- * `components.schemas`, so the document and the checks cannot disagree.
+ * request components, so the document and the checks cannot disagree. It bundles them as
+ * templates/api-requests.schema.json (requestSchemasText), not the whole document: the paths,
+ * responses and prose are 35 KB the handler never reads (issue #17: own code ≤ 50 KB).
  */
 import { z } from "zod";
 import { API_SCHEMAS, type ApiSchemaName } from "./schemas";
 import { OPERATIONS, API_SCOPES, oauthScope, type Operation, type OperationId } from "./operations";
 import { API_LIMITS } from "./limits";
 import { MESSAGE_STATES } from "./index-model";
-import { MESSAGE_ID_PATTERN, UPLOAD_ID_PATTERN } from "./ids";
+import { IDEMPOTENCY_KEY_PATTERN, MESSAGE_ID_PATTERN, UPLOAD_ID_PATTERN } from "./ids";
 
 type Json = Record<string, unknown>;
 const ref = (name: ApiSchemaName) => ({ $ref: `#/components/schemas/${name}` });
@@ -27,10 +29,10 @@ const PROBLEM_STATUSES: Record<number, string> = {
   401: "not authenticated",
   403: "the caller lacks the operation's scope or the message's station",
   404: "no such message (or not visible to the caller)",
-  409: "the message is not in a state that allows the operation; POST /v1/transactions: the partner has no transaction pipeline",
+  409: "the message is not in a state that allows the operation; POST /v1/transactions: the partner has no transaction pipeline; POST /v1/messages: a call with the same Idempotency-Key is still running",
   413: "request body over the documented limit",
   415: "the body's content-type is not one the operation takes",
-  422: "unknown station or partner, or a partner of another station",
+  422: "unknown station or partner, or a partner of another station; POST /v1/messages: the Idempotency-Key was used for another body",
   429: "throttled: retry after a pause",
 };
 
@@ -88,6 +90,20 @@ const listParams = [
   { name: "cursor", in: "query", schema: { type: "string" }, description: "nextCursor of the previous page" },
 ];
 
+const replayedHeader = {
+  description: "true when the answer is the stored one of an earlier call with the same Idempotency-Key",
+  schema: { type: "string", enum: ["true"] },
+};
+
+const idempotencyKeyParam = {
+  name: "Idempotency-Key",
+  in: "header",
+  required: false,
+  schema: { type: "string", pattern: IDEMPOTENCY_KEY_PATTERN },
+  description: `makes a retried send safe: the first call with a key sends, a repeat with the same key and body within ${API_LIMITS.idempotencyHours} h answers the first call's response (header Idempotent-Replayed: true) and sends nothing; the same key with another body is refused (422 IDEMPOTENCY_KEY_REUSED); while the first call runs, a repeat gets 409 IDEMPOTENCY_KEY_IN_PROGRESS. Scoped to the caller and station. A new UUID per send is a good key`,
+  example: "7d2b4c1e-3f60-4a8e-9b1d-2c5e8f0a6b34",
+};
+
 /** Where a form-encoded POST /v1/transactions (AWS's sample shape has no station or partner) names them. */
 const transactionParams = [
   {
@@ -131,7 +147,7 @@ function operationBody(o: Operation): Json {
   const body = requestBody[o.id];
   const withId = o.path.includes("{id}") || o.path.includes("{uploadId}");
   const errors = [400, 401, 403, 429, ...(withId ? [404, 409] : []), ...(body ? [413, 415] : [])];
-  if (o.id === "sendMessage") errors.push(422);
+  if (o.id === "sendMessage") errors.push(409, 422);
   if (o.id === "postTransaction") errors.push(409, 422);
   return {
     operationId: o.id,
@@ -145,7 +161,9 @@ function operationBody(o: Operation): Json {
         ? { parameters: listParams }
         : o.id === "postTransaction"
           ? { parameters: transactionParams }
-          : {}),
+          : o.id === "sendMessage"
+            ? { parameters: [idempotencyKeyParam] }
+            : {}),
     ...(body
       ? {
           requestBody: {
@@ -157,7 +175,14 @@ function operationBody(o: Operation): Json {
           },
         }
       : {}),
-    responses: { [String(status)]: { description, content: json(schema) }, ...problemResponses(errors.sort()) },
+    responses: {
+      [String(status)]: {
+        description,
+        ...(o.id === "sendMessage" ? { headers: { "Idempotent-Replayed": replayedHeader } } : {}),
+        content: json(schema),
+      },
+      ...problemResponses(errors.sort()),
+    },
   };
 }
 
@@ -206,4 +231,34 @@ export function openApiDocument(): Json {
 
 export function openApiText(): string {
   return `${JSON.stringify(openApiDocument(), null, 2)}\n`;
+}
+
+/** Keywords that only document: the validator skips them, so the bundled copy leaves them out. */
+const PROSE = new Set(["description", "examples", "default", "format"]);
+
+function withoutProse(schema: Json): Json {
+  const out: Json = {};
+  for (const [k, v] of Object.entries(schema)) {
+    if (PROSE.has(k)) continue;
+    // Under `properties` the keys are field names (a field may be called `description`).
+    if (k === "properties")
+      out[k] = Object.fromEntries(Object.entries(v as Record<string, Json>).map(([f, s]) => [f, withoutProse(s)]));
+    else if (k === "items") out[k] = withoutProse(v as Json);
+    else out[k] = v;
+  }
+  return out;
+}
+
+/** The request components of the document, as the Lambda validates with them (generated, stale-checked). */
+export function requestSchemas(document: Json = openApiDocument()): Record<string, Json> {
+  const schemas = (document.components as { schemas: Record<string, Json> }).schemas;
+  return Object.fromEntries(
+    Object.entries(schemas)
+      .filter(([name]) => name.endsWith("Request"))
+      .map(([name, schema]) => [name, withoutProse(schema)]),
+  );
+}
+
+export function requestSchemasText(): string {
+  return `${JSON.stringify(requestSchemas(), null, 2)}\n`;
 }

@@ -1,7 +1,7 @@
 /**
  * The REST API's operations: one table read by the OpenAPI generator (model/api/openapi.ts), the
- * stack (one API Gateway route per route key, each with its own throttling) and the Lambda (which
- * scope an operation needs). Free of zod and of the SDK.
+ * stack (one API Gateway route per route key, each with its own throttling) and the Lambda (routes
+ * and scopes, OPERATION_ROUTES). Free of zod and of the SDK.
  */
 export const API_SCOPES = ["read", "send", "delete"] as const;
 export type ApiScope = (typeof API_SCOPES)[number];
@@ -23,15 +23,39 @@ export type OperationId =
   | "resendMessage"
   | "postTransaction";
 
+export type HttpMethod = "GET" | "POST" | "PATCH" | "DELETE";
+
+/**
+ * Method, path and scope of each operation. The Lambda routes with this table (and imports nothing
+ * else from here, so the summaries and throttles stay out of its bundle, issue #17); the stack and
+ * the OpenAPI document read it through OPERATIONS, so the three cannot disagree.
+ *
+ * Every path variable is a whole segment, the only form API Gateway's HTTP API routes document
+ * ("Working with path variables": `/pets/{petID}`, and a greedy `{proxy+}` at the end; AWS API
+ * Gateway developer guide, "Create routes for HTTP APIs"). So verbs are segments of their own
+ * (`/v1/messages/{id}/resend`), not `{id}:resend`, which the guide does not describe.
+ */
+export const OPERATION_ROUTES: Readonly<Record<OperationId, readonly [HttpMethod, string, ApiScope]>> = {
+  sendMessage: ["POST", "/v1/messages", "send"],
+  commitMessage: ["POST", "/v1/uploads/{uploadId}/commit", "send"],
+  resendMessage: ["POST", "/v1/messages/{id}/resend", "send"],
+  listInbox: ["GET", "/v1/inbox", "read"],
+  listOutbox: ["GET", "/v1/outbox", "read"],
+  getMessage: ["GET", "/v1/messages/{id}", "read"],
+  patchMessage: ["PATCH", "/v1/messages/{id}", "read"],
+  getMessageFiles: ["GET", "/v1/messages/{id}/files", "read"],
+  getMessageMdn: ["GET", "/v1/messages/{id}/mdn", "read"],
+  deleteMessage: ["DELETE", "/v1/messages/{id}", "delete"],
+  bulkDelete: ["POST", "/v1/messages/bulk-delete", "delete"],
+  postTransaction: ["POST", "/v1/transactions", "send"],
+};
+
 export interface Operation {
   readonly id: OperationId;
-  readonly method: "GET" | "POST" | "PATCH" | "DELETE";
+  readonly method: HttpMethod;
   /** Path in the OpenAPI document. */
   readonly path: string;
-  /**
-   * API Gateway route key. HTTP API path variables are whole segments, so `{id}:resend` is the route
-   * `/v1/messages/{action}` (and `{uploadId}:commit` `/v1/uploads/{action}`); the Lambda reads the verb after ':'.
-   */
+  /** API Gateway route key: the method and the same path. */
   readonly routeKey: string;
   readonly scope: ApiScope;
   readonly summary: string;
@@ -42,116 +66,38 @@ export interface Operation {
 const READ = { rate: 50, burst: 100 };
 const WRITE = { rate: 20, burst: 40 };
 
-export const OPERATIONS: readonly Operation[] = [
-  {
-    id: "sendMessage",
-    method: "POST",
-    path: "/v1/messages",
-    routeKey: "POST /v1/messages",
-    scope: "send",
-    summary: "Send one or more files to a partner (each file is one AS2 message)",
-    throttle: WRITE,
-  },
-  {
-    id: "commitMessage",
-    method: "POST",
-    path: "/v1/uploads/{uploadId}:commit",
-    routeKey: "POST /v1/uploads/{action}",
-    scope: "send",
-    summary: "Send a file uploaded to the URL that POST /v1/messages returned",
-    throttle: WRITE,
-  },
+const DOCUMENTED: readonly Pick<Operation, "id" | "summary" | "throttle">[] = [
+  { id: "sendMessage", summary: "Send one or more files to a partner (each file is one AS2 message)", throttle: WRITE },
+  { id: "commitMessage", summary: "Send a file uploaded to the URL that POST /v1/messages returned", throttle: WRITE },
   {
     id: "resendMessage",
-    method: "POST",
-    path: "/v1/messages/{id}:resend",
-    routeKey: "POST /v1/messages/{action}",
-    scope: "send",
     summary: "Send a failed outbound message again, as a new message linked to it",
     throttle: WRITE,
   },
-  {
-    id: "listInbox",
-    method: "GET",
-    path: "/v1/inbox",
-    routeKey: "GET /v1/inbox",
-    scope: "read",
-    summary: "Received messages, newest first",
-    throttle: READ,
-  },
-  {
-    id: "listOutbox",
-    method: "GET",
-    path: "/v1/outbox",
-    routeKey: "GET /v1/outbox",
-    scope: "read",
-    summary: "Sent, queued and failed messages, newest first",
-    throttle: READ,
-  },
-  {
-    id: "getMessage",
-    method: "GET",
-    path: "/v1/messages/{id}",
-    routeKey: "GET /v1/messages/{id}",
-    scope: "read",
-    summary: "One message",
-    throttle: READ,
-  },
-  {
-    id: "patchMessage",
-    method: "PATCH",
-    path: "/v1/messages/{id}",
-    routeKey: "PATCH /v1/messages/{id}",
-    scope: "read",
-    summary: "Mark a received message read or unread",
-    throttle: WRITE,
-  },
-  {
-    id: "getMessageFiles",
-    method: "GET",
-    path: "/v1/messages/{id}/files",
-    routeKey: "GET /v1/messages/{id}/files",
-    scope: "read",
-    summary: "Download URLs of the message's files",
-    throttle: READ,
-  },
-  {
-    id: "getMessageMdn",
-    method: "GET",
-    path: "/v1/messages/{id}/mdn",
-    routeKey: "GET /v1/messages/{id}/mdn",
-    scope: "read",
-    summary: "Download URL of the message's MDN (receipt)",
-    throttle: READ,
-  },
+  { id: "listInbox", summary: "Received messages, newest first", throttle: READ },
+  { id: "listOutbox", summary: "Sent, queued and failed messages, newest first", throttle: READ },
+  { id: "getMessage", summary: "One message", throttle: READ },
+  { id: "patchMessage", summary: "Mark a received message read or unread", throttle: WRITE },
+  { id: "getMessageFiles", summary: "Download URLs of the message's files", throttle: READ },
+  { id: "getMessageMdn", summary: "Download URL of the message's MDN (receipt)", throttle: READ },
   {
     id: "deleteMessage",
-    method: "DELETE",
-    path: "/v1/messages/{id}",
-    routeKey: "DELETE /v1/messages/{id}",
-    scope: "delete",
     summary: "Delete a finished message's files (the bucket keeps noncurrent versions) and mark it deleted",
     throttle: WRITE,
   },
-  {
-    id: "bulkDelete",
-    method: "POST",
-    path: "/v1/messages:bulkDelete",
-    routeKey: "POST /v1/messages:bulkDelete",
-    scope: "delete",
-    summary: "Delete up to 100 messages, with a result per id",
-    throttle: WRITE,
-  },
+  { id: "bulkDelete", summary: "Delete up to 100 messages, with a result per id", throttle: WRITE },
   {
     id: "postTransaction",
-    method: "POST",
-    path: "/v1/transactions",
-    routeKey: "POST /v1/transactions",
-    scope: "send",
     summary: "Submit one transaction to a partner's transaction pipeline (real time, exactly once per transactionId)",
     throttle: WRITE,
   },
 ];
+
+// Pure: a bundle that imports only OPERATION_ROUTES drops the table and its prose.
+export const OPERATIONS: readonly Operation[] = /* @__PURE__ */ DOCUMENTED.map((o) => {
+  const [method, path, scope] = OPERATION_ROUTES[o.id];
+  return { ...o, method, path, routeKey: `${method} ${path}`, scope };
+});
 
 /** Distinct route keys with the throttling of their strictest operation. */
 export function apiRoutes(): { routeKey: string; throttle: Operation["throttle"] }[] {

@@ -80,7 +80,7 @@ export const sendMessageResponseSchema = z
         state: z
           .enum(["queued", "awaiting-upload"])
           .describe(
-            "queued: on its way (see id); awaiting-upload: PUT the file to upload.url, then POST /v1/uploads/{uploadId}:commit",
+            "queued: on its way (see id); awaiting-upload: PUT the file to upload.url, then POST /v1/uploads/{uploadId}/commit",
           ),
         id: messageId.optional().describe("queued files: the message id"),
         uploadId: z.string().regex(new RegExp(UPLOAD_ID_PATTERN)).optional().describe("files to upload by URL"),

@@ -26,7 +26,8 @@ import { DataAwsS3Bucket } from "@cdktf/provider-aws/lib/data-aws-s3-bucket";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import type { Customer } from "../../model/customer";
-import { SEND_PREFIX, WORK_PREFIX, type LayoutPreset } from "../../model/layout";
+import { API_UPLOAD_ROOT, SEND_PREFIX, WORK_PREFIX, type LayoutPreset } from "../../model/layout";
+import { API_LIMITS } from "../../model/api/limits";
 import { GatewayFunction } from "../pipelines/gateway-function";
 import { gatewayBucketPolicy } from "./gateway-bucket-policy";
 import type { BucketRef } from "./context";
@@ -236,14 +237,28 @@ export class GatewayStorage extends Construct {
     new S3BucketLifecycleConfiguration(this, "lifecycle", {
       bucket: b.id,
       dependsOn: [versioning],
-      rule: [WORK_PREFIX, SEND_PREFIX].map((prefix) => ({
-        id: `noncurrent-${prefix.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "")}`,
-        status: "Enabled",
-        filter: [{ prefix }],
-        noncurrentVersionExpiration: [{ noncurrentDays: keepDays }],
-        expiration: [{ expiredObjectDeleteMarker: true }],
-        abortIncompleteMultipartUpload: abort,
-      })),
+      rule: [
+        ...[WORK_PREFIX, SEND_PREFIX].map((prefix) => ({
+          id: `noncurrent-${prefix.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "")}`,
+          status: "Enabled",
+          filter: [{ prefix }],
+          noncurrentVersionExpiration: [{ noncurrentDays: keepDays }],
+          expiration: [{ expiredObjectDeleteMarker: true }],
+          abortIncompleteMultipartUpload: abort,
+        })),
+        // The one exception to "current versions never expire": REST API uploads that were never
+        // committed (the committed copy lives in the send folder). Overlapping the `_gateway/` rule
+        // is allowed; S3 applies both, the shorter expiration first ("How Amazon S3 handles
+        // conflicts in lifecycle configurations", S3 User Guide), and that rule then keeps the
+        // expired upload as a noncurrent version for keepDays.
+        {
+          id: "uncommitted-api-uploads",
+          status: "Enabled",
+          filter: [{ prefix: API_UPLOAD_ROOT }],
+          expiration: [{ days: API_LIMITS.uploadExpiryDays }],
+          abortIncompleteMultipartUpload: abort,
+        },
+      ],
     });
   }
 }

@@ -11,6 +11,10 @@ import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { all, one, synthCustomer, synthWithGuardRails } from "../stacks/helpers";
 import { customerInput } from "../helpers/customer-factory";
 import { apiRoutes } from "../../model/api/operations";
+import { INDEX_TTL_ATTRIBUTE, type IndexTransition } from "../../model/api/index-model";
+import { transitionElement } from "../../handlers/api/index-transitions";
+import { API_LIMITS } from "../../model/api/limits";
+import { API_UPLOAD_ROOT } from "../../model/layout";
 import type { CustomerInput } from "../../model/customer";
 
 const EXAMPLE = join(__dirname, "..", "..", "customers", "example.json");
@@ -70,6 +74,36 @@ describe("REST API stack", () => {
         (p) => String(p.policy).includes("sqs:SendMessage") && String(p.role).includes("api_function"),
       ),
     ).toBe(false);
+  });
+
+  it("the index table expires Idempotency-Key items by TTL, and no message item carries the attribute", () => {
+    const { tf } = synthCustomer(customerInput({ name: "ttl", api: { auth: "iam" } }));
+    const table = all(tf, "aws_dynamodb_table").find((t) => String(t.name).endsWith("-messages"));
+    expect(table.ttl).toEqual({ attribute_name: INDEX_TTL_ATTRIBUTE, enabled: true });
+    const t = { id: "o-1", direction: "outbound", station: "S", partner: "P", test: false, state: "queued", at: "x" };
+    const element = transitionElement(t as IndexTransition, "table", new Date(0));
+    expect(Object.values(element.Update!.ExpressionAttributeNames!)).not.toContain(INDEX_TTL_ATTRIBUTE);
+  });
+
+  it("uploads by URL that were never committed expire after a few days (and their multipart parts after one)", () => {
+    const { tf } = synthCustomer(customerInput({ name: "uploads", api: { auth: "iam" } }));
+    const rules = one(tf, "aws_s3_bucket_lifecycle_configuration").rule as {
+      filter: { prefix: string }[];
+      status: string;
+      expiration?: { days?: number }[];
+      abort_incomplete_multipart_upload?: { days_after_initiation: number }[];
+    }[];
+    const uploads = rules.filter((r) => r.filter[0]!.prefix === API_UPLOAD_ROOT);
+    expect(uploads).toHaveLength(1);
+    expect(uploads[0]).toMatchObject({
+      status: "Enabled",
+      expiration: [{ days: API_LIMITS.uploadExpiryDays }],
+      abort_incomplete_multipart_upload: [{ days_after_initiation: 1 }],
+    });
+    expect(API_LIMITS.uploadExpiryDays).toBeGreaterThanOrEqual(2);
+    expect(API_LIMITS.uploadExpiryDays * 86400).toBeGreaterThan(API_LIMITS.urlSeconds);
+    // No other rule expires current versions: routed files and open work stay.
+    expect(rules.filter((r) => r !== uploads[0] && r.expiration?.some((e) => e.days !== undefined))).toEqual([]);
   });
 
   it("a customer without api gets none of it", () => {

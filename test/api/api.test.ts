@@ -122,13 +122,13 @@ describe("send", () => {
     });
     const [m] = r.body.messages as { uploadId: string; state: string; upload: { url: string } }[];
     expect(m!.state).toBe("awaiting-upload");
-    const early = await h.call({ method: "POST", path: `/v1/uploads/${m!.uploadId}:commit` });
+    const early = await h.call({ method: "POST", path: `/v1/uploads/${m!.uploadId}/commit` });
     expect(early).toMatchObject({ status: 409, body: { code: "NOT_UPLOADED" } });
     const put = await fetch(m!.upload.url, { method: "PUT", body: content });
     expect(put.status).toBe(200);
-    const first = await h.call({ method: "POST", path: `/v1/uploads/${m!.uploadId}:commit` });
+    const first = await h.call({ method: "POST", path: `/v1/uploads/${m!.uploadId}/commit` });
     expect(first.status).toBe(202);
-    const again = await h.call({ method: "POST", path: `/v1/uploads/${m!.uploadId}:commit` });
+    const again = await h.call({ method: "POST", path: `/v1/uploads/${m!.uploadId}/commit` });
     expect(again.body.id).toBe(first.body.id);
     const sent = await keysUnder(sendPrefix({ station: "ACME", partner: "INITECH", test: false }));
     expect(sent).toEqual([`${sendPrefix({ station: "ACME", partner: "INITECH", test: false })}catalogue.zip`]);
@@ -212,20 +212,20 @@ describe("inbox", () => {
     const qid = (queued.body.messages as { id: string }[])[0]!.id;
     const r = await h.call({
       method: "POST",
-      path: "/v1/messages:bulkDelete",
+      path: "/v1/messages/bulk-delete",
       body: { ids: [a.id, "i-000000000000000000000000", qid, eu.id] },
       auth: { kind: "jwt", clientId: "all", scopes: ["as2-gateway/delete"] },
     });
     expect((r.body.results as { status: number }[]).map((x) => x.status)).toEqual([200, 404, 409, 200]);
     const restricted = await h.call({
       method: "POST",
-      path: "/v1/messages:bulkDelete",
+      path: "/v1/messages/bulk-delete",
       body: { ids: [a.id] },
       auth: euOnly,
     });
     expect((restricted.body.results as { status: number }[])[0]!.status).toBe(404);
     expect(
-      (await h.call({ method: "POST", path: "/v1/messages:bulkDelete", body: { ids: Array(101).fill(a.id) } })).status,
+      (await h.call({ method: "POST", path: "/v1/messages/bulk-delete", body: { ids: Array(101).fill(a.id) } })).status,
     ).toBe(400);
   });
 
@@ -288,7 +288,7 @@ describe("resend", () => {
       },
       { client: h.doc, table: TABLE },
     );
-    const r = await h.call({ method: "POST", path: `/v1/messages/${oldId}:resend` });
+    const r = await h.call({ method: "POST", path: `/v1/messages/${oldId}/resend` });
     expect(r.status).toBe(202);
     expect(r.body).toMatchObject({ state: "queued", resendOf: oldId });
     expect(await text(`${sendPrefix(route)}po.xml`)).toBe("<PO/>");
@@ -298,10 +298,10 @@ describe("resend", () => {
       failure: { code: "HTTP_500" },
     });
     // Repeated: the same new message, no second copy.
-    expect((await h.call({ method: "POST", path: `/v1/messages/${oldId}:resend` })).body.id).toBe(r.body.id);
+    expect((await h.call({ method: "POST", path: `/v1/messages/${oldId}/resend` })).body.id).toBe(r.body.id);
     expect(await keysUnder(`${sendPrefix(route)}po`)).toHaveLength(1);
     const inbound = await received(4);
-    expect((await h.call({ method: "POST", path: `/v1/messages/${inbound.id}:resend` })).body).toMatchObject({
+    expect((await h.call({ method: "POST", path: `/v1/messages/${inbound.id}/resend` })).body).toMatchObject({
       status: 409,
       code: "NOT_FAILED",
     });

@@ -7,7 +7,7 @@
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import Ajv2020 from "ajv/dist/2020";
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { startLocalAws, type LocalAws } from "../helpers/local-servers";
 import { startS3Wire, type S3Wire } from "../reliability/s3-wire";
 import { customerInput, SAMPLE_CERT_PEM } from "../helpers/customer-factory";
@@ -43,12 +43,15 @@ export interface Call {
   readonly contentType?: string;
   readonly query?: Record<string, string>;
   readonly auth?: Auth;
+  /** More request headers, names in lower case as API Gateway passes them. */
+  readonly headers?: Record<string, string>;
 }
 
 export interface Answer {
   readonly status: number;
   readonly contentType: string;
   readonly body: Record<string, unknown>;
+  readonly headers: Record<string, string>;
 }
 
 const ajv = new Ajv2020({ strict: false });
@@ -56,16 +59,18 @@ ajv.addSchema({ $id: "openapi", components: openapi.components });
 
 /** The response schema the document gives for an operation and status (undefined: undocumented). */
 function documented(method: string, path: string, status: number): { schema?: string; type: string } | undefined {
-  const p = path
-    .replace(/^\/v1\/messages\/[^/:]+:resend$/, "/v1/messages/{id}:resend")
-    .replace(/^\/v1\/uploads\/[^/:]+:commit$/, "/v1/uploads/{uploadId}:commit")
-    .replace(/^\/v1\/messages\/(?!.*:bulkDelete)[^/:]+(\/files|\/mdn)?$/, "/v1/messages/{id}$1");
+  // The document's path template that the concrete path fills in, for this method.
+  const p = Object.keys(openapi.paths).find(
+    (template) =>
+      (openapi.paths as Record<string, Record<string, unknown>>)[template]![method.toLowerCase()] !== undefined &&
+      new RegExp(`^${template.replace(/\{[^}]+\}/g, "[^/]+")}$`).test(path),
+  );
   const op = (
     openapi.paths as Record<
       string,
       Record<string, { responses: Record<string, { content?: Record<string, { schema: { $ref: string } }> }> }>
     >
-  )[p]?.[method.toLowerCase()];
+  )[p ?? ""]?.[method.toLowerCase()];
   const r = op?.responses[String(status)];
   if (!r?.content) return undefined;
   const [type, c] = Object.entries(r.content)[0]!;
@@ -90,7 +95,7 @@ export class ApiHarness {
   private constructor(
     readonly aws: LocalAws,
     readonly wire: S3Wire,
-    readonly doc: DynamoDBDocumentClient,
+    readonly doc: DynamoDBClient,
   ) {}
 
   static async start(): Promise<ApiHarness> {
@@ -165,7 +170,7 @@ export class ApiHarness {
       routeKey: "$default",
       rawPath: c.path,
       rawQueryString: new URLSearchParams(c.query ?? {}).toString(),
-      headers: { "content-type": c.contentType ?? "application/json" },
+      headers: { "content-type": c.contentType ?? "application/json", ...c.headers },
       ...(c.query ? { queryStringParameters: c.query } : {}),
       requestContext: {
         accountId: "123456789012",
@@ -192,6 +197,6 @@ export class ApiHarness {
     const contentType = String(r.headers?.["content-type"] ?? "");
     const body = JSON.parse(r.body ?? "{}") as Record<string, unknown>;
     conforms(c.method, c.path, status, contentType, body);
-    return { status, contentType, body };
+    return { status, contentType, body, headers: (r.headers ?? {}) as Record<string, string> };
   }
 }

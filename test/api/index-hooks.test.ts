@@ -2,7 +2,7 @@
  * The hooks the send and receive paths call: a claim's file and a routed message become index
  * transitions under the ids the API and the reindex use; any order of delivery ends in the same record.
  */
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { startLocalAws, type LocalAws } from "../helpers/local-servers";
 import { createIndexTable } from "./index-table";
 import { indexTransition, receiveTransition, sendTransition } from "../../handlers/api/index-hooks";
@@ -15,7 +15,7 @@ import { renderRecord } from "../../handlers/receive/record";
 
 const TABLE = "as2-hooks-messages";
 let aws: LocalAws;
-let doc: DynamoDBDocumentClient;
+let doc: DynamoDBClient;
 beforeAll(async () => {
   aws = await startLocalAws();
   doc = await createIndexTable(aws.ddb, TABLE);

@@ -1,9 +1,9 @@
 /** The message index table on dynalite, declared from the same GSI list as the stack. */
 import { CreateTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { INDEX_GSIS, INDEX_TABLE_KEY } from "../../model/api/index-model";
 
-export async function createIndexTable(ddb: DynamoDBClient, name: string): Promise<DynamoDBDocumentClient> {
+/** Returns the client to read and write it with (the handlers' own: plain attribute values). */
+export async function createIndexTable(ddb: DynamoDBClient, name: string): Promise<DynamoDBClient> {
   const gsis = Object.values(INDEX_GSIS);
   const attrs = [...new Set([INDEX_TABLE_KEY, ...gsis.flatMap((g) => [g.partitionKey, g.sortKey])])];
   await ddb.send(
@@ -22,5 +22,5 @@ export async function createIndexTable(ddb: DynamoDBClient, name: string): Promi
       })),
     }),
   );
-  return DynamoDBDocumentClient.from(ddb, { marshallOptions: { removeUndefinedValues: true } });
+  return ddb;
 }

@@ -2,8 +2,7 @@
  * The message index writer on dynalite: transitions in any order, duplicates and concurrency never
  * move a message back; user acts stay apart from the pipeline's; pages and filters.
  */
-import { UpdateItemCommand } from "@aws-sdk/client-dynamodb";
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { UpdateItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { startLocalAws, type LocalAws } from "../helpers/local-servers";
 import { createIndexTable } from "./index-table";
 import { markDeleted, setRead, transitionElement, writeTransition, addFacts } from "../../handlers/api/index-writer";
@@ -13,7 +12,7 @@ import { outboundMessageId } from "../../model/api/ids";
 
 const TABLE = "as2-test-messages";
 let aws: LocalAws;
-let doc: DynamoDBDocumentClient;
+let doc: DynamoDBClient;
 const target = () => ({ client: doc, table: TABLE });
 
 beforeAll(async () => {

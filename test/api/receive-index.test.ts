@@ -9,11 +9,11 @@ import { acceptAllEvents, invoke, payloadCompleted, put, setUpCustomer, storedKe
 import { listMessages } from "../../handlers/api/index-reader";
 import { transitionsOfRecord } from "../../handlers/api/reindex";
 import { readJson } from "../receive/harness";
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 
 const TABLE = "as2-receive-messages";
 let aws: LocalAws;
-let doc: DynamoDBDocumentClient;
+let doc: DynamoDBClient;
 beforeAll(async () => {
   aws = await startLocalAws();
   doc = await createIndexTable(aws.ddb, TABLE);

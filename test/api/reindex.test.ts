@@ -3,7 +3,7 @@
  * rendered by the receive path's own renderer), forward-only over a live index, repeatable.
  */
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { startLocalAws, type LocalAws } from "../helpers/local-servers";
 import { createIndexTable } from "./index-table";
 import { main } from "../../scripts/gateway";
@@ -16,7 +16,7 @@ import { folderPrefix, mdnKey, recordKey, ROUTING_DOCUMENT_KEY } from "../../mod
 const BUCKET = "acme-reindex";
 const TABLE = "as2-acme-reindexed";
 let aws: LocalAws;
-let doc: DynamoDBDocumentClient;
+let doc: DynamoDBClient;
 const route = { station: "ACME", partner: "GLOBEX", test: false };
 const inboxKey = `${folderPrefix("mftgateway", route, "inbox")}20261101T000000000Z-abc/order.edi`;
 const outboxKey = `${folderPrefix("mftgateway", route, "outbox")}20261101T000100000Z-def/invoice.xml`;
