@@ -167,14 +167,30 @@ export async function writeTransition(
 }
 
 /**
- * The same transition as an action of the caller's TransactWriteItems. It carries no condition of
- * its own: a condition that failed would cancel the caller's whole transaction. The caller's own
- * conditional update in the same transaction (a claim or file state change) is what orders the
- * transitions of one message, so the action is only ever written in order.
+ * The same, or a transition of the same rank written no later: in a transaction the caller's own
+ * conditional ledger update orders the transitions of one message, so an equal time (a frozen or
+ * coarse clock) is its successor, not a duplicate.
+ */
+const FORWARD_OR_SAME = "attribute_not_exists(#pk) OR #rank < :rank OR (#rank = :rank AND #stateAt <= :stateAt)";
+
+/**
+ * The same transition as an action of the caller's TransactWriteItems, conditional like
+ * `writeTransition` so that a transition never moves the index back even when it comes from a
+ * writer the ledger does not order (the API's own `queued`, a reindex). A refused condition
+ * cancels the whole transaction (API reference, TransactionCanceledException): the caller puts
+ * these actions last and, when they alone were refused, writes its transition again without them
+ * (claims.ts transactIndexed), so the pipeline never waits on the index.
  */
 export function transitionElement(t: IndexTransition, table = indexTableName(), now = new Date()): TransactWriteItem {
+  const parts = updateParts(t, now.toISOString());
   return {
-    Update: { TableName: table, Key: { [INDEX_TABLE_KEY]: { S: t.id } }, ...updateParts(t, now.toISOString()) },
+    Update: {
+      TableName: table,
+      Key: { [INDEX_TABLE_KEY]: { S: t.id } },
+      ...parts,
+      ConditionExpression: FORWARD_OR_SAME,
+      ExpressionAttributeNames: { ...parts.ExpressionAttributeNames, "#pk": INDEX_TABLE_KEY },
+    },
   };
 }
 
