@@ -21,7 +21,7 @@ import { domainEvent, type DomainEvent } from "../../model/events";
 import { copyExact, copyIsSource, deleteExact, headObject, putJson } from "../shared/s3-object";
 import { reserveDestination } from "../shared/destination";
 import { publishDomainEvents } from "../shared/domain-events";
-import { outboundIdOfMember, sendTransition } from "../api/index-hooks";
+import { clean, outboundIdOfMember, sendTransition } from "../api/index-hooks";
 import { logger } from "../shared/logger";
 import {
   update,
@@ -109,10 +109,6 @@ const OPEN_STATES = ["staged", "sending", "sent", "retrying"] as const;
 
 function routeOf(claim: ClaimItem): Route {
   return { station: claim.station, partner: claim.partner, test: claim.test };
-}
-
-function clean<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
 function both(a: Condition, b: Condition | undefined): Condition {

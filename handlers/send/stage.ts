@@ -163,33 +163,7 @@ export async function handleFileMessage(ctx: SendContext, msg: FileMessage): Pro
   if (msg.etag && !sameEtag(obj.etag, msg.etag)) return; // replaced since: the new upload's own event handles it
   if (obj.key.endsWith("/")) return; // a folder marker, not a file
   const parsed = parseSendKey(obj.key);
-  if (!parsed.ok) {
-    const hint = routeHint(obj.key);
-    const wait = remainingSettleSeconds(obj.lastModified ?? ctx.now(), ctx.now(), ctx.routing.doc.settle.fileSeconds);
-    if (wait > 0) {
-      await enqueue(
-        ctx.sqs,
-        ctx.sendQueueUrl,
-        { kind: "file", bucket: ctx.bucket, key: obj.key, etag: obj.etag, exact: true },
-        wait,
-      );
-      return;
-    }
-    const member = memberOf(obj);
-    await claimAndAdvance(
-      ctx,
-      hint,
-      [member],
-      {
-        ok: false,
-        code: refusalCode(obj.key),
-        reason: `${parsed.reason}; upload files to ${SEND_PREFIX}<station>/<partner>/<file> (or one batch folder below it) under a name without control characters`,
-      },
-      obj.lastModified ?? ctx.now(),
-    );
-    return;
-  }
-  if (parsed.value.batch !== undefined) {
+  if (parsed.ok && parsed.value.batch !== undefined) {
     await handleBatch(ctx, sendBatchPrefix(routeOf(parsed.value), parsed.value.batch));
     return;
   }
@@ -202,6 +176,20 @@ export async function handleFileMessage(ctx: SendContext, msg: FileMessage): Pro
       ctx.sendQueueUrl,
       { kind: "file", bucket: ctx.bucket, key: obj.key, etag: obj.etag, exact: true },
       wait,
+    );
+    return;
+  }
+  if (!parsed.ok) {
+    await claimAndAdvance(
+      ctx,
+      routeHint(obj.key),
+      [memberOf(obj)],
+      {
+        ok: false,
+        code: refusalCode(obj.key),
+        reason: `${parsed.reason}; upload files to ${SEND_PREFIX}<station>/<partner>/<file> (or one batch folder below it) under a name without control characters`,
+      },
+      obj.lastModified ?? ctx.now(),
     );
     return;
   }
