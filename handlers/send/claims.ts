@@ -374,35 +374,34 @@ function indexActions(changes: IndexChanges): TransactWriteItem[] {
 
 /**
  * The ledger's actions of one transition and the message index's, in one request. The index
- * actions go last and are conditional (forward only: index-transitions.ts). When only they were
- * refused (each ledger action's reason "None": API reference, TransactionCanceledException,
- * CancellationReasons), the ledger's part is written again on its own, so that the pipeline never
- * stalls on the index: a refused condition means the index holds this transition or a later one;
- * any other refusal or error of the index gets one standalone try (index-hooks.indexTransition,
- * logged, never thrown; `npm run gateway -- reindex` repairs what it misses).
+ * actions go last and are conditional (forward only: index-transitions.ts). A cancellation that no
+ * ledger action caused (each one's reason "None": API reference, TransactionCanceledException,
+ * CancellationReasons; or no reasons given) is written again without the index, so that the
+ * pipeline never stalls on it: the ledger's own conditions decide that second try. A refused index
+ * condition means the index holds this transition or a later one; any other trouble of the index
+ * gets one standalone try (index-hooks.indexTransition, logged, never thrown; `npm run gateway --
+ * reindex` repairs what it misses).
  */
 async function transactIndexed(ledger: readonly TransactWriteItem[], changes: IndexChanges = []): Promise<boolean> {
   const index = indexActions(changes);
-  if (!index.length || ledger.length + index.length > MAX_TRANSACTION_ITEMS) {
-    const done = await transact(ledger);
-    if (done && index.length) for (const t of changes) await indexTransition(t);
-    return done;
+  let reasons: (string | undefined)[] | undefined;
+  if (index.length && ledger.length + index.length <= MAX_TRANSACTION_ITEMS) {
+    try {
+      const r = await transactOrReasons([...ledger, ...index]);
+      if (r === true) return true;
+      reasons = r;
+    } catch (e) {
+      logger.warn("transition with its index change failed; writing the ledger's part alone", {
+        error: (e as Error).message,
+      });
+    }
+    const refused = (c: string | undefined) => c !== undefined && c !== "None";
+    if (reasons?.slice(0, ledger.length).some(refused)) return false;
   }
-  let r: Awaited<ReturnType<typeof transactOrReasons>> | undefined;
-  try {
-    r = await transactOrReasons([...ledger, ...index]);
-  } catch (e) {
-    logger.warn("transition with its index change failed; writing the ledger's part alone", {
-      error: (e as Error).message,
-    });
-  }
-  if (r === true) return true;
-  const refused = (codes: (string | undefined)[]) => codes.some((c) => c !== undefined && c !== "None");
-  // The ledger refused (or no reason was given): the caller's step-by-step path, as without the index.
-  if (r && (refused(r.slice(0, ledger.length)) || !refused(r.slice(ledger.length)))) return false;
   const done = await transact(ledger);
-  const indexAgain = !r || r.slice(ledger.length).some((c) => refused([c]) && c !== "ConditionalCheckFailed");
-  if (done && indexAgain) for (const t of changes) await indexTransition(t);
+  // Applied without the index: unless the index refused it as stale, the index is written apart.
+  const stale = reasons?.slice(ledger.length).some((c) => c === "ConditionalCheckFailed");
+  if (done && index.length && !stale) for (const t of changes) await indexTransition(t);
   return done;
 }
 

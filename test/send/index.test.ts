@@ -9,6 +9,7 @@ import { ScanCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb"
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { createIndexTable } from "../api/index-table";
 import { writeTransition } from "../../handlers/api/index-transitions";
+import * as ledger from "../../handlers/shared/ledger";
 import { outboundMessageId } from "../../model/api/ids";
 import type { IndexItem } from "../../model/api/index-model";
 import { SendHarness, BUCKET, transferMdnKey } from "./harness";
@@ -146,4 +147,25 @@ it("a refused upload is indexed as failed with the reason", async () => {
   h.at(o.lastModified!, 16);
   expect((await h.settle(h.s3Event(o))).batchItemFailures).toEqual([]);
   expect(await indexItem(id)).toMatchObject({ state: "failed", failureCode: "UNKNOWN_PARTNER", partner: "NOBODY" });
+});
+
+it("a transaction with the index that fails or is cancelled without a ledger reason is written without it", async () => {
+  const key = "AS2/send/ACME/QUICK/unlucky.edi";
+  const o = await h.upload(key, "unlucky");
+  const id = outboundMessageId(BUCKET, key, `e:${o.etag.replace(/"/g, "")}`);
+  const spy = jest.spyOn(ledger, "transactOrReasons");
+  // The claim's transaction errs (the index table unreachable); StartFileTransfer's is cancelled
+  // for the index alone (a conflict on its item): the ledger goes on, the index is written apart.
+  spy.mockRejectedValueOnce(new Error("index table unavailable"));
+  spy.mockResolvedValueOnce(["None", "None", "None", "TransactionConflict"]);
+  try {
+    h.at(o.lastModified!, 16);
+    expect((await h.settle(h.s3Event(o))).batchItemFailures).toEqual([]);
+  } finally {
+    spy.mockRestore();
+  }
+  expect(h.transfers).toHaveLength(1);
+  expect(await indexItem(id)).toMatchObject({ state: "sending", attempts: 1 });
+  await h.result(h.transferEvent("AS2 Payload Send Completed", stagedKey(), h.transferIds[0]!));
+  expect((await indexItem(id))?.state).toBe("sent");
 });
