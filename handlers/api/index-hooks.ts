@@ -19,7 +19,8 @@ export function indexEnabled(): boolean {
   return !!process.env[INDEX_TABLE_ENV];
 }
 
-const clean = <T extends object>(o: T): T =>
+/** `o` without its undefined members (records, events and index items leave them out). */
+export const clean = <T extends object>(o: T): T =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
 /** The index id of one uploaded file of a claim (the id the API returned when it wrote the upload). */

@@ -15,6 +15,8 @@ import {
   type TransactWriteItem,
 } from "@aws-sdk/client-dynamodb";
 import { requireEnv } from "../shared/env";
+import { conditionally } from "../shared/ledger";
+import { toAttribute as attr } from "../shared/attribute-values";
 import {
   INDEX_TABLE_ENV,
   INDEX_TABLE_KEY,
@@ -45,37 +47,6 @@ export function resetIndexClient(): void {
 export interface TransitionTarget {
   readonly client?: DynamoDBClient;
   readonly table?: string;
-}
-
-/** The index holds strings, numbers, booleans, lists and maps; undefined members are left out. */
-function attr(v: unknown): AttributeValue {
-  if (typeof v === "string") return { S: v };
-  if (typeof v === "number") return { N: String(v) };
-  if (typeof v === "boolean") return { BOOL: v };
-  if (Array.isArray(v)) return { L: v.filter((x) => x !== undefined).map(attr) };
-  if (v && typeof v === "object")
-    return {
-      M: Object.fromEntries(
-        Object.entries(v)
-          .filter(([, x]) => x !== undefined)
-          .map(([k, x]) => [k, attr(x)]),
-      ),
-    };
-  throw new TypeError(`a ${typeof v} is not stored in the message index`);
-}
-
-function isConditionFailure(e: unknown): boolean {
-  return (e as { name?: string }).name === "ConditionalCheckFailedException";
-}
-
-async function conditionally(write: () => Promise<unknown>): Promise<boolean> {
-  try {
-    await write();
-    return true;
-  } catch (e) {
-    if (isConditionFailure(e)) return false;
-    throw e;
-  }
 }
 
 /** Facts a transition may carry; absent ones are left as they are. */
@@ -144,6 +115,24 @@ function updateParts(t: IndexTransition, now: string): UpdateParts {
 const FORWARD = "attribute_not_exists(#pk) OR #rank < :rank OR (#rank = :rank AND #stateAt < :stateAt)";
 
 /**
+ * The same, or a transition of the same rank written no later: in a transaction the caller's own
+ * conditional ledger update orders the transitions of one message, so an equal time (a frozen or
+ * coarse clock) is its successor, not a duplicate.
+ */
+const FORWARD_OR_SAME = FORWARD.replace("#stateAt < ", "#stateAt <= ");
+
+function conditionalUpdate(t: IndexTransition, table: string, now: Date, condition: string) {
+  const parts = updateParts(t, now.toISOString());
+  return {
+    TableName: table,
+    Key: { [INDEX_TABLE_KEY]: { S: t.id } },
+    ...parts,
+    ConditionExpression: condition,
+    ExpressionAttributeNames: { ...parts.ExpressionAttributeNames, "#pk": INDEX_TABLE_KEY },
+  };
+}
+
+/**
  * Records a transition unless the index already holds the same or a later one. Returns whether it
  * was applied (false for a duplicate or late event: not an error).
  */
@@ -152,30 +141,20 @@ export async function writeTransition(
   target: TransitionTarget = {},
   now = new Date(),
 ): Promise<boolean> {
-  const parts = updateParts(t, now.toISOString());
-  return conditionally(() =>
-    (target.client ?? indexClient()).send(
-      new UpdateItemCommand({
-        TableName: target.table ?? indexTableName(),
-        Key: { [INDEX_TABLE_KEY]: { S: t.id } },
-        ...parts,
-        ConditionExpression: FORWARD,
-        ExpressionAttributeNames: { ...parts.ExpressionAttributeNames, "#pk": INDEX_TABLE_KEY },
-      }),
-    ),
-  );
+  const input = conditionalUpdate(t, target.table ?? indexTableName(), now, FORWARD);
+  return conditionally(() => (target.client ?? indexClient()).send(new UpdateItemCommand(input)));
 }
 
 /**
- * The same transition as an action of the caller's TransactWriteItems. It carries no condition of
- * its own: a condition that failed would cancel the caller's whole transaction. The caller's own
- * conditional update in the same transaction (a claim or file state change) is what orders the
- * transitions of one message, so the action is only ever written in order.
+ * The same transition as an action of the caller's TransactWriteItems, conditional like
+ * `writeTransition` so that a transition never moves the index back even when it comes from a
+ * writer the ledger does not order (the API's own `queued`, a reindex). A refused condition
+ * cancels the whole transaction (API reference, TransactionCanceledException): the caller puts
+ * these actions last and, when they alone were refused, writes its transition again without them
+ * (claims.ts transactIndexed), so the pipeline never waits on the index.
  */
 export function transitionElement(t: IndexTransition, table = indexTableName(), now = new Date()): TransactWriteItem {
-  return {
-    Update: { TableName: table, Key: { [INDEX_TABLE_KEY]: { S: t.id } }, ...updateParts(t, now.toISOString()) },
-  };
+  return { Update: conditionalUpdate(t, table, now, FORWARD_OR_SAME) };
 }
 
 /**

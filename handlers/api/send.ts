@@ -26,7 +26,7 @@ import type { ApiContext } from "./context";
 import { linkResend, writeTransition } from "./index-writer";
 import { getIndexItem } from "./index-reader";
 import { toApiMessage, visibleItem } from "./messages";
-import { API_UPLOAD_META, placeInSendFolder, RESEND_OF_META, type Placed } from "./send-folder";
+import { API_UPLOAD_META, announceSettled, placeInSendFolder, RESEND_OF_META, type Placed } from "./send-folder";
 import { uploadUrl } from "./presign";
 import type { SendProgress } from "./idempotency";
 
@@ -116,6 +116,7 @@ async function queued(
     { client: ctx.ddb, table: ctx.table },
     ctx.now(),
   );
+  await announceSettled(ctx.bucket, placed);
   return id;
 }
 

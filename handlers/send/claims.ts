@@ -13,9 +13,13 @@ import {
   getItem,
   expiresIn,
   transact,
+  transactOrReasons,
   isConditionFailure,
 } from "../shared/ledger";
 import { fromAttributes, toAttributes } from "../shared/attribute-values";
+import { indexTransition, indexTransitionElement } from "../api/index-hooks";
+import { logger } from "../shared/logger";
+import type { IndexTransition } from "../../model/api/index-model";
 
 /** Claims outlive every retry schedule (10 attempts up to 1 h apart) by far. */
 export const CLAIM_TTL_DAYS = 35;
@@ -355,6 +359,61 @@ export async function scheduleBatchCheck(
 /** TransactWriteItems takes at most 100 actions (DynamoDB API reference, TransactWriteItems). */
 const MAX_TRANSACTION_ITEMS = 100;
 
+/** Index transitions a step carries (undefined members, and all of them without the API, are none). */
+export type IndexChanges = readonly (IndexTransition | undefined)[];
+
+/** The index actions of `changes`, one per message (a transaction names each item at most once). */
+function indexActions(changes: IndexChanges): TransactWriteItem[] {
+  const byId = new Map<string, TransactWriteItem>();
+  for (const t of changes) {
+    const a = indexTransitionElement(t);
+    if (a && t) byId.set(t.id, a);
+  }
+  return [...byId.values()];
+}
+
+/**
+ * The ledger's actions of one transition and the message index's, in one request. The index
+ * actions go last and are conditional (forward only: index-transitions.ts). A cancellation that no
+ * ledger action caused (each one's reason "None": API reference, TransactionCanceledException,
+ * CancellationReasons; or no reasons given) is written again without the index, so that the
+ * pipeline never stalls on it: the ledger's own conditions decide that second try. A refused index
+ * condition means the index holds this transition or a later one; any other trouble of the index
+ * gets one standalone try (index-hooks.indexTransition, logged, never thrown; `npm run gateway --
+ * reindex` repairs what it misses).
+ */
+async function transactIndexed(ledger: readonly TransactWriteItem[], changes: IndexChanges = []): Promise<boolean> {
+  const index = indexActions(changes);
+  let reasons: (string | undefined)[] | undefined;
+  if (index.length && ledger.length + index.length <= MAX_TRANSACTION_ITEMS) {
+    try {
+      const r = await transactOrReasons([...ledger, ...index]);
+      if (r === true) return true;
+      reasons = r;
+    } catch (e) {
+      logger.warn("transition with its index change failed; writing the ledger's part alone", {
+        error: (e as Error).message,
+      });
+    }
+    const refused = (c: string | undefined) => c !== undefined && c !== "None";
+    if (reasons?.slice(0, ledger.length).some(refused)) return false;
+  }
+  const done = await transact(ledger);
+  // Applied without the index: unless the index refused it as stale, the index is written apart.
+  const stale = reasons?.slice(ledger.length).some((c) => c === "ConditionalCheckFailed");
+  if (done && index.length && !stale) for (const t of changes) await indexTransition(t);
+  return done;
+}
+
+/**
+ * A conditional update of an existing item with its index transitions: one UpdateItem without
+ * them, one transaction with them. False when the item's condition did not hold.
+ */
+export async function updateIndexed(pk: string, u: Update, changes: IndexChanges): Promise<boolean> {
+  if (!indexActions(changes).length) return (await update(pk, u)) !== undefined;
+  return transactIndexed([updateAction(pk, u)], changes);
+}
+
 function deleteAction(pk: string, ownerClaimId: string): TransactWriteItem {
   return {
     Delete: {
@@ -380,7 +439,11 @@ export function releasedWhenMoved(m: Member): boolean {
  * owns every member. Undefined when not created (the claim exists, or another claim owns a member,
  * or it is too large for one transaction): the caller takes the step-by-step path.
  */
-export async function openClaim(claim: Omit<ClaimItem, "pk">, now = Date.now()): Promise<ClaimItem | undefined> {
+export async function openClaim(
+  claim: Omit<ClaimItem, "pk">,
+  now = Date.now(),
+  changes: IndexChanges = [],
+): Promise<ClaimItem | undefined> {
   if (claim.members.length + 1 > MAX_TRANSACTION_ITEMS) return undefined;
   const item = newClaimItem(claim, now);
   const owned = claim.members.map((m) =>
@@ -390,7 +453,7 @@ export async function openClaim(claim: Omit<ClaimItem, "pk">, now = Date.now()):
       expiresAt: expiresIn(CLAIM_TTL_DAYS, now),
     }),
   );
-  return (await transact([putAction(item), ...owned])) ? item : undefined;
+  return (await transactIndexed([putAction(item), ...owned], changes)) ? item : undefined;
 }
 
 /**
@@ -465,22 +528,25 @@ function startedActions(
  * chunk counted (and the claim sent after its last chunk). False when a file is no longer `staged`
  * (its result came first) or the claim is no longer `sending`: the caller writes step by step.
  */
-export async function recordStarted(s: Started): Promise<boolean> {
+export async function recordStarted(s: Started, changes: IndexChanges = []): Promise<boolean> {
   const chunk = { sentChunks: new Set([String(s.chunk)]) };
-  return transact([
-    ...startedActions(s.claimId, s.transferId, s.fileNames, "staged", 1, s.at),
-    updateAction(
-      claimPk(s.claimId),
-      s.last
-        ? {
-            set: { state: "sent" },
-            add: chunk,
-            remove: [...CLOSE_OPEN_WORK, "leaseId"],
-            condition: stateIn(["sending"]),
-          }
-        : { add: chunk },
-    ),
-  ]);
+  return transactIndexed(
+    [
+      ...startedActions(s.claimId, s.transferId, s.fileNames, "staged", 1, s.at),
+      updateAction(
+        claimPk(s.claimId),
+        s.last
+          ? {
+              set: { state: "sent" },
+              add: chunk,
+              remove: [...CLOSE_OPEN_WORK, "leaseId"],
+              condition: stateIn(["sending"]),
+            }
+          : { add: chunk },
+      ),
+    ],
+    changes,
+  );
 }
 
 /** A retry's StartFileTransfer answered: the transfer's index item and the file `sent`, together. */
@@ -490,8 +556,9 @@ export async function recordRetryStarted(
   transferId: string,
   attempt: number,
   at: Date,
+  changes: IndexChanges = [],
 ): Promise<boolean> {
-  return transact(startedActions(claimId, transferId, [fileName], "sending", attempt, at));
+  return transactIndexed(startedActions(claimId, transferId, [fileName], "sending", attempt, at), changes);
 }
 
 /**
@@ -504,13 +571,17 @@ export async function recordSingleOutcome(
   fileName: string,
   from: FileState,
   done: Update["set"],
+  changes: IndexChanges = [],
 ): Promise<boolean> {
-  return transact([
-    updateAction(filePk(claimId, fileName), { set: done, remove: [...CLOSE_OPEN_WORK], condition: stateIn([from]) }),
-    updateAction(claimPk(claimId), {
-      set: { reported: true },
-      add: { finals: new Set([fileName]) },
-      remove: [...CLOSE_OPEN_WORK],
-    }),
-  ]);
+  return transactIndexed(
+    [
+      updateAction(filePk(claimId, fileName), { set: done, remove: [...CLOSE_OPEN_WORK], condition: stateIn([from]) }),
+      updateAction(claimPk(claimId), {
+        set: { reported: true },
+        add: { finals: new Set([fileName]) },
+        remove: [...CLOSE_OPEN_WORK],
+      }),
+    ],
+    changes,
+  );
 }

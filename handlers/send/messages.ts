@@ -18,6 +18,11 @@ export interface FileMessage {
   versionId?: string;
   /** The event's time: when S3 finished the upload. */
   time?: string;
+  /**
+   * From the API, which wrote this exact version (`etag`, and `versionId` when versioned) and knows
+   * it complete: no settle wait for it, and for it only (stage.ts isAnnouncedVersion).
+   */
+  settled?: boolean;
 }
 export interface BatchMessage {
   kind: "batch";
@@ -51,13 +56,15 @@ function ownMessage(j: unknown): PipelineMessage | undefined {
   switch (j.kind) {
     case "file":
       if (!isStr(j.bucket) || !isStr(j.key) || !optional(j.etag, isStr)) return undefined;
-      if (!optional(j.exact, (v) => typeof v === "boolean")) return undefined;
+      if (!optional(j.exact, (v) => typeof v === "boolean") || !optional(j.versionId, isStr)) return undefined;
       return {
         kind: "file",
         bucket: j.bucket,
         key: j.key,
         ...(j.etag !== undefined ? { etag: j.etag as string } : {}),
         ...(j.exact !== undefined ? { exact: j.exact as boolean } : {}),
+        ...(j.versionId !== undefined ? { versionId: j.versionId as string } : {}),
+        ...(j.settled === true ? { settled: true } : {}),
       };
     case "batch":
       return isStr(j.bucket) && isStr(j.prefix) ? { kind: "batch", bucket: j.bucket, prefix: j.prefix } : undefined;

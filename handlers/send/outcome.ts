@@ -21,7 +21,7 @@ import { domainEvent, type DomainEvent } from "../../model/events";
 import { copyExact, copyIsSource, deleteExact, headObject, putJson } from "../shared/s3-object";
 import { reserveDestination } from "../shared/destination";
 import { publishDomainEvents } from "../shared/domain-events";
-import { indexTransition, outboundIdOfMember, sendTransition } from "../api/index-hooks";
+import { clean, outboundIdOfMember, sendTransition } from "../api/index-hooks";
 import { logger } from "../shared/logger";
 import {
   update,
@@ -33,6 +33,7 @@ import {
   claimPk,
   recordSingleOutcome,
   releaseObjects,
+  updateIndexed,
   CLOSE_OPEN_WORK,
   type ClaimItem,
   type Condition,
@@ -108,10 +109,6 @@ const OPEN_STATES = ["staged", "sending", "sent", "retrying"] as const;
 
 function routeOf(claim: ClaimItem): Route {
   return { station: claim.station, partner: claim.partner, test: claim.test };
-}
-
-function clean<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
 function both(a: Condition, b: Condition | undefined): Condition {
@@ -315,9 +312,8 @@ async function completeFile(ctx: OutcomeContext, claim: ClaimItem, file: FileIte
     recordKey: record,
     ...(mdn ? { mdnKey: mdn } : {}),
   };
-  await indexTransition(
-    sendTransition(claim, { ...file, ...done }, delivered ? "sent" : "failed", new Date().toISOString()),
-  );
+  // The index's sent/failed is written with the file's end, in the same request.
+  const ending = [sendTransition(claim, { ...file, ...done }, delivered ? "sent" : "failed", ctx.now().toISOString())];
   logger.info(delivered ? "sent file delivered" : "send failed", {
     claimId: claim.claimId,
     fileName: file.fileName,
@@ -329,15 +325,15 @@ async function completeFile(ctx: OutcomeContext, claim: ClaimItem, file: FileIte
     const ended: FileItem = { ...file, ...done };
     const event = domainEventOf(ctx.customer, claim, [ended]);
     if (event) await publishDomainEvents(ctx.eventBridge, ctx.eventBus, [event], { uploadedAt: uploadedAt(claim) });
-    if (await recordSingleOutcome(claim.claimId, file.fileName, file.state, done)) return ended;
+    if (await recordSingleOutcome(claim.claimId, file.fileName, file.state, done, ending)) return ended;
   }
-  const updated = await update<FileItem>(file.pk, {
-    set: done,
-    remove: [...CLOSE_OPEN_WORK],
-    condition: stateIn([file.state]),
-  });
+  const updated = await updateIndexed(
+    file.pk,
+    { set: done, remove: [...CLOSE_OPEN_WORK], condition: stateIn([file.state]) },
+    ending,
+  );
   await report(ctx, claim.claimId, file.fileName);
-  return updated ?? (await getFile(claim.claimId, file.fileName)) ?? file;
+  return updated ? { ...file, ...done } : ((await getFile(claim.claimId, file.fileName)) ?? file);
 }
 
 /**
@@ -366,24 +362,23 @@ async function recordInPlace(
     { ...recordOf(claim, failed, "failed", file.sourceKey, undefined), payloadLeftAt: file.sourceKey },
     { once: true },
   );
-  const done = await update<FileItem>(file.pk, {
-    set: {
-      state: "failed",
-      outcomeKey: file.sourceKey,
-      recordKey: record,
-      failureCode: failed.failureCode,
-      failureMessage: failed.failureMessage,
-      failureReason: failed.failureReason,
-    },
-    remove: [...CLOSE_OPEN_WORK],
-    condition: stateIn([file.state]),
-  });
+  const set = {
+    state: "failed" as const,
+    outcomeKey: file.sourceKey,
+    recordKey: record,
+    failureCode: failed.failureCode,
+    failureMessage: failed.failureMessage,
+    failureReason: failed.failureReason,
+  };
+  const done = await updateIndexed(file.pk, { set, remove: [...CLOSE_OPEN_WORK], condition: stateIn([file.state]) }, [
+    sendTransition(claim, { ...failed, ...set }, "failed", ctx.now().toISOString()),
+  ]);
   logger.warn("upload cannot be copied; left in place, reported in failed/", {
     claimId: claim.claimId,
     key: file.sourceKey,
   });
   await report(ctx, claim.claimId, file.fileName);
-  return done ?? file;
+  return done ? { ...failed, ...set } : file;
 }
 
 function recordOf(

@@ -14,6 +14,7 @@ import {
   getFile,
   lookupTransfer,
   update,
+  updateIndexed,
   claimPk,
   filePk,
   type ClaimItem,
@@ -22,6 +23,7 @@ import {
 } from "./claims";
 import { finalizeFile, freshClaim, type Outcome } from "./outcome";
 import { enqueue } from "./messages";
+import { sendTransition } from "../api/index-hooks";
 import type { SendContext } from "./context";
 
 const OUTBOUND_TYPES = new Set([
@@ -125,7 +127,7 @@ export async function handleTransferEvent(ctx: SendContext, raw: unknown): Promi
       const maxAttempts = Math.min(ctx.routing.doc.retry.maxAttempts, c.maxAttempts ?? Infinity); // small-cap codes
       const attempts = Math.max(1, file.attempts);
       if (c.class === "transient" && attempts < maxAttempts) {
-        await scheduleRetry(ctx, file, ev, attempts, c.code);
+        await scheduleRetry(ctx, claim, file, ev, attempts, c.code);
         return;
       }
       const reason = c.class === "transient" ? `gave up after ${attempts} attempts: ${c.advice}` : c.advice;
@@ -192,6 +194,7 @@ function mdnOutcome(ev: TransferEvent, common: Omit<Outcome, "outcome">): Outcom
 
 async function scheduleRetry(
   ctx: SendContext,
+  claim: ClaimItem,
   file: FileItem,
   ev: TransferEvent,
   attempts: number,
@@ -211,17 +214,23 @@ async function scheduleRetry(
     ...(file.transferId ? [file.transferId] : ev.transferId ? [ev.transferId] : []),
   ];
   const values: Record<string, unknown> = { ":a": "staged", ":b": "sending", ":c": "sent", ":n": file.attempts };
-  const updated = await update(filePk(file.claimId, file.fileName), {
-    set: {
-      state: "retrying",
-      attempts,
-      previousTransferIds: previous,
-      failureCode: code,
-      failureMessage: ev.failureMessage,
+  const set = {
+    state: "retrying" as const,
+    attempts,
+    previousTransferIds: previous,
+    failureCode: code,
+    failureMessage: ev.failureMessage,
+  };
+  // The index shows the retry with this attempt's failure, in the same request.
+  const updated = await updateIndexed(
+    filePk(file.claimId, file.fileName),
+    {
+      set,
+      remove: ["transferId", "payloadSent"],
+      condition: { expression: "#state IN (:a, :b, :c) AND attempts = :n", names: { "#state": "state" }, values },
     },
-    remove: ["transferId", "payloadSent"],
-    condition: { expression: "#state IN (:a, :b, :c) AND attempts = :n", names: { "#state": "state" }, values },
-  });
+    [sendTransition(claim, { ...file, ...set }, "retrying", ctx.now().toISOString())],
+  );
   if (updated)
     logger.info("transient failure; retry scheduled", {
       claimId: file.claimId,

@@ -140,6 +140,16 @@ function refusedWithoutLookup(ctx: SendContext, obj: ObjectInfo): boolean {
   return parsed.value.batch === undefined && !checkUpload(parsed.value, { size: obj.size }, ctx.routing).ok;
 }
 
+/**
+ * The API's announcement of the version it wrote (send-folder.ts): settled already, when the
+ * object under the key is still that version (its version id, or unversioned its ETag, the
+ * identity claims go by). Anything else there, a replacement included, waits like any upload.
+ */
+function isAnnouncedVersion(msg: FileMessage, obj: ObjectInfo): boolean {
+  if (!msg.settled || !msg.exact || !msg.etag || !sameEtag(obj.etag, msg.etag)) return false;
+  return (msg.versionId ?? "null") === (obj.versionId ?? "null");
+}
+
 /** An S3 event or re-check for one key. */
 export async function handleFileMessage(ctx: SendContext, msg: FileMessage): Promise<void> {
   if (msg.bucket !== ctx.bucket) {
@@ -153,43 +163,33 @@ export async function handleFileMessage(ctx: SendContext, msg: FileMessage): Pro
   if (msg.etag && !sameEtag(obj.etag, msg.etag)) return; // replaced since: the new upload's own event handles it
   if (obj.key.endsWith("/")) return; // a folder marker, not a file
   const parsed = parseSendKey(obj.key);
-  if (!parsed.ok) {
-    const hint = routeHint(obj.key);
-    const wait = remainingSettleSeconds(obj.lastModified ?? ctx.now(), ctx.now(), ctx.routing.doc.settle.fileSeconds);
-    if (wait > 0) {
-      await enqueue(
-        ctx.sqs,
-        ctx.sendQueueUrl,
-        { kind: "file", bucket: ctx.bucket, key: obj.key, etag: obj.etag, exact: true },
-        wait,
-      );
-      return;
-    }
-    const member = memberOf(obj);
-    await claimAndAdvance(
-      ctx,
-      hint,
-      [member],
-      {
-        ok: false,
-        code: refusalCode(obj.key),
-        reason: `${parsed.reason}; upload files to ${SEND_PREFIX}<station>/<partner>/<file> (or one batch folder below it) under a name without control characters`,
-      },
-      obj.lastModified ?? ctx.now(),
-    );
-    return;
-  }
-  if (parsed.value.batch !== undefined) {
+  if (parsed.ok && parsed.value.batch !== undefined) {
     await handleBatch(ctx, sendBatchPrefix(routeOf(parsed.value), parsed.value.batch));
     return;
   }
-  const wait = remainingSettleSeconds(obj.lastModified ?? ctx.now(), ctx.now(), ctx.routing.doc.settle.fileSeconds);
+  const wait = isAnnouncedVersion(msg, obj)
+    ? 0
+    : remainingSettleSeconds(obj.lastModified ?? ctx.now(), ctx.now(), ctx.routing.doc.settle.fileSeconds);
   if (wait > 0) {
     await enqueue(
       ctx.sqs,
       ctx.sendQueueUrl,
       { kind: "file", bucket: ctx.bucket, key: obj.key, etag: obj.etag, exact: true },
       wait,
+    );
+    return;
+  }
+  if (!parsed.ok) {
+    await claimAndAdvance(
+      ctx,
+      routeHint(obj.key),
+      [memberOf(obj)],
+      {
+        ok: false,
+        code: refusalCode(obj.key),
+        reason: `${parsed.reason}; upload files to ${SEND_PREFIX}<station>/<partner>/<file> (or one batch folder below it) under a name without control characters`,
+      },
+      obj.lastModified ?? ctx.now(),
     );
     return;
   }
@@ -289,20 +289,18 @@ async function claimAndAdvance(
     state: check.ok ? "claiming" : "rejected",
     claimedAt: ctx.now().toISOString(),
   };
-  // One transaction: the claim and the ownership of its uploads.
-  const opened = await openClaim(item, ctx.now().getTime());
-  if (opened) {
-    // The message index (REST API): each file is queued once its claim exists.
-    for (const m of opened.members)
-      await indexTransition(sendTransition(opened, { fileName: m.fileName }, "queued", opened.claimedAt));
-    return advanceClaim(ctx, opened, true);
-  }
+  // The message index (REST API): each file is queued once its claim exists.
+  const queued = members.map((m) => sendTransition(item, { fileName: m.fileName }, "queued", item.claimedAt));
+  // One transaction: the claim, the ownership of its uploads and their index records.
+  const opened = await openClaim(item, ctx.now().getTime(), queued);
+  if (opened) return advanceClaim(ctx, opened, true);
   // Not created: a repeated event (the claim exists), or another claim (the sweep's, a re-check's) owns the upload.
   if (members.length === 1) {
     const owner = await ownerOf(ctx.bucket, members[0]!.key, members[0]!.identity);
     if (owner !== undefined && owner !== claimId) return advance(ctx, owner);
   }
-  const { claim } = await createClaim(item, ctx.now().getTime());
+  const { created, claim } = await createClaim(item, ctx.now().getTime());
+  if (created) for (const t of queued) await indexTransition(t);
   await advanceClaim(ctx, claim);
 }
 
@@ -381,7 +379,6 @@ async function advanceClaim(ctx: SendContext, start: ClaimItem, owned = false): 
       const lease = { leaseId: randomUUID(), at: ctx.now() };
       if (await recordStaged(claim, staged, lease, left.filter(releasedWhenMoved))) {
         const files: FileItem[] = staged.map((f) => ({ ...f, pk: filePk(f.claimId, f.fileName) }));
-        for (const f of files) await indexTransition(sendTransition(claim, f, "sending", lease.at.toISOString()));
         await sendChunks(ctx, { ...claim, state: "sending", leaseId: lease.leaseId }, files, lease, true);
         return;
       }

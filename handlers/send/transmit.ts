@@ -18,6 +18,7 @@ import {
   recordRetryStarted,
   recordStarted,
   recordTransfer,
+  updateIndexed,
   claimPk,
   CLOSE_OPEN_WORK,
   filePk,
@@ -25,6 +26,7 @@ import {
   type FileItem,
 } from "./claims";
 import { finalizeFile } from "./outcome";
+import { sendTransition } from "../api/index-hooks";
 import { enqueue, type RetryMessage } from "./messages";
 import type { SendContext } from "./context";
 
@@ -189,7 +191,11 @@ export async function sendChunks(
     if (r.ok) {
       const fileNames = group.map((f) => f.fileName);
       const last = i === groups.length - 1;
-      if (await recordStarted({ claimId, chunk: i, transferId: r.transferId, fileNames, last, at: now })) {
+      // The index's `sending` is StartFileTransfer's answer, recorded with it.
+      const sending = group.map((f) =>
+        sendTransition(claim, { ...f, attempts: 1, lastAttemptTime: now.toISOString() }, "sending", now.toISOString()),
+      );
+      if (await recordStarted({ claimId, chunk: i, transferId: r.transferId, fileNames, last, at: now }, sending)) {
         closed = last;
       } else {
         // A result came first (or the claim moved on): each write on its own, each conditional.
@@ -275,7 +281,13 @@ export async function retryFile(ctx: SendContext, msg: RetryMessage): Promise<vo
   }
   const r = await startTransfer(ctx, claim.connectorId!, [file.sourceKey]);
   if (r.ok) {
-    if (!(await recordRetryStarted(msg.claimId, msg.fileName, r.transferId, msg.attempt, now))) {
+    const sending = sendTransition(
+      claim,
+      { ...file, attempts: msg.attempt, lastAttemptTime: now.toISOString() },
+      "sending",
+      now.toISOString(),
+    );
+    if (!(await recordRetryStarted(msg.claimId, msg.fileName, r.transferId, msg.attempt, now, [sending]))) {
       // The file moved on meanwhile (its outcome came first): the transfer is indexed all the same.
       await recordTransfer(r.transferId, msg.claimId, [msg.fileName], now.getTime());
     }
@@ -295,7 +307,17 @@ export async function retryFile(ctx: SendContext, msg: RetryMessage): Promise<vo
       { ...msg, throttled: msg.throttled + 1, dueAt: new Date(now.getTime() + delay * 1000).toISOString() },
       delay,
     );
-    await update(filePk(msg.claimId, msg.fileName), { set: { state: "retrying" }, condition: stateIn(["sending"]) });
+    const retrying = sendTransition(
+      claim,
+      { ...file, failureCode: r.code, failureReason: r.message },
+      "retrying",
+      now.toISOString(),
+    );
+    await updateIndexed(
+      filePk(msg.claimId, msg.fileName),
+      { set: { state: "retrying" }, condition: stateIn(["sending"]) },
+      [retrying],
+    );
     return;
   }
   await finalizeFile(ctx, claim, msg.fileName, r.retryable ? throttledOut(msg.throttled + 1, r) : rejected(r), [

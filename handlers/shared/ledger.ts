@@ -122,13 +122,26 @@ export async function updateItem(
  * when applied, false when cancelled; other errors are thrown.
  */
 export async function transact(items: readonly TransactWriteItem[], client = tableClient()): Promise<boolean> {
+  return (await transactOrReasons(items, client)) === true;
+}
+
+/**
+ * The same, answering a cancellation with its reason codes, one per action in request order
+ * ("None" for an action that was not the cause: API reference, TransactionCanceledException,
+ * CancellationReasons).
+ */
+export async function transactOrReasons(
+  items: readonly TransactWriteItem[],
+  client = tableClient(),
+): Promise<true | (string | undefined)[]> {
   try {
     await client.send(new TransactWriteItemsCommand({ TransactItems: [...items] }));
     return true;
   } catch (e) {
     // A condition that did not hold, or a conflict with another transaction in flight: the
     // caller's step-by-step path sorts it out (and meets any other reason as a plain error).
-    if ((e as { name?: string })?.name === "TransactionCanceledException") return false;
+    const err = e as { name?: string; CancellationReasons?: { Code?: string }[] };
+    if (err?.name === "TransactionCanceledException") return (err.CancellationReasons ?? []).map((r) => r.Code);
     throw e;
   }
 }

@@ -38,6 +38,7 @@ import type { ApiConfig } from "../../model/api/customer-api";
 import { MessageIndexTable } from "./index-table";
 import { ApiFunction } from "./api-function";
 import { TransactionPipeline } from "../pipelines/transactions";
+import { SendPipeline } from "../pipelines/send-pipeline";
 
 export interface RestApiProps {
   readonly context: GatewayContext;
@@ -71,6 +72,10 @@ export class RestApi extends Construct {
     if (config.auth === "cognito") cognito = this.cognito(customer.name, customer.region, config);
 
     const transactions = this.transactionPipeline();
+    // API sends skip the settle wait: the API announces each version it writes on the send queue.
+    const sendQueue = this.node.scope!.node.children.find(
+      (c): c is SendPipeline => c instanceof SendPipeline,
+    )?.sendQueue;
     this.function = new ApiFunction(this, "function", {
       functionName: physicalName(["as2", customer.name, "api"]),
       environment: {
@@ -89,10 +94,12 @@ export class RestApi extends Construct {
         ),
         POWERTOOLS_SERVICE_NAME: "as2-api",
         ...(transactions ? transactionEnvironment(transactions) : {}),
+        ...(sendQueue ? { SEND_QUEUE_URL: sendQueue.url } : {}),
       },
       statements: [
         ...apiStatements(ctx, this.index.table.arn),
         ...(transactions ? transactionStatements(ctx, transactions) : []),
+        ...(sendQueue ? [{ sid: "SendQueue", actions: ["sqs:SendMessage"], resources: [sendQueue.arn] }] : []),
       ],
       logRetentionDays: customer.logRetentionDays,
       kmsKeyArn: ctx.kmsKeyArn,

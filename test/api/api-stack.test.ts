@@ -62,16 +62,25 @@ describe("REST API stack", () => {
         Action: ["sqs:SendMessage"],
         Resource: [expect.stringMatching(/sqs_queue\.transactions_transaction-queue_/)],
       },
+      // API sends announce their version to the send handler (no settle wait): that queue only.
+      {
+        Sid: "SendQueue",
+        Effect: "Allow",
+        Action: ["sqs:SendMessage"],
+        Resource: [expect.stringMatching(/sqs_queue\.send_uploads-queue_/)],
+      },
     ]);
+    const settle = all(tf, "aws_lambda_function").find((f) => f.environment.variables.SEND_QUEUE_URL && f !== fn);
+    expect(env.SEND_QUEUE_URL).toBe(settle.environment.variables.SEND_QUEUE_URL);
   });
 
-  it("a customer with the API but no pipeline gives the API Lambda no queue and no SQS permission", () => {
+  it("a customer with the API but no pipeline gives the API Lambda no transaction queue and no SQS permission on one", () => {
     const { tf } = synthCustomer(customerInput({ name: "nopipe", api: { auth: "iam" } }));
     const fn = all(tf, "aws_lambda_function").find((f) => String(f.function_name).endsWith("-api"));
     expect(fn.environment.variables.TRANSACTION_QUEUE_URL).toBeUndefined();
     expect(
       all(tf, "aws_iam_role_policy").some(
-        (p) => String(p.policy).includes("sqs:SendMessage") && String(p.role).includes("api_function"),
+        (p) => String(p.policy).includes("TransactionQueue") && String(p.role).includes("api_function"),
       ),
     ).toBe(false);
   });

@@ -75,15 +75,28 @@ describe("transitions", () => {
     expect(results.filter(Boolean)).toHaveLength(1);
   });
 
-  it("the transaction element is a plain Update without a condition of its own", async () => {
+  it("the transaction element moves the index forward only, and takes an equal time as a successor", async () => {
     n++;
     const t = transition("sending", "2026-12-01T12:00:00.000Z");
     const element = transitionElement(t, TABLE);
-    // dynalite has no TransactWriteItems: the element's Update runs as the UpdateItem it is.
     expect(Object.keys(element)).toEqual(["Update"]);
-    expect(element.Update?.ConditionExpression).toBeUndefined();
-    await aws.ddb.send(new UpdateItemCommand(element.Update!));
+    // The element's Update runs as the UpdateItem it is (its own condition included).
+    const run = async (e: ReturnType<typeof transitionElement>) => {
+      try {
+        await aws.ddb.send(new UpdateItemCommand(e.Update!));
+        return true;
+      } catch (err) {
+        if ((err as Error).name === "ConditionalCheckFailedException") return false;
+        throw err;
+      }
+    };
+    expect(await run(element)).toBe(true);
     expect((await getIndexItem(t.id, doc, TABLE))?.state).toBe("sending");
+    expect(await run(transitionElement(transition("retrying", "2026-12-01T12:00:00.000Z"), TABLE))).toBe(true);
+    expect((await getIndexItem(t.id, doc, TABLE))?.state).toBe("retrying");
+    expect(await run(transitionElement(transition("queued", "2026-12-01T12:00:05.000Z"), TABLE))).toBe(false);
+    expect(await run(transitionElement(transition("sending", "2026-12-01T11:59:59.000Z"), TABLE))).toBe(false);
+    expect((await getIndexItem(t.id, doc, TABLE))?.state).toBe("retrying");
   });
 
   it("facts that arrive apart from a state change are added to an existing item only", async () => {

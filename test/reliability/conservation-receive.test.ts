@@ -21,9 +21,12 @@ import { INBOUND_WORK_ROOT, isSidecarKey } from "../../model/layout";
 import { BUCKET } from "../send/harness";
 import { crashIn, expectNoOverwrite, routed, s3Fails, useMatrix } from "./matrix";
 import type { WireRequest } from "./s3-wire";
+import { expectIndexAgreesWithBucket, useIndex } from "./index-agreement";
 import { deliver, inboundEvent, INBOX, transferStores } from "./receive-deliveries";
 
 const m = useMatrix("as2gateway");
+// With the REST API declared: the message index must agree with the bucket after every run.
+const index = useIndex(m);
 
 const work = (k: string) => k.startsWith(INBOUND_WORK_ROOT);
 const inbox = (k: string) => routed(k) && /\/inbox\//.test(k);
@@ -119,6 +122,7 @@ it.each(BOUNDARIES.map(([name, arm, held], i) => [name, arm, held, i] as const))
     expect(mine[0]).toMatch(/\/inbox\//);
     expect(await h.text(`as2gateway/ACME/PARTNER/inbox/${name}`)).toBe("an older message");
     expectNoOverwrite(m);
+    await expectIndexAgreesWithBucket(m, index.doc!);
     // Every conditional write into the user's area said If-None-Match: *.
     for (const r of wire.requests)
       if ((r.op === "PutObject" || r.op === "CopyObject") && routed(r.key) && r.status === 200)

@@ -15,8 +15,11 @@ import { isSidecarKey } from "../../model/layout";
 import { BUCKET, transferMdnKey } from "../send/harness";
 import { crashIn as crashInModule, expectNoOverwrite, routed, s3Fails as s3FailsIn, useMatrix } from "./matrix";
 import type { WireRequest } from "./s3-wire";
+import { expectIndexAgreesWithBucket, useIndex } from "./index-agreement";
 
 const m = useMatrix("as2gateway");
+// With the REST API declared: the message index must agree with the bucket after every run.
+const index = useIndex(m);
 
 function crashIn(fn: "openClaim" | "recordStaged" | "recordStarted"): () => void {
   return () => crashInModule(claims, fn)();
@@ -116,6 +119,7 @@ it.each(BOUNDARIES.map(([name, arm], i) => [name, arm, i] as const))(
     expect(mine[0]).toMatch(/\/outbox\//);
     expect(await h.text(`as2gateway/ACME/PARTNER/outbox/${name}`)).toBe("an older message");
     expectNoOverwrite(m);
+    await expectIndexAgreesWithBucket(m, index.doc!);
     const events = h.domainEvents();
     expect(new Set(events.map((e) => e.eventId)).size).toBe(1);
     for (const e of events) {
