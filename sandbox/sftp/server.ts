@@ -8,6 +8,7 @@
  * Files are buffered in memory and written with one PutObject when the client closes them (as
  * Transfer does, an upload appears in S3 only once complete, and raises one S3 event).
  */
+import { readableKeyPair } from "./keys";
 import { Server, utils, type Connection, type SFTPWrapper, type FileEntry, type Attributes } from "ssh2";
 import {
   DeleteObjectCommand,
@@ -52,7 +53,7 @@ class Missing extends Error {}
 
 export class SandboxSftpServer {
   private server?: Server;
-  readonly hostKey = utils.generateKeyPairSync("ed25519", { comment: "as2-gateway sandbox sftp" });
+  readonly hostKey = readableKeyPair("ed25519", { comment: "as2-gateway sandbox sftp" });
   port = 0;
 
   constructor(private readonly o: SandboxSftpOptions) {}

@@ -1,5 +1,5 @@
 /** SSH key pairs made at test time (nothing private is ever committed). */
-import { utils } from "ssh2";
+import { readableKeyPair } from "../../sandbox/sftp/keys";
 
 export interface SshKeyPair {
   /** OpenSSH private key (PEM-like `OPENSSH PRIVATE KEY` block). */
@@ -9,9 +9,6 @@ export interface SshKeyPair {
 }
 
 export function sshKeyPair(type: "ed25519" | "rsa" = "ed25519", bits = 2048, comment = "test"): SshKeyPair {
-  const pair =
-    type === "rsa"
-      ? utils.generateKeyPairSync("rsa", { bits, comment })
-      : utils.generateKeyPairSync("ed25519", { comment });
+  const pair = readableKeyPair(type, { bits, comment });
   return { privateKey: pair.private, publicKey: pair.public.trim() };
 }
