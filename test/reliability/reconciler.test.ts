@@ -4,7 +4,9 @@
  */
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import * as claims from "../../handlers/send/claims";
-import { handler as reconcileHandler, LAST_RUN_PK, openWork } from "../../handlers/send/reconcile";
+import { handler as reconcileHandler } from "../../handlers/send/reconcile";
+import { handler as reconcileReceived } from "../../handlers/receive/reconcile";
+import { LAST_RUN_PK, openWork } from "../../handlers/shared/open-work";
 import { getItem } from "../../handlers/shared/ledger";
 import { isSidecarKey, keyBaseName, mdnKey, transferInboundKey, inboundWorkPrefix } from "../../model/layout";
 import { OLDEST_OPEN_WORK_METRIC, gatewayMetricNamespace } from "../../model/metrics";
@@ -63,6 +65,7 @@ async function transferWritesStatus(
 describe("the reconciler (issue #11)", () => {
   it("writes the age of the oldest open work as EMF lines in the customer's namespace (model/metrics.ts)", async () => {
     await reconcile();
+    await reconcileReceived({});
     const lines = write.mock.calls
       .map((c) => String(c[0]))
       .filter((l) => l.includes(OLDEST_OPEN_WORK_METRIC))
@@ -134,6 +137,17 @@ describe("the reconciler (issue #11)", () => {
     expect((await reconcile()).resumedClaims).toBeGreaterThanOrEqual(1);
     expect(h.transfers).toHaveLength(1);
     expect(await getItem(LAST_RUN_PK)).toMatchObject({ at: h.clock().toISOString() });
+    // The receive reconciler's record joins the send one's, neither replacing the other.
+    const sendRun = ((await getItem(LAST_RUN_PK)) as unknown as { send: object }).send;
+    expect(sendRun).toMatchObject({ at: h.clock().toISOString(), errors: 0 });
+    h.at(h.clock(), 60);
+    await reconcileReceived({});
+    expect(await getItem(LAST_RUN_PK)).toMatchObject({
+      at: h.clock().toISOString(),
+      bucket: BUCKET,
+      send: sendRun,
+      receive: { at: h.clock().toISOString(), receivedRouted: 0 },
+    });
   });
 
   it("a received payload whose event was lost is routed to inbox/ from its status file", async () => {
@@ -154,7 +168,7 @@ describe("the reconciler (issue #11)", () => {
       }),
     );
     h.at(new Date(), 16 * 60);
-    const r = await reconcile();
+    const r = await reconcileReceived({});
     expect(r.receivedRouted).toBe(1);
     const inbox = (await h.keys("AS2/files/ACME/PARTNER/inbox/")).filter((k) => k.endsWith("order.edi"));
     expect(inbox).toHaveLength(1);
