@@ -2,10 +2,13 @@
  * The send reconciler (scheduled, every 5 minutes by default): finishes sends whose own
  * continuation or events never came. It reads open work from the table's sparse index
  * (`open-work`, by kind and age, oldest first: never a table scan):
- * - a claim staged but not sent → resumed (advance);
+ * - a claim staged but not sent → its continuation queued again (`resume` on the send queue): the
+ *   settle function resumes it as it would have, so this function neither stages nor starts a
+ *   transfer (no Transfer client in its bundle or its role);
  * - a file sent without a result past RESULT_GRACE_SECONDS → Transfer's own status file
  *   (`<staging dir>/processed|failed/<name>.<transferId>.<messageId>...json`, "file names" in
- *   Transfer's AS2 documentation, DESIGN.md) is read and applied as the event it stands for;
+ *   Transfer's AS2 documentation, DESIGN.md) is read and the event it stands for is put on the
+ *   results queue, where the result function applies it as it would have the lost one;
  *   nothing after NO_RESULT_AFTER_SECONDS → failed/ with NO_RESULT_FROM_TRANSFER.
  * It publishes the age of the oldest open send work and the days to the nearest certificate expiry
  * (CloudWatch embedded metric format) and records its run for `npm run gateway -- status`.
@@ -15,7 +18,9 @@
 import { publishCertificateExpiry } from "./certificate-expiry";
 import type { Context } from "aws-lambda";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { keyBaseName, MDN_SUFFIX, RECORD_SUFFIX, transferPath } from "../../model/layout";
+import { requireEnv } from "../shared/env";
 import { getJson } from "../shared/s3-object";
 import { logger } from "../shared/logger";
 import {
@@ -28,9 +33,8 @@ import {
 import { readStatusFile } from "../shared/transfer-events";
 import { getClaim, OPEN_CLAIM, OPEN_FILE, type FileItem } from "./claims";
 import { finalizeFile } from "./outcome";
-import { handleTransferEvent } from "./results";
-import { advance } from "./stage";
-import { sendContext, type SendContext } from "./context";
+import { enqueue } from "./messages";
+import { sendContextWithoutTransfer, type SendContext } from "./context";
 
 /** A send with no result from Transfer after this long fails visibly. */
 export const NO_RESULT_AFTER_SECONDS = 24 * 3600;
@@ -113,7 +117,13 @@ async function reconcileFile(ctx: SendContext, file: FileItem, now: Date): Promi
   if (now.getTime() - sentAt < RESULT_GRACE_SECONDS * 1000) return "waiting";
   const status = await findStatusFile(ctx, file);
   if (status) {
-    await handleTransferEvent(ctx, eventFromStatus(ctx, file, status));
+    // As the lost event: the result function's own retries and dead-letter queue then hold it.
+    await ctx.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: requireEnv("RESULTS_QUEUE_URL"),
+        MessageBody: JSON.stringify(eventFromStatus(ctx, file, status)),
+      }),
+    );
     return "status";
   }
   if (now.getTime() - sentAt < NO_RESULT_AFTER_SECONDS * 1000) return "waiting";
@@ -137,7 +147,7 @@ export async function reconcile(ctx: SendContext): Promise<SendReconcileResult> 
   let errors = 0;
   for (const item of await openWork(OPEN_CLAIM, before)) {
     try {
-      await advance(ctx, String(item.claimId));
+      await enqueue(ctx.sqs, ctx.sendQueueUrl, { kind: "resume", claimId: String(item.claimId) });
       resumedClaims++;
     } catch (e) {
       errors++;
@@ -166,5 +176,5 @@ export async function reconcile(ctx: SendContext): Promise<SendReconcileResult> 
 }
 
 export async function handler(_event: unknown, _context?: Context): Promise<SendReconcileResult> {
-  return reconcile(await sendContext());
+  return reconcile(await sendContextWithoutTransfer());
 }

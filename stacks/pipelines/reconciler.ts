@@ -31,7 +31,8 @@ export interface ReconcilerProps {
   /** The send functions' environment. */
   readonly environment: Record<string, string>;
   readonly sendQueueArn: string;
-  readonly connectorArns: readonly string[];
+  /** Where a result the send reconciler finds in Transfer's status files goes, as its lost event. */
+  readonly resultsQueue: { readonly arn: string; readonly url: string };
 }
 
 export class Reconciler extends Construct {
@@ -78,9 +79,14 @@ export class Reconciler extends Construct {
     this.send = new GatewayFunction(this, "function", {
       ...scheduled("send", {
         entry: "handlers/send/reconcile.ts",
-        description: "Resumes staged sends, finishes sends from Transfer's status files, publishes certificate expiry",
+        description:
+          "Re-queues stopped sends, results from Transfer's status files, fails sends with no result, publishes certificate expiry",
       }),
-      environment: { ...props.environment, POWERTOOLS_SERVICE_NAME: "as2-reconciler-send" },
+      environment: {
+        ...props.environment,
+        RESULTS_QUEUE_URL: props.resultsQueue.url,
+        POWERTOOLS_SERVICE_NAME: "as2-reconciler-send",
+      },
       statements: [
         // Version-exact moves (a versionId on HEAD, copy source and DELETE) are authorized as the
         // *Version actions (S3 API reference, GetObject `versionId`); see receive-pipeline.ts.
@@ -99,9 +105,14 @@ export class Reconciler extends Construct {
         { sid: "RoutingDocument", actions: ["s3:GetObject"], resources: [obj(ctx.routing.key)] },
         { sid: "Kms", actions: ["kms:Decrypt", "kms:GenerateDataKey"], resources: [ctx.kmsKeyArn] },
         ledger("Ledger", ["dynamodb:GetItem", "dynamodb:PutItem"]),
-        { sid: "SendQueue", actions: ["sqs:SendMessage"], resources: [props.sendQueueArn] },
+        // Claims to resume go to the settle function, results found to the result function: this one
+        // neither stages nor starts a transfer (no Transfer permission).
+        {
+          sid: "Queues",
+          actions: ["sqs:SendMessage"],
+          resources: [props.sendQueueArn, props.resultsQueue.arn],
+        },
         { sid: "DomainEvents", actions: ["events:PutEvents"], resources: [ctx.eventBus.arn] },
-        { sid: "StartFileTransfer", actions: ["transfer:StartFileTransfer"], resources: [...props.connectorArns] },
       ],
     });
     this.receive = new GatewayFunction(this, "receive-function", {

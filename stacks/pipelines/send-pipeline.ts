@@ -337,7 +337,7 @@ export class SendPipeline extends Construct {
     this.reconciler = new Reconciler(this, "reconciler", ctx, {
       environment: common,
       sendQueueArn: send.queue.arn,
-      connectorArns,
+      resultsQueue: { arn: results.queue.arn, url: results.queue.url },
     });
 
     // ------------------------------------------------------------------ alarms

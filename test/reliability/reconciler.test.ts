@@ -86,6 +86,9 @@ describe("the reconciler (issue #11)", () => {
     h.at(h.clock(), 16 * 60);
     const r = await reconcile();
     expect(r.finishedFromStatus).toBe(1);
+    // Put on the results queue as the lost event, then applied by the result function.
+    expect(h.transfers).toHaveLength(1);
+    await h.drain();
     const out = (await h.keys("AS2/files/ACME/PARTNER/outbox/")).filter((k) => k.includes("lost-result.xml"));
     const payload = out.find((k) => !isSidecarKey(k))!;
     expect(await h.text(payload)).toBe("payload lost-result.xml");
@@ -104,6 +107,7 @@ describe("the reconciler (issue #11)", () => {
     );
     h.at(h.clock(), 16 * 60);
     expect((await reconcile()).finishedFromStatus).toBe(1);
+    expect((await h.result(...h.takeResults())).batchItemFailures).toEqual([]);
     expect(h.takeQueued().map((q) => q.body.kind)).toEqual(["retry"]);
   });
 
@@ -135,6 +139,9 @@ describe("the reconciler (issue #11)", () => {
     expect(h.transfers).toHaveLength(0);
     h.at(h.clock(), 16 * 60);
     expect((await reconcile()).resumedClaims).toBeGreaterThanOrEqual(1);
+    // Its continuation queued again: the settle function resumes it.
+    expect(h.transfers).toHaveLength(0);
+    await h.drain();
     expect(h.transfers).toHaveLength(1);
     expect(await getItem(LAST_RUN_PK)).toMatchObject({ at: h.clock().toISOString() });
     // The receive reconciler's record joins the send one's, neither replacing the other.

@@ -54,8 +54,17 @@ describe("the reconcilers", () => {
   it("grant the send reconciler nothing of the receive path, and the receive reconciler nothing of the send path", () => {
     const send = actions(SEND);
     const receive = actions(RECEIVE);
-    expect(send.has("transfer:StartFileTransfer")).toBe(true);
-    expect(send.has("sqs:SendMessage")).toBe(true);
+    // The send reconciler hands claims to settle and results to the result function: no transfer of its own.
+    expect(send.has("transfer:StartFileTransfer")).toBe(false);
+    const queues = policyOf(SEND).filter((st) => st.Sid === "Queues")[0]!.Resource;
+    expect(queues).toEqual([
+      ref("aws_sqs_queue", byPath(tf, "aws_sqs_queue", "send/uploads-queue")[0], "arn"),
+      ref("aws_sqs_queue", byPath(tf, "aws_sqs_queue", "send/results-queue")[0], "arn"),
+    ]);
+    const env = byPath(tf, "aws_lambda_function", `${SEND}/fn`)[1].environment.variables;
+    expect(env.RESULTS_QUEUE_URL).toBe(
+      ref("aws_sqs_queue", byPath(tf, "aws_sqs_queue", "send/results-queue")[0], "url"),
+    );
     expect(receive.has("transfer:StartFileTransfer")).toBe(false);
     // Its only queue is the dead-letter queue of its failed runs.
     const sends = policyOf(RECEIVE).filter((st) => st.Action.includes("sqs:SendMessage"));
