@@ -3,16 +3,19 @@
  * event or routing never completed.
  * - a received message whose routing stopped (open work `receive-message`, lease run out) →
  *   finished from its index item (routing-lease.ts);
- * - a received payload still in `_gateway/inbound/` past the grace time → routed from Transfer's
- *   status file beside it as its lost event would have been.
+ * - a received payload still in `_gateway/inbound/` past the grace time → the event Transfer's
+ *   status file beside it stands for is put on the receive queue, where the receive function routes
+ *   it as it would have the lost one (so this function bundles no event handling of its own).
  * It publishes the age of the oldest open receive work (CloudWatch embedded metric format) and
  * records its run for `npm run gateway -- status`. Sends have their own reconciler
  * (handlers/send/reconcile.ts): each bundles only the path it runs.
  */
 import type { Context } from "aws-lambda";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { INBOUND_WORK_ROOT, isSidecarKey, MDN_SUFFIX, RECORD_SUFFIX } from "../../model/layout";
 import { now as clock } from "../shared/clock";
+import { requireEnv } from "../shared/env";
 import { getJson } from "../shared/s3-object";
 import { logger } from "../shared/logger";
 import {
@@ -26,11 +29,13 @@ import { readStatusFile } from "../shared/transfer-events";
 import type { ReceiveContext } from "./context";
 import { defaultContext } from "./handler";
 import { OPEN_RECEIVE } from "./message-index";
-import { processTransferEvent } from "./process-event";
 import { resumeRouting } from "./routing-lease";
 
 export interface ReceiveReconcileResult {
+  /** Messages whose stopped routing this run finished. */
   readonly receivedRouted: number;
+  /** Lost events of payloads left in the base directories, put on the receive queue. */
+  readonly lostEventsQueued: number;
   readonly errors: number;
   readonly oldestReceiveSeconds: number;
 }
@@ -68,10 +73,13 @@ async function listInboundWork(rctx: ReceiveContext): Promise<{ Key?: string; La
   return listed;
 }
 
+let sqs: SQSClient | undefined;
+
 export async function reconcile(rctx: ReceiveContext): Promise<ReceiveReconcileResult> {
   const now = rctx.now();
   const resumed = await resumeStoppedRouting(rctx, now);
-  let routed = resumed.routed;
+  const routed = resumed.routed;
+  let queued = 0;
   let errors = resumed.errors;
   let oldest = await oldestOpenSeconds(OPEN_RECEIVE, now);
   for (const o of await listInboundWork(rctx)) {
@@ -86,7 +94,7 @@ export async function reconcile(rctx: ReceiveContext): Promise<ReceiveReconcileR
     try {
       const status = readStatusFile(await getJson(rctx.s3, rctx.bucket, `${key}${RECORD_SUFFIX}`));
       const failed = m[2] === "failed";
-      await processTransferEvent(rctx, {
+      const event = {
         source: "aws.transfer",
         "detail-type": failed ? "AS2 Payload Receive Failed" : "AS2 Payload Receive Completed",
         id: `reconciler-${key}`,
@@ -103,17 +111,27 @@ export async function reconcile(rctx: ReceiveContext): Promise<ReceiveReconcileR
             "json-key": `/${key}${RECORD_SUFFIX}`,
           },
         },
-      });
-      routed++;
+      };
+      // As the lost event: the receive function's own retries and dead-letter queue then hold it.
+      sqs ??= new SQSClient({});
+      await sqs.send(
+        new SendMessageCommand({ QueueUrl: requireEnv("RECEIVE_QUEUE_URL"), MessageBody: JSON.stringify(event) }),
+      );
+      queued++;
     } catch (e) {
       errors++;
-      logger.warn("received payload could not be finished by the reconciler", { key, error: (e as Error).message });
+      logger.warn("lost event of a received payload could not be queued again", { key, error: (e as Error).message });
     }
   }
-  const result: ReceiveReconcileResult = { receivedRouted: routed, errors, oldestReceiveSeconds: oldest };
+  const result: ReceiveReconcileResult = {
+    receivedRouted: routed,
+    lostEventsQueued: queued,
+    errors,
+    oldestReceiveSeconds: oldest,
+  };
   publishOldestOpenWork(rctx.routing.doc.customer, "receive", oldest, now);
   await recordRun("receive", now, rctx.bucket, result);
-  if (routed || errors) logger.info("receive reconciler finished open work", { ...result });
+  if (routed || queued || errors) logger.info("receive reconciler finished open work", { ...result });
   return result;
 }
 

@@ -1,11 +1,12 @@
 /**
  * The reconcilers on a schedule, one function per direction so that each bundles and may do only
- * what it runs: the send reconciler (handlers/send/reconcile.ts) finishes staged-not-sent claims
- * and sent files whose result never came (from Transfer's status files, or NO_RESULT_FROM_TRANSFER
- * after 24 h) and publishes the days to the nearest certificate expiry; the receive reconciler
- * (handlers/receive/reconcile.ts) finishes received messages whose routing stopped or whose event
- * was lost. One schedule invokes both; its failed invocations of either go to one dead-letter queue
- * (alarmed). Alarms on the age of the oldest open work that each publishes for its direction.
+ * what it runs. The send reconciler (handlers/send/reconcile.ts) queues staged-not-sent claims
+ * again for settle and the results it finds in Transfer's status files for the result function,
+ * fails sends with no result after 24 h (NO_RESULT_FROM_TRANSFER) and publishes the days to the
+ * nearest certificate expiry; the receive reconciler (handlers/receive/reconcile.ts) finishes
+ * received messages whose routing stopped and queues the lost events of payloads left in the base
+ * directories for the receive function. One schedule invokes both; failed invocations of either go
+ * to one dead-letter queue (alarmed). Alarms on the age of the oldest open work each publishes.
  */
 import { Construct } from "constructs";
 import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
@@ -33,6 +34,8 @@ export interface ReconcilerProps {
   readonly sendQueueArn: string;
   /** Where a result the send reconciler finds in Transfer's status files goes, as its lost event. */
   readonly resultsQueue: { readonly arn: string; readonly url: string };
+  /** Where a received payload's lost Transfer event goes, for the receive function. */
+  readonly receiveQueue: { readonly arn: string; readonly url: string };
 }
 
 export class Reconciler extends Construct {
@@ -120,11 +123,19 @@ export class Reconciler extends Construct {
         entry: "handlers/receive/reconcile.ts",
         description: "Finishes received messages whose routing stopped, routes received payloads whose event was lost",
       }),
-      environment: { ...receiveEnvironment(ctx), POWERTOOLS_SERVICE_NAME: "as2-reconciler-receive" },
-      // What the receive function does, without its queue, plus the open-work query and the listing.
-      statements: receiveRoutingStatements(ctx).map((s) =>
-        s.actions.some((a) => a.startsWith("dynamodb:")) ? ledger(s.sid ?? "Ledger", s.actions) : s,
-      ),
+      environment: {
+        ...receiveEnvironment(ctx),
+        RECEIVE_QUEUE_URL: props.receiveQueue.url,
+        POWERTOOLS_SERVICE_NAME: "as2-reconciler-receive",
+      },
+      // What the receive function does (it finishes stopped routing), plus the open-work query, and
+      // the receive queue for the lost events it finds (instead of the receive function's own queue).
+      statements: [
+        ...receiveRoutingStatements(ctx).map((s) =>
+          s.actions.some((a) => a.startsWith("dynamodb:")) ? ledger(s.sid ?? "Ledger", s.actions) : s,
+        ),
+        { sid: "ReceiveQueue", actions: ["sqs:SendMessage"], resources: [props.receiveQueue.arn] },
+      ],
     });
     for (const [direction, fn] of [
       ["send", this.send],

@@ -7,6 +7,7 @@ import * as claims from "../../handlers/send/claims";
 import { handler as reconcileHandler } from "../../handlers/send/reconcile";
 import { handler as reconcileReceived } from "../../handlers/receive/reconcile";
 import { LAST_RUN_PK, openWork } from "../../handlers/shared/open-work";
+import { deliver } from "./receive-deliveries";
 import { getItem } from "../../handlers/shared/ledger";
 import { isSidecarKey, keyBaseName, mdnKey, transferInboundKey, inboundWorkPrefix } from "../../model/layout";
 import { OLDEST_OPEN_WORK_METRIC, gatewayMetricNamespace } from "../../model/metrics";
@@ -153,7 +154,7 @@ describe("the reconciler (issue #11)", () => {
       at: h.clock().toISOString(),
       bucket: BUCKET,
       send: sendRun,
-      receive: { at: h.clock().toISOString(), receivedRouted: 0 },
+      receive: { at: h.clock().toISOString(), receivedRouted: 0, lostEventsQueued: 0 },
     });
   });
 
@@ -176,7 +177,12 @@ describe("the reconciler (issue #11)", () => {
     );
     h.at(new Date(), 16 * 60);
     const r = await reconcileReceived({});
-    expect(r.receivedRouted).toBe(1);
+    expect(r.lostEventsQueued).toBe(1);
+    // Put on the receive queue as the lost event, then routed by the receive function.
+    expect(await h.text(key)).toBe("UNB+lost");
+    const queued = h.takeReceiveQueued();
+    expect(queued).toHaveLength(1);
+    expect((await deliver(queued[0])).batchItemFailures).toEqual([]);
     const inbox = (await h.keys("AS2/files/ACME/PARTNER/inbox/")).filter((k) => k.endsWith("order.edi"));
     expect(inbox).toHaveLength(1);
     expect(await h.text(inbox[0]!)).toBe("UNB+lost");

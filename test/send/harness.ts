@@ -29,6 +29,7 @@ export const BUCKET = "acme-gateway";
 export const TABLE = "as2-acme-state";
 const QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/111122223333/as2-acme-send-uploads";
 const RESULTS_QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/111122223333/as2-acme-send-results";
+const RECEIVE_QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/111122223333/as2-acme-receive";
 export const BUS = "as2-acme";
 const cert = { signing: { pem: SAMPLE_CERT_PEM } };
 
@@ -50,6 +51,8 @@ export class SendHarness {
   private continuations: Queued[] = [];
   /** Transfer events put on the results queue (by the send reconciler), for the result function. */
   private results: unknown[] = [];
+  /** Transfer events put on the receive queue (by the receive reconciler), for the receive function. */
+  private received: unknown[] = [];
   private transferSeq = 0;
   private now = new Date();
   /** Next StartFileTransfer outcomes (errors to throw), consumed in order before succeeding. */
@@ -91,6 +94,7 @@ export class SendHarness {
       BUCKET,
       SEND_QUEUE_URL: QUEUE_URL,
       RESULTS_QUEUE_URL,
+      RECEIVE_QUEUE_URL,
       EVENT_BUS_NAME: BUS,
       STATE_TABLE: TABLE,
       ROUTING_BUCKET: BUCKET,
@@ -114,6 +118,7 @@ export class SendHarness {
     this.queued = [];
     this.continuations = [];
     this.results = [];
+    this.received = [];
     this.transferFailures.length = 0;
     this.transfer.on(StartFileTransferCommand).callsFake((input: StartFileTransferCommandInput) => {
       const failure = this.transferFailures.shift();
@@ -128,6 +133,10 @@ export class SendHarness {
         if (input.QueueUrl === RESULTS_QUEUE_URL) {
           this.results.push(JSON.parse(input.MessageBody));
           return { MessageId: `r-${this.results.length}` };
+        }
+        if (input.QueueUrl === RECEIVE_QUEUE_URL) {
+          this.received.push(JSON.parse(input.MessageBody));
+          return { MessageId: `i-${this.received.length}` };
         }
         const m = {
           body: JSON.parse(input.MessageBody) as Record<string, unknown>,
@@ -235,6 +244,13 @@ export class SendHarness {
     const q = this.queued;
     this.queued = [];
     return q;
+  }
+
+  /** Events put on the receive queue since the last call. */
+  takeReceiveQueued(): unknown[] {
+    const r = this.received;
+    this.received = [];
+    return r;
   }
 
   /** Events put on the results queue since the last call. */

@@ -66,9 +66,15 @@ describe("the reconcilers", () => {
       ref("aws_sqs_queue", byPath(tf, "aws_sqs_queue", "send/results-queue")[0], "url"),
     );
     expect(receive.has("transfer:StartFileTransfer")).toBe(false);
-    // Its only queue is the dead-letter queue of its failed runs.
+    // Its queues: the dead-letter queue of its failed runs, and the receive queue for lost events.
+    const [receiveQueueId] = byPath(tf, "aws_sqs_queue", "receive/queue");
     const sends = policyOf(RECEIVE).filter((st) => st.Action.includes("sqs:SendMessage"));
-    expect(sends.flatMap((st) => st.Resource)).toEqual([ref("aws_sqs_queue", dlqId, "arn")]);
+    expect(sends.flatMap((st) => st.Resource).sort()).toEqual(
+      [ref("aws_sqs_queue", dlqId, "arn"), ref("aws_sqs_queue", receiveQueueId, "arn")].sort(),
+    );
+    expect(byPath(tf, "aws_lambda_function", `${RECEIVE}/fn`)[1].environment.variables.RECEIVE_QUEUE_URL).toBe(
+      ref("aws_sqs_queue", receiveQueueId, "url"),
+    );
     expect([...receive].filter((a) => a.startsWith("sqs:Receive"))).toEqual([]);
     for (const path of [SEND, RECEIVE]) expect(actions(path).has("dynamodb:Query")).toBe(true);
     expect(resources(SEND).filter((r) => r.includes("_gateway/inbound/"))).toEqual([]);
