@@ -55,8 +55,25 @@ interface ScenarioResult {
   readonly unavailable?: string;
   readonly error?: string;
   readonly sizes: SizeRun[];
-  throughput?: { messages: number; concurrency: number; wallMs: number; perSecond: number };
+  throughput?: {
+    messages: number;
+    concurrency: number;
+    wallMs: number;
+    perSecond: number;
+    /** CPU per message of this process: handlers, SDK, and the counting proxies and stub (the same for every mover). */
+    cpuMsPerMessage: number;
+    /** CPU per message of s3rver and dynalite's own process (undefined when they share this one). */
+    fakesCpuMsPerMessage?: number;
+  };
   cost?: MessageCost;
+}
+
+/** "12.3 + 45.6" (this process + the fakes' process), or "12.3" when the fakes share this process. */
+function fmtCpu(t: NonNullable<ScenarioResult["throughput"]>): string {
+  const own = t.cpuMsPerMessage.toFixed(1);
+  return t.fakesCpuMsPerMessage !== undefined
+    ? `${own} + ${t.fakesCpuMsPerMessage.toFixed(1)} (s3rver, dynalite)`
+    : own;
 }
 
 /** `AmazonSQS.SendMessage` ×2, `AWSEvents.PutEvents` ×1 → "SQS SendMessage ×2, EventBridge PutEvents ×1" */
@@ -148,9 +165,14 @@ export async function benchMove(o: MoveOptions): Promise<SectionResult> {
         const placed: unknown[] = [];
         for (let i = 0; i < messages; i++) placed.push(await sc.place(ctx, `tp-${sc.id}-${i}.edi`, KB));
         servers.proxy.reset();
+        // CPU time as well as wall time: on a shared machine wall time is mostly the neighbours'.
+        const fakes0 = await servers.fakesCpuMs();
+        const cpu0 = process.cpuUsage();
         const t = process.hrtime.bigint();
         await sc.moveAll(ctx, placed, concurrency);
         const wallMs = Number(process.hrtime.bigint() - t) / 1e6;
+        const cpu = process.cpuUsage(cpu0);
+        const fakes1 = await servers.fakesCpuMs();
         servers.proxy.reset();
         servers.dynamoProxy.reset();
         servers.stub.reset();
@@ -159,9 +181,18 @@ export async function benchMove(o: MoveOptions): Promise<SectionResult> {
           if ((await sc.landedAt(ctx, p)) === undefined)
             throw new Error("a message of the throughput run did not land");
         }
-        r.throughput = { messages, concurrency, wallMs, perSecond: messages / (wallMs / 1000) };
+        r.throughput = {
+          messages,
+          concurrency,
+          wallMs,
+          perSecond: messages / (wallMs / 1000),
+          cpuMsPerMessage: (cpu.user + cpu.system) / 1000 / messages,
+          ...(fakes0 !== undefined && fakes1 !== undefined
+            ? { fakesCpuMsPerMessage: (fakes1 - fakes0) / messages }
+            : {}),
+        };
         o.log(
-          `  ${sc.id} throughput: ${r.throughput.perSecond.toFixed(0)} messages/s (${messages} × 1 KB, ${concurrency} at a time)`,
+          `  ${sc.id} throughput: ${r.throughput.perSecond.toFixed(0)} messages/s (${messages} × 1 KB, ${concurrency} at a time), CPU ${fmtCpu(r.throughput)} ms per message`,
         );
         const single = r.sizes.find((x) => x.size === KB);
         if (single && sc.kind === "gateway" && sc.memoryMb)
@@ -251,6 +282,7 @@ export async function benchMove(o: MoveOptions): Promise<SectionResult> {
         ...sizeCols.map((c) => `payload through code, ${c}`),
         ...sizeCols.map((c) => `time, ${c}`),
         "messages/s (1 KB)",
+        "CPU ms per message (movers' process + fakes')",
       ],
       rows: results.map((r) => {
         const single = r.sizes.find((s) => s.size === KB);
@@ -268,10 +300,11 @@ export async function benchMove(o: MoveOptions): Promise<SectionResult> {
           }),
           ...sizes.map((sz) => fmtMs(r.sizes.find((x) => x.size === sz)?.wallMs ?? NaN)),
           r.throughput ? r.throughput.perSecond.toFixed(0) : "–",
+          r.throughput ? fmtCpu(r.throughput) : "–",
         ];
       }),
       notes: [
-        `Throughput: ${messages} messages of 1 KB, ${concurrency} invocations at a time (SQS batches of 10 for the real handlers), in one process against s3rver on loopback (disk-backed); relative figures, not Lambda's.`,
+        `Throughput: ${messages} messages of 1 KB, ${concurrency} invocations at a time (SQS batches of 10 for the real handlers), against s3rver (disk-backed) and dynalite on loopback${servers.fakesOutOfProcess ? " in a process of their own" : " in the same process"}; relative figures, not Lambda's. CPU per message: the movers' process (handlers, AWS SDK, and the bench's counting proxies, AWS stub and Transfer stand-in, the same for every mover) + s3rver and dynalite's process; the fairer comparison on a shared machine, where wall time is mostly other processes'.`,
         "Requests are those of a warm function (the routing document is already cached). The send pipeline's count includes the settle and result handlers; what Transfer itself reads and writes is not counted.",
         "Payload through code: object data on the payload's keys that crossed the code (GetObject responses, PutObject/UploadPart bodies); the MDN and JSON record beside it are not payload. Times are for one warm message.",
       ],

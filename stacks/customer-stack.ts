@@ -141,8 +141,9 @@ export class CustomerStack extends TerraformStack {
     };
 
     // Pipelines (send and receive issues) and event delivery (webhooks issue) plug in here:
-    new SendPipeline(this, "send", this.context);
-    new ReceivePipeline(this, "receive", this.context);
+    // The receive queue first: the receive reconciler (in the send pipeline's reconciler construct) puts lost events on it.
+    const receive = new ReceivePipeline(this, "receive", this.context);
+    new SendPipeline(this, "send", this.context, { receiveQueue: receive.queue });
     // Transaction pipeline (issue 16): only for customers with partners that opted in.
     TransactionPipeline.create(this, "transactions", {
       context: this.context,

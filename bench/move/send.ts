@@ -35,6 +35,8 @@ export type SqsHandler = (
 interface Placed {
   readonly key: string;
   readonly fileName: string;
+  /** The S3 "Object Created" event of the upload: S3's work, prepared before the clock starts. */
+  readonly event: unknown;
 }
 
 let seq = 0;
@@ -248,18 +250,15 @@ export function sendScenario(): Scenario {
     async place(ctx, fileName, size) {
       const key = sendKey(ROUTE, fileName);
       await putPayload(ctx.servers.direct, ctx.bucket, key, size);
-      return { key, fileName } satisfies Placed;
+      // The event carries size and ETag; reading them is S3's work, not the handlers'.
+      const o = await headObject(ctx.servers.direct, ctx.bucket, key);
+      if (!o) throw new Error(`upload ${key} is missing`);
+      const event = objectCreated(ctx.bucket, key, o.size, o.etag, o.lastModified ?? new Date());
+      return { key, fileName, event } satisfies Placed;
     },
     async moveAll(ctx, placed, concurrency) {
       const { servers, bucket } = ctx;
-      const items = placed as Placed[];
-      // The events carry size and ETag; reading them here is S3's work, not the handlers'.
-      const events = [];
-      for (const p of items) {
-        const o = await headObject(servers.direct, bucket, p.key);
-        if (!o) throw new Error(`upload ${p.key} is missing`);
-        events.push(objectCreated(bucket, p.key, o.size, o.etag, o.lastModified ?? new Date()));
-      }
+      const events = (placed as Placed[]).map((p) => p.event);
       servers.stub.reset();
       let toSettle: unknown[] = events;
       for (let round = 0; round < MAX_ROUNDS; round++) {

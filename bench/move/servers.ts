@@ -1,22 +1,19 @@
 /**
- * Everything the message benchmark runs against, on loopback: s3rver (on disk, in a temp folder),
- * dynalite (in memory), the counting proxy in front of s3rver, and the JSON-protocol stub for
- * Transfer, EventBridge and SQS. Points this process's AWS environment at them, as the Lambda
- * runtime's environment would.
+ * Everything the message benchmark runs against, on loopback: s3rver (on disk, in a temp folder)
+ * and dynalite (in memory), in a child process of their own unless BENCH_FAKES_IN_PROCESS=1
+ * (server-process.ts says why), the counting proxies in front of them and the JSON-protocol stub
+ * for Transfer, EventBridge and SQS (both in this process: they count). Points this process's AWS
+ * environment at them, as the Lambda runtime's environment would.
  */
+import { fork } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
-import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import { S3Client, CreateBucketCommand } from "@aws-sdk/client-s3";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { reencodeCopySourceForS3rver } from "../../test/helpers/local-servers";
 import { startCountingProxy, type CountingProxy } from "./counting-proxy";
 import { classifyJsonRequest, transactionItems } from "./s3-requests";
 import { startAwsStub, type AwsStub } from "./aws-stub";
-import { addTransactions } from "../../sandbox/runner/dynalite-transactions";
-
-const S3rver = require("s3rver");
-
-const dynalite = require("dynalite");
+import { startFakes, type ServerPorts } from "./server-process";
 
 export const CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
 
@@ -27,6 +24,10 @@ export interface BenchServers {
   /** Counts DynamoDB requests (in front of dynalite). */
   readonly dynamoProxy: CountingProxy;
   readonly stub: AwsStub;
+  /** Whether s3rver and dynalite run in a child process (the default) or in this one. */
+  readonly fakesOutOfProcess: boolean;
+  /** CPU ms s3rver and dynalite's process has used so far (undefined when they share this one). */
+  fakesCpuMs(): Promise<number | undefined>;
   /** Talks to s3rver directly: uploads and the Transfer stand-in are not counted. */
   readonly direct: S3Client;
   readonly ddb: DynamoDBClient;
@@ -36,24 +37,51 @@ export interface BenchServers {
   stop(): Promise<void>;
 }
 
+/** s3rver and dynalite in a forked child; resolves once both listen. */
+interface Fakes extends ServerPorts {
+  stop(): Promise<void>;
+  cpuMs?(): Promise<number>;
+}
+
+async function forkFakes(dir: string): Promise<Fakes> {
+  // The child inherits this process's tsx loader (execArgv), so it runs the TypeScript as it is.
+  const child = fork(join(__dirname, "server-process.ts"), [dir], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const ports = await new Promise<ServerPorts>((resolve, reject) => {
+    child.once("message", (m) => resolve(m as ServerPorts));
+    child.once("error", reject);
+    child.once("exit", (code) => reject(new Error(`the fake AWS servers' process exited (${code})`)));
+  });
+  return {
+    ...ports,
+    cpuMs: () =>
+      new Promise<number>((resolve) => {
+        const answer = (m: unknown) => {
+          const cpu = (m as { cpuMs?: number }).cpuMs;
+          if (typeof cpu !== "number") return;
+          child.off("message", answer);
+          resolve(cpu);
+        };
+        child.on("message", answer);
+        child.send("cpu");
+      }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.send("stop");
+      }),
+  };
+}
+
 export async function startBenchServers(dir: string): Promise<BenchServers> {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const s3rver = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: dir, configureBuckets: [] });
-  const s3Addr = (await s3rver.run()) as AddressInfo;
-  const s3Endpoint = `http://127.0.0.1:${s3Addr.port}`;
-  // Same adaptation as the integration tests: s3rver mis-decodes a correctly encoded copy source.
-  const fixCopySource = (req: { headers: Record<string, string | string[] | undefined> }) => {
-    const source = req.headers["x-amz-copy-source"];
-    if (typeof source === "string") req.headers["x-amz-copy-source"] = reencodeCopySourceForS3rver(source);
-  };
-  s3rver.httpServer.prependListener("request", fixCopySource);
+  const fakesOutOfProcess = process.env.BENCH_FAKES_IN_PROCESS !== "1";
+  const fakes: Fakes = fakesOutOfProcess ? await forkFakes(dir) : await startFakes(dir);
+  const s3Endpoint = `http://127.0.0.1:${fakes.s3Port}`;
   const proxy = await startCountingProxy(s3Endpoint);
 
-  const dyn = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((r) => dyn.listen(0, "127.0.0.1", () => r()));
-  addTransactions(dyn); // dynalite has no TransactWriteItems
-  const dynamoEndpoint = `http://127.0.0.1:${(dyn.address() as AddressInfo).port}`;
+  const dynamoEndpoint = `http://127.0.0.1:${fakes.dynamoPort}`;
   const dynamoProxy = await startCountingProxy(dynamoEndpoint, classifyJsonRequest, transactionItems);
   const stub = await startAwsStub();
 
@@ -89,6 +117,8 @@ export async function startBenchServers(dir: string): Promise<BenchServers> {
     proxy,
     dynamoProxy,
     stub,
+    fakesOutOfProcess,
+    fakesCpuMs: async () => fakes.cpuMs?.(),
     direct,
     ddb,
     counted() {
@@ -112,8 +142,7 @@ export async function startBenchServers(dir: string): Promise<BenchServers> {
       await proxy.close();
       await dynamoProxy.close();
       await stub.close();
-      await s3rver.close();
-      await new Promise<void>((r) => dyn.close(() => r()));
+      await fakes.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

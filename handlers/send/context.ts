@@ -4,6 +4,7 @@ import type { TransferClient } from "@aws-sdk/client-transfer";
 import type { Routing } from "../../model/routing-types";
 import { s3Client } from "../shared/clients";
 import { eventBridgeClient } from "../shared/domain-events";
+import { now as clock } from "../shared/clock";
 import { loadRouting } from "../shared/routing-loader";
 import { sendConfig } from "./config";
 import { sqsClient, transferClient } from "./clients";
@@ -16,15 +17,8 @@ export interface SendContext extends OutcomeContext {
   readonly sendQueueUrl: string;
 }
 
-let clock: () => Date = () => new Date();
-
-/** For tests: a controllable clock instead of real waits. */
-export function setClock(fn: () => Date): void {
-  clock = fn;
-}
-export function resetClock(): void {
-  clock = () => new Date();
-}
+// The clock is shared with the receive reconciler (handlers/shared/clock.ts); re-exported for the tests.
+export { setClock, resetClock } from "../shared/clock";
 
 async function buildContext(): Promise<Omit<SendContext, "transfer">> {
   const cfg = sendConfig();

@@ -110,15 +110,7 @@ export class ReceivePipeline extends Construct {
       entry: RECEIVE_HANDLER_ENTRY,
       functionName: physicalName(base),
       description: `Routes AS2 messages received by ${customer.name} to inbox/ and failed/`,
-      environment: {
-        BUCKET: ctx.bucket.name,
-        EVENT_BUS_NAME: ctx.eventBus.name,
-        STATE_TABLE: ctx.stateTable.name,
-        ROUTING_BUCKET: ctx.bucket.name,
-        ROUTING_KEY: ctx.routing.key,
-        ROUTING_ETAG: ctx.routing.etag,
-        POWERTOOLS_SERVICE_NAME: "as2-receive",
-      },
+      environment: { ...receiveEnvironment(ctx), POWERTOOLS_SERVICE_NAME: "as2-receive" },
       statements: receiveStatements(ctx, this.queue.arn),
       logRetentionDays: customer.logRetentionDays,
       kmsKeyArn: ctx.kmsKeyArn,
@@ -136,8 +128,32 @@ export class ReceivePipeline extends Construct {
   }
 }
 
+/** What the receive path reads from its environment (the receive function and the receive reconciler). */
+export function receiveEnvironment(ctx: GatewayContext): Record<string, string> {
+  return {
+    BUCKET: ctx.bucket.name,
+    EVENT_BUS_NAME: ctx.eventBus.name,
+    STATE_TABLE: ctx.stateTable.name,
+    ROUTING_BUCKET: ctx.bucket.name,
+    ROUTING_KEY: ctx.routing.key,
+    ROUTING_ETAG: ctx.routing.etag,
+  };
+}
+
 /** Exactly what the receive function does, on exactly the resources it does it to. */
 export function receiveStatements(ctx: GatewayContext, queueArn: string): PolicyStatement[] {
+  return [
+    {
+      sid: "ReceiveQueue",
+      actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
+      resources: [queueArn],
+    },
+    ...receiveRoutingStatements(ctx),
+  ];
+}
+
+/** Routing a received message (processTransferEvent, resumeRouting), wherever its event comes from. */
+export function receiveRoutingStatements(ctx: GatewayContext): PolicyStatement[] {
   const bucketArn = ctx.bucket.arn;
   const layout = ctx.customer.layout;
   const stations = ctx.customer.stations.map((s) => s.as2Id);
@@ -145,11 +161,6 @@ export function receiveStatements(ctx: GatewayContext, queueArn: string): Policy
     (["inbox", "failed"] as const).map((folder) => `${bucketArn}/${stationFolderPattern(layout, st, folder)}`),
   );
   return [
-    {
-      sid: "ReceiveQueue",
-      actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
-      resources: [queueArn],
-    },
     // Move received files out of the agreement base directories (read, then delete after a verified copy).
     // The moves name the exact version on the versioned bucket (HEAD, copy source and DELETE with a
     // versionId), which S3 authorizes as s3:GetObjectVersion / s3:DeleteObjectVersion, not as

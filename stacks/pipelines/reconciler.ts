@@ -1,20 +1,24 @@
 /**
- * The reconciler (handlers/send/reconcile.ts) on a schedule: finishes staged-not-sent claims, sent
- * files whose result never came (from Transfer's status files, or NO_RESULT_FROM_TRANSFER after
- * 24 h) and received payloads left in the agreement base directories. Alarms on the age of the
- * oldest open work (send and receive) that it publishes; its schedule's failed invocations go to
- * its own dead-letter queue (alarmed).
+ * The reconcilers on a schedule, one function per direction so that each bundles and may do only
+ * what it runs. The send reconciler (handlers/send/reconcile.ts) queues staged-not-sent claims
+ * again for settle and the results it finds in Transfer's status files for the result function,
+ * fails sends with no result after 24 h (NO_RESULT_FROM_TRANSFER) and publishes the days to the
+ * nearest certificate expiry; the receive reconciler (handlers/receive/reconcile.ts) finishes
+ * received messages whose routing stopped and queues the lost events of payloads left in the base
+ * directories for the receive function. One schedule invokes both; failed invocations of either go
+ * to one dead-letter queue (alarmed). Alarms on the age of the oldest open work each publishes.
  */
 import { Construct } from "constructs";
 import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
-import { INBOUND_WORK_ROOT, OUTBOUND_WORK_ROOT, SEND_PREFIX, routedFolderPattern } from "../../model/layout";
+import { OUTBOUND_WORK_ROOT, SEND_PREFIX, routedFolderPattern } from "../../model/layout";
 import { OLDEST_OPEN_WORK_METRIC, gatewayMetricNamespace } from "../../model/metrics";
 import type { GatewayContext } from "../platform/context";
 import { DeadLetterQueue } from "../platform/dlq-alarm";
-import { GatewayFunction, VERSIONED_MOVE_SOURCE } from "./gateway-function";
+import { GatewayFunction, VERSIONED_MOVE_SOURCE, type PolicyStatement } from "./gateway-function";
+import { receiveEnvironment, receiveRoutingStatements } from "./receive-pipeline";
 
 /** How often the reconciler runs. */
 export const RECONCILE_EVERY_MINUTES = 5;
@@ -25,13 +29,18 @@ export const RECONCILE_EVERY_MINUTES = 5;
 export const OPEN_WORK_ALARM_SECONDS = 3600;
 
 export interface ReconcilerProps {
+  /** The send functions' environment. */
   readonly environment: Record<string, string>;
   readonly sendQueueArn: string;
-  readonly connectorArns: readonly string[];
+  /** Where a result the send reconciler finds in Transfer's status files goes, as its lost event. */
+  readonly resultsQueue: { readonly arn: string; readonly url: string };
+  /** Where a received payload's lost Transfer event goes, for the receive function. */
+  readonly receiveQueue: { readonly arn: string; readonly url: string };
 }
 
 export class Reconciler extends Construct {
-  readonly function: GatewayFunction;
+  readonly send: GatewayFunction;
+  readonly receive: GatewayFunction;
   readonly rule: CloudwatchEventRule;
   readonly deadLetter: DeadLetterQueue;
   readonly ageAlarms: CloudwatchMetricAlarm[];
@@ -51,60 +60,101 @@ export class Reconciler extends Construct {
       queueName: `${name}-dlq`,
       kmsKeyArn: ctx.kmsKeyArn,
       alarmTopicArn: ctx.alarmTopicArn,
-      description: `Reconciler runs of ${customer.name} that failed after retries: open work is not being finished. Check the reconciler's logs.`,
+      description: `Reconciler runs of ${customer.name} that failed after retries: open work is not being finished. Check the send and receive reconcilers' logs.`,
       senders: [{ service: "events.amazonaws.com", sourceArns: [this.rule.arn] }],
     });
-    this.function = new GatewayFunction(this, "function", {
-      entry: "handlers/send/reconcile.ts",
-      functionName: name,
-      description:
-        "Resumes staged sends, finishes sends from Transfer's status files, routes received payloads left behind",
-      environment: { ...props.environment, POWERTOOLS_SERVICE_NAME: "as2-reconciler" },
+    // Both query the open-work index and record their run (UpdateItem of their own attributes).
+    const ledger = (sid: string, actions: readonly string[]): PolicyStatement => ({
+      sid,
+      actions: [...new Set([...actions, "dynamodb:UpdateItem", "dynamodb:Query"])],
+      resources: [ctx.stateTable.arn, `${ctx.stateTable.arn}/index/*`],
+    });
+    const scheduled = (direction: "send" | "receive", p: { entry: string; description: string }) => ({
+      ...p,
+      functionName: `as2-${customer.name}-${direction}-reconciler`,
       logRetentionDays: customer.logRetentionDays,
       kmsKeyArn: ctx.kmsKeyArn,
       timeoutSeconds: 300,
       deadLetterQueueArn: this.deadLetter.queue.arn,
+      // One run at a time per direction: two runs would resume the same open work at once.
       reservedConcurrency: 1,
+    });
+    this.send = new GatewayFunction(this, "function", {
+      ...scheduled("send", {
+        entry: "handlers/send/reconcile.ts",
+        description:
+          "Re-queues stopped sends, results from Transfer's status files, fails sends with no result, publishes certificate expiry",
+      }),
+      environment: {
+        ...props.environment,
+        RESULTS_QUEUE_URL: props.resultsQueue.url,
+        POWERTOOLS_SERVICE_NAME: "as2-reconciler-send",
+      },
       statements: [
         // Version-exact moves (a versionId on HEAD, copy source and DELETE) are authorized as the
         // *Version actions (S3 API reference, GetObject `versionId`); see receive-pipeline.ts.
         {
-          sid: "WorkingPaths",
-          actions: ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"],
-          resources: [obj(`${OUTBOUND_WORK_ROOT}*`), obj(`${INBOUND_WORK_ROOT}*`)],
+          sid: "Staging",
+          actions: [...VERSIONED_MOVE_SOURCE, "s3:PutObject"],
+          resources: [obj(`${OUTBOUND_WORK_ROOT}*`)],
         },
         { sid: "Uploads", actions: [...VERSIONED_MOVE_SOURCE], resources: [obj(`${SEND_PREFIX}*`)] },
         {
           sid: "Routed",
           actions: ["s3:GetObject", "s3:PutObject"],
-          resources: (["inbox", "outbox", "failed"] as const).map((f) => obj(routedFolderPattern(preset, f))),
+          resources: (["outbox", "failed"] as const).map((f) => obj(routedFolderPattern(preset, f))),
         },
         { sid: "ListAndProbe", actions: ["s3:ListBucket"], resources: [ctx.bucket.arn] },
         { sid: "RoutingDocument", actions: ["s3:GetObject"], resources: [obj(ctx.routing.key)] },
         { sid: "Kms", actions: ["kms:Decrypt", "kms:GenerateDataKey"], resources: [ctx.kmsKeyArn] },
+        ledger("Ledger", ["dynamodb:GetItem", "dynamodb:PutItem"]),
+        // Claims to resume go to the settle function, results found to the result function: this one
+        // neither stages nor starts a transfer (no Transfer permission).
         {
-          sid: "Ledger",
-          actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
-          resources: [ctx.stateTable.arn, `${ctx.stateTable.arn}/index/*`],
+          sid: "Queues",
+          actions: ["sqs:SendMessage"],
+          resources: [props.sendQueueArn, props.resultsQueue.arn],
         },
-        { sid: "SendQueue", actions: ["sqs:SendMessage"], resources: [props.sendQueueArn] },
         { sid: "DomainEvents", actions: ["events:PutEvents"], resources: [ctx.eventBus.arn] },
-        { sid: "StartFileTransfer", actions: ["transfer:StartFileTransfer"], resources: [...props.connectorArns] },
       ],
     });
-    new CloudwatchEventTarget(this, "target", {
-      rule: this.rule.name,
-      arn: this.function.function.arn,
-      retryPolicy: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 3 },
-      deadLetterConfig: { arn: this.deadLetter.queue.arn },
+    this.receive = new GatewayFunction(this, "receive-function", {
+      ...scheduled("receive", {
+        entry: "handlers/receive/reconcile.ts",
+        description: "Finishes received messages whose routing stopped, routes received payloads whose event was lost",
+      }),
+      environment: {
+        ...receiveEnvironment(ctx),
+        RECEIVE_QUEUE_URL: props.receiveQueue.url,
+        POWERTOOLS_SERVICE_NAME: "as2-reconciler-receive",
+      },
+      // What the receive function does (it finishes stopped routing), plus the open-work query, and
+      // the receive queue for the lost events it finds (instead of the receive function's own queue).
+      statements: [
+        ...receiveRoutingStatements(ctx).map((s) =>
+          s.actions.some((a) => a.startsWith("dynamodb:")) ? ledger(s.sid ?? "Ledger", s.actions) : s,
+        ),
+        { sid: "ReceiveQueue", actions: ["sqs:SendMessage"], resources: [props.receiveQueue.arn] },
+      ],
     });
-    new LambdaPermission(this, "permission", {
-      statementId: "AllowReconcilerSchedule",
-      action: "lambda:InvokeFunction",
-      functionName: this.function.function.functionName,
-      principal: "events.amazonaws.com",
-      sourceArn: this.rule.arn,
-    });
+    for (const [direction, fn] of [
+      ["send", this.send],
+      ["receive", this.receive],
+    ] as const) {
+      new CloudwatchEventTarget(this, direction === "send" ? "target" : `${direction}-target`, {
+        rule: this.rule.name,
+        arn: fn.function.arn,
+        retryPolicy: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 3 },
+        deadLetterConfig: { arn: this.deadLetter.queue.arn },
+      });
+      new LambdaPermission(this, direction === "send" ? "permission" : `${direction}-permission`, {
+        statementId: "AllowReconcilerSchedule",
+        action: "lambda:InvokeFunction",
+        functionName: fn.function.functionName,
+        principal: "events.amazonaws.com",
+        sourceArn: this.rule.arn,
+      });
+    }
     this.ageAlarms = (["send", "receive"] as const).map(
       (direction) =>
         // A CloudWatch alarm's declaration has one shape everywhere; the values are what differ.

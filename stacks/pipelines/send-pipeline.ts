@@ -50,6 +50,11 @@ export const MAX_LISTED_CONNECTORS = 60;
 /** Connector ids per results rule: 50 ids of 19 characters keep a pattern well under 2048 characters. */
 export const CONNECTORS_PER_RULE = 50;
 
+export interface SendPipelineProps {
+  /** Where the receive reconciler puts a received payload's lost Transfer event. */
+  readonly receiveQueue: { readonly arn: string; readonly url: string };
+}
+
 export class SendPipeline extends Construct {
   readonly sendQueue: SqsQueue;
   readonly sendDlq: SqsQueue;
@@ -70,7 +75,7 @@ export class SendPipeline extends Construct {
   readonly sweepRule: CloudwatchEventRule;
   readonly reconciler: Reconciler;
 
-  constructor(scope: Construct, id: string, ctx: GatewayContext) {
+  constructor(scope: Construct, id: string, ctx: GatewayContext, props: SendPipelineProps) {
     super(scope, id);
     const { customer } = ctx;
     const name = (suffix: string) => `as2-${customer.name}-send-${suffix}`;
@@ -337,7 +342,8 @@ export class SendPipeline extends Construct {
     this.reconciler = new Reconciler(this, "reconciler", ctx, {
       environment: common,
       sendQueueArn: send.queue.arn,
-      connectorArns,
+      resultsQueue: { arn: results.queue.arn, url: results.queue.url },
+      receiveQueue: props.receiveQueue,
     });
 
     // ------------------------------------------------------------------ alarms

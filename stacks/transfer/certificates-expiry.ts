@@ -1,8 +1,8 @@
 /**
  * One alarm per customer on the days left before its nearest certificate expires. The routing
  * document lists every certificate Transfer holds for the customer with its end of validity
- * (parsed at synth, or the generated certificate's `validity_end_time`); the reconciler publishes
- * the minimum every run (model/metrics.ts CERTIFICATE_DAYS_LEFT_METRIC) and logs which certificate
+ * (parsed at synth, or the generated certificate's `validity_end_time`); the send reconciler
+ * publishes the minimum every run (model/metrics.ts CERTIFICATE_DAYS_LEFT_METRIC) and logs which certificate
  * it is. One alarm instead of one per certificate: ~1000 fewer alarms (and ~$100 a month) at 1000
  * partners, and nothing to synthesize per partner.
  */
@@ -46,8 +46,8 @@ export class CertificateExpiryAlarm extends Construct {
     this.alarm = new CloudwatchMetricAlarm(this, "alarm", {
       alarmName: `as2-${props.customerName}-certificate-expiry`,
       alarmDescription:
-        `A certificate of ${props.customerName} expires in less than ${EXPIRY_ALARM_DAYS} days. The reconciler's log ` +
-        `names it ("certificate expires soon"): renew it, declare the new one in the customer file, deploy, and give ` +
+        `A certificate of ${props.customerName} expires in less than ${EXPIRY_ALARM_DAYS} days. The send reconciler's log ` +
+        `(/aws/lambda/as2-${props.customerName}-send-reconciler) names it ("certificate expires soon"): renew it, declare the new one in the customer file, deploy, and give ` +
         "partners the new public certificate.",
       namespace: gatewayMetricNamespace(props.customerName),
       metricName: CERTIFICATE_DAYS_LEFT_METRIC,
@@ -57,7 +57,7 @@ export class CertificateExpiryAlarm extends Construct {
       evaluationPeriods: 1,
       threshold: EXPIRY_ALARM_DAYS,
       comparisonOperator: "LessThanThreshold",
-      // A silent reconciler already raises its own alarm (oldest open work, missing data breaching).
+      // A silent send reconciler already raises its own alarm (oldest open send work, missing data breaching).
       treatMissingData: "notBreaching",
       alarmActions: [props.alarmTopicArn],
       okActions: [props.alarmTopicArn],

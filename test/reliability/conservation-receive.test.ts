@@ -15,7 +15,7 @@ import * as routePayload from "../../handlers/receive/route-payload";
 import * as messageIndex from "../../handlers/receive/message-index";
 import { RECEIVE_LEASE_SECONDS } from "../../handlers/receive/message-index";
 import * as destination from "../../handlers/shared/destination";
-import { handler as reconcileHandler } from "../../handlers/send/reconcile";
+import { handler as reconcileHandler } from "../../handlers/receive/reconcile";
 import { getItem } from "../../handlers/shared/ledger";
 import { INBOUND_WORK_ROOT, isSidecarKey } from "../../model/layout";
 import { BUCKET } from "../send/harness";

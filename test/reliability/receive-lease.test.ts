@@ -13,8 +13,8 @@ import * as destination from "../../handlers/shared/destination";
 import { DeleteItemCommand } from "@aws-sdk/client-dynamodb";
 import { getItem, tableClient, tableName } from "../../handlers/shared/ledger";
 import { destinationPk } from "../../handlers/shared/destination";
-import { handler as reconcileHandler, reconcile } from "../../handlers/send/reconcile";
-import { sendContext } from "../../handlers/send/context";
+import { handler as reconcileHandler, reconcile } from "../../handlers/receive/reconcile";
+import { now as clock } from "../../handlers/shared/clock";
 import { defaultContext } from "../../handlers/receive/handler";
 import { isSidecarKey, recordKey } from "../../model/layout";
 import {
@@ -239,7 +239,7 @@ describe("the reconciler", () => {
 
     // Within the lease: left alone, but visible as open receive work.
     m.h.at(started, 5 * 60);
-    const waiting = await reconcile(await sendContext(), await defaultContext());
+    const waiting = await reconcile({ ...(await defaultContext()), now: clock });
     expect(waiting.receivedRouted).toBe(0);
     expect(waiting.oldestReceiveSeconds).toBeGreaterThanOrEqual(5 * 60 - 5);
     expect(await getItem(messagePk(AGREEMENT, msgId))).toMatchObject({ state: "routing" });

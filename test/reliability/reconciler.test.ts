@@ -4,7 +4,10 @@
  */
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import * as claims from "../../handlers/send/claims";
-import { handler as reconcileHandler, LAST_RUN_PK, openWork } from "../../handlers/send/reconcile";
+import { handler as reconcileHandler } from "../../handlers/send/reconcile";
+import { handler as reconcileReceived } from "../../handlers/receive/reconcile";
+import { LAST_RUN_PK, openWork } from "../../handlers/shared/open-work";
+import { deliver } from "./receive-deliveries";
 import { getItem } from "../../handlers/shared/ledger";
 import { isSidecarKey, keyBaseName, mdnKey, transferInboundKey, inboundWorkPrefix } from "../../model/layout";
 import { OLDEST_OPEN_WORK_METRIC, gatewayMetricNamespace } from "../../model/metrics";
@@ -63,6 +66,7 @@ async function transferWritesStatus(
 describe("the reconciler (issue #11)", () => {
   it("writes the age of the oldest open work as EMF lines in the customer's namespace (model/metrics.ts)", async () => {
     await reconcile();
+    await reconcileReceived({});
     const lines = write.mock.calls
       .map((c) => String(c[0]))
       .filter((l) => l.includes(OLDEST_OPEN_WORK_METRIC))
@@ -83,6 +87,9 @@ describe("the reconciler (issue #11)", () => {
     h.at(h.clock(), 16 * 60);
     const r = await reconcile();
     expect(r.finishedFromStatus).toBe(1);
+    // Put on the results queue as the lost event, then applied by the result function.
+    expect(h.transfers).toHaveLength(1);
+    await h.drain();
     const out = (await h.keys("AS2/files/ACME/PARTNER/outbox/")).filter((k) => k.includes("lost-result.xml"));
     const payload = out.find((k) => !isSidecarKey(k))!;
     expect(await h.text(payload)).toBe("payload lost-result.xml");
@@ -101,6 +108,7 @@ describe("the reconciler (issue #11)", () => {
     );
     h.at(h.clock(), 16 * 60);
     expect((await reconcile()).finishedFromStatus).toBe(1);
+    expect((await h.result(...h.takeResults())).batchItemFailures).toEqual([]);
     expect(h.takeQueued().map((q) => q.body.kind)).toEqual(["retry"]);
   });
 
@@ -132,8 +140,22 @@ describe("the reconciler (issue #11)", () => {
     expect(h.transfers).toHaveLength(0);
     h.at(h.clock(), 16 * 60);
     expect((await reconcile()).resumedClaims).toBeGreaterThanOrEqual(1);
+    // Its continuation queued again: the settle function resumes it.
+    expect(h.transfers).toHaveLength(0);
+    await h.drain();
     expect(h.transfers).toHaveLength(1);
     expect(await getItem(LAST_RUN_PK)).toMatchObject({ at: h.clock().toISOString() });
+    // The receive reconciler's record joins the send one's, neither replacing the other.
+    const sendRun = ((await getItem(LAST_RUN_PK)) as unknown as { send: object }).send;
+    expect(sendRun).toMatchObject({ at: h.clock().toISOString(), errors: 0 });
+    h.at(h.clock(), 60);
+    await reconcileReceived({});
+    expect(await getItem(LAST_RUN_PK)).toMatchObject({
+      at: h.clock().toISOString(),
+      bucket: BUCKET,
+      send: sendRun,
+      receive: { at: h.clock().toISOString(), receivedRouted: 0, lostEventsQueued: 0 },
+    });
   });
 
   it("a received payload whose event was lost is routed to inbox/ from its status file", async () => {
@@ -154,8 +176,13 @@ describe("the reconciler (issue #11)", () => {
       }),
     );
     h.at(new Date(), 16 * 60);
-    const r = await reconcile();
-    expect(r.receivedRouted).toBe(1);
+    const r = await reconcileReceived({});
+    expect(r.lostEventsQueued).toBe(1);
+    // Put on the receive queue as the lost event, then routed by the receive function.
+    expect(await h.text(key)).toBe("UNB+lost");
+    const queued = h.takeReceiveQueued();
+    expect(queued).toHaveLength(1);
+    expect((await deliver(queued[0])).batchItemFailures).toEqual([]);
     const inbox = (await h.keys("AS2/files/ACME/PARTNER/inbox/")).filter((k) => k.endsWith("order.edi"));
     expect(inbox).toHaveLength(1);
     expect(await h.text(inbox[0]!)).toBe("UNB+lost");

@@ -28,6 +28,8 @@ import { CONTINUATION_DELAY_SECONDS } from "../../handlers/send/stage";
 export const BUCKET = "acme-gateway";
 export const TABLE = "as2-acme-state";
 const QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/111122223333/as2-acme-send-uploads";
+const RESULTS_QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/111122223333/as2-acme-send-results";
+const RECEIVE_QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/111122223333/as2-acme-receive";
 export const BUS = "as2-acme";
 const cert = { signing: { pem: SAMPLE_CERT_PEM } };
 
@@ -47,6 +49,10 @@ export class SendHarness {
   private queued: Queued[] = [];
   /** Claim continuations (scheduled before an upload is moved), kept apart: they matter when an invocation stops. */
   private continuations: Queued[] = [];
+  /** Transfer events put on the results queue (by the send reconciler), for the result function. */
+  private results: unknown[] = [];
+  /** Transfer events put on the receive queue (by the receive reconciler), for the receive function. */
+  private received: unknown[] = [];
   private transferSeq = 0;
   private now = new Date();
   /** Next StartFileTransfer outcomes (errors to throw), consumed in order before succeeding. */
@@ -87,6 +93,8 @@ export class SendHarness {
     Object.assign(process.env, {
       BUCKET,
       SEND_QUEUE_URL: QUEUE_URL,
+      RESULTS_QUEUE_URL,
+      RECEIVE_QUEUE_URL,
       EVENT_BUS_NAME: BUS,
       STATE_TABLE: TABLE,
       ROUTING_BUCKET: BUCKET,
@@ -109,6 +117,8 @@ export class SendHarness {
     this.transferIds.length = 0;
     this.queued = [];
     this.continuations = [];
+    this.results = [];
+    this.received = [];
     this.transferFailures.length = 0;
     this.transfer.on(StartFileTransferCommand).callsFake((input: StartFileTransferCommandInput) => {
       const failure = this.transferFailures.shift();
@@ -117,15 +127,25 @@ export class SendHarness {
       this.transferIds.push(`t-${++this.transferSeq}`);
       return { TransferId: this.transferIds.at(-1) };
     });
-    this.sqs.on(SendMessageCommand).callsFake((input: { MessageBody: string; DelaySeconds?: number }) => {
-      const m = {
-        body: JSON.parse(input.MessageBody) as Record<string, unknown>,
-        delaySeconds: input.DelaySeconds ?? 0,
-      };
-      if (m.body.kind === "resume" && m.delaySeconds === CONTINUATION_DELAY_SECONDS) this.continuations.push(m);
-      else this.queued.push(m);
-      return { MessageId: `m-${this.queued.length}` };
-    });
+    this.sqs
+      .on(SendMessageCommand)
+      .callsFake((input: { QueueUrl: string; MessageBody: string; DelaySeconds?: number }) => {
+        if (input.QueueUrl === RESULTS_QUEUE_URL) {
+          this.results.push(JSON.parse(input.MessageBody));
+          return { MessageId: `r-${this.results.length}` };
+        }
+        if (input.QueueUrl === RECEIVE_QUEUE_URL) {
+          this.received.push(JSON.parse(input.MessageBody));
+          return { MessageId: `i-${this.received.length}` };
+        }
+        const m = {
+          body: JSON.parse(input.MessageBody) as Record<string, unknown>,
+          delaySeconds: input.DelaySeconds ?? 0,
+        };
+        if (m.body.kind === "resume" && m.delaySeconds === CONTINUATION_DELAY_SECONDS) this.continuations.push(m);
+        else this.queued.push(m);
+        return { MessageId: `m-${this.queued.length}` };
+      });
     this.sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: { Id: string; MessageBody: string }[] }) => {
       for (const e of input.Entries) this.queued.push({ body: JSON.parse(e.MessageBody), delaySeconds: 0 });
       return {
@@ -226,6 +246,20 @@ export class SendHarness {
     return q;
   }
 
+  /** Events put on the receive queue since the last call. */
+  takeReceiveQueued(): unknown[] {
+    const r = this.received;
+    this.received = [];
+    return r;
+  }
+
+  /** Events put on the results queue since the last call. */
+  takeResults(): unknown[] {
+    const r = this.results;
+    this.results = [];
+    return r;
+  }
+
   /** Claim continuations enqueued since the last call. */
   takeContinuations(): Queued[] {
     const q = this.continuations;
@@ -248,8 +282,15 @@ export class SendHarness {
   async drain(rounds = 20): Promise<number> {
     let delivered = 0;
     for (let i = 0; i < rounds; i++) {
+      const results = this.takeResults();
+      if (results.length) {
+        const r = await this.result(...results);
+        if (r.batchItemFailures.length) throw new Error(`result reported ${r.batchItemFailures.length} failure(s)`);
+        delivered += results.length;
+      }
       const q = this.takeQueued();
-      if (!q.length) return delivered;
+      if (!q.length && !results.length) return delivered;
+      if (!q.length) continue;
       const delay = Math.max(...q.map((m) => m.delaySeconds));
       this.at(this.now, delay);
       const r = await this.settle(...q.map((m) => m.body));
