@@ -29,6 +29,7 @@ export const BUCKET = "acme-gateway";
 export const TABLE = "as2-acme-state";
 const QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/111122223333/as2-acme-send-uploads";
 export const BUS = "as2-acme";
+export const RESULTS_QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/111122223333/as2-acme-send-results";
 const cert = { signing: { pem: SAMPLE_CERT_PEM } };
 
 export interface Queued {
@@ -45,6 +46,13 @@ export class SendHarness {
   /** The transfer id returned for each of `transfers`. */
   readonly transferIds: string[] = [];
   private queued: Queued[] = [];
+  /** What the settle function handed off to the result function (results queue), not yet delivered. */
+  private handedOff: Record<string, unknown>[] = [];
+  /**
+   * Hand-offs are delivered to the result function when a settle invocation returns (as the results
+   * queue would, soon after); a test that loses or duplicates them sets this false and takes them.
+   */
+  deliverHandOffs = true;
   /** Claim continuations (scheduled before an upload is moved), kept apart: they matter when an invocation stops. */
   private continuations: Queued[] = [];
   private transferSeq = 0;
@@ -87,6 +95,7 @@ export class SendHarness {
     Object.assign(process.env, {
       BUCKET,
       SEND_QUEUE_URL: QUEUE_URL,
+      RESULTS_QUEUE_URL,
       EVENT_BUS_NAME: BUS,
       STATE_TABLE: TABLE,
       ROUTING_BUCKET: BUCKET,
@@ -108,6 +117,8 @@ export class SendHarness {
     this.transfers.length = 0;
     this.transferIds.length = 0;
     this.queued = [];
+    this.handedOff = [];
+    this.deliverHandOffs = true;
     this.continuations = [];
     this.transferFailures.length = 0;
     this.transfer.on(StartFileTransferCommand).callsFake((input: StartFileTransferCommandInput) => {
@@ -117,15 +128,21 @@ export class SendHarness {
       this.transferIds.push(`t-${++this.transferSeq}`);
       return { TransferId: this.transferIds.at(-1) };
     });
-    this.sqs.on(SendMessageCommand).callsFake((input: { MessageBody: string; DelaySeconds?: number }) => {
-      const m = {
-        body: JSON.parse(input.MessageBody) as Record<string, unknown>,
-        delaySeconds: input.DelaySeconds ?? 0,
-      };
-      if (m.body.kind === "resume" && m.delaySeconds === CONTINUATION_DELAY_SECONDS) this.continuations.push(m);
-      else this.queued.push(m);
-      return { MessageId: `m-${this.queued.length}` };
-    });
+    this.sqs
+      .on(SendMessageCommand)
+      .callsFake((input: { QueueUrl: string; MessageBody: string; DelaySeconds?: number }) => {
+        if (input.QueueUrl === RESULTS_QUEUE_URL) {
+          this.handedOff.push(JSON.parse(input.MessageBody) as Record<string, unknown>);
+          return { MessageId: `r-${this.handedOff.length}` };
+        }
+        const m = {
+          body: JSON.parse(input.MessageBody) as Record<string, unknown>,
+          delaySeconds: input.DelaySeconds ?? 0,
+        };
+        if (m.body.kind === "resume" && m.delaySeconds === CONTINUATION_DELAY_SECONDS) this.continuations.push(m);
+        else this.queued.push(m);
+        return { MessageId: `m-${this.queued.length}` };
+      });
     this.sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: { Id: string; MessageBody: string }[] }) => {
       for (const e of input.Entries) this.queued.push({ body: JSON.parse(e.MessageBody), delaySeconds: 0 });
       return {
@@ -207,8 +224,26 @@ export class SendHarness {
     };
   }
 
-  settle(...bodies: unknown[]) {
-    return settleHandler(this.sqsEvent(bodies), {} as never);
+  async settle(...bodies: unknown[]) {
+    const r = await settleHandler(this.sqsEvent(bodies), {} as never);
+    if (this.deliverHandOffs) await this.deliverHandedOff();
+    return r;
+  }
+
+  /** Hand-offs sent since the last call (results queue), without delivering them. */
+  takeHandedOff(): Record<string, unknown>[] {
+    const q = this.handedOff;
+    this.handedOff = [];
+    return q;
+  }
+
+  /** Delivers the hand-offs to the result function; a record it fails is an error of the test. */
+  async deliverHandedOff(): Promise<number> {
+    const q = this.takeHandedOff();
+    if (!q.length) return 0;
+    const r = await this.result(...q);
+    if (r.batchItemFailures.length) throw new Error(`result reported ${r.batchItemFailures.length} failure(s)`);
+    return q.length;
   }
 
   result(...events: unknown[]) {
