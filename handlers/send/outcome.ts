@@ -23,13 +23,15 @@ import { reserveDestination } from "../shared/destination";
 import { publishDomainEvents } from "../shared/domain-events";
 import { clean, outboundIdOfMember, sendTransition } from "../api/index-hooks";
 import { logger } from "../shared/logger";
+import { decideOutcome } from "./decision";
+import { isUnreadable, unreadableOutcome } from "./unreadable";
+import type { Ending, HandOffMessage } from "./hand-off";
 import {
   update,
   stateIn,
   getFile,
   getFiles,
   getClaim,
-  filePk,
   claimPk,
   recordSingleOutcome,
   releaseObjects,
@@ -76,48 +78,11 @@ export interface Failed extends TransferFacts {
 
 export type Outcome = Delivered | Failed;
 
-/**
- * Errors that mean the gateway cannot read or copy an upload, whatever the number of attempts:
- * encrypted with a KMS key the gateway may not use (AccessDenied, KMS.*), archived
- * (InvalidObjectState), or a copy source over CopyObject's 5 GB (InvalidRequest).
- */
-export function isUnreadable(e: unknown): boolean {
-  const err = e as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
-  const name = err?.name ?? err?.Code ?? "";
-  return (
-    name === "AccessDenied" ||
-    name.startsWith("KMS.") ||
-    name === "InvalidObjectState" ||
-    name === "InvalidRequest" ||
-    err?.$metadata?.httpStatusCode === 403
-  );
-}
-
-export function unreadableOutcome(e: unknown): Failed {
-  const err = e as Error;
-  return {
-    outcome: "failed",
-    failureCode: "UPLOAD_NOT_READABLE",
-    failureMessage: `the gateway cannot copy this upload: ${err.name}: ${err.message}`,
-    failureReason:
-      "The upload was left where it is. If it is encrypted with a KMS key other than the bucket's, upload it again with the bucket's default encryption; files over 1 GB cannot be sent by AS2 at all.",
-  };
-}
-
 /** States from which a file may still reach an outcome. */
 const OPEN_STATES = ["staged", "sending", "sent", "retrying"] as const;
 
 function routeOf(claim: ClaimItem): Route {
   return { station: claim.station, partner: claim.partner, test: claim.test };
-}
-
-function both(a: Condition, b: Condition | undefined): Condition {
-  if (!b) return a;
-  return {
-    expression: `(${a.expression}) AND (${b.expression})`,
-    names: { ...a.names, ...b.names },
-    values: { ...a.values, ...b.values },
-  };
 }
 
 /** A claim the caller has not read: `resolve` finds it once the file is known. */
@@ -142,28 +107,7 @@ export async function finalizeFile(
   guard?: Condition,
 ): Promise<FileItem | undefined> {
   const { claimId } = claimRef;
-  const pk = filePk(claimId, fileName);
-  const transient = outcome.outcome === "delivered" ? "delivering" : "failing";
-  const at = ctx.now().toISOString();
-  const details = clean({
-    transferId: outcome.transferId,
-    as2MessageId: outcome.as2MessageId,
-    disposition: outcome.disposition,
-    mdnMessageId: outcome.mdnMessageId,
-    mdnSourceKey: outcome.mdnSourceKey,
-    statusSourceKey: outcome.statusSourceKey,
-    ...(outcome.outcome === "failed"
-      ? {
-          failureCode: outcome.failureCode,
-          failureMessage: outcome.failureMessage,
-          failureReason: outcome.failureReason,
-        }
-      : { subject: outcome.subject }),
-  });
-  let file = await update<FileItem>(pk, {
-    set: { state: transient, outcomeAt: at, ...details },
-    condition: both(stateIn(allowedFrom), guard),
-  });
+  let file = await decideOutcome(claimId, fileName, outcome, ctx.now().toISOString(), allowedFrom, guard);
   const decided = file !== undefined;
   if (!file) {
     const current = await getFile(claimId, fileName);
@@ -499,4 +443,34 @@ export async function freshClaim(claimId: string): Promise<ClaimItem> {
   const c = await getClaim(claimId);
   if (!c) throw new Error(`claim ${claimId} is missing from the ledger`);
   return c;
+}
+
+/** Ends files and claims in this function (the reconciler's ending; settle hands off: hand-off.ts). */
+export function endingHere(ctx: OutcomeContext): Ending {
+  return {
+    async fail(claim, fileName, failed, allowedFrom) {
+      await finalizeFile(ctx, claim, fileName, failed, allowedFrom);
+    },
+    report: (claimId, fileName) => report(ctx, claimId, fileName),
+  };
+}
+
+/**
+ * A file handed off by the settle function (hand-off.ts): finishes what the ledger decided for it,
+ * or reports its claim when it has ended. Repeated and concurrent deliveries take the same
+ * idempotent steps as any other finish (fixed destination, conditional writes, stable event id).
+ */
+export async function finishHandedOff(ctx: OutcomeContext, msg: HandOffMessage): Promise<void> {
+  const file = await getFile(msg.claimId, msg.fileName);
+  if (!file) {
+    logger.warn("hand-off for a file missing from the ledger; ignored", { ...msg });
+    return;
+  }
+  if (file.state === "failing" || file.state === "delivering") {
+    await completeFile(ctx, await freshClaim(msg.claimId), file);
+  } else if ((FINAL_FILE_STATES as readonly string[]).includes(file.state)) {
+    await report(ctx, msg.claimId, msg.fileName);
+  } else {
+    logger.info("hand-off ignored: the file has no outcome decided", { ...msg, state: file.state });
+  }
 }

@@ -5,7 +5,7 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { parseSendKey, sendBatchPrefix } from "../../model/layout";
 import { decodeEventKey } from "../shared/s3-object";
-import { sendContext } from "./context";
+import { settleContext } from "./context";
 import { routeOf } from "./decide";
 import { parseQueueBody } from "./messages";
 import { handleFileMessage, handleBatch, advance } from "./stage";
@@ -32,7 +32,7 @@ export function workOf(record: SQSRecord): string {
 }
 
 export async function handler(event: SQSEvent, _context?: Context): Promise<SQSBatchResponse> {
-  const ctx = await sendContext();
+  const ctx = await settleContext();
   return eachRecord(
     event,
     async (record) => {

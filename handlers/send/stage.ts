@@ -56,7 +56,7 @@ import {
   type FileItem,
   type Member,
 } from "./claims";
-import { finalizeFile, isUnreadable, report, unreadableOutcome } from "./outcome";
+import { isUnreadable, unreadableOutcome } from "./unreadable";
 import { sendChunks, transmitClaim } from "./transmit";
 import { enqueue, type FileMessage } from "./messages";
 import type { SendContext } from "./context";
@@ -348,8 +348,7 @@ async function advanceClaim(ctx: SendContext, start: ClaimItem, owned = false): 
     if (claim.state === "rejected") {
       for (const m of claim.members) {
         await createFile(unstaged(claim, m, "staged"), ctx.now().getTime());
-        await finalizeFile(
-          ctx,
+        await ctx.ending.fail(
           claim,
           m.fileName,
           {
@@ -460,14 +459,14 @@ async function stageMember(
       // Not movable by the gateway (another KMS key, a copy source over 5 GB): reported in
       // failed/ with the reason, the upload left where it is; never retried in a loop.
       await createFile(unstaged(claim, m, "staged"), ctx.now().getTime());
-      await finalizeFile(ctx, claim, m.fileName, unreadableOutcome(e), ["staged"]);
+      await ctx.ending.fail(claim, m.fileName, unreadableOutcome(e), ["staged"]);
       return { left: false };
     }
     if (!(e instanceof MoveError) || e.reason === "verify-failed") throw e;
     // Replaced or deleted by the user after it settled: this version is not sent (a replacement has its own event).
     logger.info("upload withdrawn before it was staged", { claimId: claim.claimId, key: m.key, reason: e.reason });
     await createFile(unstaged(claim, m, "withdrawn"), ctx.now().getTime());
-    await report(ctx, claim.claimId, m.fileName);
+    await ctx.ending.report(claim.claimId, m.fileName);
     return { left: e.reason !== "destination-taken" };
   }
 }

@@ -25,7 +25,6 @@ import {
   type ClaimItem,
   type FileItem,
 } from "./claims";
-import { finalizeFile } from "./outcome";
 import { sendTransition } from "../api/index-hooks";
 import { enqueue, type RetryMessage } from "./messages";
 import type { SendContext } from "./context";
@@ -231,11 +230,11 @@ export async function sendChunks(
         return;
       }
       for (const rest of groups.slice(i)) {
-        for (const f of rest) await finalizeFile(ctx, claim, f.fileName, throttledOut(attempts, r), ["staged"]);
+        for (const f of rest) await ctx.ending.fail(claim, f.fileName, throttledOut(attempts, r), ["staged"]);
       }
       break;
     }
-    for (const f of group) await finalizeFile(ctx, claim, f.fileName, rejected(r), ["staged"]);
+    for (const f of group) await ctx.ending.fail(claim, f.fileName, rejected(r), ["staged"]);
     await update(claimPk(claimId), { add: { sentChunks: new Set([String(i)]) } });
   }
   if (closed) return;
@@ -320,7 +319,7 @@ export async function retryFile(ctx: SendContext, msg: RetryMessage): Promise<vo
     );
     return;
   }
-  await finalizeFile(ctx, claim, msg.fileName, r.retryable ? throttledOut(msg.throttled + 1, r) : rejected(r), [
+  await ctx.ending.fail(claim, msg.fileName, r.retryable ? throttledOut(msg.throttled + 1, r) : rejected(r), [
     "sending",
   ]);
 }

@@ -234,7 +234,8 @@ export class SendPipeline extends Construct {
       entry: "handlers/send/settle.ts",
       functionName: name("settle"),
       description: "Settles uploads under AS2/send/, claims them once, stages them and starts their AS2 transfer",
-      environment: common,
+      // Files that fail before they are sent are handed to the result function (handlers/send/hand-off.ts).
+      environment: { ...common, RESULTS_QUEUE_URL: results.queue.url },
       logRetentionDays: customer.logRetentionDays,
       kmsKeyArn: ctx.kmsKeyArn,
       timeoutSeconds: HANDLER_TIMEOUT_SECONDS,
@@ -255,7 +256,7 @@ export class SendPipeline extends Construct {
         table,
         enqueue,
         consume(send.queue),
-        publish,
+        { sid: "ResultsQueue", actions: ["sqs:SendMessage"], resources: [results.queue.arn] },
         { sid: "StartFileTransfer", actions: ["transfer:StartFileTransfer"], resources: connectorArns },
       ],
     });

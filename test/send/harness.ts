@@ -28,9 +28,9 @@ import { CONTINUATION_DELAY_SECONDS } from "../../handlers/send/stage";
 export const BUCKET = "acme-gateway";
 export const TABLE = "as2-acme-state";
 const QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/111122223333/as2-acme-send-uploads";
-const RESULTS_QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/111122223333/as2-acme-send-results";
 const RECEIVE_QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/111122223333/as2-acme-receive";
 export const BUS = "as2-acme";
+export const RESULTS_QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/111122223333/as2-acme-send-results";
 const cert = { signing: { pem: SAMPLE_CERT_PEM } };
 
 export interface Queued {
@@ -47,6 +47,13 @@ export class SendHarness {
   /** The transfer id returned for each of `transfers`. */
   readonly transferIds: string[] = [];
   private queued: Queued[] = [];
+  /** What the settle function handed off to the result function (results queue), not yet delivered. */
+  private handedOff: Record<string, unknown>[] = [];
+  /**
+   * Hand-offs are delivered to the result function when a settle invocation returns (as the results
+   * queue would, soon after); a test that loses or duplicates them sets this false and takes them.
+   */
+  deliverHandOffs = true;
   /** Claim continuations (scheduled before an upload is moved), kept apart: they matter when an invocation stops. */
   private continuations: Queued[] = [];
   /** Transfer events put on the results queue (by the send reconciler), for the result function. */
@@ -116,6 +123,8 @@ export class SendHarness {
     this.transfers.length = 0;
     this.transferIds.length = 0;
     this.queued = [];
+    this.handedOff = [];
+    this.deliverHandOffs = true;
     this.continuations = [];
     this.results = [];
     this.received = [];
@@ -131,7 +140,14 @@ export class SendHarness {
       .on(SendMessageCommand)
       .callsFake((input: { QueueUrl: string; MessageBody: string; DelaySeconds?: number }) => {
         if (input.QueueUrl === RESULTS_QUEUE_URL) {
-          this.results.push(JSON.parse(input.MessageBody));
+          // Two kinds share the results queue: settle's hand-offs of files that failed before sending
+          // ({kind: "finish"}) and Transfer events the send reconciler puts back.
+          const body = JSON.parse(input.MessageBody) as Record<string, unknown>;
+          if (body.kind === "finish") {
+            this.handedOff.push(body);
+            return { MessageId: `h-${this.handedOff.length}` };
+          }
+          this.results.push(body);
           return { MessageId: `r-${this.results.length}` };
         }
         if (input.QueueUrl === RECEIVE_QUEUE_URL) {
@@ -227,8 +243,26 @@ export class SendHarness {
     };
   }
 
-  settle(...bodies: unknown[]) {
-    return settleHandler(this.sqsEvent(bodies), {} as never);
+  async settle(...bodies: unknown[]) {
+    const r = await settleHandler(this.sqsEvent(bodies), {} as never);
+    if (this.deliverHandOffs) await this.deliverHandedOff();
+    return r;
+  }
+
+  /** Hand-offs sent since the last call (results queue), without delivering them. */
+  takeHandedOff(): Record<string, unknown>[] {
+    const q = this.handedOff;
+    this.handedOff = [];
+    return q;
+  }
+
+  /** Delivers the hand-offs to the result function; a record it fails is an error of the test. */
+  async deliverHandedOff(): Promise<number> {
+    const q = this.takeHandedOff();
+    if (!q.length) return 0;
+    const r = await this.result(...q);
+    if (r.batchItemFailures.length) throw new Error(`result reported ${r.batchItemFailures.length} failure(s)`);
+    return q.length;
   }
 
   result(...events: unknown[]) {

@@ -168,8 +168,18 @@ describe("send pipeline in the customer stack", () => {
     });
     expect(sid("StartFileTransfer").Resource).toHaveLength(2);
     expect(sid("Ledger").Resource).toEqual([expect.stringMatching(/^\$\{aws_dynamodb_table\..+\.arn\}$/)]);
-    expect(sid("DomainEvents").Resource).toEqual([expect.stringMatching(/^\$\{aws_cloudwatch_event_bus\..+\.arn\}$/)]);
     expect(sid("SendQueue").Resource).toEqual([ref("aws_sqs_queue", id("aws_sqs_queue", "send/uploads-queue"), "arn")]);
+    // Settle publishes nothing (least privilege): it hands failed files to the result function, which publishes.
+    expect(statements.flatMap((s) => s.Action)).not.toContain("events:PutEvents");
+    expect(sid("ResultsQueue")).toMatchObject({
+      Action: ["sqs:SendMessage"],
+      Resource: [ref("aws_sqs_queue", id("aws_sqs_queue", "send/results-queue"), "arn")],
+    });
+    expect(body("aws_lambda_function", "send/settle/fn").environment.variables.RESULTS_QUEUE_URL).toBe(
+      ref("aws_sqs_queue", id("aws_sqs_queue", "send/results-queue"), "url"),
+    );
+    const published = policyOf(tf, "result").Statement.find((s) => s.Sid === "DomainEvents")!;
+    expect(published.Resource).toEqual([expect.stringMatching(/^\$\{aws_cloudwatch_event_bus\..+\.arn\}$/)]);
     // The sweep only lists and enqueues.
     expect(
       policyOf(tf, "sweep")
