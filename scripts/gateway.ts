@@ -2,7 +2,7 @@
  * The operator's command for a deployed customer (AWS SDK, the standard credential chain) or the
  * sandbox (the AWS_ENDPOINT_URL_* variables redirect every client):
  *
- *   npm run gateway -- status  <customer>                open work by state and age, DLQ depths, last reconciler run
+ *   npm run gateway -- status  <customer>                open work by state and age, DLQ depths, last reconciler runs
  *   npm run gateway -- redrive <customer>                every dead-letter queue back into its own source queue
  *   npm run gateway -- resend  <customer> <failed key>   a failed send back into AS2/send/ as a new message
  *   npm run gateway -- reindex <customer> [--table <name>]  the REST API's message index rebuilt from the bucket's records
@@ -114,10 +114,13 @@ async function status(customer: string, out: (line: string) => void): Promise<vo
     );
     out(`  ${q.dlq}: ${a.Attributes?.ApproximateNumberOfMessages ?? "?"}`);
   }
+  // The send and receive reconcilers record their runs side by side in one item (handlers/shared/open-work.ts).
   const last = (await ddb.send(new GetCommand({ TableName: table, Key: { pk: LAST_RUN_PK } }))).Item;
-  out(
-    last ? `last reconciler run: ${String(last.at)} (${age(String(last.at), now)} ago)` : "last reconciler run: never",
-  );
+  const runs = (["send", "receive"] as const).map((direction) => {
+    const at = (last?.[direction] as { at?: unknown } | undefined)?.at;
+    return typeof at === "string" ? `${direction} ${at} (${age(at, now)} ago)` : `${direction} never`;
+  });
+  out(`last reconciler runs: ${runs.join(", ")}`);
 }
 
 async function redrive(customer: string, out: (line: string) => void): Promise<void> {

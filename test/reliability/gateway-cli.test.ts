@@ -10,6 +10,7 @@ import { PIPELINE_DOCUMENT_VERSION } from "../../model/pipeline-document";
 import { ListStateMachinesCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { mockClient } from "aws-sdk-client-mock";
 import { SendHarness, BUCKET } from "../send/harness";
+import { recordRun } from "../../handlers/shared/open-work";
 
 let h: SendHarness;
 beforeAll(async () => {
@@ -24,18 +25,19 @@ async function run(...argv: string[]): Promise<{ code: number; lines: string[] }
   return { code, lines };
 }
 
-it("status lists open work by kind, state and age, the dead-letter queues' depths and the last reconciler run", async () => {
+it("status lists open work by kind, state and age, the dead-letter queues' depths and each reconciler's last run", async () => {
   h.sqs.on(GetQueueUrlCommand).callsFake((i: { QueueName: string }) => ({ QueueUrl: `https://q/${i.QueueName}` }));
   h.sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: "2" } });
   const o = await h.upload("AS2/send/ACME/PARTNER/waiting.xml", "waiting");
   h.at(o.lastModified!, 16);
   await h.settle(h.s3Event(o));
+  await recordRun("send", h.clock(), BUCKET, { reconciled: 0 });
   const { code, lines } = await run("status", "acme");
   expect(code).toBe(0);
   expect(lines.some((l) => /^ {2}send-file sent: 1, oldest \d+s$/.test(l))).toBe(true);
   expect(lines.some((l) => /waiting\.xml since /.test(l))).toBe(true);
   for (const q of deadLetterQueues("acme")) expect(lines).toContain(`  ${q.dlq}: 2`);
-  expect(lines.at(-1)).toMatch(/^last reconciler run: /);
+  expect(lines.at(-1)).toMatch(/^last reconciler runs: send \S+ \(\d+[smh] ago\), receive never$/);
 });
 
 it("resend puts a failed send back under AS2/send/ as a new message, next to (never over) a file of that name", async () => {
