@@ -18,7 +18,7 @@ import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { pipelineOf, type PipelineDocument, type PipelinePartner } from "../../model/pipeline-document";
 import type { PostTransactionRequest, TransactionAccepted } from "../../model/api/schemas";
 import { loadPipelineDocument } from "../pipeline/config";
-import { transactionMessage } from "../pipeline/transaction-message";
+import { messageContext, transactionMessage } from "../pipeline/transaction-message";
 import { canSeeStation, type Caller } from "./auth";
 import type { ApiContext } from "./context";
 import { ApiProblem } from "./http";
@@ -116,19 +116,13 @@ export async function postTransaction(
   const pipeline: PipelinePartner | undefined = doc && pipelineOf(doc, station, partner);
   if (!doc || !pipeline) throw noPipeline(station, partner);
   const etag = postedTransactionEtag(body.transactionId);
-  // The fields split-file.ts's messageContext() gives a split transaction, from the same pipeline entry.
   const message = transactionMessage(
-    {
-      customer: doc.customer,
-      station: pipeline.station,
-      partner: pipeline.partner,
-      test: pipeline.test,
-      format: pipeline.format,
-      table: pipeline.table,
-      source: { bucket: ctx.bucket, key: `${REST_SOURCE_KEY_PREFIX}${body.transactionId}`, etag },
-      receivedAt: ctx.now().toISOString(),
-      ...(pipeline.enrichUrl ? { enrich: { url: pipeline.enrichUrl } } : {}),
-    },
+    messageContext(
+      doc,
+      pipeline,
+      { bucket: ctx.bucket, key: `${REST_SOURCE_KEY_PREFIX}${body.transactionId}`, etag },
+      ctx.now().toISOString(),
+    ),
     {
       position: 0,
       body: body.transactionMessage,

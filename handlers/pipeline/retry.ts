@@ -9,7 +9,8 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { StartExecutionCommand, type SFNClient } from "@aws-sdk/client-sfn";
 import type { PipelineDocument } from "../../model/pipeline-document";
 import { splitter } from "./split";
-import { messageContext, open } from "./split-file";
+import { open } from "./split-file";
+import { messageContext } from "./transaction-message";
 import { MAX_EXECUTION_NAME, transactionMessage } from "./transaction-message";
 
 export interface RetryDeps {

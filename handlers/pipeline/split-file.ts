@@ -11,7 +11,7 @@ import { pipelineOf, type PipelineDocument, type PipelinePartner } from "../../m
 import { copySource, putJson } from "../shared/s3-object";
 import type { PipelineSource } from "./source";
 import { EnvelopeError, splitter } from "./split";
-import { transactionMessage, type SourceObject, type TransactionMessage } from "./transaction-message";
+import { messageContext, transactionMessage, type SourceObject, type TransactionMessage } from "./transaction-message";
 
 /** SendMessageBatch takes at most 10 entries. */
 export const ENQUEUE_BATCH = 10;
@@ -66,26 +66,6 @@ export async function open(
     }
   }
   return undefined;
-}
-
-/** What every message of one file shares. */
-export function messageContext(
-  doc: PipelineDocument,
-  pipeline: PipelinePartner,
-  source: SourceObject,
-  receivedAt: string,
-) {
-  return {
-    customer: doc.customer,
-    station: pipeline.station,
-    partner: pipeline.partner,
-    test: pipeline.test,
-    format: pipeline.format,
-    table: pipeline.table,
-    source,
-    receivedAt,
-    ...(pipeline.enrichUrl ? { enrich: { url: pipeline.enrichUrl } } : {}),
-  };
 }
 
 export async function splitFile(source: PipelineSource, deps: SplitDeps): Promise<SplitOutcome> {

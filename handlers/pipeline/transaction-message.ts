@@ -12,6 +12,7 @@
  * characters, '-' and the position.
  */
 import { createHash } from "node:crypto";
+import type { PipelineDocument, PipelinePartner } from "../../model/pipeline-document";
 import type { Transaction } from "./split/types";
 
 export interface SourceObject {
@@ -21,6 +22,26 @@ export interface SourceObject {
   readonly etag: string;
   /** S3 VersionId when the bucket is versioned (kept for the record only). */
   readonly versionId?: string;
+}
+
+/** What every message of one source shares (a split file, or a transaction posted to the REST API). */
+export function messageContext(
+  doc: PipelineDocument,
+  pipeline: PipelinePartner,
+  source: SourceObject,
+  receivedAt: string,
+) {
+  return {
+    customer: doc.customer,
+    station: pipeline.station,
+    partner: pipeline.partner,
+    test: pipeline.test,
+    format: pipeline.format,
+    table: pipeline.table,
+    source,
+    receivedAt,
+    ...(pipeline.enrichUrl ? { enrich: { url: pipeline.enrichUrl } } : {}),
+  };
 }
 
 export interface TransactionMessage {

@@ -18,7 +18,8 @@ import {
 import { forgetPipelineDocument } from "../../handlers/pipeline/config";
 import type { TransactionMessage } from "../../handlers/pipeline/transaction-message";
 import { MAX_POSTED_MESSAGE_BYTES, postedEnvelope } from "../../handlers/api/transactions";
-import { MAX_MESSAGE_BYTES, messageContext } from "../../handlers/pipeline/split-file";
+import { MAX_MESSAGE_BYTES } from "../../handlers/pipeline/split-file";
+import { messageContext } from "../../handlers/pipeline/transaction-message";
 
 const QUEUE = "https://sqs.eu-west-1.amazonaws.com/123456789012/as2-acme-transactions";
 const sqs = mockClient(SQSClient);
