@@ -102,7 +102,13 @@ describe("the hand-off of a file that fails before it is sent", () => {
   it("delivered twice at once and twice in one batch: one payload, one record, one event", async () => {
     const { key, id, handOff } = await refusedUpload("twice.edi");
     const results = await Promise.all([h.result(handOff), h.result(handOff), h.result(handOff, handOff)]);
-    for (const r of results) expect(r.batchItemFailures).toEqual([]);
+    // A copy that loses the race to a concurrent one may ask SQS for another delivery (seen once in
+    // ~5 full runs): SQS gives it, and it must then end without doing anything twice.
+    let again = results.reduce((n, r) => n + r.batchItemFailures.length, 0);
+    expect(again).toBeLessThan(4);
+    for (let round = 0; again > 0 && round < 3; round++)
+      again = (await h.result(...Array.from({ length: again }, () => handOff))).batchItemFailures.length;
+    expect(again).toBe(0);
     await expectFinished(key, id, String(handOff.claimId), "twice.edi");
     // Later again (a redelivery): nothing more.
     expect((await h.result(handOff)).batchItemFailures).toEqual([]);
