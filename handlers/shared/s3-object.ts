@@ -349,7 +349,9 @@ export const MAX_DELETE_KEYS = 1000;
  * the XML request body"). S3 answers 200 even when some keys fail: the failures are per key in
  * `Errors` and are returned here, for the caller to judge; a key that does not exist counts as
  * deleted (S3 API reference, DeleteObjects). Quiet mode: the answer lists the failures only.
- * Throws when the request itself fails.
+ * Each key is authorized as its own delete: `s3:DeleteObject`, and `s3:DeleteObjectVersion` with a
+ * VersionId (DeleteObjects "Permissions"); a key the role may not delete is an `AccessDenied` in
+ * `Errors`, not a failed request. Throws when the request itself fails.
  */
 export async function deleteMany(
   s3: S3Client,
