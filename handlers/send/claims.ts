@@ -125,6 +125,8 @@ export interface FileItem {
   readonly disposition?: string;
   readonly mdnSourceKey?: string;
   readonly statusSourceKey?: string;
+  /** Status files Transfer wrote for earlier attempts (retried): deleted with the staged copy at the end. */
+  readonly earlierStatusKeys?: string[];
   readonly mdnMessageId?: string;
   readonly subject?: string;
 }

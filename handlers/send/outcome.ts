@@ -4,7 +4,7 @@
  * reported as one). Each step is idempotent: the destination is fixed in the ledger before any
  * copy, copies are repeatable, the source is deleted last, and the event id is stable.
  */
-import { DeleteObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import {
   outboxKey,
@@ -24,6 +24,7 @@ import { publishDomainEvents } from "../shared/domain-events";
 import { clean, outboundIdOfMember, sendTransition } from "../api/index-hooks";
 import { logger } from "../shared/logger";
 import { decideOutcome } from "./decision";
+import { dropStaging } from "./drop-staging";
 import { isUnreadable, unreadableOutcome } from "./unreadable";
 import type { Ending, HandOffMessage } from "./hand-off";
 import {
@@ -239,7 +240,9 @@ async function completeFile(ctx: OutcomeContext, claim: ClaimItem, file: FileIte
   let mdn: string | undefined;
   if (file.mdnSourceKey) {
     const r = (await copyExact(ctx.s3, ctx.bucket, { key: file.mdnSourceKey, etag: "", size: 0 }, mdnKey(dest))).status;
-    if (r === "copied" || r === "exists") mdn = mdnKey(dest);
+    // Missing: an earlier attempt may have copied it, then deleted Transfer's (dropStaging).
+    if (r === "copied" || r === "exists" || (r === "missing" && (await headObject(ctx.s3, ctx.bucket, mdnKey(dest)))))
+      mdn = mdnKey(dest);
     else logger.warn("MDN named by Transfer was not found", { claimId: claim.claimId, mdnKey: file.mdnSourceKey });
   }
   const record = recordKey(dest);
@@ -249,7 +252,7 @@ async function completeFile(ctx: OutcomeContext, claim: ClaimItem, file: FileIte
   if (fromUpload && member) {
     await deleteExact(ctx.s3, ctx.bucket, source);
     await releaseObjects(ctx.bucket, [member], claim.claimId);
-  } else await ctx.s3.send(new DeleteObjectCommand({ Bucket: ctx.bucket, Key: file.sourceKey }));
+  } else await dropStaging(ctx.s3, ctx.bucket, file, mdn !== undefined);
   const done = {
     state: delivered ? ("delivered" as const) : ("failed" as const),
     outcomeKey: dest,

@@ -127,7 +127,7 @@ export async function handleTransferEvent(ctx: SendContext, raw: unknown): Promi
       const maxAttempts = Math.min(ctx.routing.doc.retry.maxAttempts, c.maxAttempts ?? Infinity); // small-cap codes
       const attempts = Math.max(1, file.attempts);
       if (c.class === "transient" && attempts < maxAttempts) {
-        await scheduleRetry(ctx, claim, file, ev, attempts, c.code);
+        await scheduleRetry(ctx, claim, file, ev, attempts, c.code, common.statusSourceKey);
         return;
       }
       const reason = c.class === "transient" ? `gave up after ${attempts} attempts: ${c.advice}` : c.advice;
@@ -199,6 +199,7 @@ async function scheduleRetry(
   ev: TransferEvent,
   attempts: number,
   code: string,
+  statusKey: string | undefined,
 ): Promise<void> {
   const delay = backoffSeconds(attempts, ctx.routing.doc.retry);
   const dueAt = new Date(ctx.now().getTime() + delay * 1000).toISOString();
@@ -218,6 +219,8 @@ async function scheduleRetry(
     state: "retrying" as const,
     attempts,
     previousTransferIds: previous,
+    // Kept for the file's end, which deletes them with the staged copy in one request (drop-staging.ts).
+    ...(statusKey ? { earlierStatusKeys: [...(file.earlierStatusKeys ?? []), statusKey] } : {}),
     failureCode: code,
     failureMessage: ev.failureMessage,
   };

@@ -7,6 +7,7 @@ import {
   HeadObjectCommand,
   CopyObjectCommand,
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   PutObjectCommand,
   GetObjectCommand,
   type HeadObjectCommandOutput,
@@ -321,6 +322,64 @@ export async function deleteExact(s3: S3Client, bucket: string, source: MoveSour
   } catch (e) {
     if (!isPreconditionFailed(e) && !isNotFound(e)) throw e;
   }
+}
+
+/** One object of a multi-object delete: the exact version, or only while it has this ETag, when given. */
+export interface DeleteTarget {
+  readonly key: string;
+  readonly versionId?: string;
+  readonly etag?: string;
+}
+
+/** An object a multi-object delete left in place, with S3's per-key error code. */
+export interface NotDeleted {
+  readonly key: string;
+  readonly code: string;
+  readonly message?: string;
+}
+
+/** DeleteObjects takes at most 1000 keys per request (S3 API reference, DeleteObjects). */
+export const MAX_DELETE_KEYS = 1000;
+
+/**
+ * Deletes several objects in one request (DeleteObjects). Each object may name its exact version
+ * (`VersionId`) or an ETag the delete is conditional on: `ObjectIdentifier` takes both in general
+ * purpose buckets (S3 API reference, ObjectIdentifier; S3 user guide, "How to perform conditional
+ * deletes": for DeleteObjects "you must provide the ETag value in the ETag element of the object in
+ * the XML request body"). S3 answers 200 even when some keys fail: the failures are per key in
+ * `Errors` and are returned here, for the caller to judge; a key that does not exist counts as
+ * deleted (S3 API reference, DeleteObjects). Quiet mode: the answer lists the failures only.
+ * Each key is authorized as its own delete: `s3:DeleteObject`, and `s3:DeleteObjectVersion` with a
+ * VersionId (DeleteObjects "Permissions"); a key the role may not delete is an `AccessDenied` in
+ * `Errors`, not a failed request. Throws when the request itself fails.
+ */
+export async function deleteMany(
+  s3: S3Client,
+  bucket: string,
+  targets: readonly DeleteTarget[],
+): Promise<NotDeleted[]> {
+  const unique = [...new Map(targets.map((t) => [`${t.key}\u0000${t.versionId ?? ""}`, t])).values()];
+  if (unique.length === 0) return [];
+  if (unique.length > MAX_DELETE_KEYS)
+    throw new Error(`DeleteObjects takes at most ${MAX_DELETE_KEYS} keys, ${unique.length} were given`);
+  const r = await s3.send(
+    new DeleteObjectsCommand({
+      Bucket: bucket,
+      Delete: {
+        Quiet: true,
+        Objects: unique.map((t) => ({
+          Key: t.key,
+          ...(t.versionId ? { VersionId: t.versionId } : {}),
+          ...(t.etag ? { ETag: t.etag } : {}),
+        })),
+      },
+    }),
+  );
+  return (r.Errors ?? []).map((e) => ({
+    key: e.Key ?? "",
+    code: e.Code ?? "Unknown",
+    ...(e.Message ? { message: e.Message } : {}),
+  }));
 }
 
 /**

@@ -74,6 +74,22 @@ function acceptAnyAccessKey(req: { headers: Record<string, string | string[] | u
   if (key && !AWSAccount.registry.has(key)) AWSAccount.DUMMY_ACCOUNT.createKeyPair(key, key);
 }
 
+/**
+ * s3rver's DeleteObjects deletes its keys concurrently, each then removing the folders it left empty
+ * (readdir, rmdir): two keys of one folder race and the request fails with a 500 that S3 never
+ * answers. One delete at a time (as in test/helpers/local-servers.ts).
+ */
+function serializeDeletes(s3rver: unknown): void {
+  const { store } = s3rver as { store: { deleteObject(bucket: string, key: string): Promise<void> } };
+  const original = store.deleteObject.bind(store);
+  let previous: Promise<unknown> = Promise.resolve();
+  store.deleteObject = (bucket, key) => {
+    const run = previous.then(() => original(bucket, key));
+    previous = run.catch(() => undefined);
+    return run;
+  };
+}
+
 export interface StorageServers {
   readonly s3Endpoint: string;
   readonly dynamoEndpoint: string;
@@ -93,6 +109,7 @@ export async function startStorageServers(workDir: string): Promise<StorageServe
     allowMismatchedSignatures: true,
   });
   const addr = (await s3rver.run()) as AddressInfo;
+  serializeDeletes(s3rver);
   s3rver.httpServer.prependListener("request", (req: { headers: Record<string, string>; url?: string }) => {
     acceptAnyAccessKey(req);
     const source = req.headers["x-amz-copy-source"];

@@ -48,12 +48,30 @@ export function reencodeCopySourceForS3rver(header: string): string {
   return `${encodeURI(decoded)}${query !== undefined ? `?${query}` : ""}`;
 }
 
+/**
+ * s3rver's multi-object delete (DeleteObjects) deletes its keys concurrently, and each delete then
+ * removes the directories it left empty (readdir, then rmdir): two keys of one folder race, and the
+ * loser's rmdir fails with ENOENT, which s3rver answers as 500 InternalError (real S3 deletes them).
+ * One delete at a time, the fake answers as S3 does; handler code is not bent to the quirk.
+ */
+export function serializeS3rverDeletes(s3rver: unknown): void {
+  const store = (s3rver as { store: { deleteObject(bucket: string, key: string): Promise<void> } }).store;
+  const original = store.deleteObject.bind(store);
+  let previous: Promise<unknown> = Promise.resolve();
+  store.deleteObject = (bucket, key) => {
+    const run = previous.then(() => original(bucket, key));
+    previous = run.catch(() => undefined);
+    return run;
+  };
+}
+
 /** Starts both servers and points the process environment (and the handlers' clients) at them. */
 export async function startLocalAws(): Promise<LocalAws> {
   const dir = mkdtempSync(join(tmpdir(), "s3rver-"));
   const s3Requests: string[] = [];
   const s3rver = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: dir, configureBuckets: [] });
   const s3Addr = (await s3rver.run()) as AddressInfo;
+  serializeS3rverDeletes(s3rver);
   const s3Endpoint = `http://127.0.0.1:${s3Addr.port}`;
   const server = s3rver.httpServer;
   server.prependListener("request", (req: { method: string; url: string; headers: Record<string, string> }) => {

@@ -44,7 +44,10 @@ const BOUNDARIES: ReadonlyArray<readonly [string, () => void]> = [
   ["during the copy to outbox/", s3Fails((r) => r.op === "CopyObject" && routed(r.key) && !isSidecarKey(r.key))],
   ["after the payload copy, before the MDN copy", s3Fails((r) => r.op === "CopyObject" && isSidecarKey(r.key))],
   ["after the MDN, before the record", s3Fails((r) => r.op === "PutObject" && routed(r.key))],
-  ["after the record, before the staged file is deleted", s3Fails((r) => r.op === "DeleteObject" && staging(r.key))],
+  [
+    "after the record, before the staged file is deleted",
+    s3Fails((r) => r.op === "DeleteObjects" && (r.objects ?? []).some((o) => staging(o.key))),
+  ],
   [
     "before the domain event is published",
     () => m.h.eventBridge.on(PutEventsCommand).rejectsOnce(new Error("EventBridge unavailable")),

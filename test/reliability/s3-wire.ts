@@ -1,7 +1,8 @@
 /**
  * A loopback proxy in front of s3rver that makes the wire visible and the fake honest:
  * - records every request of the code under test: operation, key, `versionId`, `If-None-Match`,
- *   `If-Match`, copy source and its `x-amz-copy-source-if-match`, and the status answered;
+ *   `If-Match`, copy source and its `x-amz-copy-source-if-match`, the objects a DeleteObjects
+ *   names, and the status answered;
  * - enforces the conditional requests s3rver ignores (`If-None-Match: *` on PutObject/CopyObject,
  *   `If-Match` on DeleteObject, `x-amz-copy-source-if-match`) with S3's answer (412), serialised
  *   per key so that concurrent writers meet the same race S3 arbitrates;
@@ -25,7 +26,38 @@ export interface WireRequest {
   readonly ifMatch?: string;
   readonly copySource?: string;
   readonly copySourceIfMatch?: string;
+  /** DeleteObjects: the objects its body names (key, and the version or ETag it is conditional on). */
+  readonly objects?: readonly DeletedObject[];
   status: number;
+}
+
+export interface DeletedObject {
+  readonly key: string;
+  readonly versionId?: string;
+  readonly etag?: string;
+}
+
+const XML_ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
+
+function unescapeXml(s: string): string {
+  return s.replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (m, e: string) =>
+    e[0] === "#"
+      ? String.fromCodePoint(e[1] === "x" || e[1] === "X" ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10))
+      : (XML_ENTITIES[e] ?? m),
+  );
+}
+
+/** The `<Object>` entries of a DeleteObjects body (S3 API reference, Delete and ObjectIdentifier). */
+export function deleteObjectsOf(body: string): DeletedObject[] {
+  const field = (xml: string, name: string) => {
+    const m = new RegExp(`<${name}>([\\s\\S]*?)</${name}>`).exec(xml);
+    return m ? unescapeXml(m[1]!) : undefined;
+  };
+  return [...body.matchAll(/<Object>([\s\S]*?)<\/Object>/g)].map(([, xml]) => {
+    const versionId = field(xml!, "VersionId");
+    const etag = field(xml!, "ETag");
+    return { key: field(xml!, "Key") ?? "", ...(versionId ? { versionId } : {}), ...(etag ? { etag } : {}) };
+  });
 }
 
 export interface Fault {
@@ -133,6 +165,7 @@ export async function startS3Wire(target: string): Promise<S3Wire> {
       ...(header(req.headers, "x-amz-copy-source-if-match")
         ? { copySourceIfMatch: header(req.headers, "x-amz-copy-source-if-match")! }
         : {}),
+      ...(what.op === "DeleteObjects" ? { objects: deleteObjectsOf(body.toString("utf8")) } : {}),
       status: 0,
     };
     requests.push(rec);

@@ -1,0 +1,68 @@
+/**
+ * The last S3 step of a sent file's end (its payload, MDN and record are in outbox/ or failed/):
+ * the staged copy and the files Transfer wrote for its transfers go in one DeleteObjects request.
+ * Lifecycle never expires a current version under the gateway's working prefix (issue #11), so
+ * what is not deleted here stays forever: Transfer's MDN and status file would be two objects per
+ * message.
+ */
+import type { S3Client } from "@aws-sdk/client-s3";
+import { deleteMany, type DeleteTarget } from "../shared/s3-object";
+import { logger } from "../shared/logger";
+import type { FileItem } from "./claims";
+
+/**
+ * Transfer writes a sent file's status file and MDN to `processed/` or `failed/` beside the file
+ * it sent (DESIGN.md, "file names"; AWS Transfer user guide, AS2 file names). A key the ledger
+ * holds is only deleted when it is there: named by an event of this file's transfers, and in its
+ * own claim's staging directory, never the staged payload itself nor anything a user wrote.
+ */
+function isTransferFileOf(stagedKey: string, key: string): boolean {
+  const dir = stagedKey.slice(0, stagedKey.lastIndexOf("/") + 1);
+  return dir.length > 0 && key.startsWith(dir) && /^(processed|failed)\/[^/]+$/.test(key.slice(dir.length));
+}
+
+/**
+ * What Transfer wrote for this file that the ledger knows by key (events' `json-key`/`mdn-key`,
+ * never a listing): the deciding attempt's status file, its MDN once copied beside the payload
+ * (`mdnCopied`; nothing is deleted before its copy), and the status files of earlier attempts.
+ */
+export function transferFilesOf(file: FileItem, mdnCopied: boolean): string[] {
+  const named = [
+    file.statusSourceKey,
+    ...(mdnCopied ? [file.mdnSourceKey] : []),
+    ...(file.earlierStatusKeys ?? []),
+  ].filter((k): k is string => k !== undefined);
+  const kept = named.filter((k) => !isTransferFileOf(file.sourceKey, k));
+  if (kept.length)
+    logger.warn("a Transfer file named outside the file's staging directory is not deleted", {
+      claimId: file.claimId,
+      fileName: file.fileName,
+      keys: kept,
+    });
+  return [...new Set(named.filter((k) => isTransferFileOf(file.sourceKey, k)))];
+}
+
+/**
+ * Deletes the staged copy and Transfer's files of `file` in one request. The staged copy is
+ * deleted as before (by key: only the gateway writes it); if S3 does not delete it, this throws,
+ * as the single DeleteObject did: the file keeps its decided state and its owner (the redelivered
+ * event, the reconciler) finishes it again, which repeats nothing but this request. Transfer's
+ * files that are not deleted are logged and left: the send has ended, and they must never fail it.
+ */
+export async function dropStaging(s3: S3Client, bucket: string, file: FileItem, mdnCopied: boolean): Promise<void> {
+  const transferFiles = transferFilesOf(file, mdnCopied);
+  const targets: DeleteTarget[] = [{ key: file.sourceKey }, ...transferFiles.map((key) => ({ key }))];
+  const notDeleted = await deleteMany(s3, bucket, targets);
+  const staged = notDeleted.find((e) => e.key === file.sourceKey);
+  const others = notDeleted.filter((e) => e.key !== file.sourceKey);
+  if (others.length)
+    logger.warn("Transfer's files of an ended send were not deleted", {
+      claimId: file.claimId,
+      fileName: file.fileName,
+      notDeleted: others,
+    });
+  if (staged)
+    throw new Error(
+      `staged copy s3://${bucket}/${file.sourceKey} was not deleted (${staged.code}${staged.message ? `: ${staged.message}` : ""}); the file is finished again on its next delivery`,
+    );
+}
