@@ -5,7 +5,7 @@
  * through the real handler against s3rver and dynalite.
  */
 import { PutEventsCommand } from "@aws-sdk/client-eventbridge";
-import { startLocalAws, type LocalAws } from "../helpers/local-servers";
+import type { LocalAws } from "../helpers/local-servers";
 import { s3Client } from "../../handlers/shared/clients";
 import { getItem } from "../../handlers/shared/ledger";
 import { messagePk, updateMessage } from "../../handlers/receive/message-index";
@@ -22,6 +22,7 @@ import {
   read,
   readJson,
   setUpCustomer,
+  startReceiveAws,
   storedKey,
   userKeys,
   type TestCustomer,
@@ -29,7 +30,7 @@ import {
 
 let aws: LocalAws;
 beforeAll(async () => {
-  aws = await startLocalAws();
+  aws = await startReceiveAws();
 });
 afterAll(() => aws.stop());
 beforeEach(() => acceptAllEvents());

@@ -45,7 +45,7 @@ const payloadDelete = (r: WireRequest) =>
 
 /** name, fault, and whether the lease stays held (then redeliveries wait for it to run out). */
 const BOUNDARIES: ReadonlyArray<readonly [string, () => void, boolean]> = [
-  ["before the message is claimed", crashIn(messageIndex, "startRouting"), false],
+  ["before the message is claimed (with its inbox name)", crashIn(messageIndex, "startRoutingReserved"), false],
   ["after the claim, before the inbox key is reserved", crashIn(destination, "reserveDestination"), false],
   ["after the reservation, before it is recorded", crashIn(messageIndex, "recordRouting"), false],
   [
