@@ -6,7 +6,14 @@
  * the status file beside it.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { ROUTING_DOCUMENT_KEY, inboundSidecarKeys, isSidecarKey, mdnKey, recordKey } from "../../model/layout";
+import {
+  ROUTING_DOCUMENT_KEY,
+  inboundSidecarKeys,
+  inboxKey,
+  isSidecarKey,
+  mdnKey,
+  recordKey,
+} from "../../model/layout";
 import { getItem } from "../../handlers/shared/ledger";
 import { messagePk } from "../../handlers/receive/message-index";
 import type { LocalAws } from "../helpers/local-servers";
@@ -164,4 +171,46 @@ it("as2gateway plain names: one HeadObject more, of the name any message may get
     "DeleteObject status 204",
   ]);
   expect(r.dynamo).toEqual(["GetItem", "TransactWriteItems", "UpdateItem", "UpdateItem"]);
+});
+
+describe("what the removed requests checked is still checked", () => {
+  it("mftgateway: an object a user put at exactly the message's inbox key is not replaced (the copy's 412), the message takes the next name", async () => {
+    const c = await setUpCustomer(aws, { layout: "mftgateway" });
+    const p = c.partner("PARTNER");
+    const messageId = "req-4@partner";
+    const key = storedKey(p, "taken.edi", messageId);
+    await put(aws, c.bucket, key, "the message");
+    const route = { station: p.station, partner: p.partner, test: p.test };
+    const file = { route, fileName: "taken.edi", at: new Date(START), seed: messageId };
+    const own = inboxKey("mftgateway", file);
+    await put(aws, c.bucket, own, "a user's file");
+    const event = payloadCompleted(c, p, { messageId, fileKey: key, requesterFileName: "taken.edi", start: START });
+    expect(await invoke(event)).toEqual({ batchItemFailures: [] });
+    const next = inboxKey("mftgateway", { ...file, seed: `${messageId}#1` }, "plain", 1);
+    expect(await read(aws, c.bucket, own)).toBe("a user's file");
+    expect(await read(aws, c.bucket, next)).toBe("the message");
+    expect(await getItem(messagePk(p.agreementId, messageId))).toMatchObject({ state: "received", dest: next });
+    expect(ofMessage().filter((w) => w.op === "CopyObject" && w.key === own)).toMatchObject([{ status: 412 }]);
+    expect(await read(aws, c.bucket, key)).toBeUndefined();
+  });
+
+  it("a status file that a resend's replaced after it was read stays for that resend (the delete is If-Match its ETag)", async () => {
+    const c = await setUpCustomer(aws, { layout: "mftgateway" });
+    const p = c.partner("PARTNER");
+    const messageId = "req-5@partner";
+    const key = storedKey(p, "s.edi", messageId);
+    const side = inboundSidecarKeys(key);
+    await put(aws, c.bucket, key, "first");
+    await put(aws, c.bucket, side.status, JSON.stringify({ "start-timestamp": START, disposition: DISPOSITION }));
+    const resent = JSON.stringify({ "start-timestamp": "2026-11-22T18:00:00.000Z", disposition: "resent" });
+    aws.wire.hooks.push({
+      when: (w) => w.op === "DeleteObject" && w.key === side.status,
+      run: () => put(aws, c.bucket, side.status, resent),
+    });
+    const event = payloadCompleted(c, p, { messageId, fileKey: key, requesterFileName: "s.edi", start: START });
+    expect(await invoke(event)).toEqual({ batchItemFailures: [] });
+    expect(await read(aws, c.bucket, side.status)).toBe(resent);
+    const item = await getItem<{ pk: string; dest: string }>(messagePk(p.agreementId, messageId));
+    expect(await readJson(aws, c.bucket, recordKey(item!.dest))).toMatchObject({ mdn: { disposition: DISPOSITION } });
+  });
 });
