@@ -23,7 +23,7 @@ import {
   transactOrReasons,
   type LedgerItem,
 } from "../shared/ledger";
-import { toAttributes } from "../shared/attribute-values";
+import { fromAttributes, toAttributes } from "../shared/attribute-values";
 import { RESERVATION_LEASE_MS, destinationPk } from "../shared/destination";
 
 /** Long enough to recognise a partner's resend of an old message. */
@@ -270,9 +270,26 @@ export async function updateEarlyMdn(pk: string, mdn: MdnInfo): Promise<boolean>
   return writeMessage(pk, { mdn }, { state: "pending" });
 }
 
-/** The MDN status of a message already routed (`received` or `failed`), for the delivery `item` recorded. */
-export async function recordMdn(item: MessageItem, mdn: MdnInfo, mdnDest: string | undefined): Promise<boolean> {
-  return writeMessage(item.pk, stripUndefined({ mdn, mdnDest }), { state: item.state, occurrence: item.occurrence });
+/**
+ * The MDN status of a message already routed (`received` or `failed`), for the delivery `item`
+ * recorded: the item as written (UpdateItem `ReturnValues: ALL_NEW`, no read after it), or
+ * undefined when the item changed first.
+ */
+export async function recordMdn(
+  item: MessageItem,
+  mdn: MdnInfo,
+  mdnDest: string | undefined,
+): Promise<MessageItem | undefined> {
+  const input = updateInput(item.pk, stripUndefined({ mdn, mdnDest }), {
+    state: item.state,
+    occurrence: item.occurrence,
+  });
+  let written: MessageItem | undefined;
+  const done = await conditionally(async () => {
+    const r = await tableClient().send(new UpdateItemCommand({ ...input, ReturnValues: "ALL_NEW" }));
+    written = r.Attributes ? (fromAttributes(r.Attributes) as MessageItem) : undefined;
+  });
+  return done ? (written ?? (await getMessage(item.pk))) : undefined;
 }
 
 /** Takes over the routing `item` recorded once its holder's lease ran out (or was released). */

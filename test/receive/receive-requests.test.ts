@@ -21,6 +21,7 @@ import type { S3Wire, WireRequest } from "../reliability/s3-wire";
 import {
   acceptAllEvents,
   invoke,
+  mdnSent,
   payloadCompleted,
   publishedEvents,
   put,
@@ -171,6 +172,23 @@ it("as2gateway plain names: one HeadObject more, of the name any message may get
     "DeleteObject status 204",
   ]);
   expect(r.dynamo).toEqual(["GetItem", "TransactWriteItems", "UpdateItem", "UpdateItem"]);
+});
+
+it("the MDN Send Completed event after the routing: 1 S3 request (the record) and 2 DynamoDB requests", async () => {
+  const r = await receiveOne("mftgateway", "req-6@partner");
+  const p = r.c.partner("PARTNER");
+  const event = mdnSent(r.c, p, { messageId: "req-6@partner", fileKey: r.key, start: START });
+  aws.wire.reset();
+  const dynamo = await dynamoRequests(async () => expect(await invoke(event)).toEqual({ batchItemFailures: [] }));
+  // The MDN was moved with the payload (the index says where): nothing to look for.
+  expect(ofMessage().map((w) => `${w.op} ${w.key === recordKey(r.dest) ? "record" : w.key} ${w.status}`)).toEqual([
+    "PutObject record 200",
+  ]);
+  // The update answers with the item it wrote (ReturnValues ALL_NEW): no read after it.
+  expect(dynamo).toEqual(["GetItem", "UpdateItem"]);
+  expect(await readJson(aws, r.c.bucket, recordKey(r.dest))).toMatchObject({
+    mdn: { status: "sent", key: mdnKey(r.dest) },
+  });
 });
 
 describe("what the removed requests checked is still checked", () => {
