@@ -272,7 +272,8 @@ export async function updateEarlyMdn(pk: string, mdn: MdnInfo): Promise<boolean>
 
 /**
  * The MDN status of a message already routed (`received` or `failed`), for the delivery `item`
- * recorded: the item as written (UpdateItem `ReturnValues: ALL_NEW`, no read after it), or
+ * recorded: the item as written (UpdateItem `ReturnValues: ALL_NEW` returns "all of the attributes
+ * of the item, as they appear after the UpdateItem operation": DynamoDB API reference), or
  * undefined when the item changed first.
  */
 export async function recordMdn(

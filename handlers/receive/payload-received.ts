@@ -110,11 +110,12 @@ async function firstName(
 
 /**
  * The index fields of this delivery, its payload's exact version included, and the payload as
- * HeadObject saw it. This HeadObject stays: the event names a key, not a version or ETag (Transfer's
- * event has `file-bucket` and `file-key` only: AWS Transfer Family user guide, AS2 EventBridge
- * events), and the index must pin this delivery's bytes before anyone moves them, since a resend
- * of the same message id may be stored under the same key and a takeover must move these bytes and
- * no other. Its answer then serves the copy's conditions (no second HeadObject of the source).
+ * HeadObject saw it. This HeadObject stays: the event names a key, not a version or ETag (its
+ * `s3-attributes` are bucket and key of the file, the status JSON and the MDN only: AWS Transfer
+ * Family user guide, "AS2 events"), and the index must pin this delivery's bytes before anyone moves
+ * them, since a resend of the same message id may be stored under the same key and a takeover must
+ * move these bytes and no other. Its answer then serves the copy's conditions (no second HeadObject
+ * of the source).
  */
 async function delivery(
   ctx: ReceiveContext,

@@ -37,8 +37,9 @@ export async function moveMdn(
     if (copy.sourceVersionId) {
       await deleteExact(ctx.s3, ctx.bucket, { key: from, etag: copy.etag, size: 0, versionId: copy.sourceVersionId });
     } else if (copy.sse === "aws:kms") {
-      // SSE-KMS: the copy's ETag is no digest of the bytes. S3's checksum of the source (every new
-      // object has one: S3 user guide, "Checking object integrity") proves it is what was copied.
+      // SSE-KMS: the copy's ETag is no digest of the bytes. S3's checksum of the source proves it is
+      // what was copied: an object uploaded without one gets CRC64NVME, kept by the copy (S3 API
+      // reference, Checksum and CopyObjectResult `ChecksumCRC64NVME`). None: the MDN stays (never lost).
       const now = await headObject(ctx.s3, ctx.bucket, from);
       if (now && now.checksum !== undefined && now.checksum === copy.checksum)
         await deleteExact(ctx.s3, ctx.bucket, now);
