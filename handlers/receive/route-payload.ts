@@ -154,7 +154,7 @@ export async function routePayload(
 const FRESH_NAMES = 3;
 
 /**
- * The first attempt at a delivery: three requests when nothing is in the way (CopyObject,
+ * The first attempt at a delivery: two requests when nothing is in the way (CopyObject,
  * DeleteObject; the name was reserved with the start of routing). No HeadObject of the source
  * (the one that pinned its version a moment ago is the check; the copy is conditional on that
  * version or ETag and answers 404/412 when it is gone or changed) and none of the destination
