@@ -72,9 +72,20 @@ export async function onMdnSent(ctx: ReceiveContext, ev: TransferEvent): Promise
   throw new MessageInProgressError(`message ${f.as2MessageId} changed during 3 attempts; retry later`);
 }
 
+/**
+ * Whether the MDN file this event names is the one the routing already moved beside the payload
+ * (it recorded where): then neither its old place nor its new one is looked at again. Transfer
+ * writes a delivery's MDN once; a file at that key now is a resend's (stored under the same name),
+ * which stays for that resend's routing.
+ */
+function movedWithPayload(item: MessageItem, mdn: MdnInfo): boolean {
+  if (item.dest === undefined || item.mdnDest !== mdnKey(item.dest) || item.sourceKey === undefined) return false;
+  return mdn.sourceKey === (item.mdn?.sourceKey ?? inboundSidecarKeys(item.sourceKey).mdn);
+}
+
 async function applyMdn(ctx: ReceiveContext, item: MessageItem, mdn: MdnInfo): Promise<ReceiveOutcome> {
   let mdnDest = item.mdnDest;
-  if (item.dest !== undefined) {
+  if (item.dest !== undefined && !movedWithPayload(item, mdn)) {
     const target = mdnKey(item.dest);
     const source = mdn.sourceKey !== undefined ? await headObject(ctx.s3, ctx.bucket, mdn.sourceKey) : undefined;
     if (source) {
@@ -86,10 +97,10 @@ async function applyMdn(ctx: ReceiveContext, item: MessageItem, mdn: MdnInfo): P
   }
   // A later "sent" never hides an earlier "failed" of the same delivery: the partner may still resend.
   const keep = item.mdn?.status === "failed" && mdn.status === "sent" ? item.mdn : mdn;
-  if (!(await recordMdn(item, keep, mdnDest))) {
+  const updated = await recordMdn(item, keep, mdnDest);
+  if (!updated) {
     throw new MessageInProgressError(`message ${item.as2MessageId} changed while its MDN status was recorded; retry`);
   }
-  const updated = (await getMessage(item.pk))!;
   if (updated.dest !== undefined) {
     await putJson(ctx.s3, ctx.bucket, recordKey(updated.dest), renderRecord(updated, ctx.bucket));
     await indexReceivedMdn(updated);

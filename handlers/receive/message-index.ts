@@ -12,7 +12,7 @@
  * the reconciler finds them even when nothing is left in the agreement base directory.
  */
 import { randomUUID } from "node:crypto";
-import { UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { UpdateItemCommand, type TransactWriteItem, type UpdateItemCommandInput } from "@aws-sdk/client-dynamodb";
 import {
   conditionally,
   expiresIn,
@@ -20,9 +20,11 @@ import {
   putIfAbsent,
   tableClient,
   tableName,
+  transactOrReasons,
   type LedgerItem,
 } from "../shared/ledger";
-import { toAttributes } from "../shared/attribute-values";
+import { fromAttributes, toAttributes } from "../shared/attribute-values";
+import { RESERVATION_LEASE_MS, destinationPk } from "../shared/destination";
 
 /** Long enough to recognise a partner's resend of an old message. */
 export const MESSAGE_INDEX_DAYS = 400;
@@ -175,10 +177,83 @@ export async function startRouting(
 ): Promise<boolean> {
   const set = { ...fields, ...holding(lease, now), state: "routing" as const };
   if (from.state === "absent") return createMessage({ pk, ...(set as Omit<MessageItem, "pk">) });
-  return writeMessage(pk, set, {
-    state: from.state,
-    ...(from.state === "failed" ? { occurrence: from.occurrence } : {}),
-  });
+  return writeMessage(pk, set, startCondition(from));
+}
+
+/** The first candidate name of a delivery's destination, reserved together with the start of its routing. */
+export interface FirstReservation {
+  readonly key: string;
+  /** The reservation's owner (routingWork's `owner`: the same for every invocation finishing this delivery). */
+  readonly owner: string;
+}
+
+/**
+ * startRouting and the reservation of the destination's first candidate name `first` (none: plain startRouting) (`DEST#<key>`, the
+ * ledger item handlers/shared/destination.ts reserves) in one TransactWriteItems: one request where
+ * the step-by-step way took three (create, re-read, reserve: GetItem + PutItem). The item then
+ * records `dest` before anything is copied, as recordRouting would. Unlike reserveKey, no HeadObject
+ * asks whether the name already holds an object: the copy there is conditional (`If-None-Match: *`)
+ * and its 412 says so, and the router then reserves the next candidate step by step.
+ * `reserved`: whether `dest` = `first.key` (else the name is someone else's: the router reserves
+ * one step by step); `written`: the new item (a new message), else re-read it; false: someone else
+ * changed the item first.
+ */
+export async function startRoutingReserved(
+  pk: string,
+  fields: Partial<MessageItem>,
+  from: { readonly state: "absent" | "pending" | "failed"; readonly occurrence?: string },
+  lease: Lease,
+  now: Date,
+  first: FirstReservation | undefined,
+): Promise<false | { readonly reserved: boolean; readonly written?: MessageItem }> {
+  // A new item is exactly what was written: no need to read it back.
+  const written = (s: Partial<MessageItem>) =>
+    from.state === "absent" ? stripUndefined({ ...s, pk } as MessageItem) : undefined;
+  const without = { ...fields, dest: undefined };
+  const plain = async () =>
+    (await startRouting(pk, without, from, lease, now))
+      ? { reserved: false, written: written({ ...without, ...holding(lease, now), state: "routing" }) }
+      : false;
+  if (!first) return plain();
+  const set = { ...fields, dest: first.key, ...holding(lease, now), state: "routing" as const };
+  const start: TransactWriteItem =
+    from.state === "absent"
+      ? {
+          Put: {
+            TableName: tableName(),
+            Item: toAttributes({ pk, ...stripUndefined(set), expiresAt: expiresIn(MESSAGE_INDEX_DAYS) }),
+            ConditionExpression: "attribute_not_exists(pk)",
+          },
+        }
+      : { Update: updateInput(pk, set, startCondition(from)) };
+  // Reservation items are judged by the wall clock, as reserveKey judges them.
+  const at = Date.now();
+  const reserve: TransactWriteItem = {
+    Put: {
+      TableName: tableName(),
+      Item: toAttributes({
+        pk: destinationPk(first.key),
+        owner: first.owner,
+        reservedAt: at,
+        expiresAt: expiresIn(2, at),
+      }),
+      // Free, this delivery's own, or a reservation whose lease ran out (reserveKey's rules).
+      ConditionExpression: "attribute_not_exists(pk) OR #o = :o OR #r <= :cutoff",
+      ExpressionAttributeNames: { "#o": "owner", "#r": "reservedAt" },
+      ExpressionAttributeValues: toAttributes({ ":o": first.owner, ":cutoff": at - RESERVATION_LEASE_MS }),
+    },
+  };
+  const done = await transactOrReasons([start, reserve]);
+  if (done === true) return { reserved: true, written: written(set) };
+  // The message changed (or a concurrent transaction touched it): the caller re-reads it.
+  if (done[0] !== undefined && done[0] !== "None") return false;
+  // Only the name was taken: routing starts without it.
+  return plain();
+}
+
+/** The condition of starting from an existing item (`pending`, or `failed` with its occurrence). */
+function startCondition(from: { readonly state: string; readonly occurrence?: string }) {
+  return { state: from.state, ...(from.state === "failed" ? { occurrence: from.occurrence } : {}) };
 }
 
 /** An MDN event came before the payload's: the message is known, `pending` until its payload event. */
@@ -195,9 +270,27 @@ export async function updateEarlyMdn(pk: string, mdn: MdnInfo): Promise<boolean>
   return writeMessage(pk, { mdn }, { state: "pending" });
 }
 
-/** The MDN status of a message already routed (`received` or `failed`), for the delivery `item` recorded. */
-export async function recordMdn(item: MessageItem, mdn: MdnInfo, mdnDest: string | undefined): Promise<boolean> {
-  return writeMessage(item.pk, stripUndefined({ mdn, mdnDest }), { state: item.state, occurrence: item.occurrence });
+/**
+ * The MDN status of a message already routed (`received` or `failed`), for the delivery `item`
+ * recorded: the item as written (UpdateItem `ReturnValues: ALL_NEW` returns "all of the attributes
+ * of the item, as they appear after the UpdateItem operation": DynamoDB API reference), or
+ * undefined when the item changed first.
+ */
+export async function recordMdn(
+  item: MessageItem,
+  mdn: MdnInfo,
+  mdnDest: string | undefined,
+): Promise<MessageItem | undefined> {
+  const input = updateInput(item.pk, stripUndefined({ mdn, mdnDest }), {
+    state: item.state,
+    occurrence: item.occurrence,
+  });
+  let written: MessageItem | undefined;
+  const done = await conditionally(async () => {
+    const r = await tableClient().send(new UpdateItemCommand({ ...input, ReturnValues: "ALL_NEW" }));
+    written = r.Attributes ? (fromAttributes(r.Attributes) as MessageItem) : undefined;
+  });
+  return done ? (written ?? (await getMessage(item.pk))) : undefined;
 }
 
 /** Takes over the routing `item` recorded once its holder's lease ran out (or was released). */
@@ -248,11 +341,11 @@ export async function releaseRouting(item: MessageItem, lease: Lease): Promise<b
   return writeMessage(item.pk, { leaseId: undefined, leaseUntil: undefined }, { state: "routing", leaseId: lease.id });
 }
 
-/** Routing ended in inbox/: no longer open work. */
-export async function markReceived(item: MessageItem, lease: Lease): Promise<boolean> {
+/** Routing ended in inbox/: no longer open work; `set`: what was learned on the way (the MDN's key). */
+export async function markReceived(item: MessageItem, lease: Lease, set: Partial<MessageItem> = {}): Promise<boolean> {
   return writeMessage(
     item.pk,
-    { ...CLOSED, state: "received" },
+    { ...set, ...CLOSED, state: "received" },
     { state: "routing", occurrence: item.occurrence, leaseId: lease.id },
   );
 }
@@ -272,6 +365,16 @@ async function writeMessage(
   when: Record<string, unknown>,
   expired?: { readonly field: string; readonly before: string },
 ): Promise<boolean> {
+  return conditionally(() => tableClient().send(new UpdateItemCommand(updateInput(pk, set, when, expired))));
+}
+
+/** The conditional update of writeMessage, also an element of a TransactWriteItems (same fields). */
+function updateInput(
+  pk: string,
+  set: Partial<MessageItem>,
+  when: Record<string, unknown>,
+  expired?: { readonly field: string; readonly before: string },
+): UpdateItemCommandInput & { UpdateExpression: string } {
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
   const sets: string[] = [];
@@ -301,18 +404,14 @@ async function writeMessage(
   const expression = [sets.length ? `SET ${sets.join(", ")}` : "", removes.length ? `REMOVE ${removes.join(", ")}` : ""]
     .filter(Boolean)
     .join(" ");
-  return conditionally(() =>
-    tableClient().send(
-      new UpdateItemCommand({
-        TableName: tableName(),
-        Key: { pk: { S: pk } },
-        UpdateExpression: expression,
-        ConditionExpression: conditions.join(" AND "),
-        ExpressionAttributeNames: names,
-        ...(Object.keys(values).length ? { ExpressionAttributeValues: toAttributes(values) } : {}),
-      }),
-    ),
-  );
+  return {
+    TableName: tableName(),
+    Key: { pk: { S: pk } },
+    UpdateExpression: expression,
+    ConditionExpression: conditions.join(" AND "),
+    ExpressionAttributeNames: names,
+    ...(Object.keys(values).length ? { ExpressionAttributeValues: toAttributes(values) } : {}),
+  };
 }
 
 export function stripUndefined<T extends object>(o: T): T {

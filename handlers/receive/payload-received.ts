@@ -12,12 +12,19 @@ import { logger } from "../shared/logger";
 import type { ReceiveContext } from "./context";
 import { MAX_CANDIDATES, destinationPk, reserveDestination } from "../shared/destination";
 import { MessageInProgressError, MissingPayloadError } from "./errors";
-import { inboundFacts, itemFields, outcomeTime, type InboundFacts } from "./inbound-facts";
-import { getMessage, handOverRouting, newLease, startRouting, stripUndefined, type MessageItem } from "./message-index";
+import { inboundFacts, itemFields, outcomeTime, routingWork, type InboundFacts } from "./inbound-facts";
+import {
+  getMessage,
+  handOverRouting,
+  newLease,
+  startRoutingReserved,
+  stripUndefined,
+  type MessageItem,
+} from "./message-index";
 import { publishReceived } from "./notify";
 import { renderRecord } from "./record";
 import type { ReceiveOutcome } from "./outcome";
-import { dropStatusFile, sameContent, sourceFields } from "./route-payload";
+import { dropStatusFile, inboxCandidate, namesAreOwn, sameContent, sourceFields } from "./route-payload";
 import { routeHeld, takeOver } from "./routing-lease";
 
 const ATTEMPTS = 3;
@@ -43,14 +50,17 @@ export async function onPayloadReceived(ctx: ReceiveContext, ev: TransferEvent):
     if (!item || item.state === "pending" || (item.state === "failed" && item.occurrence !== f.occurrence)) {
       // New, or only its MDN was known, or the partner resent a message that failed before: this
       // delivery is the one that counts.
-      const fields = await deliveryFields(ctx, f, item?.state === "failed");
+      const { fields, source } = await delivery(ctx, f, item?.state === "failed");
       const now = ctx.now();
       const lease = newLease(now);
       const from = item
         ? { state: item.state as "pending" | "failed", occurrence: item.occurrence }
         : { state: "absent" as const };
-      if (await startRouting(f.pk, fields, from, lease, now)) return routeHeld(ctx, (await getMessage(f.pk))!, lease);
-      continue;
+      const first = await firstName(ctx, { ...fields, pk: f.pk } as MessageItem);
+      const started = await startRoutingReserved(f.pk, fields, from, lease, now, first.free);
+      if (!started) continue;
+      const routing = started.written ?? (await getMessage(f.pk))!;
+      return routeHeld(ctx, routing, lease, { source, reserved: started.reserved, from: first.next });
     }
     if (item.state === "routing") {
       const lease = await takeOver(ctx, item);
@@ -65,7 +75,7 @@ export async function onPayloadReceived(ctx: ReceiveContext, ev: TransferEvent):
         // Nothing of that delivery is left to route (its payload is gone, no copy reached
         // inbox/): this delivery becomes the one that counts.
         const next = newLease(ctx.now());
-        if (await handOverRouting(item, next, await deliveryFields(ctx, f, true), ctx.now()))
+        if (await handOverRouting(item, next, (await delivery(ctx, f, true)).fields, ctx.now()))
           return routeHeld(ctx, (await getMessage(f.pk))!, next);
       }
       continue;
@@ -79,11 +89,45 @@ export async function onPayloadReceived(ctx: ReceiveContext, ev: TransferEvent):
   );
 }
 
-/** The index fields of this delivery, its payload's exact version included. */
-async function deliveryFields(ctx: ReceiveContext, f: InboundFacts, replacing: boolean): Promise<Partial<MessageItem>> {
+/**
+ * The inbox name reserved with the start of routing, when it can be: `free` (undefined: none) and
+ * the candidate the router reserves from otherwise. A name that embeds this message's id
+ * (mftgateway's `<time>-<tag>/`) is nobody else's, so no request checks it: an object there can
+ * only be one a user put at exactly this message's key, and the copy's `If-None-Match: *` answers
+ * 412 for it. A name any message may get (as2gateway's plain, folder and prefix names) is looked at
+ * first, as reserveKey does: once reserved and recorded, an object there that matches the payload
+ * counts as this delivery's own copy (a retry's proof), which holds only if the name was free.
+ */
+async function firstName(
+  ctx: ReceiveContext,
+  item: MessageItem,
+): Promise<{ free?: { key: string; owner: string }; next: number }> {
+  const work = routingWork(ctx, item);
+  const key = inboxCandidate(work, item)(0);
+  if (!namesAreOwn(work, item) && (await headObject(ctx.s3, ctx.bucket, key))) return { next: 1 };
+  return { free: { key, owner: work.owner }, next: 0 };
+}
+
+/**
+ * The index fields of this delivery, its payload's exact version included, and the payload as
+ * HeadObject saw it. This HeadObject stays: the event names a key, not a version or ETag (its
+ * `s3-attributes` are bucket and key of the file, the status JSON and the MDN only: AWS Transfer
+ * Family user guide, "AS2 events"), and the index must pin this delivery's bytes before anyone moves
+ * them, since a resend of the same message id may be stored under the same key and a takeover must
+ * move these bytes and no other. Its answer then serves the copy's conditions (no second HeadObject
+ * of the source).
+ */
+async function delivery(
+  ctx: ReceiveContext,
+  f: InboundFacts,
+  replacing: boolean,
+): Promise<{ fields: Partial<MessageItem>; source: ObjectInfo }> {
   const source = await headObject(ctx.s3, ctx.bucket, f.sourceKey!);
   if (!source) throw missing(ctx, f);
-  return { ...(replacing ? RESET : {}), ...itemFields(f), ...sourceFields(source), routingTo: "inbox" };
+  return {
+    fields: { ...(replacing ? RESET : {}), ...itemFields(f), ...sourceFields(source), routingTo: "inbox" },
+    source,
+  };
 }
 
 function missing(ctx: ReceiveContext, f: InboundFacts): MissingPayloadError {

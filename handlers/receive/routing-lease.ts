@@ -19,13 +19,23 @@ import {
 } from "./message-index";
 import type { ReceiveOutcome } from "./outcome";
 import { routeFailure } from "./route-failure";
-import { routePayload } from "./route-payload";
+import { routePayload, type FreshStart } from "./route-payload";
 
-/** Routes what `item` recorded under `lease`; on an error the lease is released for the next comer. */
-export async function routeHeld(ctx: ReceiveContext, item: MessageItem, lease: Lease): Promise<ReceiveOutcome> {
+/**
+ * Routes what `item` recorded under `lease`; on an error the lease is released for the next comer.
+ * `fresh`: this invocation has just started routing the payload (see routePayload).
+ */
+export async function routeHeld(
+  ctx: ReceiveContext,
+  item: MessageItem,
+  lease: Lease,
+  fresh?: FreshStart,
+): Promise<ReceiveOutcome> {
   const held: MessageItem = { ...item, leaseId: lease.id, leaseUntil: lease.until };
   try {
-    return routingTo(held) === "failed" ? await routeFailure(ctx, held, lease) : await routePayload(ctx, held, lease);
+    return routingTo(held) === "failed"
+      ? await routeFailure(ctx, held, lease)
+      : await routePayload(ctx, held, lease, fresh);
   } catch (e) {
     await releaseRouting(held, lease).catch(() => false);
     throw e;

@@ -9,7 +9,9 @@ import type { SQSEvent, SQSBatchResponse } from "aws-lambda";
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { mockClient } from "aws-sdk-client-mock";
-import type { LocalAws } from "../helpers/local-servers";
+import { startLocalAws, type LocalAws } from "../helpers/local-servers";
+import { startS3Wire, type S3Wire } from "../reliability/s3-wire";
+import { resetClients } from "../../handlers/shared/clients";
 import { customerInput } from "../helpers/customer-factory";
 import type { CustomerInput } from "../../model/customer";
 import { validateCustomer } from "../../model/load";
@@ -26,6 +28,27 @@ export const BUS = "as2-test-bus";
 export const eventBridge = mockClient(EventBridgeClient);
 
 let counter = 0;
+
+/**
+ * The local servers with the handler's S3 requests going through the wire proxy, which answers
+ * `If-None-Match: *` and `If-Match` as S3 does (s3rver ignores them, and the receive path relies on
+ * their 412 instead of a HeadObject first). Tests read and write s3rver directly (`aws.s3`), as
+ * Transfer and the user would.
+ */
+export async function startReceiveAws(): Promise<LocalAws & { readonly wire: S3Wire }> {
+  const aws = await startLocalAws();
+  const wire = await startS3Wire(aws.s3Endpoint);
+  process.env.AWS_ENDPOINT_URL_S3 = wire.endpoint;
+  resetClients();
+  return {
+    ...aws,
+    wire,
+    async stop() {
+      await wire.close();
+      await aws.stop();
+    },
+  };
+}
 
 export interface TestCustomer {
   readonly bucket: string;

@@ -5,7 +5,7 @@
  * through the real handler against s3rver and dynalite.
  */
 import { PutEventsCommand } from "@aws-sdk/client-eventbridge";
-import { startLocalAws, type LocalAws } from "../helpers/local-servers";
+import type { LocalAws } from "../helpers/local-servers";
 import { s3Client } from "../../handlers/shared/clients";
 import { getItem } from "../../handlers/shared/ledger";
 import { messagePk, updateMessage } from "../../handlers/receive/message-index";
@@ -22,6 +22,7 @@ import {
   read,
   readJson,
   setUpCustomer,
+  startReceiveAws,
   storedKey,
   userKeys,
   type TestCustomer,
@@ -29,7 +30,7 @@ import {
 
 let aws: LocalAws;
 beforeAll(async () => {
-  aws = await startLocalAws();
+  aws = await startReceiveAws();
 });
 afterAll(() => aws.stop());
 beforeEach(() => acceptAllEvents());
@@ -211,5 +212,44 @@ describe("file names", () => {
     const name = sanitizeFileName(`${"ü".repeat(300)}.edi`)!;
     expect(Buffer.byteLength(name)).toBeLessThanOrEqual(200);
     expect(name.endsWith("ü.edi")).toBe(true);
+  });
+});
+
+describe("SSE-KMS on an unversioned bucket: the MDN copy's ETag is no digest of its bytes", () => {
+  /** CopyObject and HeadObject of `mdn` answer as under SSE-KMS: another ETag on the copy, checksums given. */
+  async function asKms<T>(mdn: string, sourceChecksum: string, run: () => Promise<T>): Promise<T> {
+    const s3 = s3Client();
+    s3.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as Record<string, any>;
+        const out = await next(args);
+        const output = out.output as Record<string, any>;
+        if (context.commandName === "CopyObjectCommand" && String(input.CopySource).endsWith(".mdn")) {
+          output.ServerSideEncryption = "aws:kms";
+          output.CopyObjectResult = { ...output.CopyObjectResult, ETag: '"kms-etag"', ChecksumCRC64NVME: "c1" };
+        }
+        if (context.commandName === "HeadObjectCommand" && input.Key === mdn) output.ChecksumCRC64NVME = sourceChecksum;
+        return out;
+      },
+      { step: "initialize", name: "asKms" },
+    );
+    try {
+      return await run();
+    } finally {
+      s3.middlewareStack.remove("asKms");
+    }
+  }
+
+  it.each([
+    ["the source's checksum is the copy's: the MDN leaves the base directory", "c1", false],
+    ["the source's checksum differs (a new MDN meanwhile): it stays", "c2", true],
+  ])("%s", async (_name, checksum, stays) => {
+    const c = await setUpCustomer(aws, { layout: "as2gateway" });
+    const { key, event } = await received(c, `kms-${checksum}.edi`, `kms-${checksum}@p`, "bytes");
+    await put(aws, c.bucket, `${key}.mdn`, "MDN");
+    const result = await asKms(`${key}.mdn`, checksum, () => invoke(event));
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(await read(aws, c.bucket, `${INBOX}_as2/kms-${checksum}.edi.mdn`)).toBe("MDN");
+    expect(await read(aws, c.bucket, `${key}.mdn`)).toBe(stays ? "MDN" : undefined);
   });
 });

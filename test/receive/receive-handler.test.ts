@@ -2,7 +2,7 @@
  * The receive Lambda end to end: real handler, s3rver and dynalite on loopback, Transfer's events
  * from the fixtures adapted to the base directories the stack configures.
  */
-import { startLocalAws, type LocalAws } from "../helpers/local-servers";
+import type { LocalAws } from "../helpers/local-servers";
 import { SAMPLE_CERT_PEM } from "../helpers/customer-factory";
 import { inboxKey, failedKey, mdnKey, recordKey, folderPrefix, type Route } from "../../model/layout";
 import { getItem } from "../../handlers/shared/ledger";
@@ -20,6 +20,7 @@ import {
   read,
   readJson,
   setUpCustomer,
+  startReceiveAws,
   storedKey,
   userKeys,
   type TestCustomer,
@@ -27,7 +28,7 @@ import {
 
 let aws: LocalAws;
 beforeAll(async () => {
-  aws = await startLocalAws();
+  aws = await startReceiveAws();
 });
 afterAll(() => aws.stop());
 beforeEach(() => acceptAllEvents());

@@ -45,7 +45,7 @@ const payloadDelete = (r: WireRequest) =>
 
 /** name, fault, and whether the lease stays held (then redeliveries wait for it to run out). */
 const BOUNDARIES: ReadonlyArray<readonly [string, () => void, boolean]> = [
-  ["before the message is claimed", crashIn(messageIndex, "startRouting"), false],
+  ["before the message is claimed (with its inbox name)", crashIn(messageIndex, "startRoutingReserved"), false],
   ["after the claim, before the inbox key is reserved", crashIn(destination, "reserveDestination"), false],
   ["after the reservation, before it is recorded", crashIn(messageIndex, "recordRouting"), false],
   [
@@ -75,15 +75,30 @@ const BOUNDARIES: ReadonlyArray<readonly [string, () => void, boolean]> = [
   ["dead in routing before the state flips (lease held)", dies(crashIn(messageIndex, "markReceived")), true],
 ];
 
-it.each(BOUNDARIES.map(([name, arm, held], i) => [name, arm, held, i] as const))(
-  "a received message stopped %s ends exactly once in inbox/",
-  async (_name, arm, held, i) => {
+/** Steps only the step-by-step reservation has (a name that was taken when routing started). */
+const STEP_BY_STEP = new Set([
+  "after the claim, before the inbox key is reserved",
+  "after the reservation, before it is recorded",
+]);
+
+// Name taken: another message of the same name is already in inbox/ (names must not collide
+// either), so the inbox name is reserved step by step. Name free: it is reserved in the request
+// that starts routing, and the copy's If-None-Match is the only check of the name.
+const CASES = (["taken", "free"] as const).flatMap((taken) =>
+  BOUNDARIES.filter(([name]) => taken === "taken" || !STEP_BY_STEP.has(name)).map(
+    ([name, arm, held]) => [name, taken, arm, held] as const,
+  ),
+);
+
+it.each(CASES.map(([name, taken, arm, held], i) => [name, taken, arm, held, i] as const))(
+  "a received message stopped %s (inbox name %s) ends exactly once in inbox/",
+  async (_name, taken, arm, held, i) => {
     const { h, wire } = m;
     const name = `order-${i}.edi`;
     const body = `received message ${i}`;
     const msgId = `conserved-${i}@partner`;
-    // Another message of the same name is already in inbox/: names must not collide either.
-    await h.aws.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${INBOX}${name}`, Body: "an older message" }));
+    if (taken === "taken")
+      await h.aws.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${INBOX}${name}`, Body: "an older message" }));
     const d = await transferStores(m, { messageId: msgId, fileName: name, body, start: "2026-11-22T17:54:32.123Z" });
     const key = d.key;
     arm();
@@ -120,7 +135,8 @@ it.each(BOUNDARIES.map(([name, arm, held], i) => [name, arm, held, i] as const))
     for (const p of payloads) if ((await h.text(p)) === body) mine.push(p);
     expect(mine).toHaveLength(1);
     expect(mine[0]).toMatch(/\/inbox\//);
-    expect(await h.text(`as2gateway/ACME/PARTNER/inbox/${name}`)).toBe("an older message");
+    if (taken === "taken") expect(await h.text(`${INBOX}${name}`)).toBe("an older message");
+    else expect(mine[0]).toBe(`${INBOX}${name}`);
     expectNoOverwrite(m);
     await expectIndexAgreesWithBucket(m, index.doc!);
     // Every conditional write into the user's area said If-None-Match: *.

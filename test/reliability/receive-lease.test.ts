@@ -9,7 +9,6 @@ import { DeleteObjectCommand } from "@aws-sdk/client-s3";
 import * as messageIndex from "../../handlers/receive/message-index";
 import { RECEIVE_LEASE_SECONDS, messagePk } from "../../handlers/receive/message-index";
 import * as routePayload from "../../handlers/receive/route-payload";
-import * as destination from "../../handlers/shared/destination";
 import { DeleteItemCommand } from "@aws-sdk/client-dynamodb";
 import { getItem, tableClient, tableName } from "../../handlers/shared/ledger";
 import { destinationPk } from "../../handlers/shared/destination";
@@ -31,6 +30,7 @@ const AFTER_LEASE = RECEIVE_LEASE_SECONDS + 1;
 const FIRST = "2026-11-22T17:54:32.123Z";
 const RESENT = "2026-11-22T18:40:00.000Z";
 
+const payloadCopy = (r: WireRequest) => r.op === "CopyObject" && r.key.startsWith(INBOX) && !isSidecarKey(r.key);
 const payloadDelete = (r: WireRequest) =>
   r.op === "DeleteObject" && r.key.startsWith(BASE_DIR) && !/\.(mdn|json)$/.test(r.key);
 
@@ -108,7 +108,7 @@ describe("a first delivery that died in routing", () => {
   it("crash before the copy, then an identical resend: the first delivery's own payload lands in inbox/ once, the resend is dropped as a duplicate", async () => {
     const msgId = "lease-2@partner";
     const first = await transferStores(m, { messageId: msgId, fileName: "inv.edi", body: "same", start: FIRST });
-    diesAfter(crashIn(destination, "reserveDestination"));
+    diesAfter(s3Fails(m, payloadCopy)); // routing started, the name reserved, nothing copied
     expect(ok(await deliver(inboundEvent(first)))).toBe(false);
     // Stored under another name this time (Transfer's names need not repeat).
     const resend = await transferStores(m, {
@@ -165,7 +165,7 @@ describe("a first delivery that died in routing", () => {
   it("a resend whose first delivery left nothing to route (its payload gone, no copy in inbox/) becomes the delivery that counts", async () => {
     const msgId = "lease-4@partner";
     const first = await transferStores(m, { messageId: msgId, fileName: "g.edi", body: "lost", start: FIRST });
-    diesAfter(crashIn(destination, "reserveDestination"));
+    diesAfter(s3Fails(m, payloadCopy)); // routing started, the name reserved, nothing copied
     expect(ok(await deliver(inboundEvent(first)))).toBe(false);
     await m.h.aws.s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: first.key }));
     const resend = await transferStores(m, { messageId: msgId, fileName: "g2.edi", body: "resent", start: RESENT });
@@ -181,7 +181,7 @@ describe("after an upgrade", () => {
   it("a message the previous version left in routing (no lease, no routingTo recorded) is taken over by the next delivery at once", async () => {
     const msgId = "lease-7@partner";
     const first = await transferStores(m, { messageId: msgId, fileName: "old.edi", body: "old", start: FIRST });
-    diesAfter(crashIn(destination, "reserveDestination"));
+    diesAfter(s3Fails(m, payloadCopy)); // routing started, the name reserved, nothing copied
     expect(ok(await deliver(inboundEvent(first)))).toBe(false);
     // What the previous version wrote: state routing, its source fields, nothing of the lease.
     const pk = messagePk(AGREEMENT, msgId);
