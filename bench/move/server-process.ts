@@ -8,7 +8,7 @@
  */
 import { mkdirSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { reencodeCopySourceForS3rver, serializeS3rverDeletes } from "../../test/helpers/local-servers";
+import { reencodeCopySource, serializeS3rverDeletes } from "../../sandbox/runner/s3rver-fixes";
 import { addTransactions } from "../../sandbox/runner/dynalite-transactions";
 
 const S3rver = require("s3rver");
@@ -31,11 +31,11 @@ export async function startFakes(dir: string): Promise<ServerPorts & { stop(): P
   mkdirSync(dir, { recursive: true });
   const s3rver = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: dir, configureBuckets: [] });
   const s3Addr = (await s3rver.run()) as AddressInfo;
-  serializeS3rverDeletes(s3rver); // its DeleteObjects races on shared folders (test/helpers/local-servers.ts)
+  serializeS3rverDeletes(s3rver); // its DeleteObjects races on shared folders (sandbox/runner/s3rver-fixes.ts)
   // Same adaptation as the integration tests: s3rver mis-decodes a correctly encoded copy source.
   const fixCopySource = (req: { headers: Record<string, string | string[] | undefined> }) => {
     const source = req.headers["x-amz-copy-source"];
-    if (typeof source === "string") req.headers["x-amz-copy-source"] = reencodeCopySourceForS3rver(source);
+    if (typeof source === "string") req.headers["x-amz-copy-source"] = reencodeCopySource(source);
   };
   s3rver.httpServer.prependListener("request", fixCopySource);
   const dyn = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });

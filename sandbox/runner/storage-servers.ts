@@ -6,6 +6,7 @@ import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { addTransactions } from "./dynalite-transactions";
+import { reencodeCopySource, serializeS3rverDeletes } from "./s3rver-fixes";
 
 /* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-return --
    s3rver and dynalite ship no types; their few calls used here are covered by the sandbox tests. */
@@ -36,21 +37,6 @@ export interface S3rverRecord {
 }
 
 /**
- * s3rver decodes x-amz-copy-source with decodeURI, which leaves %40 ('@'), %2B ('+') and other
- * reserved characters encoded; real S3 decodes them. Handlers send what S3 expects (each segment
- * encodeURIComponent-encoded); this rewrites the header into the form s3rver decodes to the same
- * key, so the fake behaves like S3 (DESIGN.md) instead of the handlers bending to it.
- */
-export function reencodeCopySource(header: string): string {
-  const [path, query] = header.split("?", 2);
-  const decoded = path!
-    .split("/")
-    .map((seg) => decodeURIComponent(seg))
-    .join("/");
-  return `${encodeURI(decoded)}${query !== undefined ? `?${query}` : ""}`;
-}
-
-/**
  * The access key a request is signed with: SigV4 or SigV2 `Authorization` header, or a presigned
  * URL's `X-Amz-Credential` / `AWSAccessKeyId`.
  */
@@ -74,22 +60,6 @@ function acceptAnyAccessKey(req: { headers: Record<string, string | string[] | u
   if (key && !AWSAccount.registry.has(key)) AWSAccount.DUMMY_ACCOUNT.createKeyPair(key, key);
 }
 
-/**
- * s3rver's DeleteObjects deletes its keys concurrently, each then removing the folders it left empty
- * (readdir, rmdir): two keys of one folder race and the request fails with a 500 that S3 never
- * answers. One delete at a time (as in test/helpers/local-servers.ts).
- */
-function serializeDeletes(s3rver: unknown): void {
-  const { store } = s3rver as { store: { deleteObject(bucket: string, key: string): Promise<void> } };
-  const original = store.deleteObject.bind(store);
-  let previous: Promise<unknown> = Promise.resolve();
-  store.deleteObject = (bucket, key) => {
-    const run = previous.then(() => original(bucket, key));
-    previous = run.catch(() => undefined);
-    return run;
-  };
-}
-
 export interface StorageServers {
   readonly s3Endpoint: string;
   readonly dynamoEndpoint: string;
@@ -109,7 +79,7 @@ export async function startStorageServers(workDir: string): Promise<StorageServe
     allowMismatchedSignatures: true,
   });
   const addr = (await s3rver.run()) as AddressInfo;
-  serializeDeletes(s3rver);
+  serializeS3rverDeletes(s3rver);
   s3rver.httpServer.prependListener("request", (req: { headers: Record<string, string>; url?: string }) => {
     acceptAnyAccessKey(req);
     const source = req.headers["x-amz-copy-source"];

@@ -14,6 +14,7 @@ import { OPEN_WORK_INDEX, STATE_TABLE_KEY } from "../../stacks/pipelines/state-t
 import { resetClients } from "../../handlers/shared/clients";
 import { resetLedgerClient } from "../../handlers/shared/ledger";
 import { addTransactions } from "../../sandbox/runner/dynalite-transactions";
+import { reencodeCopySource, serializeS3rverDeletes } from "../../sandbox/runner/s3rver-fixes";
 
 const S3rver = require("s3rver");
 
@@ -33,38 +34,6 @@ export interface LocalAws {
 
 const CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
 
-/**
- * s3rver reads x-amz-copy-source with decodeURI, which leaves %40 ('@'), %2B ('+'), %24, %26, %2C,
- * %3B, %3D and %3A encoded: real S3 decodes them. The handlers send what real S3 expects (each
- * segment encodeURIComponent-encoded); this rewrites the header into the form s3rver decodes to the
- * same key, so the fake behaves like S3 instead of the code bending to the fake.
- */
-export function reencodeCopySourceForS3rver(header: string): string {
-  const [path, query] = header.split("?", 2);
-  const decoded = path!
-    .split("/")
-    .map((seg) => decodeURIComponent(seg))
-    .join("/");
-  return `${encodeURI(decoded)}${query !== undefined ? `?${query}` : ""}`;
-}
-
-/**
- * s3rver's multi-object delete (DeleteObjects) deletes its keys concurrently, and each delete then
- * removes the directories it left empty (readdir, then rmdir): two keys of one folder race, and the
- * loser's rmdir fails with ENOENT, which s3rver answers as 500 InternalError (real S3 deletes them).
- * One delete at a time, the fake answers as S3 does; handler code is not bent to the quirk.
- */
-export function serializeS3rverDeletes(s3rver: unknown): void {
-  const store = (s3rver as { store: { deleteObject(bucket: string, key: string): Promise<void> } }).store;
-  const original = store.deleteObject.bind(store);
-  let previous: Promise<unknown> = Promise.resolve();
-  store.deleteObject = (bucket, key) => {
-    const run = previous.then(() => original(bucket, key));
-    previous = run.catch(() => undefined);
-    return run;
-  };
-}
-
 /** Starts both servers and points the process environment (and the handlers' clients) at them. */
 export async function startLocalAws(): Promise<LocalAws> {
   const dir = mkdtempSync(join(tmpdir(), "s3rver-"));
@@ -77,7 +46,7 @@ export async function startLocalAws(): Promise<LocalAws> {
   server.prependListener("request", (req: { method: string; url: string; headers: Record<string, string> }) => {
     s3Requests.push(`${req.method} ${req.url}`);
     const source = req.headers["x-amz-copy-source"];
-    if (source) req.headers["x-amz-copy-source"] = reencodeCopySourceForS3rver(source);
+    if (source) req.headers["x-amz-copy-source"] = reencodeCopySource(source);
   });
 
   const dyn = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
