@@ -87,7 +87,9 @@ export async function openWorkToReconcile(
 /**
  * Longer than a queued message's retries take to end, in success or in the dead-letter queue
  * (maxReceiveCount × visibility timeout: send and results queues 5 × 360 s, receive queue
- * 5 × 720 s, stacks/pipelines): a second copy is never queued while the first is still being tried.
+ * 5 × 720 s, stacks/pipelines; SQS moves a message to the dead-letter queue once it has been
+ * received maxReceiveCount times: SQS developer guide, "Using dead-letter queues in Amazon SQS"):
+ * a second copy is never queued while the first is still being tried.
  */
 export const REQUEUE_WINDOW_SECONDS = 3600;
 /** Times one piece of work is queued again without progress before it is left as stuck. */

@@ -21,6 +21,7 @@ import { getItem, putIfAbsent } from "../../handlers/shared/ledger";
 import { isSidecarKey, keyBaseName, mdnKey, transferInboundKey, inboundWorkPrefix } from "../../model/layout";
 import { OLDEST_OPEN_WORK_METRIC, gatewayMetricNamespace } from "../../model/metrics";
 import { SendHarness, BUCKET } from "../send/harness";
+import { RECEIVE_MAX_RECEIVE_COUNT, RECEIVE_VISIBILITY_TIMEOUT_SECONDS } from "../../stacks/pipelines/receive-pipeline";
 
 let h: SendHarness;
 const write = jest.spyOn(process.stdout, "write");
@@ -369,6 +370,10 @@ describe("the reconciler (issue #11)", () => {
       expect(await ownTurn('"e1"', later(60))).toBe("wait");
       expect(await ownTurn('"e2"', later(61))).toBe("requeue");
       expect(await getItem(own)).toMatchObject({ requeues: 1, requeueMark: '"e2"', expiresAt: 1 });
+      // The window outlasts the longest retries of a queued copy (the receive queue's).
+      expect(REQUEUE_WINDOW_SECONDS).toBeGreaterThanOrEqual(
+        RECEIVE_MAX_RECEIVE_COUNT * RECEIVE_VISIBILITY_TIMEOUT_SECONDS,
+      );
     });
   });
 });
