@@ -15,10 +15,11 @@ import { getFile } from "../../handlers/send/claims";
 import { resetClients } from "../../handlers/shared/clients";
 import { logger } from "../../handlers/shared/logger";
 import { startS3Wire, type S3Wire } from "../reliability/s3-wire";
-import { isSidecarKey, recordKey } from "../../model/layout";
+import { isSidecarKey, mdnKey, recordKey } from "../../model/layout";
 import { outboundMessageId } from "../../model/api/ids";
 import type { IndexItem } from "../../model/api/index-model";
-import { SendHarness, BUCKET } from "./harness";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { SendHarness, BUCKET, transferMdnKey } from "./harness";
 
 const INDEX = "as2-acme-handoff-messages";
 let h: SendHarness;
@@ -177,5 +178,35 @@ describe("the hand-off of a file that fails before it is sent", () => {
     expect(h.takeHandedOff()).toEqual([handOff]);
     expect((await h.result(handOff)).batchItemFailures).toEqual([]);
     await expectFinished(key, id, String(handOff.claimId), "again.edi");
+  });
+
+  it("the result path too: one Transfer result delivered five times at once ends in one round, once", async () => {
+    const name = "dup-result.xml";
+    const o = await h.upload(`AS2/send/ACME/PARTNER/${name}`, "<dup/>");
+    h.at(o.lastModified!, 16);
+    expect((await h.settle(h.s3Event(o))).batchItemFailures).toEqual([]);
+    const staged = h.transfers.at(-1)!.SendFilePaths![0]!.slice(`/${BUCKET}/`.length);
+    const tid = h.transferIds.at(-1)!;
+    const mdn = transferMdnKey(staged, tid);
+    await h.aws.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: mdn, Body: "MDN bytes" }));
+    const event = h.transferEvent(
+      "AS2 MDN Receive Completed",
+      staged,
+      tid,
+      { disposition: "automatic-action/MDN-sent-automatically; processed" },
+      { "mdn-bucket": BUCKET, "mdn-key": `/${mdn}` },
+    );
+    const results = await Promise.all([h.result(event), h.result(event), h.result(event), h.result(event, event)]);
+    expect(results.map((r) => r.batchItemFailures)).toEqual([[], [], [], []]);
+    expect(errors).not.toHaveBeenCalled();
+    const out = (await h.keys("AS2/files/ACME/PARTNER/outbox/")).filter((k) => k.includes(name));
+    const payload = out.find((k) => !isSidecarKey(k))!;
+    expect(out.sort()).toEqual([payload, mdnKey(payload), recordKey(payload)].sort());
+    expect(await h.text(payload)).toBe("<dup/>");
+    const toOutbox = wire.requests.filter((r) => r.op === "CopyObject" && r.key === payload && r.status === 200);
+    expect(toOutbox).toHaveLength(1);
+    const events = h.domainEvents().filter((e) => e.eventType === "MESSAGE.SEND.SUCCESS");
+    expect(new Set(events.map((e) => e.eventId)).size).toBe(1);
+    expect(await h.keys(staged)).toEqual([]);
   });
 });
