@@ -18,7 +18,8 @@ import { startS3Wire, type S3Wire } from "../reliability/s3-wire";
 import { isSidecarKey, mdnKey, recordKey } from "../../model/layout";
 import { outboundMessageId } from "../../model/api/ids";
 import type { IndexItem } from "../../model/api/index-model";
-import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import * as s3Object from "../../handlers/shared/s3-object";
 import { SendHarness, BUCKET, transferMdnKey } from "./harness";
 
 const INDEX = "as2-acme-handoff-messages";
@@ -159,6 +160,32 @@ describe("the hand-off of a file that fails before it is sent", () => {
     wire.faults.length = 0;
     expect(errors).not.toHaveBeenCalled();
     await expectFinished(key, id, String(handOff.claimId), "loser.edi");
+  });
+
+  it("a copy that does not match is never excused, even once the file has ended", async () => {
+    const { key, handOff } = await refusedUpload("mismatch.edi");
+    const real = claims.getFile;
+    const check = jest.spyOn(s3Object, "copyIsSource");
+    const spy = jest.spyOn(claims, "getFile").mockImplementationOnce(async (claimId, fileName) => {
+      spy.mockRestore();
+      const stale = await real(claimId, fileName);
+      expect((await h.result(handOff)).batchItemFailures).toEqual([]);
+      // Then the ended payload is moved away from failed/ and the same name uploaded again: the
+      // loser's copy goes through, and S3's answer is not the claimed object.
+      const [payload] = await failedKeys("mismatch.edi");
+      await h.aws.s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: payload }));
+      await h.aws.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: "payload of mismatch.edi" }));
+      check.mockReturnValueOnce(false);
+      return stale;
+    });
+    expect((await h.result(handOff)).batchItemFailures).toHaveLength(1);
+    spy.mockRestore();
+    check.mockRestore();
+    expect(errors).toHaveBeenCalledTimes(1);
+    expect(await getFile(String(handOff.claimId), "mismatch.edi")).toMatchObject({ state: "failed" });
+    // The upload that came back is kept (no delete after a copy that does not match).
+    expect(await h.keys("AS2/send/")).toEqual([key]);
+    await h.aws.s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
   });
 
   it("the same failure while the file has not ended is not excused: SQS delivers it again", async () => {
