@@ -6,6 +6,10 @@
  * - a received payload still in `_gateway/inbound/` past the grace time → the event Transfer's
  *   status file beside it stands for is put on the receive queue, where the receive function routes
  *   it as it would have the lost one (so this function bundles no event handling of its own).
+ * A lost event is queued again at most once per REQUEUE_WINDOW_SECONDS and MAX_REQUEUES times for
+ * one payload (shared/open-work.ts takeRequeueTurn, on an item of its own: `requeue#<key>`); then
+ * the payload is left where it is and reported stuck once (an error log line and the run's `stuck`
+ * count), so the receive dead-letter queue holds one copy of its event, not one per run.
  * It publishes the age of the oldest open receive work (CloudWatch embedded metric format) and
  * records its run for `npm run gateway -- status`. Sends have their own reconciler
  * (handlers/send/reconcile.ts): each bundles only the path it runs.
@@ -15,15 +19,20 @@ import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { INBOUND_WORK_ROOT, isSidecarKey, MDN_SUFFIX, RECORD_SUFFIX } from "../../model/layout";
 import { now as clock } from "../shared/clock";
+import { expiresIn, getItem } from "../shared/ledger";
 import { requireEnv } from "../shared/env";
 import { getJson } from "../shared/s3-object";
 import { logger } from "../shared/logger";
 import {
+  MAX_REQUEUES,
+  REQUEUE_ITEM_DAYS,
   RESULT_GRACE_SECONDS,
   oldestOpenSeconds,
   openWork,
   publishOldestOpenWork,
   recordRun,
+  requeuePk,
+  takeRequeueTurn,
 } from "../shared/open-work";
 import { readStatusFile } from "../shared/transfer-events";
 import type { ReceiveContext } from "./context";
@@ -36,6 +45,10 @@ export interface ReceiveReconcileResult {
   readonly receivedRouted: number;
   /** Lost events of payloads left in the base directories, put on the receive queue. */
   readonly lostEventsQueued: number;
+  /** Payloads whose event this run found queued again MAX_REQUEUES times without an end (reported once). */
+  readonly stuck: number;
+  /** Payloads reported stuck by an earlier run, still in their base directory. */
+  readonly heldStuck: number;
   readonly errors: number;
   readonly oldestReceiveSeconds: number;
 }
@@ -59,8 +72,10 @@ async function resumeStoppedRouting(rctx: ReceiveContext, now: Date): Promise<{ 
   return { routed, errors };
 }
 
-async function listInboundWork(rctx: ReceiveContext): Promise<{ Key?: string; LastModified?: Date }[]> {
-  const listed: { Key?: string; LastModified?: Date }[] = [];
+type Listed = { Key?: string; LastModified?: Date; ETag?: string };
+
+async function listInboundWork(rctx: ReceiveContext): Promise<Listed[]> {
+  const listed: Listed[] = [];
   let token: string | undefined;
   do {
     // Every page: what stays in the base directories is open work only (routing drops the rest).
@@ -80,6 +95,8 @@ export async function reconcile(rctx: ReceiveContext): Promise<ReceiveReconcileR
   const resumed = await resumeStoppedRouting(rctx, now);
   const routed = resumed.routed;
   let queued = 0;
+  let stuck = 0;
+  let heldStuck = 0;
   let errors = resumed.errors;
   let oldest = await oldestOpenSeconds(OPEN_RECEIVE, now);
   for (const o of await listInboundWork(rctx)) {
@@ -92,6 +109,21 @@ export async function reconcile(rctx: ReceiveContext): Promise<ReceiveReconcileR
     const partner = rctx.routing.doc.partners.find((p) => p.inboundPrefix === m[1]);
     if (!partner) continue;
     try {
+      // Its turn first (a payload replaced under the same key is new work: its ETag is the mark).
+      const pk = requeuePk(key);
+      const turn = await takeRequeueTurn(pk, await getItem(pk), o.ETag ?? "", now, {
+        open: false,
+        expiresAt: expiresIn(REQUEUE_ITEM_DAYS, now.getTime()),
+      });
+      if (turn === "held") heldStuck++;
+      if (turn === "stuck") {
+        stuck++;
+        logger.error(
+          `lost event of a received payload queued again ${MAX_REQUEUES} times and the payload is still there: left for an operator`,
+          { key, since: o.LastModified?.toISOString() },
+        );
+      }
+      if (turn !== "requeue") continue;
       const status = readStatusFile(await getJson(rctx.s3, rctx.bucket, `${key}${RECORD_SUFFIX}`));
       const failed = m[2] === "failed";
       const event = {
@@ -126,12 +158,14 @@ export async function reconcile(rctx: ReceiveContext): Promise<ReceiveReconcileR
   const result: ReceiveReconcileResult = {
     receivedRouted: routed,
     lostEventsQueued: queued,
+    stuck,
+    heldStuck,
     errors,
     oldestReceiveSeconds: oldest,
   };
   publishOldestOpenWork(rctx.routing.doc.customer, "receive", oldest, now);
   await recordRun("receive", now, rctx.bucket, result);
-  if (routed || queued || errors) logger.info("receive reconciler finished open work", { ...result });
+  if (routed || queued || stuck || errors) logger.info("receive reconciler finished open work", { ...result });
   return result;
 }
 

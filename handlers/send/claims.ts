@@ -16,6 +16,7 @@ import {
   transactOrReasons,
   isConditionFailure,
 } from "../shared/ledger";
+import { REQUEUE_FIELDS } from "../shared/open-work";
 import { fromAttributes, toAttributes } from "../shared/attribute-values";
 import { indexTransition, indexTransitionElement } from "../api/index-hooks";
 import { logger } from "../shared/logger";
@@ -134,11 +135,12 @@ export interface FileItem {
 /**
  * Open work carries `openKind` and `openSince`: the keys of the table's sparse index
  * (`OPEN_WORK_INDEX`), which holds only unfinished claims and files, so the reconciler finds
- * them by kind and age without scanning the table. Finishing removes both attributes.
+ * them by kind and age without scanning the table. Finishing removes both attributes, and the
+ * reconciler's count of re-queues with them (shared/open-work.ts, in the same request).
  */
 export const OPEN_CLAIM = "send-claim";
 export const OPEN_FILE = "send-file";
-export const CLOSE_OPEN_WORK = ["openKind", "openSince"] as const;
+export const CLOSE_OPEN_WORK = ["openKind", "openSince", ...REQUEUE_FIELDS] as const;
 
 export const claimPk = (claimId: string) => `claim#${claimId}`;
 export const objectPk = (bucket: string, key: string, identity: string) => `obj#${bucket}#${key}#${identity}`;

@@ -133,7 +133,43 @@ export async function finalizeFile(
       return undefined;
     }
   }
-  return completeFile(ctx, "resolve" in claimRef ? await claimRef.resolve(file) : claimRef, file, decided);
+  return completeOrMeetWinner(ctx, "resolve" in claimRef ? await claimRef.resolve(file) : claimRef, file, decided);
+}
+
+/** A copy this invocation made that is not its source: never excused by a concurrent finish. */
+export class CopyMismatchError extends Error {
+  override readonly name = "CopyMismatchError";
+}
+
+/**
+ * completeFile for one of several deliveries of the same end, possibly concurrent (duplicate events
+ * or hand-offs). The one that loses the race meets the winner's steps (source deleted, destination
+ * and record taken, conditional updates refused) and may fail on one of them; the file's state
+ * then decides: ended, the claim is reported (idempotent) and nothing is thrown, so the duplicate
+ * is not delivered again for nothing. Anything else, and a copy that does not match its source,
+ * is thrown as before (SQS delivers it again, then to the dead-letter queue).
+ */
+async function completeOrMeetWinner(
+  ctx: OutcomeContext,
+  claim: ClaimItem,
+  file: FileItem,
+  decided: boolean,
+): Promise<FileItem> {
+  try {
+    return await completeFile(ctx, claim, file, decided);
+  } catch (e) {
+    if (e instanceof CopyMismatchError) throw e;
+    const current = await getFile(claim.claimId, file.fileName);
+    if (!current || !(FINAL_FILE_STATES as readonly string[]).includes(current.state)) throw e;
+    logger.info("another delivery finished this file first", {
+      claimId: claim.claimId,
+      fileName: file.fileName,
+      state: current.state,
+      error: (e as Error).message,
+    });
+    await report(ctx, claim.claimId, file.fileName);
+    return current;
+  }
 }
 
 /**
@@ -225,7 +261,7 @@ async function completeFile(ctx: OutcomeContext, claim: ClaimItem, file: FileIte
       ? source
       : { ...source, etag: file.stagedEtag ?? "", ...(file.stagedChecksum ? { checksum: file.stagedChecksum } : {}) };
     if (!copyIsSource(expected, copied.copy))
-      throw new Error(
+      throw new CopyMismatchError(
         `copy of s3://${ctx.bucket}/${file.sourceKey} at ${dest} does not match what was staged; the source was kept`,
       );
   } else {
@@ -470,7 +506,7 @@ export async function finishHandedOff(ctx: OutcomeContext, msg: HandOffMessage):
     return;
   }
   if (file.state === "failing" || file.state === "delivering") {
-    await completeFile(ctx, await freshClaim(msg.claimId), file);
+    await completeOrMeetWinner(ctx, await freshClaim(msg.claimId), file, false);
   } else if ((FINAL_FILE_STATES as readonly string[]).includes(file.state)) {
     await report(ctx, msg.claimId, msg.fileName);
   } else {

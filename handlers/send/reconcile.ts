@@ -10,6 +10,10 @@
  *   Transfer's AS2 documentation, DESIGN.md) is read and the event it stands for is put on the
  *   results queue, where the result function applies it as it would have the lost one;
  *   nothing after NO_RESULT_AFTER_SECONDS → failed/ with NO_RESULT_FROM_TRANSFER.
+ * What it queues again is queued at most once per REQUEUE_WINDOW_SECONDS and MAX_REQUEUES times
+ * without progress (shared/open-work.ts takeRequeueTurn); then it is left open and reported stuck
+ * once (an error log line and the run's `stuck` count), so the owner's dead-letter queue holds one
+ * copy of it, not one per run. Its deadlines (NO_RESULT_AFTER_SECONDS) apply all the same.
  * It publishes the age of the oldest open send work and the days to the nearest certificate expiry
  * (CloudWatch embedded metric format) and records its run for `npm run gateway -- status`.
  * Received messages have their own reconciler (handlers/receive/reconcile.ts): each bundles only
@@ -24,14 +28,18 @@ import { requireEnv } from "../shared/env";
 import { getJson } from "../shared/s3-object";
 import { logger } from "../shared/logger";
 import {
+  MAX_REQUEUES,
   RESULT_GRACE_SECONDS,
+  heldStuck,
   oldestOpenSeconds,
-  openWork,
+  openWorkToReconcile,
   publishOldestOpenWork,
   recordRun,
+  takeRequeueTurn,
 } from "../shared/open-work";
+import type { LedgerItem } from "../shared/ledger";
 import { readStatusFile } from "../shared/transfer-events";
-import { getClaim, OPEN_CLAIM, OPEN_FILE, type FileItem } from "./claims";
+import { getClaim, OPEN_CLAIM, OPEN_FILE, type ClaimItem, type FileItem } from "./claims";
 import { finalizeFile } from "./outcome";
 import { enqueue } from "./messages";
 import { sendContextWithoutTransfer, type SendContext } from "./context";
@@ -43,8 +51,32 @@ export interface SendReconcileResult {
   readonly resumedClaims: number;
   readonly finishedFromStatus: number;
   readonly noResult: number;
+  /** Claims and files this run found queued again MAX_REQUEUES times without progress (reported once). */
+  readonly stuck: number;
+  /** Claims and files reported stuck by an earlier run, still open. */
+  readonly heldStuck: number;
   readonly errors: number;
   readonly oldestSendSeconds: number;
+}
+
+/** What changes when a claim moves on: a new mark starts its count of re-queues again. */
+function claimMark(claim: Partial<ClaimItem>): string {
+  return `claim:${claim.state}:${claim.throttleAttempts ?? 0}:${claim.sentChunks?.size ?? 0}`;
+}
+
+/** The same for a file: its state and attempt (a retry is a new transfer). */
+function fileMark(file: Partial<FileItem>): string {
+  return `file:${file.state}:${file.attempts ?? 0}:${file.transferId ?? ""}`;
+}
+
+function reportStuck(item: LedgerItem, what: string): void {
+  logger.error(`${what} queued again ${MAX_REQUEUES} times without progress: left as open work for an operator`, {
+    pk: item.pk,
+    claimId: item.claimId,
+    fileName: item.fileName,
+    state: item.state,
+    openSince: item.openSince,
+  });
 }
 
 /** Transfer's status file for a sent file: the newest JSON beside it that names its path (and transfer). */
@@ -97,7 +129,11 @@ function eventFromStatus(ctx: SendContext, file: FileItem, status: { key: string
   };
 }
 
-async function reconcileFile(ctx: SendContext, file: FileItem, now: Date): Promise<"status" | "no-result" | "waiting"> {
+async function reconcileFile(
+  ctx: SendContext,
+  file: FileItem,
+  now: Date,
+): Promise<"status" | "no-result" | "stuck" | "waiting"> {
   const claim = await getClaim(file.claimId);
   if (!claim) return "waiting";
   if (file.state === "delivering" || file.state === "failing") {
@@ -117,6 +153,9 @@ async function reconcileFile(ctx: SendContext, file: FileItem, now: Date): Promi
   if (now.getTime() - sentAt < RESULT_GRACE_SECONDS * 1000) return "waiting";
   const status = await findStatusFile(ctx, file);
   if (status) {
+    const turn = await takeRequeueTurn(file.pk, file, fileMark(file), now, { open: true });
+    if (turn === "stuck") return "stuck";
+    if (turn !== "requeue") return "waiting";
     // As the lost event: the result function's own retries and dead-letter queue then hold it.
     await ctx.sqs.send(
       new SendMessageCommand({
@@ -144,9 +183,17 @@ export async function reconcile(ctx: SendContext): Promise<SendReconcileResult> 
   let resumedClaims = 0;
   let finishedFromStatus = 0;
   let noResult = 0;
+  let stuck = 0;
   let errors = 0;
-  for (const item of await openWork(OPEN_CLAIM, before)) {
+  const claims = await openWorkToReconcile(OPEN_CLAIM, before, (i) => heldStuck(i, claimMark(i)));
+  for (const item of claims.items) {
     try {
+      const turn = await takeRequeueTurn(item.pk, item, claimMark(item), now, { open: true });
+      if (turn === "stuck") {
+        stuck++;
+        reportStuck(item, "staged claim");
+      }
+      if (turn !== "requeue") continue;
       await enqueue(ctx.sqs, ctx.sendQueueUrl, { kind: "resume", claimId: String(item.claimId) });
       resumedClaims++;
     } catch (e) {
@@ -154,23 +201,36 @@ export async function reconcile(ctx: SendContext): Promise<SendReconcileResult> 
       logger.warn("claim could not be resumed", { claimId: item.claimId, error: (e as Error).message });
     }
   }
-  for (const item of await openWork(OPEN_FILE, before)) {
+  const files = await openWorkToReconcile(OPEN_FILE, before, (i) => heldStuck(i, fileMark(i)));
+  for (const item of files.items) {
     try {
       const r = await reconcileFile(ctx, item as unknown as FileItem, now);
       if (r === "status") finishedFromStatus++;
       if (r === "no-result") noResult++;
+      if (r === "stuck") {
+        stuck++;
+        reportStuck(item, "result of a sent file");
+      }
     } catch (e) {
       errors++;
       logger.warn("sent file could not be reconciled", { pk: item.pk, error: (e as Error).message });
     }
   }
   const oldestSendSeconds = Math.max(await oldestOpenSeconds(OPEN_CLAIM, now), await oldestOpenSeconds(OPEN_FILE, now));
-  const result: SendReconcileResult = { resumedClaims, finishedFromStatus, noResult, errors, oldestSendSeconds };
+  const result: SendReconcileResult = {
+    resumedClaims,
+    finishedFromStatus,
+    noResult,
+    stuck,
+    heldStuck: claims.held + files.held,
+    errors,
+    oldestSendSeconds,
+  };
   publishOldestOpenWork(ctx.customer, "send", oldestSendSeconds, now);
   // Here only: one metric per customer, and the send side holds the routing document's certificates.
   publishCertificateExpiry(ctx.customer, ctx.routing.doc.certificates, now);
   await recordRun("send", now, ctx.bucket, result);
-  if (resumedClaims || finishedFromStatus || noResult || errors)
+  if (resumedClaims || finishedFromStatus || noResult || stuck || errors)
     logger.info("send reconciler finished open work", { ...result });
   return result;
 }

@@ -6,15 +6,27 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import * as claims from "../../handlers/send/claims";
 import { handler as reconcileHandler } from "../../handlers/send/reconcile";
 import { handler as reconcileReceived } from "../../handlers/receive/reconcile";
-import { LAST_RUN_PK, openWork } from "../../handlers/shared/open-work";
+import {
+  LAST_RUN_PK,
+  MAX_REQUEUES,
+  REQUEUE_FIELDS,
+  REQUEUE_WINDOW_SECONDS,
+  openWork,
+  requeuePk,
+  takeRequeueTurn,
+} from "../../handlers/shared/open-work";
+import { logger } from "../../handlers/shared/logger";
 import { deliver } from "./receive-deliveries";
-import { getItem } from "../../handlers/shared/ledger";
+import { getItem, putIfAbsent } from "../../handlers/shared/ledger";
 import { isSidecarKey, keyBaseName, mdnKey, transferInboundKey, inboundWorkPrefix } from "../../model/layout";
 import { OLDEST_OPEN_WORK_METRIC, gatewayMetricNamespace } from "../../model/metrics";
 import { SendHarness, BUCKET } from "../send/harness";
+import { RECEIVE_MAX_RECEIVE_COUNT, RECEIVE_VISIBILITY_TIMEOUT_SECONDS } from "../../stacks/pipelines/receive-pipeline";
 
 let h: SendHarness;
 const write = jest.spyOn(process.stdout, "write");
+/** What the reconcilers log as stuck (and anything else they log as an error). */
+const errors = jest.spyOn(logger, "error");
 
 beforeAll(async () => {
   h = await SendHarness.start();
@@ -23,10 +35,40 @@ afterAll(() => h.stop());
 beforeEach(() => {
   h.reset();
   write.mockImplementation(() => true); // the reconciler's metric lines
+  errors.mockClear();
 });
 afterEach(() => write.mockReset());
 
 const reconcile = () => reconcileHandler({});
+const PROCESSED = "automatic-action/MDN-sent-automatically; processed";
+
+/** The age of the oldest open work the last run of `direction` published. */
+function lastOldest(direction: string): number {
+  const lines = write.mock.calls
+    .map((c) => String(c[0]))
+    .filter((l) => l.includes(OLDEST_OPEN_WORK_METRIC) && l.includes(`"Direction":"${direction}"`));
+  return (JSON.parse(lines.at(-1)!) as Record<string, number>)[OLDEST_OPEN_WORK_METRIC]!;
+}
+
+/** A received payload (and its MDN and status file) left in the base directory, its event lost. */
+async function receivedWithLostEvent(msgId: string, name: string) {
+  const prefix = inboundWorkPrefix({ station: "ACME", partner: "PARTNER" });
+  const key = transferInboundKey(prefix, "processed", name, msgId);
+  await put(key, `UNB+${msgId}`);
+  await put(`${key}.mdn`, "MDN we sent");
+  await put(
+    `${key}.json`,
+    JSON.stringify({
+      "as2-message-id": msgId,
+      "requester-file-name": name,
+      "status-code": "COMPLETED",
+      "as2-from": "PARTNER",
+      "as2-to": "ACME",
+      timestamp: "2026-11-22T17:54:32.123Z",
+    }),
+  );
+  return key;
+}
 
 async function put(key: string, body: string) {
   await h.aws.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
@@ -188,5 +230,150 @@ describe("the reconciler (issue #11)", () => {
     expect(await h.text(inbox[0]!)).toBe("UNB+lost");
     expect((await h.keys(key)).filter((k) => k === key)).toEqual([]);
     expect(await getItem(`MSG#a-partner#${msgId}`)).toMatchObject({ state: "received" });
+  });
+
+  describe("work queued again is bounded: once per window, at most MAX_REQUEUES times, then left open as stuck", () => {
+    beforeEach(async () => {
+      // Each test counts its own work: what earlier tests left open leaves the index.
+      for (const kind of [claims.OPEN_CLAIM, claims.OPEN_FILE])
+        for (const i of await openWork(kind)) await claims.update(i.pk, { remove: ["openKind", "openSince"] });
+    });
+
+    it("a result whose event keeps failing: one copy per window, stuck once, still open, and it ends normally later", async () => {
+      const { staged, tid } = await sendOne("keeps-failing.xml");
+      await transferWritesStatus(staged, tid, { "status-code": "COMPLETED", disposition: PROCESSED });
+      h.at(h.clock(), 16 * 60);
+      const queued: unknown[] = [];
+      // Each copy goes to the results queue, fails there every time and ends in its dead-letter queue.
+      for (let n = 1; n <= MAX_REQUEUES; n++) {
+        expect((await reconcile()).finishedFromStatus).toBe(1);
+        queued.push(...h.takeResults());
+        // The next runs within the window queue nothing more.
+        h.at(h.clock(), 5 * 60);
+        expect((await reconcile()).finishedFromStatus).toBe(0);
+        h.at(h.clock(), REQUEUE_WINDOW_SECONDS - 5 * 60);
+      }
+      expect(queued).toHaveLength(MAX_REQUEUES);
+      expect(errors).not.toHaveBeenCalled();
+      // Past the last window: no copy, reported stuck once, left as open work the alarm sees.
+      const r = await reconcile();
+      expect(r).toMatchObject({ finishedFromStatus: 0, stuck: 1, heldStuck: 0, errors: 0 });
+      expect(h.takeResults()).toEqual([]);
+      expect(errors).toHaveBeenCalledTimes(1);
+      expect(String(errors.mock.calls[0]![0])).toContain("without progress");
+      const [open] = await openWork(claims.OPEN_FILE);
+      expect(open).toMatchObject({ state: "sent", requeues: MAX_REQUEUES, stuckAt: h.clock().toISOString() });
+      expect(lastOldest("send")).toBeGreaterThan(3 * REQUEUE_WINDOW_SECONDS);
+      h.at(h.clock(), REQUEUE_WINDOW_SECONDS);
+      expect(await reconcile()).toMatchObject({ finishedFromStatus: 0, stuck: 0, heldStuck: 1 });
+      expect(h.takeResults()).toEqual([]);
+      expect(errors).toHaveBeenCalledTimes(1);
+      // Redriven from the dead-letter queue once the cause is fixed: the owner ends it as always.
+      expect((await h.result(queued[0])).batchItemFailures).toEqual([]);
+      expect(await openWork(claims.OPEN_FILE)).toEqual([]);
+      const file = await getItem(String(open!.pk));
+      expect(file).toMatchObject({ state: "delivered" });
+      for (const f of [...REQUEUE_FIELDS, "openKind", "openSince"]) expect(file).not.toHaveProperty(f);
+      expect(h.domainEvents().map((e) => e.eventType)).toEqual(["MESSAGE.SEND.SUCCESS"]);
+      expect(await reconcile()).toMatchObject({ finishedFromStatus: 0, stuck: 0, heldStuck: 0 });
+    });
+
+    it("two runs at once queue a lost result once", async () => {
+      const { staged, tid } = await sendOne("two-runs.xml");
+      await transferWritesStatus(staged, tid, { "status-code": "COMPLETED", disposition: PROCESSED });
+      h.at(h.clock(), 16 * 60);
+      const runs = await Promise.all([reconcile(), reconcile(), reconcile()]);
+      expect(runs.map((r) => r.finishedFromStatus).sort()).toEqual([0, 0, 1]);
+      const queued = h.takeResults();
+      expect(queued).toHaveLength(1);
+      expect((await h.result(...queued)).batchItemFailures).toEqual([]);
+      expect(await openWork(claims.OPEN_FILE)).toEqual([]);
+    });
+
+    it("a staged claim whose resumption keeps failing is resumed once per window, then left as stuck", async () => {
+      const o = await h.upload("AS2/send/ACME/PARTNER/stuck-claim.xml", "stuck");
+      h.at(o.lastModified!, 16);
+      const spy = jest.spyOn(claims as unknown as Record<string, typeof claims.recordStaged>, "recordStaged");
+      spy.mockRejectedValueOnce(new Error("stopped"));
+      expect((await h.settle(h.s3Event(o))).batchItemFailures).toHaveLength(1);
+      spy.mockRestore();
+      h.takeContinuations(); // lost
+      errors.mockClear(); // the settle message's failure
+      h.at(h.clock(), 16 * 60);
+      const resumes = () => h.takeQueued().filter((q) => q.body.kind === "resume").length;
+      await Promise.all([reconcile(), reconcile()]);
+      expect(resumes()).toBe(1);
+      for (let n = 2; n <= MAX_REQUEUES; n++) {
+        h.at(h.clock(), 10 * 60);
+        await reconcile();
+        expect(resumes()).toBe(0);
+        h.at(h.clock(), REQUEUE_WINDOW_SECONDS);
+        await reconcile();
+        expect(resumes()).toBe(1);
+      }
+      h.at(h.clock(), REQUEUE_WINDOW_SECONDS);
+      expect(await reconcile()).toMatchObject({ resumedClaims: 0, stuck: 1 });
+      expect(resumes()).toBe(0);
+      expect(errors).toHaveBeenCalledTimes(1);
+      expect((await openWork(claims.OPEN_CLAIM)).length).toBeGreaterThanOrEqual(1);
+    });
+
+    it("a received payload whose lost event keeps failing: one copy per window, then stuck once", async () => {
+      const key = await receivedWithLostEvent("keeps-failing@partner", "stuck.edi");
+      h.at(new Date(), 16 * 60);
+      const runs = await Promise.all([reconcileReceived({}), reconcileReceived({})]);
+      expect(runs.map((r) => r.lostEventsQueued).sort()).toEqual([0, 1]);
+      expect(h.takeReceiveQueued()).toHaveLength(1);
+      for (let n = 2; n <= MAX_REQUEUES; n++) {
+        h.at(h.clock(), 10 * 60);
+        expect((await reconcileReceived({})).lostEventsQueued).toBe(0);
+        h.at(h.clock(), REQUEUE_WINDOW_SECONDS);
+        expect((await reconcileReceived({})).lostEventsQueued).toBe(1);
+        expect(h.takeReceiveQueued()).toHaveLength(1);
+      }
+      h.at(h.clock(), REQUEUE_WINDOW_SECONDS);
+      expect(await reconcileReceived({})).toMatchObject({ lostEventsQueued: 0, stuck: 1, heldStuck: 0 });
+      h.at(h.clock(), REQUEUE_WINDOW_SECONDS);
+      expect(await reconcileReceived({})).toMatchObject({ lostEventsQueued: 0, stuck: 0, heldStuck: 1 });
+      expect(h.takeReceiveQueued()).toEqual([]);
+      expect(errors).toHaveBeenCalledTimes(1);
+      expect(lastOldest("receive")).toBeGreaterThan(3 * REQUEUE_WINDOW_SECONDS);
+      expect(await getItem(requeuePk(key))).toMatchObject({ requeues: MAX_REQUEUES, stuckAt: expect.any(String) });
+      expect(await h.text(key)).toBe("UNB+keeps-failing@partner");
+    });
+
+    it("the turn: progress starts the count again; a closed item gets no fields; a replaced payload is new work", async () => {
+      const now = new Date("2026-12-01T00:00:00Z");
+      const later = (s: number) => new Date(now.getTime() + s * 1000);
+      const open = { pk: "turn#open", openKind: "test-kind", openSince: now.toISOString() };
+      expect(await putIfAbsent(open)).toBe(true);
+      const turn = async (mark: string, at: Date) =>
+        takeRequeueTurn(open.pk, await getItem(open.pk), mark, at, { open: true });
+      expect(await turn("a", now)).toBe("requeue");
+      expect(await turn("a", later(60))).toBe("wait");
+      expect(await turn("b", later(120))).toBe("requeue"); // moved on: its own count
+      expect(await getItem(open.pk)).toMatchObject({ requeues: 1, requeueMark: "b" });
+      // A stale view (another run took the turn since) queues nothing.
+      const stale = await getItem(open.pk);
+      expect(await turn("b", later(REQUEUE_WINDOW_SECONDS + 120))).toBe("requeue");
+      expect(await takeRequeueTurn(open.pk, stale, "b", later(REQUEUE_WINDOW_SECONDS + 121), { open: true })).toBe(
+        "wait",
+      );
+      const closed = { pk: "turn#closed", state: "delivered" };
+      expect(await putIfAbsent(closed)).toBe(true);
+      expect(await takeRequeueTurn(closed.pk, closed, "a", now, { open: true })).toBe("wait");
+      expect(await getItem(closed.pk)).toEqual(closed);
+      const own = requeuePk("some/key");
+      const ownTurn = async (etag: string, at: Date) =>
+        takeRequeueTurn(own, await getItem(own), etag, at, { open: false, expiresAt: 1 });
+      expect(await ownTurn('"e1"', now)).toBe("requeue");
+      expect(await ownTurn('"e1"', later(60))).toBe("wait");
+      expect(await ownTurn('"e2"', later(61))).toBe("requeue");
+      expect(await getItem(own)).toMatchObject({ requeues: 1, requeueMark: '"e2"', expiresAt: 1 });
+      // The window outlasts the longest retries of a queued copy (the receive queue's).
+      expect(REQUEUE_WINDOW_SECONDS).toBeGreaterThanOrEqual(
+        RECEIVE_MAX_RECEIVE_COUNT * RECEIVE_VISIBILITY_TIMEOUT_SECONDS,
+      );
+    });
   });
 });
