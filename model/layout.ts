@@ -365,6 +365,31 @@ export function transferInboundKey(
   return `${basePrefix}${outcome}/${seg(name, "file name")}`;
 }
 
+/**
+ * Transfer's status file for one transfer of a staged file:
+ * `<staging dir>/processed|failed/<name>.<transferId>.<messageId>.<ext>.json` (DESIGN.md, "Verified AWS
+ * facts"; AWS Transfer user guide, AS2 file names; the MDN Receive Completed sample follows it). The
+ * name holds no timestamp, so it is fully determined by the ledger's transfer and message ids. Events'
+ * keys come first (one documented sample does not follow this rule): this names only what no event
+ * named, for a delete that is a no-op when Transfer wrote nothing there. Undefined when the ids
+ * cannot form one key segment.
+ */
+export function transferOutboundStatusKey(
+  stagedKey: string,
+  outcome: "processed" | "failed",
+  transferId: string,
+  messageId: string,
+): string | undefined {
+  const slash = stagedKey.lastIndexOf("/");
+  const fileName = stagedKey.slice(slash + 1);
+  const dot = fileName.lastIndexOf(".");
+  const [name, ext] = dot > 0 ? [fileName.slice(0, dot), fileName.slice(dot)] : [fileName, ""];
+  const stored = `${name}.${transferId}.${messageId}${ext}`;
+  // An id with '/' (RFC 5322 allows it) would not be one name: nothing to name then, rather than a wrong key.
+  if (segmentProblem(stored) !== undefined) return undefined;
+  return `${stagedKey.slice(0, slash + 1)}${outcome}/${stored}${RECORD_SUFFIX}`;
+}
+
 /** Last segment of a key: the name Transfer stored a file under. */
 export function keyBaseName(key: string): string {
   return key.slice(key.lastIndexOf("/") + 1);

@@ -128,6 +128,8 @@ export interface FileItem {
   readonly statusSourceKey?: string;
   /** Status files Transfer wrote for earlier attempts (retried): deleted with the staged copy at the end. */
   readonly earlierStatusKeys?: string[];
+  /** MDNs Transfer wrote for earlier attempts (a negative MDN of a retried failure): deleted likewise, never copied. */
+  readonly earlierMdnKeys?: string[];
   readonly mdnMessageId?: string;
   readonly subject?: string;
 }

@@ -6,6 +6,7 @@
  * message.
  */
 import type { S3Client } from "@aws-sdk/client-s3";
+import { transferOutboundStatusKey } from "../../model/layout";
 import { deleteMany, type DeleteTarget } from "../shared/s3-object";
 import { logger } from "../shared/logger";
 import type { FileItem } from "./claims";
@@ -22,15 +23,36 @@ function isTransferFileOf(stagedKey: string, key: string): boolean {
 }
 
 /**
- * What Transfer wrote for this file that the ledger knows by key (events' `json-key`/`mdn-key`,
- * never a listing): the deciding attempt's status file, its MDN once copied beside the payload
- * (`mdnCopied`; nothing is deleted before its copy), and the status files of earlier attempts.
+ * The deciding transfer's status file when no event named it: AS2 Payload Send Completed, which ends
+ * a send to a partner with MDN `NONE`, carries only the file key (fixtures/aws-transfer/README.md),
+ * yet Transfer still writes the transfer's status file. Its name is fully determined by the transfer
+ * and message ids (transferOutboundStatusKey), so it is named, never listed: no request is added.
+ * A delivered transfer's status is in `processed/`; a failure the gateway decided (no result, an
+ * event without keys) may have left it in either folder, and deleting a key that is not there is a
+ * no-op (a lone delete marker in a versioned bucket, which lifecycle's ExpiredObjectDeleteMarker removes).
+ */
+function unnamedStatusKeys(file: FileItem): string[] {
+  if (file.statusSourceKey !== undefined || !file.transferId || !file.as2MessageId) return [];
+  const folders = file.state === "delivering" ? (["processed"] as const) : (["processed", "failed"] as const);
+  return folders
+    .map((f) => transferOutboundStatusKey(file.sourceKey, f, file.transferId!, file.as2MessageId!))
+    .filter((k): k is string => k !== undefined);
+}
+
+/**
+ * What Transfer wrote for this file that the ledger knows (events' `json-key`/`mdn-key`, or a name
+ * fully determined by its ids; never a listing): the deciding attempt's status file, its MDN once
+ * copied beside the payload (`mdnCopied`; nothing is deleted before its copy), and the status files
+ * and MDNs of earlier attempts (an earlier attempt's MDN is not copied: the record's failure message
+ * carries its disposition, see scheduleRetry).
  */
 export function transferFilesOf(file: FileItem, mdnCopied: boolean): string[] {
   const named = [
     file.statusSourceKey,
+    ...unnamedStatusKeys(file),
     ...(mdnCopied ? [file.mdnSourceKey] : []),
     ...(file.earlierStatusKeys ?? []),
+    ...(file.earlierMdnKeys ?? []),
   ].filter((k): k is string => k !== undefined);
   const kept = named.filter((k) => !isTransferFileOf(file.sourceKey, k));
   if (kept.length)

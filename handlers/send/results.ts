@@ -4,7 +4,7 @@
  * failures schedule a retry of the same staged file with exponential backoff. Results of an earlier
  * attempt, duplicates and out-of-order events change nothing (state conditions and transfer ids).
  */
-import { OUTBOUND_WORK_ROOT, parseOutboundWorkKey } from "../../model/layout";
+import { OUTBOUND_WORK_ROOT, parseOutboundWorkKey, transferOutboundStatusKey } from "../../model/layout";
 import { parseTransferEvent, NotATransferEvent, type TransferEvent } from "../shared/transfer-events";
 import { logger } from "../shared/logger";
 import { classifyFailure, isPositiveDisposition } from "./failure-classes";
@@ -127,7 +127,10 @@ export async function handleTransferEvent(ctx: SendContext, raw: unknown): Promi
       const maxAttempts = Math.min(ctx.routing.doc.retry.maxAttempts, c.maxAttempts ?? Infinity); // small-cap codes
       const attempts = Math.max(1, file.attempts);
       if (c.class === "transient" && attempts < maxAttempts) {
-        await scheduleRetry(ctx, claim, file, ev, attempts, c.code, common.statusSourceKey);
+        await scheduleRetry(ctx, claim, file, ev, attempts, c.code, {
+          status: common.statusSourceKey,
+          mdn: common.mdnSourceKey,
+        });
         return;
       }
       const reason = c.class === "transient" ? `gave up after ${attempts} attempts: ${c.advice}` : c.advice;
@@ -199,7 +202,7 @@ async function scheduleRetry(
   ev: TransferEvent,
   attempts: number,
   code: string,
-  statusKey: string | undefined,
+  named: { readonly status: string | undefined; readonly mdn: string | undefined },
 ): Promise<void> {
   const delay = backoffSeconds(attempts, ctx.routing.doc.retry);
   const dueAt = new Date(ctx.now().getTime() + delay * 1000).toISOString();
@@ -215,14 +218,24 @@ async function scheduleRetry(
     ...(file.transferId ? [file.transferId] : ev.transferId ? [ev.transferId] : []),
   ];
   const values: Record<string, unknown> = { ":a": "staged", ":b": "sending", ":c": "sent", ":n": file.attempts };
+  // This attempt's own message id: the file's may be an earlier attempt's (it is not removed on retry).
+  const messageId = ev.as2MessageId ?? (file.payloadSent ? file.as2MessageId : undefined);
+  const tid = file.transferId ?? ev.transferId;
+  // A failed transfer's status file is in failed/; named by its ids when the event did not name it.
+  const statusKey =
+    named.status ??
+    (tid && messageId ? transferOutboundStatusKey(file.sourceKey, "failed", tid, messageId) : undefined);
   const set = {
     state: "retrying" as const,
     attempts,
     previousTransferIds: previous,
     // Kept for the file's end, which deletes them with the staged copy in one request (drop-staging.ts).
     ...(statusKey ? { earlierStatusKeys: [...(file.earlierStatusKeys ?? []), statusKey] } : {}),
+    // A negative MDN is deleted at the end, not copied: its disposition goes into the failure message,
+    // which the record (latest failed attempt) and the index's retrying transition carry.
+    ...(named.mdn ? { earlierMdnKeys: [...(file.earlierMdnKeys ?? []), named.mdn] } : {}),
     failureCode: code,
-    failureMessage: ev.failureMessage,
+    failureMessage: withDisposition(ev.failureMessage, ev.disposition),
   };
   // The index shows the retry with this attempt's failure, in the same request.
   const updated = await updateIndexed(
@@ -242,4 +255,10 @@ async function scheduleRetry(
       attempt: attempts + 1,
       delay,
     });
+}
+
+/** Transfer's failure message with the partner's MDN disposition when the message does not already hold it. */
+function withDisposition(message: string | undefined, disposition: string | undefined): string | undefined {
+  if (!disposition || message?.includes(disposition)) return message;
+  return `${message ? `${message}; ` : ""}the partner's MDN says: ${disposition}`;
 }

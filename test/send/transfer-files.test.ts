@@ -39,8 +39,8 @@ const UNAVAILABLE = {
 };
 
 /** Uploads, settles, and returns the staged key and the transfer id of its send. */
-async function send(name: string, body: string): Promise<{ staged: string; claimId: string }> {
-  const o = await h.upload(`AS2/send/ACME/PARTNER/${name}`, body);
+async function send(name: string, body: string, partner = "PARTNER"): Promise<{ staged: string; claimId: string }> {
+  const o = await h.upload(`AS2/send/ACME/${partner}/${name}`, body);
   h.at(o.lastModified!, 16);
   expect((await h.settle(h.s3Event(o))).batchItemFailures).toEqual([]);
   const staged = h.transfers.at(-1)!.SendFilePaths![0]!.slice(`/${BUCKET}/`.length);
@@ -185,6 +185,122 @@ describe("the end of a send deletes the staged copy and Transfer's files of the 
     expect(await h.text(userFile)).toBe("a user's file");
     expect(named(deletes()[0])).toEqual([{ key: staged }]);
     await h.aws.s3.send(new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: [{ Key: userFile }] } }));
+  });
+});
+
+/**
+ * Where Transfer writes a transfer's status file when the event does not say
+ * (`<parent>/processed|failed/name.<transferId>.<messageId>.ext.json`, DESIGN.md), with the message id
+ * the harness's events carry: written here as Transfer would, independently of the handlers' naming.
+ */
+async function unnamedStatus(staged: string, tid: string, folder: "processed" | "failed"): Promise<string> {
+  const name = staged.slice(dirOf(staged).length);
+  const dot = name.lastIndexOf(".");
+  const key = `${dirOf(staged)}${folder}/${name.slice(0, dot)}.${tid}.${tid}-msg@acme${name.slice(dot)}.json`;
+  await h.aws.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: `{"transfer-id":"${tid}"}` }));
+  return key;
+}
+
+describe("Transfer's files no event names are gone too, in the same single request", () => {
+  it("MDN NONE: Payload Send Completed names no status file; the one Transfer wrote is deleted by its ids", async () => {
+    const { staged } = await send("no receipt.edi", "quick bytes", "QUICK");
+    const tid = h.transferIds[0]!;
+    const status = await unnamedStatus(staged, tid, "processed");
+    wire.reset();
+    const r = await h.result(
+      h.transferEvent("AS2 Payload Send Completed", staged, tid, { "status-code": "PROCESSING" }),
+    );
+    expect(r.batchItemFailures).toEqual([]);
+
+    expect(await h.keys(dirOf(staged))).toEqual([]);
+    const out = (await h.keys("AS2/files/ACME/QUICK/outbox/")).filter((k) => k.includes("no receipt.edi"));
+    const payload = out.find((k) => !isSidecarKey(k))!;
+    expect(await h.json(recordKey(payload))).toMatchObject({ status: "delivered", transferId: tid });
+    // Named, not listed: the staged copy and the delivered transfer's status file, nothing else.
+    expect(wire.requests.filter((q) => q.op === "ListObjectsV2")).toEqual([]);
+    expect(deletes()).toEqual([expect.objectContaining({ op: "DeleteObjects", status: 200 })]);
+    expect(named(deletes()[0])).toEqual(byKey([{ key: staged }, { key: status }]));
+  });
+
+  it("an earlier attempt's failure without keys: its status file is named by its ids in the retry's write", async () => {
+    const { staged, claimId } = await send("keyless.edi", "retried bytes");
+    const t1 = h.transferIds[0]!;
+    const first = await unnamedStatus(staged, t1, "failed");
+    expect(
+      (await h.result(h.transferEvent("AS2 Payload Send Failed", staged, t1, UNAVAILABLE))).batchItemFailures,
+    ).toEqual([]);
+    expect(await getFile(claimId, "keyless.edi")).toMatchObject({ state: "retrying", earlierStatusKeys: [first] });
+    await h.deliver(h.takeQueued());
+    wire.reset();
+    const t = await delivered(staged, h.transferIds[1]!);
+    expect(t.failures).toEqual([]);
+    expect(await h.keys(dirOf(staged))).toEqual([]);
+    expect(deletes()).toHaveLength(1);
+    expect(named(deletes()[0])).toEqual(byKey([{ key: staged }, { key: first }, { key: t.status }, { key: t.mdn }]));
+  });
+
+  it("an earlier attempt's negative MDN is deleted at the end, its disposition kept in the record", async () => {
+    const { staged, claimId } = await send("negative first.edi", "retried bytes");
+    const t1 = h.transferIds[0]!;
+    const first = await transferWrites(staged, t1, "failed", true);
+    const negative = "automatic-action/MDN-sent-automatically; processed/error: unexpected-processing-error";
+    const r1 = await h.result(
+      h.transferEvent(
+        "AS2 MDN Receive Failed",
+        staged,
+        t1,
+        {
+          "failure-code": "MDN_RESPONSE_INDICATES_UNEXPECTED_PROCESSING_ERROR",
+          "failure-message": "The partner's MDN indicates an unexpected processing error",
+          disposition: negative,
+        },
+        first.s3,
+      ),
+    );
+    expect(r1.batchItemFailures).toEqual([]);
+    // Recorded in the retry's one ledger write, with the attempt's status file.
+    expect(await getFile(claimId, "negative first.edi")).toMatchObject({
+      state: "retrying",
+      earlierStatusKeys: [first.status],
+      earlierMdnKeys: [first.mdn],
+    });
+    // While the file is open, Transfer's files of the failed attempt stay.
+    expect((await h.keys(dirOf(staged))).sort()).toEqual([staged, first.mdn, first.status].sort());
+    await h.deliver(h.takeQueued());
+
+    wire.reset();
+    const t = await delivered(staged, h.transferIds[1]!);
+    expect(t.failures).toEqual([]);
+    expect(await h.keys(dirOf(staged))).toEqual([]);
+    expect(deletes()).toHaveLength(1);
+    expect(named(deletes()[0])).toEqual(
+      byKey([{ key: staged }, { key: first.status }, { key: first.mdn }, { key: t.status }, { key: t.mdn }]),
+    );
+    const out = (await h.keys("AS2/files/ACME/PARTNER/outbox/")).filter((k) => k.endsWith("/negative first.edi"));
+    const record = await h.json(recordKey(out[0]!));
+    expect(record).toMatchObject({
+      status: "delivered",
+      attempts: 2,
+      failureCode: "MDN_RESPONSE_INDICATES_UNEXPECTED_PROCESSING_ERROR",
+      mdn: { disposition: DISPOSITION },
+    });
+    expect(record.failureMessage).toContain(negative);
+    // The MDN beside the payload is the deciding attempt's, never the earlier negative one.
+    expect(await h.text(mdnKey(out[0]!))).toBe(`MDN of ${h.transferIds[1]}`);
+  });
+
+  it("an upload refused before any transfer: no Transfer files, no DeleteObjects, only the upload's own delete", async () => {
+    const o = await h.upload("AS2/send/ACME/NOBODY/unknown partner.edi", "refused");
+    h.at(o.lastModified!, 16);
+    wire.reset();
+    expect((await h.settle(h.s3Event(o))).batchItemFailures).toEqual([]);
+    expect(h.transfers).toEqual([]);
+    const failed = (await h.keys("AS2/files/ACME/NOBODY/failed/")).filter((k) => k.includes("unknown partner.edi"));
+    expect(failed).toHaveLength(2);
+    expect(wire.requests.filter((q) => q.key.startsWith("_gateway/outbound/"))).toEqual([]);
+    expect(deletes()).toEqual([
+      expect.objectContaining({ op: "DeleteObject", key: "AS2/send/ACME/NOBODY/unknown partner.edi", status: 204 }),
+    ]);
   });
 });
 
