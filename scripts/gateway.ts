@@ -22,6 +22,7 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { OPEN_WORK_INDEX } from "../model/open-work";
+import { MAX_REQUEUES } from "../handlers/shared/open-work";
 import { ListStateMachinesCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { parsePipelineDocument } from "../model/pipeline-document";
 import { retryTransaction } from "../handlers/pipeline/retry";
@@ -97,10 +98,15 @@ async function status(customer: string, out: (line: string) => void): Promise<vo
     if (!items.length) out(`  ${kind}: none`);
     for (const [state, list] of byState) {
       const oldest = list.map((i) => String(i[OPEN_WORK_INDEX.sortKey])).sort()[0];
-      out(`  ${kind} ${state}: ${list.length}, oldest ${age(oldest, now)}`);
-      for (const i of list.slice(0, 5))
+      // The reconciler's verdict (handlers/shared/open-work.ts): queued again MAX_REQUEUES times without
+      // progress, now waiting for an operator. Listed first: they are the ones to look at.
+      const stuck = list.filter((i) => typeof i.stuckAt === "string");
+      out(
+        `  ${kind} ${state}: ${list.length}, oldest ${age(oldest, now)}${stuck.length ? `, ${stuck.length} stuck` : ""}`,
+      );
+      for (const i of [...stuck, ...list.filter((x) => !stuck.includes(x))].slice(0, 5))
         out(
-          `    ${String(i.claimId ?? i.as2MessageId ?? "")}${i.fileName ? ` ${String(i.fileName)}` : ""} since ${String(i[OPEN_WORK_INDEX.sortKey])}`,
+          `    ${String(i.claimId ?? i.as2MessageId ?? "")}${i.fileName ? ` ${String(i.fileName)}` : ""} since ${String(i[OPEN_WORK_INDEX.sortKey])}${typeof i.stuckAt === "string" ? `, stuck since ${i.stuckAt} (queued again ${MAX_REQUEUES} times without progress)` : ""}`,
         );
     }
   }
@@ -117,8 +123,13 @@ async function status(customer: string, out: (line: string) => void): Promise<vo
   // The send and receive reconcilers record their runs side by side in one item (handlers/shared/open-work.ts).
   const last = (await ddb.send(new GetCommand({ TableName: table, Key: { pk: LAST_RUN_PK } }))).Item;
   const runs = (["send", "receive"] as const).map((direction) => {
-    const at = (last?.[direction] as { at?: unknown } | undefined)?.at;
-    return typeof at === "string" ? `${direction} ${at} (${age(at, now)} ago)` : `${direction} never`;
+    const run = last?.[direction] as { at?: unknown; stuck?: unknown; heldStuck?: unknown } | undefined;
+    const at = run?.at;
+    const stuck =
+      (typeof run?.stuck === "number" ? run.stuck : 0) + (typeof run?.heldStuck === "number" ? run.heldStuck : 0);
+    return typeof at === "string"
+      ? `${direction} ${at} (${age(at, now)} ago${stuck ? `, ${stuck} stuck` : ""})`
+      : `${direction} never`;
   });
   out(`last reconciler runs: ${runs.join(", ")}`);
 }
