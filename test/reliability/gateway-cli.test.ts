@@ -10,7 +10,7 @@ import { PIPELINE_DOCUMENT_VERSION } from "../../model/pipeline-document";
 import { ListStateMachinesCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { mockClient } from "aws-sdk-client-mock";
 import { SendHarness, BUCKET, TABLE } from "../send/harness";
-import { ScanCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { GetItemCommand, PutItemCommand, ScanCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { recordRun } from "../../handlers/shared/open-work";
 
 let h: SendHarness;
@@ -67,6 +67,34 @@ it("status shows what the reconciler reported stuck: first in its list, with sin
     /stuck\.xml since \S+, stuck since 2026-12-01T00:00:00\.000Z \(queued again \d+ times without progress\)$/,
   );
   expect(lines.at(-1)).toMatch(/^last reconciler runs: send \S+ \(\d+[smh] ago, 1 stuck\), receive never$/);
+});
+
+it("unstick hands stuck work back to the reconcilers: its re-queue fields go, other work keeps its count", async () => {
+  const put = (pk: string, extra: Record<string, { S: string } | { N: string }>) =>
+    h.aws.ddb.send(
+      new PutItemCommand({
+        TableName: TABLE,
+        Item: {
+          pk: { S: pk },
+          requeues: { N: "3" },
+          requeuedAt: { S: "2026-12-01T00:00:00.000Z" },
+          requeueMark: { S: "m" },
+          ...extra,
+        },
+      }),
+    );
+  await put("requeue#_gateway/inbound/x/processed/a.edi", { stuckAt: { S: "2026-12-01T01:00:00.000Z" } });
+  await put("file#c1#waiting.edi", {});
+  const { code, lines } = await run("unstick", "acme");
+  expect(code).toBe(0);
+  expect(lines).toContain("  requeue#_gateway/inbound/x/processed/a.edi (stuck since 2026-12-01T01:00:00.000Z)");
+  expect(lines.at(-1)).toMatch(/^[1-9]\d* stuck item\(s\) handed back/); // with other tests' stuck work
+  const get = async (pk: string) =>
+    (await h.aws.ddb.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: pk } }, ConsistentRead: true }))).Item;
+  const freed = await get("requeue#_gateway/inbound/x/processed/a.edi");
+  expect(freed).toBeDefined();
+  for (const f of ["stuckAt", "requeues", "requeuedAt", "requeueMark"]) expect(freed).not.toHaveProperty(f);
+  expect((await get("file#c1#waiting.edi"))?.requeues).toEqual({ N: "3" });
 });
 
 it("resend puts a failed send back under AS2/send/ as a new message, next to (never over) a file of that name", async () => {
