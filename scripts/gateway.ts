@@ -4,6 +4,7 @@
  *
  *   npm run gateway -- status  <customer>                open work by state and age, DLQ depths, last reconciler runs
  *   npm run gateway -- redrive <customer>                every dead-letter queue back into its own source queue
+ *   npm run gateway -- unstick <customer>                work the reconcilers reported stuck handed back to them
  *   npm run gateway -- resend  <customer> <failed key>   a failed send back into AS2/send/ as a new message
  *   npm run gateway -- reindex <customer> [--table <name>]  the REST API's message index rebuilt from the bucket's records
  *
@@ -11,7 +12,7 @@
  * bucket, which otherwise comes from the reconciler's last run.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import {
   DeleteMessageBatchCommand,
@@ -22,6 +23,7 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { OPEN_WORK_INDEX } from "../model/open-work";
+import { MAX_REQUEUES, REQUEUE_FIELDS } from "../handlers/shared/open-work";
 import { ListStateMachinesCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { parsePipelineDocument } from "../model/pipeline-document";
 import { retryTransaction } from "../handlers/pipeline/retry";
@@ -97,10 +99,15 @@ async function status(customer: string, out: (line: string) => void): Promise<vo
     if (!items.length) out(`  ${kind}: none`);
     for (const [state, list] of byState) {
       const oldest = list.map((i) => String(i[OPEN_WORK_INDEX.sortKey])).sort()[0];
-      out(`  ${kind} ${state}: ${list.length}, oldest ${age(oldest, now)}`);
-      for (const i of list.slice(0, 5))
+      // The reconciler's verdict (handlers/shared/open-work.ts): queued again MAX_REQUEUES times without
+      // progress, now waiting for an operator. Listed first: they are the ones to look at.
+      const stuck = list.filter((i) => typeof i.stuckAt === "string");
+      out(
+        `  ${kind} ${state}: ${list.length}, oldest ${age(oldest, now)}${stuck.length ? `, ${stuck.length} stuck` : ""}`,
+      );
+      for (const i of [...stuck, ...list.filter((x) => !stuck.includes(x))].slice(0, 5))
         out(
-          `    ${String(i.claimId ?? i.as2MessageId ?? "")}${i.fileName ? ` ${String(i.fileName)}` : ""} since ${String(i[OPEN_WORK_INDEX.sortKey])}`,
+          `    ${String(i.claimId ?? i.as2MessageId ?? "")}${i.fileName ? ` ${String(i.fileName)}` : ""} since ${String(i[OPEN_WORK_INDEX.sortKey])}${typeof i.stuckAt === "string" ? `, stuck since ${i.stuckAt} (queued again ${MAX_REQUEUES} times without progress)` : ""}`,
         );
     }
   }
@@ -117,10 +124,61 @@ async function status(customer: string, out: (line: string) => void): Promise<vo
   // The send and receive reconcilers record their runs side by side in one item (handlers/shared/open-work.ts).
   const last = (await ddb.send(new GetCommand({ TableName: table, Key: { pk: LAST_RUN_PK } }))).Item;
   const runs = (["send", "receive"] as const).map((direction) => {
-    const at = (last?.[direction] as { at?: unknown } | undefined)?.at;
-    return typeof at === "string" ? `${direction} ${at} (${age(at, now)} ago)` : `${direction} never`;
+    const run = last?.[direction] as { at?: unknown; stuck?: unknown; heldStuck?: unknown } | undefined;
+    const at = run?.at;
+    const stuck =
+      (typeof run?.stuck === "number" ? run.stuck : 0) + (typeof run?.heldStuck === "number" ? run.heldStuck : 0);
+    return typeof at === "string"
+      ? `${direction} ${at} (${age(at, now)} ago${stuck ? `, ${stuck} stuck` : ""})`
+      : `${direction} never`;
   });
   out(`last reconciler runs: ${runs.join(", ")}`);
+}
+
+/**
+ * Once the cause is fixed: the reconcilers hold work they reported stuck until it makes progress
+ * (handlers/shared/open-work.ts), and its last queued copy may have left the dead-letter queue
+ * (14 days). Clearing the re-queue fields gives each item MAX_REQUEUES new tries from the next run.
+ * One scan of the state table: stuck received payloads are items of their own (`requeue#<key>`),
+ * not in the open-work index. Conditional on `stuckAt`, so work that ended meanwhile is not touched.
+ */
+async function unstick(customer: string, out: (line: string) => void): Promise<void> {
+  const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+  const table = `as2-${customer}-state`;
+  let start: Record<string, unknown> | undefined;
+  let n = 0;
+  do {
+    const page = await ddb.send(
+      new ScanCommand({
+        TableName: table,
+        FilterExpression: "attribute_exists(#stuck)",
+        ProjectionExpression: "pk, #stuck",
+        ExpressionAttributeNames: { "#stuck": "stuckAt" },
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const names = Object.fromEntries(REQUEUE_FIELDS.map((f, i) => [`#f${i}`, f]));
+      try {
+        await ddb.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { pk: item.pk as string },
+            UpdateExpression: `REMOVE ${Object.keys(names).join(", ")}`,
+            ConditionExpression: "attribute_exists(stuckAt)",
+            ExpressionAttributeNames: names,
+          }),
+        );
+      } catch (e) {
+        if ((e as Error).name !== "ConditionalCheckFailedException") throw e;
+        continue; // it made progress or ended since the scan read it
+      }
+      n++;
+      out(`  ${String(item.pk)} (stuck since ${String(item.stuckAt)})`);
+    }
+    start = page.LastEvaluatedKey as Record<string, unknown> | undefined;
+  } while (start);
+  out(`${n} stuck item(s) handed back to the reconcilers: each is queued again on their next run`);
 }
 
 async function redrive(customer: string, out: (line: string) => void): Promise<void> {
@@ -261,17 +319,18 @@ export async function main(argv: string[], out: (line: string) => void = (l) => 
   const [verb, customer, path, id] = args;
   const complete =
     !!customer &&
-    ["status", "redrive", "resend", "retry-transaction", "reindex"].includes(verb ?? "") &&
+    ["status", "redrive", "unstick", "resend", "retry-transaction", "reindex"].includes(verb ?? "") &&
     (verb !== "resend" || !!path) &&
     (verb !== "retry-transaction" || (!!path && !!id));
   if (!complete) {
     out(
-      "usage: npm run gateway -- <status|redrive|reindex> <customer> | resend <customer> <failed key> | retry-transaction <customer> <table> <transaction id>  [--bucket <name>] [--table <name>]",
+      "usage: npm run gateway -- <status|redrive|unstick|reindex> <customer> | resend <customer> <failed key> | retry-transaction <customer> <table> <transaction id>  [--bucket <name>] [--table <name>]",
     );
     return 2;
   }
   if (verb === "status") await status(customer, out);
   else if (verb === "redrive") await redrive(customer, out);
+  else if (verb === "unstick") await unstick(customer, out);
   else if (verb === "resend") await resend(customer, path!, bucket, out);
   else if (verb === "reindex") await reindexCustomer(customer, bucket, t.value, out);
   else await retryFailedTransaction(customer, path!, id!, bucket, out);

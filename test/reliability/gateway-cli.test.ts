@@ -9,7 +9,8 @@ import { isSidecarKey, PIPELINE_DOCUMENT_KEY } from "../../model/layout";
 import { PIPELINE_DOCUMENT_VERSION } from "../../model/pipeline-document";
 import { ListStateMachinesCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { mockClient } from "aws-sdk-client-mock";
-import { SendHarness, BUCKET } from "../send/harness";
+import { SendHarness, BUCKET, TABLE } from "../send/harness";
+import { GetItemCommand, PutItemCommand, ScanCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { recordRun } from "../../handlers/shared/open-work";
 
 let h: SendHarness;
@@ -38,6 +39,62 @@ it("status lists open work by kind, state and age, the dead-letter queues' depth
   expect(lines.some((l) => /waiting\.xml since /.test(l))).toBe(true);
   for (const q of deadLetterQueues("acme")) expect(lines).toContain(`  ${q.dlq}: 2`);
   expect(lines.at(-1)).toMatch(/^last reconciler runs: send \S+ \(\d+[smh] ago\), receive never$/);
+});
+
+it("status shows what the reconciler reported stuck: first in its list, with since when, and in the run's line", async () => {
+  h.sqs.on(GetQueueUrlCommand).rejects(new Error("no such queue"));
+  const o = await h.upload("AS2/send/ACME/PARTNER/stuck.xml", "stuck");
+  h.at(o.lastModified!, 16);
+  await h.settle(h.s3Event(o));
+  const items = (await h.aws.ddb.send(new ScanCommand({ TableName: TABLE }))).Items ?? [];
+  const file = items.find((i) => /^file#.*#stuck\.xml$/.test(i.pk?.S ?? ""));
+  expect(file).toBeDefined();
+  await h.aws.ddb.send(
+    new UpdateItemCommand({
+      TableName: TABLE,
+      Key: { pk: file!.pk! },
+      UpdateExpression: "SET stuckAt = :s",
+      ExpressionAttributeValues: { ":s": { S: "2026-12-01T00:00:00.000Z" } },
+    }),
+  );
+  await recordRun("send", h.clock(), BUCKET, { reconciled: 0, stuck: 1, heldStuck: 0 });
+  const { code, lines } = await run("status", "acme");
+  expect(code).toBe(0);
+  // Other tests' open files may be listed too: the stuck one comes first under its state's line.
+  const header = lines.findIndex((l) => /^ {2}send-file sent: \d+, oldest \S+, 1 stuck$/.test(l));
+  expect(header).toBeGreaterThan(-1);
+  expect(lines[header + 1]).toMatch(
+    /stuck\.xml since \S+, stuck since 2026-12-01T00:00:00\.000Z \(queued again \d+ times without progress\)$/,
+  );
+  expect(lines.at(-1)).toMatch(/^last reconciler runs: send \S+ \(\d+[smh] ago, 1 stuck\), receive never$/);
+});
+
+it("unstick hands stuck work back to the reconcilers: its re-queue fields go, other work keeps its count", async () => {
+  const put = (pk: string, extra: Record<string, { S: string } | { N: string }>) =>
+    h.aws.ddb.send(
+      new PutItemCommand({
+        TableName: TABLE,
+        Item: {
+          pk: { S: pk },
+          requeues: { N: "3" },
+          requeuedAt: { S: "2026-12-01T00:00:00.000Z" },
+          requeueMark: { S: "m" },
+          ...extra,
+        },
+      }),
+    );
+  await put("requeue#_gateway/inbound/x/processed/a.edi", { stuckAt: { S: "2026-12-01T01:00:00.000Z" } });
+  await put("file#c1#waiting.edi", {});
+  const { code, lines } = await run("unstick", "acme");
+  expect(code).toBe(0);
+  expect(lines).toContain("  requeue#_gateway/inbound/x/processed/a.edi (stuck since 2026-12-01T01:00:00.000Z)");
+  expect(lines.at(-1)).toMatch(/^[1-9]\d* stuck item\(s\) handed back/); // with other tests' stuck work
+  const get = async (pk: string) =>
+    (await h.aws.ddb.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: pk } }, ConsistentRead: true }))).Item;
+  const freed = await get("requeue#_gateway/inbound/x/processed/a.edi");
+  expect(freed).toBeDefined();
+  for (const f of ["stuckAt", "requeues", "requeuedAt", "requeueMark"]) expect(freed).not.toHaveProperty(f);
+  expect((await get("file#c1#waiting.edi"))?.requeues).toEqual({ N: "3" });
 });
 
 it("resend puts a failed send back under AS2/send/ as a new message, next to (never over) a file of that name", async () => {
