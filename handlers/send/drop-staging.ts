@@ -7,7 +7,7 @@
  */
 import type { S3Client } from "@aws-sdk/client-s3";
 import { transferOutboundStatusKey } from "../../model/layout";
-import { deleteMany, type DeleteTarget } from "../shared/s3-object";
+import { deleteMany } from "../shared/s3-object";
 import { logger } from "../shared/logger";
 import type { FileItem } from "./claims";
 
@@ -46,22 +46,18 @@ function unnamedStatusKeys(file: FileItem): string[] {
  * and MDNs of earlier attempts (an earlier attempt's MDN is not copied: the record's failure message
  * carries its disposition, see scheduleRetry).
  */
-export function transferFilesOf(file: FileItem, mdnCopied: boolean): string[] {
-  const named = [
-    file.statusSourceKey,
-    ...unnamedStatusKeys(file),
-    ...(mdnCopied ? [file.mdnSourceKey] : []),
-    ...(file.earlierStatusKeys ?? []),
-    ...(file.earlierMdnKeys ?? []),
-  ].filter((k): k is string => k !== undefined);
-  const kept = named.filter((k) => !isTransferFileOf(file.sourceKey, k));
-  if (kept.length)
-    logger.warn("a Transfer file named outside the file's staging directory is not deleted", {
-      claimId: file.claimId,
-      fileName: file.fileName,
-      keys: kept,
-    });
-  return [...new Set(named.filter((k) => isTransferFileOf(file.sourceKey, k)))];
+export function transferFilesOf(file: FileItem, mdnCopied: boolean): { inside: string[]; outside: string[] } {
+  const named = new Set(
+    [
+      file.statusSourceKey,
+      ...unnamedStatusKeys(file),
+      ...(mdnCopied ? [file.mdnSourceKey] : []),
+      ...(file.earlierStatusKeys ?? []),
+      ...(file.earlierMdnKeys ?? []),
+    ].filter((k): k is string => k !== undefined),
+  );
+  const inside = [...named].filter((k) => isTransferFileOf(file.sourceKey, k));
+  return { inside, outside: [...named].filter((k) => !inside.includes(k)) };
 }
 
 /**
@@ -72,19 +68,16 @@ export function transferFilesOf(file: FileItem, mdnCopied: boolean): string[] {
  * files that are not deleted are logged and left: the send has ended, and they must never fail it.
  */
 export async function dropStaging(s3: S3Client, bucket: string, file: FileItem, mdnCopied: boolean): Promise<void> {
-  const transferFiles = transferFilesOf(file, mdnCopied);
-  const targets: DeleteTarget[] = [{ key: file.sourceKey }, ...transferFiles.map((key) => ({ key }))];
-  const notDeleted = await deleteMany(s3, bucket, targets);
+  const { inside, outside } = transferFilesOf(file, mdnCopied);
+  const notDeleted = await deleteMany(s3, bucket, [file.sourceKey, ...inside]);
   const staged = notDeleted.find((e) => e.key === file.sourceKey);
-  const others = notDeleted.filter((e) => e.key !== file.sourceKey);
-  if (others.length)
+  // Named outside the file's staging directory: never deleted (not Transfer's file of this send).
+  const left = [...notDeleted.filter((e) => e !== staged), ...outside.map((key) => ({ key, code: "NotInStaging" }))];
+  if (left.length)
     logger.warn("Transfer's files of an ended send were not deleted", {
       claimId: file.claimId,
       fileName: file.fileName,
-      notDeleted: others,
+      notDeleted: left,
     });
-  if (staged)
-    throw new Error(
-      `staged copy s3://${bucket}/${file.sourceKey} was not deleted (${staged.code}${staged.message ? `: ${staged.message}` : ""}); the file is finished again on its next delivery`,
-    );
+  if (staged) throw new Error(`staged copy s3://${bucket}/${file.sourceKey} was not deleted (${staged.code})`);
 }

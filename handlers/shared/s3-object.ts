@@ -324,62 +324,28 @@ export async function deleteExact(s3: S3Client, bucket: string, source: MoveSour
   }
 }
 
-/** One object of a multi-object delete: the exact version, or only while it has this ETag, when given. */
-export interface DeleteTarget {
-  readonly key: string;
-  readonly versionId?: string;
-  readonly etag?: string;
-}
-
 /** An object a multi-object delete left in place, with S3's per-key error code. */
 export interface NotDeleted {
   readonly key: string;
   readonly code: string;
-  readonly message?: string;
 }
 
-/** DeleteObjects takes at most 1000 keys per request (S3 API reference, DeleteObjects). */
-export const MAX_DELETE_KEYS = 1000;
-
 /**
- * Deletes several objects in one request (DeleteObjects). Each object may name its exact version
- * (`VersionId`) or an ETag the delete is conditional on: `ObjectIdentifier` takes both in general
- * purpose buckets (S3 API reference, ObjectIdentifier; S3 user guide, "How to perform conditional
- * deletes": for DeleteObjects "you must provide the ETag value in the ETag element of the object in
- * the XML request body"). S3 answers 200 even when some keys fail: the failures are per key in
- * `Errors` and are returned here, for the caller to judge; a key that does not exist counts as
- * deleted (S3 API reference, DeleteObjects). Quiet mode: the answer lists the failures only.
- * Each key is authorized as its own delete: `s3:DeleteObject`, and `s3:DeleteObjectVersion` with a
- * VersionId (DeleteObjects "Permissions"); a key the role may not delete is an `AccessDenied` in
- * `Errors`, not a failed request. Throws when the request itself fails.
+ * Deletes several objects in one request (DeleteObjects, at most 1000 keys: S3 refuses more). S3
+ * answers 200 even when some keys fail: the failures are per key in `Errors` and are returned here,
+ * for the caller to judge; a key that does not exist counts as deleted (S3 API reference,
+ * DeleteObjects). Quiet mode: the answer lists the failures only. Each key is authorized as its own
+ * delete (`s3:DeleteObject`; DeleteObjects "Permissions"): a key the role may not delete is an
+ * `AccessDenied` in `Errors`, not a failed request. Throws when the request itself fails. By key
+ * only: `ObjectIdentifier` also takes a VersionId or an ETag condition per object (S3 API reference,
+ * ObjectIdentifier; S3 user guide, "How to perform conditional deletes"), which no caller needs yet.
  */
-export async function deleteMany(
-  s3: S3Client,
-  bucket: string,
-  targets: readonly DeleteTarget[],
-): Promise<NotDeleted[]> {
-  const unique = [...new Map(targets.map((t) => [`${t.key}\u0000${t.versionId ?? ""}`, t])).values()];
-  if (unique.length === 0) return [];
-  if (unique.length > MAX_DELETE_KEYS)
-    throw new Error(`DeleteObjects takes at most ${MAX_DELETE_KEYS} keys, ${unique.length} were given`);
+export async function deleteMany(s3: S3Client, bucket: string, keys: readonly string[]): Promise<NotDeleted[]> {
+  if (keys.length === 0) return [];
   const r = await s3.send(
-    new DeleteObjectsCommand({
-      Bucket: bucket,
-      Delete: {
-        Quiet: true,
-        Objects: unique.map((t) => ({
-          Key: t.key,
-          ...(t.versionId ? { VersionId: t.versionId } : {}),
-          ...(t.etag ? { ETag: t.etag } : {}),
-        })),
-      },
-    }),
+    new DeleteObjectsCommand({ Bucket: bucket, Delete: { Quiet: true, Objects: keys.map((Key) => ({ Key })) } }),
   );
-  return (r.Errors ?? []).map((e) => ({
-    key: e.Key ?? "",
-    code: e.Code ?? "Unknown",
-    ...(e.Message ? { message: e.Message } : {}),
-  }));
+  return (r.Errors ?? []).map((e) => ({ key: e.Key ?? "", code: e.Code ?? "Unknown" }));
 }
 
 /**
