@@ -83,6 +83,11 @@ export interface SendInboundResult {
 export class PartnerStandIn {
   mode: PartnerMode = "ok";
   readonly received: ReceivedByPartner[] = [];
+  /**
+   * Why the stand-in answered 500 on its own (something threw while handling a request), oldest
+   * first: the connector only reports the status, so a failing test needs these to say why.
+   */
+  readonly failures: string[] = [];
   private server?: Server;
   private port = 0;
   private stranger?: KeyPair;
@@ -120,7 +125,11 @@ export class PartnerStandIn {
 
   private async listen(port: number): Promise<void> {
     const server = createServer((req, res) => {
-      this.handle(req, res).catch((e: unknown) => res.writeHead(500).end((e as Error).message));
+      this.handle(req, res).catch((e: unknown) => {
+        this.failures.push(`${new Date().toISOString()} ${req.method} ${req.url}: ${(e as Error).stack ?? String(e)}`);
+        if (res.headersSent) res.destroy();
+        else res.writeHead(500).end((e as Error).message);
+      });
     });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);

@@ -35,6 +35,13 @@ export async function startExampleSandbox(
 /** Runs scenario steps; a failure shows what went wrong and the sandbox's log. */
 export async function expectSteps(x: ExampleSandbox, steps: Scenario["steps"], timeoutSeconds = 30): Promise<void> {
   const r = await runScenario(x.sb, { customer: "example", timeoutSeconds, steps }, (l) => void x.lines.push(l));
-  if (!r.ok) throw new Error(`${r.failures.join("\n")}\n--- sandbox log ---\n${x.lines.join("\n")}`);
+  if (!r.ok)
+    throw new Error(`${r.failures.join("\n")}\n--- sandbox log ---\n${x.lines.join("\n")}${standInFailures(x.sb)}`);
   expect(r.failures).toEqual([]);
+}
+
+/** What made a partner stand-in answer 500 on its own (the connector's failure says only the status). */
+function standInFailures(sb: Sandbox): string {
+  const out = [...sb.partners].flatMap(([id, p]) => p.failures.map((f) => `${id}: ${f}`));
+  return out.length ? `\n--- partner stand-in failures ---\n${out.join("\n")}` : "";
 }
