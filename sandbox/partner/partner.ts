@@ -88,6 +88,11 @@ export class PartnerStandIn {
    * first: the connector only reports the status, so a failing test needs these to say why.
    */
   readonly failures: string[] = [];
+  /**
+   * Every answer given (time, status, AS2 message id), oldest first: a test that sees a status the
+   * stand-in never gave knows something else answered on its port.
+   */
+  readonly answers: string[] = [];
   private server?: Server;
   private port = 0;
   private stranger?: KeyPair;
@@ -125,6 +130,9 @@ export class PartnerStandIn {
 
   private async listen(port: number): Promise<void> {
     const server = createServer((req, res) => {
+      res.on("finish", () =>
+        this.answers.push(`${new Date().toISOString()} ${res.statusCode} ${String(req.headers["message-id"] ?? "")}`),
+      );
       this.handle(req, res).catch((e: unknown) => {
         this.failures.push(`${new Date().toISOString()} ${req.method} ${req.url}: ${(e as Error).stack ?? String(e)}`);
         if (res.headersSent) res.destroy();
@@ -137,6 +145,15 @@ export class PartnerStandIn {
     });
     this.server = server;
     this.port = (server.address() as AddressInfo).port;
+  }
+
+  /** Mode, port, answers and failures, for a failing test's message. */
+  report(): string {
+    return [
+      `${this.o.as2Id} stand-in (mode ${this.mode}, port ${this.port}): ${this.answers.length} answer(s)`,
+      ...this.answers.map((a) => `  answered ${a}`),
+      ...this.failures.map((f) => `  failed ${f}`),
+    ].join("\n");
   }
 
   private strangerKey(): KeyPair {
