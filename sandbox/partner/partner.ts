@@ -83,6 +83,16 @@ export interface SendInboundResult {
 export class PartnerStandIn {
   mode: PartnerMode = "ok";
   readonly received: ReceivedByPartner[] = [];
+  /**
+   * Why the stand-in answered 500 on its own (something threw while handling a request), oldest
+   * first: the connector only reports the status, so a failing test needs these to say why.
+   */
+  readonly failures: string[] = [];
+  /**
+   * Every answer given (time, status, AS2 message id), oldest first: a test that sees a status the
+   * stand-in never gave knows something else answered on its port.
+   */
+  readonly answers: string[] = [];
   private server?: Server;
   private port = 0;
   private stranger?: KeyPair;
@@ -120,7 +130,14 @@ export class PartnerStandIn {
 
   private async listen(port: number): Promise<void> {
     const server = createServer((req, res) => {
-      this.handle(req, res).catch((e: unknown) => res.writeHead(500).end((e as Error).message));
+      res.on("finish", () =>
+        this.answers.push(`${new Date().toISOString()} ${res.statusCode} ${String(req.headers["message-id"] ?? "")}`),
+      );
+      this.handle(req, res).catch((e: unknown) => {
+        this.failures.push(`${new Date().toISOString()} ${req.method} ${req.url}: ${(e as Error).stack ?? String(e)}`);
+        if (res.headersSent) res.destroy();
+        else res.writeHead(500).end((e as Error).message);
+      });
     });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -128,6 +145,15 @@ export class PartnerStandIn {
     });
     this.server = server;
     this.port = (server.address() as AddressInfo).port;
+  }
+
+  /** Mode, port, answers and failures, for a failing test's message. */
+  report(): string {
+    return [
+      `${this.o.as2Id} stand-in (mode ${this.mode}, port ${this.port}): ${this.answers.length} answer(s)`,
+      ...this.answers.map((a) => `  answered ${a}`),
+      ...this.failures.map((f) => `  failed ${f}`),
+    ].join("\n");
   }
 
   private strangerKey(): KeyPair {

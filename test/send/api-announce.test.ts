@@ -2,17 +2,32 @@
  * API sends skip the settle wait (issue 15): the API writes into the send folder and announces that
  * exact version on the send queue; the send handler takes it at once, only while the key still holds
  * that version, and the S3 event that follows (or duplicates, concurrently) finds the same claim.
+ * The handlers' S3 requests go through the wire proxy (test/reliability/s3-wire.ts): concurrent
+ * duplicates copy the upload to the same staging key, which S3 refuses (If-None-Match) and s3rver
+ * lets overwrite, so on raw s3rver the losers' path is not the one AWS runs.
  */
 import { announceSettled, placeInSendFolder } from "../../handlers/api/send-folder";
+import { resetClients } from "../../handlers/shared/clients";
 import { headObject } from "../../handlers/shared/s3-object";
+import { startS3Wire, type S3Wire } from "../reliability/s3-wire";
 import { SendHarness, BUCKET } from "./harness";
 
 let h: SendHarness;
+let wire: S3Wire;
 beforeAll(async () => {
   h = await SendHarness.start();
+  wire = await startS3Wire(h.aws.s3Endpoint);
+  process.env.AWS_ENDPOINT_URL_S3 = wire.endpoint;
+  resetClients();
 });
-afterAll(() => h.stop());
-beforeEach(() => h.reset());
+afterAll(async () => {
+  await wire.close();
+  await h.stop();
+});
+beforeEach(() => {
+  h.reset();
+  wire.reset();
+});
 
 const route = { station: "ACME", partner: "PARTNER", test: false };
 
@@ -43,6 +58,8 @@ it("the announced version is sent at once; the S3 event and duplicates, concurre
   expect(results.flatMap((r) => r.batchItemFailures)).toEqual([]);
   expect(h.transfers).toHaveLength(1);
   expect(await h.keys("AS2/send/")).toEqual([]);
+  // Each key written once: the duplicates' copies were refused, not laid over the winner's.
+  expect([...wire.writesPerKey()].filter(([, n]) => n > 1)).toEqual([]);
   // The S3 event's own wait ends later: its re-check finds the upload gone and its claim sent.
   h.at(o!.lastModified!, 60);
   await h.settle(event);
