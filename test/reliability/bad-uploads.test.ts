@@ -16,27 +16,18 @@ import { validateCustomer } from "../../model/load";
 import { buildRoutingDocument, Routing } from "../../model/routing";
 import { checkUpload } from "../../handlers/send/decide";
 import { customerInput } from "../helpers/customer-factory";
-import { resetClients } from "../../handlers/shared/clients";
 import { SendHarness } from "../send/harness";
-import { startS3Wire, type S3Wire } from "./s3-wire";
+import type { S3Wire } from "./s3-wire";
 
 let h: SendHarness;
 let wire: S3Wire;
 
 beforeAll(async () => {
-  h = await SendHarness.start();
-  wire = await startS3Wire(h.aws.s3Endpoint);
-  process.env.AWS_ENDPOINT_URL_S3 = wire.endpoint;
-  resetClients();
+  h = await SendHarness.start({ wire: true });
+  wire = h.wire;
 });
-afterAll(async () => {
-  await wire.close();
-  await h.stop();
-});
-beforeEach(() => {
-  h.reset();
-  wire.reset();
-});
+afterAll(() => h.stop());
+beforeEach(() => h.reset());
 
 /** Uploads, delivers its event after the settle time twice, and returns what landed under `prefix`. */
 async function refused(key: string, prefix: string, body = "content") {

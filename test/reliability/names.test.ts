@@ -5,9 +5,8 @@
  */
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { isSidecarKey, mdnKey, recordKey, SIDECAR_DIR } from "../../model/layout";
-import { resetClients } from "../../handlers/shared/clients";
 import { SendHarness, BUCKET, transferMdnKey } from "../send/harness";
-import { startS3Wire, type S3Wire } from "./s3-wire";
+import type { S3Wire } from "./s3-wire";
 
 const ROUTED = /^(AS2\/files|as2gateway)\//;
 
@@ -16,19 +15,11 @@ describe.each(["as2gateway", "mftgateway"] as const)("%s layout", (layout) => {
   let wire: S3Wire;
 
   beforeAll(async () => {
-    h = await SendHarness.start({ layout });
-    wire = await startS3Wire(h.aws.s3Endpoint);
-    process.env.AWS_ENDPOINT_URL_S3 = wire.endpoint;
-    resetClients();
+    h = await SendHarness.start({ layout, wire: true });
+    wire = h.wire;
   });
-  afterAll(async () => {
-    await wire.close();
-    await h.stop();
-  });
-  beforeEach(() => {
-    h.reset();
-    wire.reset();
-  });
+  afterAll(() => h.stop());
+  beforeEach(() => h.reset());
 
   async function sendOne(key: string, body: string): Promise<{ staged: string; tid: string }> {
     const o = await h.upload(key, body);

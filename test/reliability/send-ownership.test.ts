@@ -5,9 +5,8 @@
  */
 import { S3Client, PutObjectCommand } from "@aws-sdk/client-s3";
 import * as claims from "../../handlers/send/claims";
-import { resetClients } from "../../handlers/shared/clients";
 import { SendHarness, BUCKET, transferMdnKey } from "../send/harness";
-import { startS3Wire, type S3Wire } from "./s3-wire";
+import type { S3Wire } from "./s3-wire";
 
 let h: SendHarness;
 let wire: S3Wire;
@@ -18,10 +17,8 @@ class Crash extends Error {
 }
 
 beforeAll(async () => {
-  h = await SendHarness.start();
-  wire = await startS3Wire(h.aws.s3Endpoint);
-  process.env.AWS_ENDPOINT_URL_S3 = wire.endpoint;
-  resetClients();
+  h = await SendHarness.start({ wire: true });
+  wire = h.wire;
   viaWire = new S3Client({
     region: "eu-west-1",
     endpoint: wire.endpoint,
@@ -31,12 +28,10 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   viaWire.destroy();
-  await wire.close();
   await h.stop();
 });
 beforeEach(() => {
   h.reset();
-  wire.reset();
   jest.restoreAllMocks();
 });
 

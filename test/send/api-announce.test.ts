@@ -7,27 +7,18 @@
  * lets overwrite, so on raw s3rver the losers' path is not the one AWS runs.
  */
 import { announceSettled, placeInSendFolder } from "../../handlers/api/send-folder";
-import { resetClients } from "../../handlers/shared/clients";
 import { headObject } from "../../handlers/shared/s3-object";
-import { startS3Wire, type S3Wire } from "../reliability/s3-wire";
+import type { S3Wire } from "../reliability/s3-wire";
 import { SendHarness, BUCKET } from "./harness";
 
 let h: SendHarness;
 let wire: S3Wire;
 beforeAll(async () => {
-  h = await SendHarness.start();
-  wire = await startS3Wire(h.aws.s3Endpoint);
-  process.env.AWS_ENDPOINT_URL_S3 = wire.endpoint;
-  resetClients();
+  h = await SendHarness.start({ wire: true });
+  wire = h.wire;
 });
-afterAll(async () => {
-  await wire.close();
-  await h.stop();
-});
-beforeEach(() => {
-  h.reset();
-  wire.reset();
-});
+afterAll(() => h.stop());
+beforeEach(() => h.reset());
 
 const route = { station: "ACME", partner: "PARTNER", test: false };
 

@@ -12,9 +12,8 @@ import { handler as reconcileHandler } from "../../handlers/send/reconcile";
 import { RESULT_GRACE_SECONDS } from "../../handlers/shared/open-work";
 import * as claims from "../../handlers/send/claims";
 import { getFile } from "../../handlers/send/claims";
-import { resetClients } from "../../handlers/shared/clients";
 import { logger } from "../../handlers/shared/logger";
-import { startS3Wire, type S3Wire } from "../reliability/s3-wire";
+import type { S3Wire } from "../reliability/s3-wire";
 import { isSidecarKey, mdnKey, recordKey } from "../../model/layout";
 import { outboundMessageId } from "../../model/api/ids";
 import type { IndexItem } from "../../model/api/index-model";
@@ -31,21 +30,17 @@ const write = jest.spyOn(process.stdout, "write");
 const errors = jest.spyOn(logger, "error");
 
 beforeAll(async () => {
-  h = await SendHarness.start();
+  h = await SendHarness.start({ wire: true });
+  wire = h.wire;
   doc = await createIndexTable(h.aws.ddb, INDEX);
   process.env.MESSAGE_INDEX_TABLE = INDEX;
-  wire = await startS3Wire(h.aws.s3Endpoint);
-  process.env.AWS_ENDPOINT_URL_S3 = wire.endpoint;
-  resetClients();
 });
 afterAll(async () => {
   delete process.env.MESSAGE_INDEX_TABLE;
-  await wire.close();
   await h.stop();
 });
 beforeEach(() => {
   h.reset();
-  wire.reset();
   write.mockImplementation(() => true); // the reconciler's metric lines
   errors.mockClear();
 });

@@ -10,6 +10,8 @@ import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge
 import { PutObjectCommand, ListObjectsV2Command, GetObjectCommand } from "@aws-sdk/client-s3";
 import type { SQSEvent, SQSRecord } from "aws-lambda";
 import { startLocalAws, type LocalAws } from "../helpers/local-servers";
+import { startS3Wire, type S3Wire } from "../reliability/s3-wire";
+import { resetClients } from "../../handlers/shared/clients";
 import { customerInput, SAMPLE_CERT_PEM } from "../helpers/customer-factory";
 import { validateCustomer } from "../../model/load";
 import { buildRoutingDocument } from "../../model/routing";
@@ -65,11 +67,28 @@ export class SendHarness {
   /** Next StartFileTransfer outcomes (errors to throw), consumed in order before succeeding. */
   readonly transferFailures: Error[] = [];
 
+  private wireProxy: S3Wire | undefined;
+
   private constructor(readonly aws: LocalAws) {}
 
-  static async start(opts: { layout?: "mftgateway" | "as2gateway" } = {}): Promise<SendHarness> {
+  /** The wire proxy the handlers' S3 requests go through (started with `{ wire: true }`). */
+  get wire(): S3Wire {
+    if (!this.wireProxy) throw new Error("this harness was started without the wire proxy ({ wire: true })");
+    return this.wireProxy;
+  }
+
+  /**
+   * @param opts.wire the handlers reach S3 through the wire proxy (test/reliability/s3-wire.ts):
+   * S3's conditional-write answers, which s3rver ignores, and a log of every request
+   */
+  static async start(opts: { layout?: "mftgateway" | "as2gateway"; wire?: boolean } = {}): Promise<SendHarness> {
     const aws = await startLocalAws();
     const h = new SendHarness(aws);
+    if (opts.wire) {
+      h.wireProxy = await startS3Wire(aws.s3Endpoint);
+      process.env.AWS_ENDPOINT_URL_S3 = h.wireProxy.endpoint;
+      resetClients();
+    }
     await aws.createBucket(BUCKET);
     await aws.createStateTable(TABLE);
     const customer = validateCustomer(
@@ -117,6 +136,7 @@ export class SendHarness {
   }
 
   reset(): void {
+    this.wireProxy?.reset();
     this.transfer.reset();
     this.sqs.reset();
     this.eventBridge.reset();
@@ -180,6 +200,11 @@ export class SendHarness {
     this.transfer.restore();
     this.sqs.restore();
     this.eventBridge.restore();
+    if (this.wireProxy) {
+      await this.wireProxy.close();
+      delete process.env.AWS_ENDPOINT_URL_S3;
+      resetClients();
+    }
     await this.aws.stop();
   }
 

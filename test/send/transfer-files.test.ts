@@ -5,30 +5,22 @@
  * DeleteObject: real s3rver and dynalite behind the wire proxy, which shows what was asked.
  */
 import { DeleteObjectsCommand, PutObjectCommand, type DeleteObjectsCommandOutput } from "@aws-sdk/client-s3";
-import { s3Client, resetClients } from "../../handlers/shared/clients";
+import { s3Client } from "../../handlers/shared/clients";
 import { getFile } from "../../handlers/send/claims";
 import { isSidecarKey, mdnKey, recordKey } from "../../model/layout";
 import { SendHarness, BUCKET } from "./harness";
-import { startS3Wire, type S3Wire, type WireRequest } from "../reliability/s3-wire";
+import type { S3Wire, WireRequest } from "../reliability/s3-wire";
 
 let h: SendHarness;
 let wire: S3Wire;
 
 beforeAll(async () => {
-  h = await SendHarness.start();
-  wire = await startS3Wire(h.aws.s3Endpoint);
-  process.env.AWS_ENDPOINT_URL_S3 = wire.endpoint;
-  resetClients();
+  h = await SendHarness.start({ wire: true });
+  wire = h.wire;
 });
-afterAll(async () => {
-  delete process.env.AWS_ENDPOINT_URL_S3;
-  resetClients();
-  await wire.close();
-  await h.stop();
-});
+afterAll(() => h.stop());
 beforeEach(() => {
   h.reset();
-  wire.reset();
   jest.restoreAllMocks();
 });
 
